@@ -1,0 +1,85 @@
+//! Crash-safe output: every file is written to a temporary file in its destination directory
+//! and renamed into place, so a reader never sees a half-written artefact.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// Writes `bytes` to `dest` through a temporary file in the same directory, with Unix `mode`.
+///
+/// The parent directory must exist. On error nothing is left at `dest` (an older file there
+/// stays as it was) and the temporary file is removed.
+pub fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = parent_of(dest)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cra-tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Copies the file `src` to `dest` through a temporary file, with Unix `mode`.
+pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<()> {
+    let dir = parent_of(dest)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".cra-tmp-")
+        .tempfile_in(dir)?;
+    let mut input = fs::File::open(src)?;
+    io::copy(&mut input, &mut tmp.as_file())?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn parent_of(dest: &Path) -> io::Result<&Path> {
+    match dest.parent() {
+        Some(p) if p.as_os_str().is_empty() => Ok(Path::new(".")),
+        Some(p) => Ok(p),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} has no parent directory", dest.display()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_with_mode_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        write_atomic(&dest, b"{}", 0o644).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"{}");
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
+    }
+
+    #[test]
+    fn failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out");
+        fs::write(&dest, b"old").unwrap();
+        // The destination's directory does not exist: nothing is written anywhere.
+        let missing = dir.path().join("no/such/dir/out");
+        assert!(write_atomic(&missing, b"new", 0o644).is_err());
+        assert!(copy_atomic(&dir.path().join("absent"), &dest, 0o755).is_err());
+        assert_eq!(fs::read(&dest).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

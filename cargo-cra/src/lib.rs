@@ -1,0 +1,19 @@
+//! cargo-cra: ship Rust devices under the EU Cyber Resilience Act.
+//!
+//! This library is what the `cargo cra` command runs; the binary is a thin clap layer over it.
+//! - [`build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
+//!   CycloneDX 1.6 SBOM of exactly the crates linked into each binary.
+#![forbid(unsafe_code)]
+
+pub mod args;
+pub mod build;
+pub mod cargo;
+pub mod config;
+pub mod crate_cache;
+pub mod error;
+pub mod linked;
+pub mod lockfile;
+pub mod repro;
+pub mod sbom;
+pub mod source_date;
+pub mod toolchain;

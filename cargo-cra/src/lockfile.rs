@@ -1,0 +1,91 @@
+//! The package checksums recorded in `Cargo.lock`.
+//!
+//! Only what the SBOM needs is read: each `[[package]]`'s name, version, source and checksum.
+//! Other keys are cargo's business and are ignored, so new lock-file versions keep working.
+
+use crate::error::BuildError;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct LockDoc {
+    #[serde(default)]
+    package: Vec<LockPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    checksum: Option<String>,
+}
+
+/// `(name, version, source)` → SHA-256 checksum (hex) of the package's `.crate` archive.
+#[derive(Debug, Default, Clone)]
+pub struct Checksums(HashMap<(String, String, String), String>);
+
+impl Checksums {
+    /// Reads the lock file at `path`.
+    pub fn read(path: &Path) -> Result<Self, BuildError> {
+        let text = std::fs::read_to_string(path).map_err(|e| BuildError::io(path, e))?;
+        Self::parse(&text)
+            .map_err(|message| BuildError::Inconsistent(format!("{}: {message}", path.display())))
+    }
+
+    /// Parses lock-file text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let doc: LockDoc = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        Ok(Checksums(
+            doc.package
+                .into_iter()
+                .filter_map(|p| Some(((p.name, p.version, p.source?), p.checksum?)))
+                .collect(),
+        ))
+    }
+
+    /// The checksum of a registry package, as cargo recorded it.
+    pub fn get(&self, name: &str, version: &str, source: &str) -> Option<&str> {
+        self.0
+            .get(&(name.to_string(), version.to_string(), source.to_string()))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_registry_checksums_only() {
+        let c = Checksums::parse(
+            r#"
+version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["itoa"]
+
+[[package]]
+name = "itoa"
+version = "1.0.15"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "4a5f13b858c8d314ee3e8f639011f7ccefe71f97f96e50151fb991f267928e2c"
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.get(
+                "itoa",
+                "1.0.15",
+                "registry+https://github.com/rust-lang/crates.io-index"
+            ),
+            Some("4a5f13b858c8d314ee3e8f639011f7ccefe71f97f96e50151fb991f267928e2c")
+        );
+        assert_eq!(c.0.len(), 1);
+    }
+}

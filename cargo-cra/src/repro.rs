@@ -1,0 +1,256 @@
+//! Reproducibility settings for the compilers cargo runs.
+//!
+//! Absolute paths of the build machine end up in binaries through panic locations, `file!()`,
+//! debug info and C `__FILE__`. cargo-cra rewrites them to fixed names:
+//!
+//! | real path | becomes |
+//! | --- | --- |
+//! | the workspace root | `.` |
+//! | the target directory | `target` |
+//! | `CARGO_HOME` | `/cargo` |
+//! | the toolchain's sysroot | `/rustc/<commit-hash>/sysroot` |
+//! | the sysroot's `rust-src` | `/rustc/<commit-hash>` (as in the official std builds) |
+//!
+//! For Rust the `--remap-path-prefix` flags are added by a rustc wrapper (cargo-cra itself, run
+//! by cargo as `RUSTC_WRAPPER`). Flags added that way come on top of whatever RUSTFLAGS,
+//! `CARGO_ENCODED_RUSTFLAGS` or `[build]/[target] rustflags` the user has — none of those is
+//! replaced — and, unlike RUSTFLAGS, they are not part of cargo's fingerprints, so machine
+//! paths cannot leak into symbol hashes. A wrapper the user already had (such as sccache) is
+//! run by ours. For C and C++ compiled by build scripts (the `cc` crate), `-ffile-prefix-map`
+//! is appended to the `CFLAGS`/`CXXFLAGS` variable `cc` will read for the target.
+
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Environment variable that carries the [`WrapperState`] to the rustc wrapper.
+pub const WRAPPER_ENV: &str = "CARGO_CRA_RUSTC_WRAPPER";
+
+/// One path rewrite: `from` → `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remap {
+    /// Absolute path prefix on this machine.
+    pub from: PathBuf,
+    /// What it is replaced with.
+    pub to: String,
+}
+
+/// The rewrites for a build, most general first (rustc and gcc apply the last match, so more
+/// specific prefixes come later).
+pub fn remaps(
+    workspace_root: &Path,
+    target_dir: &Path,
+    cargo_home: Option<&Path>,
+    sysroot: &Path,
+    rustc_commit: &str,
+) -> Vec<Remap> {
+    let mut v = vec![
+        Remap {
+            from: sysroot.to_path_buf(),
+            to: format!("/rustc/{rustc_commit}/sysroot"),
+        },
+        Remap {
+            from: sysroot.join("lib/rustlib/src/rust"),
+            to: format!("/rustc/{rustc_commit}"),
+        },
+    ];
+    v.push(Remap {
+        from: workspace_root.to_path_buf(),
+        to: ".".into(),
+    });
+    if let Some(home) = cargo_home {
+        v.push(Remap {
+            from: home.to_path_buf(),
+            to: "/cargo".into(),
+        });
+    }
+    v.push(Remap {
+        from: target_dir.to_path_buf(),
+        to: "target".into(),
+    });
+    // A CARGO_HOME or target directory inside the workspace must still win over the workspace
+    // mapping: sort by path depth so that longer (more specific) prefixes come last.
+    v.sort_by_key(|r| r.from.components().count());
+    v
+}
+
+/// What the rustc wrapper needs, passed to it as JSON in [`WRAPPER_ENV`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapperState {
+    /// Arguments appended to every compilation.
+    pub extra_args: Vec<String>,
+    /// The wrapper the user had configured, run in turn by ours.
+    pub inner_wrapper: Option<PathBuf>,
+}
+
+impl WrapperState {
+    /// The wrapper state for `remaps`, keeping the user's own wrapper from the environment.
+    pub fn new(remaps: &[Remap]) -> Self {
+        let inner_wrapper = ["RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .find(|v| !v.is_empty())
+            .map(PathBuf::from);
+        WrapperState {
+            extra_args: remaps
+                .iter()
+                .map(|r| format!("--remap-path-prefix={}={}", r.from.display(), r.to))
+                .collect(),
+            inner_wrapper,
+        }
+    }
+
+    /// Environment for `cargo build`: run `self_exe` as the rustc wrapper.
+    pub fn env(&self, self_exe: &Path) -> Vec<(String, OsString)> {
+        vec![
+            ("RUSTC_WRAPPER".into(), self_exe.as_os_str().to_owned()),
+            (
+                "CARGO_BUILD_RUSTC_WRAPPER".into(),
+                self_exe.as_os_str().to_owned(),
+            ),
+            (
+                WRAPPER_ENV.into(),
+                serde_json::to_string(self).expect("serialisable").into(),
+            ),
+        ]
+    }
+}
+
+/// If this process was started by cargo as the rustc wrapper, runs rustc and returns its exit
+/// code; otherwise `None`.
+///
+/// cargo runs the wrapper as `WRAPPER RUSTC ARGS...`; cargo-cra as a cargo subcommand is run as
+/// `cargo-cra cra ...`, so the two cannot be confused.
+pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
+    let state = std::env::var(WRAPPER_ENV).ok()?;
+    if args.len() < 2 || args[1] == "cra" {
+        return None;
+    }
+    let state: WrapperState = match serde_json::from_str(&state) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cargo-cra rustc wrapper: unreadable {WRAPPER_ENV}: {e}");
+            return Some(1);
+        }
+    };
+    let rustc = &args[1];
+    let rest = &args[2..];
+    // Only real compilations get the extra flags; `rustc -vV` and friends stay as they are.
+    let compiling = rest.iter().any(|a| a == "--crate-name");
+    let mut cmd = match &state.inner_wrapper {
+        Some(inner) => {
+            let mut c = Command::new(inner);
+            c.arg(rustc);
+            c
+        }
+        None => Command::new(rustc),
+    };
+    cmd.args(rest);
+    if compiling {
+        cmd.args(&state.extra_args);
+    }
+    Some(match cmd.status() {
+        Ok(st) => st.code().unwrap_or(101),
+        Err(e) => {
+            eprintln!(
+                "error: cargo-cra rustc wrapper: cannot run {}: {e}",
+                rustc.to_string_lossy()
+            );
+            101
+        }
+    })
+}
+
+/// `(variable, value)` pairs that append `-ffile-prefix-map` for every remap to the C and C++
+/// flags the `cc` crate will use for `target`, keeping what the user set.
+///
+/// `cc` reads the first that is set of `CFLAGS_<target>`, `CFLAGS_<target_with_underscores>`,
+/// `TARGET_CFLAGS` and `CFLAGS` (likewise for `CXXFLAGS`); the flags go into that one.
+pub fn c_flags_env(target: &str, remaps: &[Remap]) -> Vec<(String, String)> {
+    let maps: Vec<String> = remaps
+        .iter()
+        .filter(|r| !r.from.to_string_lossy().contains(char::is_whitespace))
+        .map(|r| format!("-ffile-prefix-map={}={}", r.from.display(), r.to))
+        .collect();
+    ["CFLAGS", "CXXFLAGS"]
+        .iter()
+        .map(|base| {
+            let candidates = [
+                format!("{base}_{target}"),
+                format!("{base}_{}", target.replace('-', "_")),
+                format!("TARGET_{base}"),
+                base.to_string(),
+            ];
+            let (var, existing) = candidates
+                .iter()
+                .find_map(|c| std::env::var(c).ok().map(|v| (c.clone(), v)))
+                .unwrap_or_else(|| (base.to_string(), String::new()));
+            let mut value = existing.trim().to_string();
+            for m in &maps {
+                if !value.is_empty() {
+                    value.push(' ');
+                }
+                value.push_str(m);
+            }
+            (var, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specific_prefixes_come_last() {
+        let r = remaps(
+            Path::new("/home/u/ws"),
+            Path::new("/home/u/ws/target"),
+            Some(Path::new("/home/u/.cargo")),
+            Path::new("/home/u/.rustup/toolchains/stable"),
+            "abc",
+        );
+        let pos = |to: &str| r.iter().position(|x| x.to == to).unwrap();
+        assert!(pos(".") < pos("target"), "{r:?}");
+        assert!(pos("/rustc/abc/sysroot") < pos("/rustc/abc"), "{r:?}");
+    }
+
+    #[test]
+    fn wrapper_state_round_trips_and_makes_remap_flags() {
+        let r = vec![Remap {
+            from: "/w s/x".into(),
+            to: ".".into(),
+        }];
+        let st = WrapperState {
+            extra_args: WrapperState::new(&r).extra_args,
+            inner_wrapper: None,
+        };
+        assert_eq!(
+            st.extra_args,
+            vec!["--remap-path-prefix=/w s/x=.".to_string()]
+        );
+        let json = serde_json::to_string(&st).unwrap();
+        assert_eq!(serde_json::from_str::<WrapperState>(&json).unwrap(), st);
+    }
+
+    #[test]
+    fn c_flags_skip_paths_with_spaces() {
+        let r = vec![
+            Remap {
+                from: "/a b".into(),
+                to: ".".into(),
+            },
+            Remap {
+                from: "/c".into(),
+                to: "target".into(),
+            },
+        ];
+        let env = c_flags_env("x86_64-unknown-linux-gnu", &r);
+        assert_eq!(env.len(), 2);
+        for (_, v) in env {
+            assert!(v.ends_with("-ffile-prefix-map=/c=target"), "{v}");
+            assert!(!v.contains("/a b"), "{v}");
+        }
+    }
+}

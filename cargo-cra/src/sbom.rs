@@ -1,0 +1,507 @@
+//! The CycloneDX 1.6 SBOM of one binary: the binary as `metadata.component`, every crate linked
+//! into it as a `library` component, the dependency graph between them, and a completeness
+//! statement. Nothing in it depends on the build machine: no absolute paths, time from
+//! `SOURCE_DATE_EPOCH`, serial number derived from the content.
+
+use crate::config::ProductConfig;
+use crate::linked::{LinkedGraph, Resolver};
+use crate::lockfile::Checksums;
+use crate::toolchain::Toolchain;
+use cargo_metadata::{Package, PackageId};
+use cra_attest::cyclonedx::{
+    Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, License,
+    LicenseChoice, LicenseExpression, Lifecycle, Metadata, OrganizationalContact,
+    OrganizationalEntity, Property, Scope, Tools,
+};
+use cra_attest::digest::Digests;
+use packageurl::PackageUrl;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The crates.io source as cargo spells it in metadata and lock files.
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+const CRATES_IO_SPARSE: &str = "sparse+https://index.crates.io/";
+
+/// Everything the SBOM of one binary is made from.
+pub struct SbomInput<'a> {
+    /// Package metadata.
+    pub resolver: &'a Resolver<'a>,
+    /// The linked crates.
+    pub graph: &'a LinkedGraph,
+    /// Features each package was compiled with.
+    pub features: &'a HashMap<PackageId, Vec<String>>,
+    /// The binary's name (its file name, without any extension).
+    pub bin_name: &'a str,
+    /// The binary's file name as shipped.
+    pub bin_file_name: &'a str,
+    /// Digests of the binary.
+    pub bin_digests: &'a Digests,
+    /// Workspace root (paths in the SBOM are relative to it).
+    pub workspace_root: &'a Path,
+    /// Checksums from Cargo.lock.
+    pub checksums: &'a Checksums,
+    /// Verified `.crate` archives found in the local cache.
+    pub archives: &'a HashMap<PackageId, Digests>,
+    /// Product information of the binary's package.
+    pub config: &'a ProductConfig,
+    /// RFC 3339 time of the build.
+    pub timestamp: String,
+    /// The compiler.
+    pub toolchain: &'a Toolchain,
+    /// Target triple.
+    pub target: &'a str,
+    /// Profile directory name (`debug`, `release`, or a custom profile's name).
+    pub profile: &'a str,
+}
+
+/// The SBOM, with its content-derived serial number set.
+pub fn sbom(input: &SbomInput<'_>) -> Bom {
+    let root_pkg = input
+        .resolver
+        .package(&input.graph.root)
+        .expect("root package is in the metadata");
+    let refs: HashMap<&PackageId, String> = input
+        .graph
+        .edges
+        .keys()
+        .filter_map(|id| {
+            input
+                .resolver
+                .package(id)
+                .map(|p| (id, purl(p, input.workspace_root)))
+        })
+        .collect();
+    let root_ref = format!("bin:{}", input.bin_name);
+
+    let mut components: Vec<Component> = input
+        .graph
+        .dependencies()
+        .filter_map(|id| input.resolver.package(id).map(|p| (id, p)))
+        .map(|(id, p)| crate_component(input, id, p, &refs[id]))
+        .collect();
+    components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+
+    let mut dependencies: Vec<Dependency> = input
+        .graph
+        .edges
+        .iter()
+        .map(|(id, deps)| {
+            let mut depends_on: Vec<String> = deps.iter().map(|d| refs[d].clone()).collect();
+            depends_on.sort();
+            let reference = if *id == input.graph.root {
+                root_ref.clone()
+            } else {
+                refs[id].clone()
+            };
+            Dependency {
+                reference,
+                depends_on,
+            }
+        })
+        .collect();
+    dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
+
+    let manufacturer = input
+        .config
+        .manufacturer
+        .as_ref()
+        .map(|m| OrganizationalEntity {
+            name: Some(m.name.clone()),
+            url: m.url.iter().cloned().collect(),
+            contact: m
+                .email
+                .iter()
+                .map(|e| OrganizationalContact {
+                    name: None,
+                    email: Some(e.clone()),
+                })
+                .collect(),
+        });
+
+    let mut root =
+        Component::new(ComponentType::Application, input.bin_name).with_digests(input.bin_digests);
+    root.bom_ref = Some(root_ref.clone());
+    root.version = Some(root_pkg.version.to_string());
+    root.description = root_pkg.description.clone();
+    root.supplier = manufacturer.clone();
+    root.licenses = licenses(root_pkg);
+    root.purl = Some(refs[&input.graph.root].clone());
+    root.external_references = external_references(root_pkg);
+    if let Some(contact) = &input.config.security_contact {
+        root.external_references.push(ExternalReference {
+            kind: "security-contact".into(),
+            url: contact.clone(),
+            comment: None,
+        });
+    }
+    root.properties = bsi_properties(input.bin_file_name, true, false, false);
+    let mut extra = vec![
+        Property::new("cargo-cra:package", root_pkg.name.as_str()),
+        Property::new("cargo-cra:target", input.target),
+        Property::new("cargo-cra:profile", input.profile),
+    ];
+    if let Some(f) = features_property(input.features.get(&input.graph.root)) {
+        extra.push(f);
+    }
+    if let Some(id) = &input.config.product_id {
+        extra.push(Property::new("cargo-cra:product-id", id));
+    }
+    if let Some(end) = &input.config.support_period_end {
+        extra.push(Property::new("cargo-cra:support-period-end", end));
+    }
+    root.properties.extend(extra);
+
+    let mut cargo_cra = Component::new(ComponentType::Application, "cargo-cra");
+    cargo_cra.version = Some(env!("CARGO_PKG_VERSION").into());
+    cargo_cra.external_references = vec![ExternalReference {
+        kind: "vcs".into(),
+        url: env!("CARGO_PKG_REPOSITORY").into(),
+        comment: None,
+    }];
+    let mut rustc = Component::new(ComponentType::Application, "rustc");
+    rustc.version = Some(input.toolchain.release.clone());
+    rustc.description = Some(input.toolchain.version_line.clone());
+    rustc.properties = vec![Property::new(
+        "cargo-cra:commit-hash",
+        &input.toolchain.commit_hash,
+    )];
+
+    let mut bom = Bom::new(Metadata {
+        timestamp: Some(input.timestamp.clone()),
+        lifecycles: vec![Lifecycle {
+            phase: "build".into(),
+        }],
+        tools: Some(Tools {
+            components: vec![cargo_cra, rustc],
+        }),
+        component: Some(root),
+        manufacturer,
+        supplier: None,
+        properties: Vec::new(),
+    });
+    bom.components = components;
+    bom.dependencies = dependencies;
+    bom.compositions = vec![Composition {
+        aggregate: "complete".into(),
+        assemblies: vec![root_ref.clone()],
+        dependencies: vec![root_ref],
+    }];
+    bom.set_content_serial_number();
+    bom
+}
+
+fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &str) -> Component {
+    let mut c = Component::new(ComponentType::Library, p.name.as_str());
+    c.bom_ref = Some(purl.to_string());
+    c.version = Some(p.version.to_string());
+    c.description = p
+        .description
+        .as_ref()
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "));
+    c.scope = Some(Scope::Required);
+    c.authors = p.authors.iter().map(|a| author(a)).collect();
+    c.licenses = licenses(p);
+    c.purl = Some(purl.to_string());
+    c.external_references = external_references(p);
+    let source = p.source.as_ref().map(|s| s.repr.as_str());
+    let registry = source.is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"));
+    let mut notes = Vec::new();
+    if registry {
+        let source = source.unwrap_or_default();
+        match input
+            .checksums
+            .get(p.name.as_str(), &p.version.to_string(), source)
+        {
+            Some(sum) => c.hashes.push(Hash::sha256(sum)),
+            None => notes.push("Cargo.lock records no checksum for this package".to_string()),
+        }
+        match input.archives.get(id) {
+            Some(d) => c.hashes.push(Hash::sha512(d.sha512_hex())),
+            None => notes.push(
+                "SHA-512 not computed: no .crate archive with the locked checksum in the local cargo cache".into(),
+            ),
+        }
+        if source == CRATES_IO || source == CRATES_IO_SPARSE {
+            c.external_references.push(ExternalReference {
+                kind: "distribution".into(),
+                url: format!(
+                    "https://crates.io/api/v1/crates/{}/{}/download",
+                    p.name, p.version
+                ),
+                comment: None,
+            });
+        }
+    } else {
+        c.supplier = if source.is_none() {
+            input
+                .config
+                .manufacturer
+                .as_ref()
+                .map(|m| OrganizationalEntity {
+                    name: Some(m.name.clone()),
+                    url: m.url.iter().cloned().collect(),
+                    contact: Vec::new(),
+                })
+        } else {
+            None
+        };
+        notes
+            .push("no archive hash: the package is built from a local path or git checkout".into());
+    }
+    let file_name = if registry {
+        format!("{}-{}.crate", p.name, p.version)
+    } else {
+        format!("{}-{}", p.name, p.version)
+    };
+    c.properties = bsi_properties(&file_name, false, registry, true);
+    c.properties.push(Property::new(
+        "cargo-cra:source",
+        match source {
+            None => "path",
+            Some(s) if s == CRATES_IO || s == CRATES_IO_SPARSE => "crates.io",
+            Some(s) if s.starts_with("git+") => "git",
+            Some(_) => "registry",
+        },
+    ));
+    if let Some(f) = features_property(input.features.get(id)) {
+        c.properties.push(f);
+    }
+    for n in notes {
+        c.properties.push(Property::new("cargo-cra:hash-note", n));
+    }
+    c
+}
+
+/// BSI TR-03183-2 component properties (see the BSI CycloneDX property taxonomy).
+fn bsi_properties(
+    file_name: &str,
+    executable: bool,
+    archive: bool,
+    structured: bool,
+) -> Vec<Property> {
+    vec![
+        Property::new("bsi:component:filename", file_name),
+        Property::new(
+            "bsi:component:executable",
+            if executable {
+                "executable"
+            } else {
+                "non-executable"
+            },
+        ),
+        Property::new(
+            "bsi:component:archive",
+            if archive { "archive" } else { "no archive" },
+        ),
+        Property::new(
+            "bsi:component:structured",
+            if structured {
+                "structured"
+            } else {
+                "unstructured"
+            },
+        ),
+    ]
+}
+
+fn features_property(features: Option<&Vec<String>>) -> Option<Property> {
+    let mut f = features?.clone();
+    if f.is_empty() {
+        return None;
+    }
+    f.sort();
+    Some(Property::new("cargo-cra:features", f.join(",")))
+}
+
+/// Package URL of a cargo package (<https://github.com/package-url/purl-spec>, type `cargo`):
+/// crates.io packages plain; other registries with `repository_url`; git checkouts with
+/// `vcs_url` (`git+URL@COMMIT`); local path packages with `download_url` naming the path
+/// relative to the workspace root, never an absolute path.
+pub fn purl(p: &Package, workspace_root: &Path) -> String {
+    let version = p.version.to_string();
+    let mut purl = PackageUrl::new("cargo", p.name.as_str())
+        .expect("cargo package names are valid purl names");
+    purl.with_version(version.as_str())
+        .expect("cargo versions are valid purl versions");
+    let qualifier = match p.source.as_ref().map(|s| s.repr.as_str()) {
+        None => {
+            let dir = p
+                .manifest_path
+                .parent()
+                .map(|d| d.as_std_path())
+                .unwrap_or(Path::new("."));
+            let rel =
+                pathdiff::diff_paths(dir, workspace_root).unwrap_or_else(|| dir.to_path_buf());
+            let rel = if rel.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                rel.display().to_string()
+            };
+            Some(("download_url", format!("file:{rel}")))
+        }
+        Some(s) if s == CRATES_IO || s == CRATES_IO_SPARSE => None,
+        Some(s) if s.starts_with("git+") => {
+            let (url, commit) = s.split_once('#').unwrap_or((s, ""));
+            let url = url.split('?').next().unwrap_or(url);
+            Some((
+                "vcs_url",
+                if commit.is_empty() {
+                    url.to_string()
+                } else {
+                    format!("{url}@{commit}")
+                },
+            ))
+        }
+        Some(s) => Some((
+            "repository_url",
+            s.split_once('+').map(|(_, u)| u).unwrap_or(s).to_string(),
+        )),
+    };
+    if let Some((k, v)) = qualifier {
+        purl.add_qualifier(k, v).expect("qualifier keys are valid");
+    }
+    purl.to_string()
+}
+
+/// The package's declared licence: its SPDX `license` (old `A/B` spelling normalised to
+/// `A OR B`), else its licence file's name.
+fn licenses(p: &Package) -> Vec<LicenseChoice> {
+    let declared = Some("declared".to_string());
+    if let Some(l) = &p.license {
+        let expression = l.split('/').map(str::trim).collect::<Vec<_>>().join(" OR ");
+        return vec![LicenseChoice::Expression(LicenseExpression {
+            expression,
+            acknowledgement: declared,
+        })];
+    }
+    if let Some(f) = &p.license_file {
+        let name = f.file_name().unwrap_or(f.as_str());
+        return vec![LicenseChoice::License {
+            license: License {
+                id: None,
+                name: Some(format!("see {name} in the package")),
+                acknowledgement: declared,
+            },
+        }];
+    }
+    Vec::new()
+}
+
+fn external_references(p: &Package) -> Vec<ExternalReference> {
+    [
+        ("vcs", &p.repository),
+        ("website", &p.homepage),
+        ("documentation", &p.documentation),
+    ]
+    .into_iter()
+    .filter_map(|(kind, url)| {
+        let url = url.as_ref()?.trim();
+        (!url.is_empty() && !url.contains(char::is_whitespace)).then(|| ExternalReference {
+            kind: kind.into(),
+            url: url.to_string(),
+            comment: None,
+        })
+    })
+    .collect()
+}
+
+/// `Name <email>` → name and e-mail; anything else is a name.
+fn author(a: &str) -> OrganizationalContact {
+    if let Some((name, rest)) = a.split_once('<') {
+        if let Some(email) = rest.strip_suffix('>').map(str::trim) {
+            let valid = email.contains('@') && !email.contains(char::is_whitespace);
+            if valid {
+                let name = name.trim();
+                return OrganizationalContact {
+                    name: (!name.is_empty()).then(|| name.to_string()),
+                    email: Some(email.to_string()),
+                };
+            }
+        }
+    }
+    OrganizationalContact {
+        name: Some(a.trim().to_string()),
+        email: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(source: Option<&str>, manifest: &str) -> Package {
+        serde_json::from_value(serde_json::json!({
+            "name": "my-crate", "version": "1.2.3", "id": "x", "authors": [], "dependencies": [],
+            "targets": [], "features": {}, "manifest_path": manifest, "edition": "2021", "source": source,
+            "license": "MIT/Apache-2.0",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn purls_per_source_kind() {
+        let ws = Path::new("/home/dev/ws");
+        assert_eq!(
+            purl(&package(Some(CRATES_IO), "/c/my-crate/Cargo.toml"), ws),
+            "pkg:cargo/my-crate@1.2.3"
+        );
+        assert_eq!(
+            purl(&package(None, "/home/dev/ws/crates/util/Cargo.toml"), ws),
+            "pkg:cargo/my-crate@1.2.3?download_url=file:crates%2Futil"
+        );
+        let git = purl(
+            &package(
+                Some("git+https://example.com/r.git?branch=main#abc123"),
+                "/c/Cargo.toml",
+            ),
+            ws,
+        );
+        assert_eq!(
+            git,
+            "pkg:cargo/my-crate@1.2.3?vcs_url=git%2Bhttps:%2F%2Fexample.com%2Fr.git%40abc123"
+        );
+        let reg = purl(
+            &package(
+                Some("sparse+https://reg.example.com/index/"),
+                "/c/Cargo.toml",
+            ),
+            ws,
+        );
+        assert_eq!(
+            reg,
+            "pkg:cargo/my-crate@1.2.3?repository_url=https:%2F%2Freg.example.com%2Findex%2F"
+        );
+        assert!(!purl(&package(None, "/home/dev/ws/Cargo.toml"), ws).contains("/home"));
+    }
+
+    #[test]
+    fn legacy_license_slashes_become_or() {
+        let l = licenses(&package(None, "/x/Cargo.toml"));
+        assert_eq!(
+            l,
+            vec![LicenseChoice::Expression(LicenseExpression {
+                expression: "MIT OR Apache-2.0".into(),
+                acknowledgement: Some("declared".into())
+            })]
+        );
+    }
+
+    #[test]
+    fn authors_are_split_into_name_and_email() {
+        assert_eq!(
+            author("Jane Doe <jane@example.com>"),
+            OrganizationalContact {
+                name: Some("Jane Doe".into()),
+                email: Some("jane@example.com".into())
+            }
+        );
+        assert_eq!(
+            author("The Team"),
+            OrganizationalContact {
+                name: Some("The Team".into()),
+                email: None
+            }
+        );
+        assert_eq!(author("X <not an email>").email, None);
+    }
+}

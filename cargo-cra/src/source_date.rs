@@ -1,0 +1,94 @@
+//! The build's notion of "now": `SOURCE_DATE_EPOCH`, else the last git commit's time, else 0
+//! (<https://reproducible-builds.org/specs/source-date-epoch/>).
+
+use crate::error::BuildError;
+use std::path::Path;
+use std::process::Command;
+
+/// Where the timestamp came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The `SOURCE_DATE_EPOCH` environment variable.
+    Environment,
+    /// The committer time of `HEAD` in the workspace's git repository.
+    GitCommit,
+    /// Neither was available: the Unix epoch.
+    Fallback,
+}
+
+/// Seconds since 1970 to stamp the build with, and where the value came from.
+pub fn source_date_epoch(workspace_root: &Path) -> Result<(i64, Origin), BuildError> {
+    if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        let s = v.to_string_lossy().into_owned();
+        let secs = s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| BuildError::BadSourceDateEpoch(s.clone()))?;
+        if secs < 0 {
+            return Err(BuildError::BadSourceDateEpoch(s));
+        }
+        return Ok((secs, Origin::Environment));
+    }
+    Ok(match last_commit_time(workspace_root) {
+        Some(t) => (t, Origin::GitCommit),
+        None => (0, Origin::Fallback),
+    })
+}
+
+fn last_commit_time(dir: &Path) -> Option<i64> {
+    let out = Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+}
+
+/// RFC 3339 UTC form of `secs` (such as `2024-05-01T12:00:00Z`).
+pub fn rfc3339(secs: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("a valid timestamp always formats")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn git_commit_time_is_read_from_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let st = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_COMMITTER_DATE", "@1234567890 +0000")
+                .env("GIT_AUTHOR_DATE", "@1234567890 +0000")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .status()
+                .unwrap();
+            assert!(st.success());
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-q", "-m", "c"]);
+        assert_eq!(last_commit_time(dir.path()), Some(1_234_567_890));
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(last_commit_time(empty.path()), None);
+    }
+}
