@@ -1,0 +1,102 @@
+//! Helpers shared by the end-to-end tests: fixture copies, running the real `cargo-cra`
+//! binary, independent validators.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The `cargo-cra` binary under test.
+pub fn cargo_cra() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cargo-cra"))
+}
+
+/// Copies the directory `src` to `dest` (created), leaving out `target/` directories.
+pub fn copy_tree(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let from = entry.path();
+        let to = dest.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+}
+
+/// A fresh copy of `tests/fixtures/<name>` (or `examples/<name>`) in a new temporary directory.
+pub fn fixture_copy(rel: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join(Path::new(rel).file_name().unwrap());
+    copy_tree(&repo_root().join(rel), &dest);
+    (tmp, dest)
+}
+
+/// Runs `cargo-cra` with `args` in `dir`, without the wrapper's own variables inherited.
+pub fn run_cra(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(cargo_cra());
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_CRA_RUSTC_WRAPPER");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Stdout and stderr of `out` as text, for failure messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Validates CycloneDX files with cyclonedx-python-lib's strict JSON-schema validator
+/// (installed by `tests/run` into `.tools/venv`). Panics when the validator is missing: a test
+/// that needs it must not pass without it.
+pub fn validate_cyclonedx(files: &[PathBuf]) {
+    let python = std::env::var_os("CRA_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
+    assert!(
+        python.exists(),
+        "CycloneDX validator not installed ({}): run `bash tests/run`, which installs it",
+        python.display()
+    );
+    let out = Command::new(&python)
+        .arg(repo_root().join("tests/tools/validate-cdx.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "CycloneDX schema validation failed:\n{}",
+        describe(&out)
+    );
+}
+
+/// The host triple of the toolchain.
+pub fn host_triple() -> String {
+    let out = Command::new("rustc").arg("-vV").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .unwrap()
+}
