@@ -58,7 +58,10 @@ pub fn metadata(args: &BuildArgs, target: &str, lock_file: &Path) -> Result<Meta
     cmd.other_options(other);
     cmd.exec().map_err(|e| match e {
         cargo_metadata::Error::CargoMetadata { stderr } => {
-            if stderr.contains("needs to be updated but") {
+            // cargo ≥ 1.84 says "cannot update the lock file"; older ones "needs to be updated but".
+            if stderr.contains("cannot update the lock file")
+                || stderr.contains("needs to be updated but")
+            {
                 BuildError::StaleLockFile(lock_file.to_path_buf())
             } else {
                 BuildError::Tool {

@@ -471,6 +471,23 @@ fn no_absolute_build_machine_path_in_any_sbom() {
 }
 
 #[test]
+fn no_absolute_build_machine_path_in_debug_binaries() {
+    // Debug builds keep full debug info, for the Rust code and for the C code the build script
+    // compiles with `cc`: neither may name the build directory.
+    let built = default_build();
+    let (tmp, _, _) = fixture();
+    let root = tmp.path().to_str().unwrap().as_bytes();
+    for bin in built.boms.keys() {
+        let bytes = std::fs::read(built.saved.path().join(bin)).unwrap();
+        assert!(
+            !bytes.windows(root.len()).any(|w| w == root),
+            "{bin} names the build directory {}",
+            tmp.path().display()
+        );
+    }
+}
+
+#[test]
 fn human_summary_names_binary_digest_and_sbom() {
     let _ = default_build();
     let (_, dir, lock) = fixture();

@@ -1,0 +1,163 @@
+//! `cargo cra build` of the example app is bit-for-bit reproducible: two builds that differ in
+//! checkout directory, target directory, HOME and CARGO_HOME, the path of cargo-cra itself,
+//! umask, TZ, LANG and job count give identical binaries and identical SBOM bytes — with debug
+//! info off and on.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    project: PathBuf,
+    cra: PathBuf,
+    env: Vec<(&'static str, String)>,
+    umask: &'static str,
+    /// Where the outputs land (depends on the target dir).
+    out_dir: PathBuf,
+}
+
+fn rustup_home() -> String {
+    std::env::var("RUSTUP_HOME")
+        .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap()))
+}
+
+fn setup(
+    nesting: &str,
+    own_target_dir: bool,
+    tz: &str,
+    lang: &str,
+    jobs: &str,
+    umask: &'static str,
+) -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join(nesting);
+    let project = root.join("src/hello-device");
+    copy_tree(&repo_root().join("examples/hello-device"), &project);
+    let cra = root.join("tools/bin/cargo-cra");
+    std::fs::create_dir_all(cra.parent().unwrap()).unwrap();
+    std::fs::copy(cargo_cra(), &cra).unwrap();
+    let home = root.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut env = vec![
+        ("HOME", home.display().to_string()),
+        ("CARGO_HOME", root.join("cargo-home").display().to_string()),
+        ("RUSTUP_HOME", rustup_home()),
+        ("TZ", tz.to_string()),
+        ("LANG", lang.to_string()),
+        ("LC_ALL", lang.to_string()),
+        ("CARGO_BUILD_JOBS", jobs.to_string()),
+    ];
+    let target_dir = if own_target_dir {
+        let t = root.join("elsewhere/target-dir");
+        env.push(("CARGO_TARGET_DIR", t.display().to_string()));
+        t
+    } else {
+        project.join("target")
+    };
+    let out_dir = target_dir.join("cra").join(host_triple()).join("release");
+    Setup {
+        _tmp: tmp,
+        root,
+        project,
+        cra,
+        env,
+        umask,
+        out_dir,
+    }
+}
+
+fn build(s: &Setup, debug_info: bool) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "umask {}; exec \"$0\" cra build --release",
+            s.umask
+        ))
+        .arg(&s.cra)
+        .current_dir(&s.project);
+    for var in [
+        "SOURCE_DATE_EPOCH",
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_CRA_RUSTC_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in &s.env {
+        cmd.env(k, v);
+    }
+    cmd.env(
+        "CARGO_PROFILE_RELEASE_DEBUG",
+        if debug_info { "2" } else { "0" },
+    );
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
+fn assert_same_bytes(a: &Path, b: &Path) {
+    let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(
+        x == y,
+        "{} and {} differ ({} vs {} bytes)",
+        a.display(),
+        b.display(),
+        x.len(),
+        y.len()
+    );
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn example_app_builds_bit_for_bit_identically_in_different_environments() {
+    let a = setup("a", false, "UTC", "C.UTF-8", "2", "022");
+    let b = setup(
+        "b/a/much/longer/checkout/path",
+        true,
+        "Asia/Kolkata",
+        "de_DE.UTF-8",
+        "1",
+        "077",
+    );
+    for debug_info in [false, true] {
+        build(&a, debug_info);
+        build(&b, debug_info);
+        let (bin_a, bin_b) = (
+            a.out_dir.join("hello-device"),
+            b.out_dir.join("hello-device"),
+        );
+        assert_same_bytes(&bin_a, &bin_b);
+        assert_same_bytes(
+            &a.out_dir.join("hello-device.cdx.json"),
+            &b.out_dir.join("hello-device.cdx.json"),
+        );
+        let bytes = std::fs::read(&bin_b).unwrap();
+        for s in [&a, &b] {
+            let root = s.root.display().to_string();
+            assert!(
+                !contains(&bytes, &root),
+                "binary (debug info {debug_info}) contains {root}"
+            );
+        }
+        let run = Command::new(&bin_b).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout).trim(),
+            r#"{"device":"hello-device","status":"ok","version":"0.1.0"}"#
+        );
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&bin_b).unwrap().permissions().mode() & 0o777,
+            0o755,
+            "umask 077 must not matter"
+        );
+    }
+}
