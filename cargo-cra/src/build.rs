@@ -214,23 +214,25 @@ fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport
         .collect();
 
     let resolver = Resolver::new(&plan.metadata, &plan.target, &plan.cfgs)?;
-    let mut graphs: Vec<(&Artifact, LinkedGraph, HashMap<PackageId, Vec<String>>)> = Vec::new();
-    for bin in &bins {
-        let mut features = compiled.clone();
-        features.insert(bin.package_id.clone(), bin.features.clone());
-        let graph = resolver.linked(&bin.package_id, &features)?;
-        graphs.push((bin, graph, features));
-    }
+    let graphs = bins
+        .iter()
+        .map(|bin| {
+            Ok((
+                *bin,
+                resolver.linked(&bin.package_id, &bin.features, &compiled)?,
+            ))
+        })
+        .collect::<Result<Vec<(&Artifact, LinkedGraph)>, BuildError>>()?;
 
     let checksums = if plan.lock_file.is_file() {
         Checksums::read(&plan.lock_file)?
     } else {
         Checksums::default()
     };
-    let archives = verified_archives(&resolver, &checksums, graphs.iter().map(|(_, g, _)| g));
+    let archives = verified_archives(&resolver, &checksums, graphs.iter().map(|(_, g)| g));
 
     let mut reports = Vec::new();
-    for (bin, graph, features) in &graphs {
+    for (bin, graph) in &graphs {
         let exe = bin
             .executable
             .as_ref()
@@ -258,7 +260,6 @@ fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport
         let bom = sbom(&SbomInput {
             resolver: &resolver,
             graph,
-            features,
             bin_name: &bin.target.name,
             bin_file_name: &file_name,
             bin_digests: &digests,

@@ -21,6 +21,8 @@ pub struct LinkedGraph {
     pub root: PackageId,
     /// Every linked package (including the root) → its linked direct dependencies.
     pub edges: BTreeMap<PackageId, BTreeSet<PackageId>>,
+    /// Every linked package → the features it was compiled with.
+    pub features: BTreeMap<PackageId, Vec<String>>,
 }
 
 impl LinkedGraph {
@@ -61,20 +63,27 @@ impl<'a> Resolver<'a> {
         self.packages.get(id).copied()
     }
 
-    /// The crates linked into a binary of package `root`, given the features each package was
-    /// compiled with for the target (`compiled`; the root's entry is the binary's features).
+    /// The crates linked into a binary of package `root` built with `root_features`, given the
+    /// features each library was compiled with for the target (`compiled`).
     pub fn linked(
         &self,
         root: &PackageId,
+        root_features: &[String],
         compiled: &HashMap<PackageId, Vec<String>>,
     ) -> Result<LinkedGraph, BuildError> {
         let mut edges: BTreeMap<PackageId, BTreeSet<PackageId>> = BTreeMap::new();
+        let mut linked_features: BTreeMap<PackageId, Vec<String>> = BTreeMap::new();
         let mut queue = VecDeque::from([root.clone()]);
         while let Some(id) = queue.pop_front() {
             if edges.contains_key(&id) {
                 continue;
             }
-            let features = compiled.get(&id).ok_or_else(|| {
+            let features = if id == *root {
+                Some(root_features)
+            } else {
+                compiled.get(&id).map(Vec::as_slice)
+            };
+            let features = features.ok_or_else(|| {
                 BuildError::Inconsistent(format!(
                     "cargo reported no unit for {id} compiled for {}",
                     self.target
@@ -87,11 +96,13 @@ impl<'a> Resolver<'a> {
                 .filter(|d| compiled.contains_key(d))
                 .collect();
             queue.extend(deps.iter().cloned());
+            linked_features.insert(id.clone(), features.to_vec());
             edges.insert(id, deps);
         }
         Ok(LinkedGraph {
             root: root.clone(),
             edges,
+            features: linked_features,
         })
     }
 

@@ -28,8 +28,6 @@ pub struct SbomInput<'a> {
     pub resolver: &'a Resolver<'a>,
     /// The linked crates.
     pub graph: &'a LinkedGraph,
-    /// Features each package was compiled with.
-    pub features: &'a HashMap<PackageId, Vec<String>>,
     /// The binary's name (its file name, without any extension).
     pub bin_name: &'a str,
     /// The binary's file name as shipped.
@@ -140,7 +138,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         Property::new("cargo-cra:target", input.target),
         Property::new("cargo-cra:profile", input.profile),
     ];
-    if let Some(f) = features_property(input.features.get(&input.graph.root)) {
+    if let Some(f) = features_property(input.graph.features.get(&input.graph.root)) {
         extra.push(f);
     }
     if let Some(id) = &input.config.product_id {
@@ -263,7 +261,7 @@ fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &st
             Some(_) => "registry",
         },
     ));
-    if let Some(f) = features_property(input.features.get(id)) {
+    if let Some(f) = features_property(input.graph.features.get(id)) {
         c.properties.push(f);
     }
     for n in notes {
@@ -407,17 +405,16 @@ fn external_references(p: &Package) -> Vec<ExternalReference> {
 
 /// `Name <email>` → name and e-mail; anything else is a name.
 fn author(a: &str) -> OrganizationalContact {
-    if let Some((name, rest)) = a.split_once('<') {
-        if let Some(email) = rest.strip_suffix('>').map(str::trim) {
-            let valid = email.contains('@') && !email.contains(char::is_whitespace);
-            if valid {
-                let name = name.trim();
-                return OrganizationalContact {
-                    name: (!name.is_empty()).then(|| name.to_string()),
-                    email: Some(email.to_string()),
-                };
-            }
-        }
+    if let Some((name, rest)) = a.split_once('<')
+        && let Some(email) = rest.strip_suffix('>').map(str::trim)
+        && email.contains('@')
+        && !email.contains(char::is_whitespace)
+    {
+        let name = name.trim();
+        return OrganizationalContact {
+            name: (!name.is_empty()).then(|| name.to_string()),
+            email: Some(email.to_string()),
+        };
     }
     OrganizationalContact {
         name: Some(a.trim().to_string()),
