@@ -101,7 +101,13 @@ pub struct BuildArgs {
     #[allow(missing_docs)]
     pub manifest: Manifest,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
-    #[arg(long, value_enum, default_value_t, value_name = "FMT")]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FMT",
+        help_heading = "Output"
+    )]
     pub message_format: MessageFormat,
 }
 
