@@ -63,20 +63,22 @@ impl fmt::Debug for Digests {
     }
 }
 
-/// Incremental SHA-256 + SHA-512.
+/// Incremental SHA-256 + SHA-512, for hashing data while it streams somewhere else.
 #[derive(Default)]
-struct Hasher {
+pub struct Hasher {
     sha256: Sha256,
     sha512: Sha512,
 }
 
 impl Hasher {
-    fn update(&mut self, bytes: &[u8]) {
+    /// Adds `bytes` to both digests.
+    pub fn update(&mut self, bytes: &[u8]) {
         self.sha256.update(bytes);
         self.sha512.update(bytes);
     }
 
-    fn finish(self) -> Digests {
+    /// The digests of everything added.
+    pub fn finish(self) -> Digests {
         Digests {
             sha256: self.sha256.finalize().into(),
             sha512: self.sha512.finalize().into(),

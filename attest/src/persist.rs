@@ -1,8 +1,9 @@
 //! Crash-safe output: every file is written to a temporary file in its destination directory
 //! and renamed into place, so a reader never sees a half-written artefact.
 
+use crate::digest::{Digests, Hasher};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -23,19 +24,31 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     Ok(())
 }
 
-/// Copies the file `src` to `dest` through a temporary file, with Unix `mode`.
-pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<()> {
+/// Copies the file `src` to `dest` through a temporary file, with Unix `mode`, and returns the
+/// digests of the bytes copied (hashed in the same pass: the file is read once).
+pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {
     let dir = parent_of(dest)?;
-    let tmp = tempfile::Builder::new()
+    let mut tmp = tempfile::Builder::new()
         .prefix(".cra-tmp-")
         .tempfile_in(dir)?;
     let mut input = fs::File::open(src)?;
-    io::copy(&mut input, &mut tmp.as_file())?;
+    let mut hasher = Hasher::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n])?;
+    }
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
     tmp.as_file().sync_all()?;
     tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
+    Ok(hasher.finish())
 }
 
 fn parent_of(dest: &Path) -> io::Result<&Path> {
@@ -68,6 +81,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
+    }
+
+    #[test]
+    fn copy_returns_the_digests_of_what_it_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        fs::write(&src, &data).unwrap();
+        let dest = dir.path().join("dest");
+        let digests = copy_atomic(&src, &dest, 0o755).unwrap();
+        assert_eq!(digests, Digests::of_bytes(&data));
+        assert_eq!(fs::read(&dest).unwrap(), data);
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
     }
 
     #[test]

@@ -2,16 +2,17 @@
 //! CycloneDX SBOM under `<target-dir>/cra/<target>/<profile>/`.
 
 use crate::args::BuildArgs;
-use crate::cargo;
+use crate::cargo::{self, RunningBuild};
 use crate::config::{self, ProductConfig};
 use crate::crate_cache::{self, Wanted};
 use crate::error::BuildError;
 use crate::linked::{LinkedGraph, Resolver};
-use crate::lockfile::Checksums;
+use crate::lockfile::LockFile;
 use crate::repro::{self, WrapperState};
 use crate::sbom::{SbomInput, sbom};
 use crate::source_date;
 use crate::toolchain::{Toolchain, target_dir_name};
+use cargo_metadata::cargo_platform::Cfg;
 use cargo_metadata::{Artifact, Metadata, PackageId, TargetKind};
 use cra_attest::digest::Digests;
 use cra_attest::persist;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What `cargo cra build` wrote for one binary.
 #[derive(Debug, Clone, Serialize)]
@@ -43,24 +45,73 @@ pub struct BinaryReport {
     pub components: usize,
 }
 
-/// Facts gathered before the build that the SBOM step needs.
+/// Facts gathered before and during the build that the SBOM step needs.
 struct Plan {
     workspace_root: PathBuf,
     lock_file: PathBuf,
+    lock: LockFile,
     target: String,
     toolchain: Toolchain,
-    metadata: Metadata,
+    /// Where cargo builds: `<target-dir>/cra/cargo-target`, apart from plain `cargo build`'s
+    /// artefacts, so that switching between the two never forces a rebuild.
+    build_dir: PathBuf,
+    /// The user's target directory (outputs go under its `cra/`).
+    target_dir: PathBuf,
     configs: HashMap<PackageId, ProductConfig>,
     timestamp: String,
-    cfgs: Vec<cargo_metadata::cargo_platform::Cfg>,
+    /// `--unlocked`: cargo may rewrite the lock file during the build.
+    unlocked: bool,
+}
+
+/// Phase durations, printed to stderr when `CARGO_CRA_TIMINGS` is set.
+struct Timings {
+    start: Instant,
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        let now = Instant::now();
+        Timings {
+            start: now,
+            last: now,
+            phases: Vec::new(),
+        }
+    }
+
+    fn phase(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if std::env::var_os("CARGO_CRA_TIMINGS").is_some() {
+            for (name, d) in &self.phases {
+                eprintln!(
+                    "cargo-cra timing: {name:<28} {:>8.1} ms",
+                    d.as_secs_f64() * 1e3
+                );
+            }
+            eprintln!(
+                "cargo-cra timing: {:<28} {:>8.1} ms",
+                "total",
+                self.start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
 }
 
 /// Builds as `args` says and writes binaries and SBOMs; returns what was written.
 pub fn run(args: &BuildArgs) -> Result<Vec<BinaryReport>, BuildError> {
+    let mut timings = Timings::new();
     let plan = plan(args)?;
+    timings.phase("pre-flight");
+
     let remaps = repro::remaps(
         &plan.workspace_root,
-        plan.metadata.target_directory.as_std_path(),
+        &plan.target_dir,
         home::cargo_home().ok().as_deref(),
         &plan.toolchain.sysroot,
         &plan.toolchain.commit_hash,
@@ -72,22 +123,65 @@ pub fn run(args: &BuildArgs) -> Result<Vec<BinaryReport>, BuildError> {
             .into_iter()
             .map(|(k, v)| (k, v.into())),
     );
+    env.push(("CARGO_TARGET_DIR".into(), plan.build_dir.clone().into()));
     if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
         let (secs, _) = source_date::source_date_epoch(&plan.workspace_root)?;
         env.push(("SOURCE_DATE_EPOCH".into(), secs.to_string().into()));
     }
-    let artifacts = cargo::build(&args.cargo_build_args(&plan.target), &env)?;
-    write_outputs(&plan, &artifacts)
+
+    // The resolve graph is read while cargo builds; cargo's output is held back until then.
+    let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env)?;
+    let resolved = std::thread::scope(|s| {
+        let cfgs = s.spawn(|| plan.toolchain.target_cfgs(Path::new("."), &plan.target));
+        let metadata = cargo::metadata(args, &plan.target, &plan.lock_file);
+        let cfgs = cfgs.join().expect("cfg query thread panicked");
+        Ok::<_, BuildError>((metadata?, cfgs?))
+    });
+    let (metadata, cfgs) = match resolved {
+        Ok(r) => r,
+        Err(e) => {
+            build.abort();
+            return Err(e);
+        }
+    };
+    timings.phase("metadata (during build)");
+    let artifacts = build.finish()?;
+    timings.phase("cargo build");
+    let reports = write_outputs(&plan, &metadata, &cfgs, &artifacts);
+    timings.phase("SBOMs and copies");
+    timings.report();
+    reports
 }
 
 fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
-    let ws_manifest = cargo::locate_workspace(args)?;
-    let workspace_root = ws_manifest.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let (workspace, toolchain) = std::thread::scope(|s| {
+        let toolchain = s.spawn(|| Toolchain::detect(Path::new(".")));
+        let workspace = cargo::workspace(args);
+        (
+            workspace,
+            toolchain.join().expect("rustc query thread panicked"),
+        )
+    });
+    let workspace = workspace?;
+    let toolchain = toolchain?;
+    let workspace_root = workspace.workspace_root.clone().into_std_path_buf();
     let lock_file = workspace_root.join("Cargo.lock");
-    if !args.manifest.unlocked && !lock_file.is_file() {
+    let lock = if lock_file.is_file() {
+        LockFile::read(&lock_file)?
+    } else if args.manifest.unlocked {
+        LockFile::default()
+    } else {
         return Err(BuildError::MissingLockFile(lock_file));
+    };
+    check_selection(args, &workspace, &lock)?;
+    let ws_manifest = workspace_root.join("Cargo.toml");
+    let mut configs = HashMap::new();
+    for pkg in workspace.workspace_packages() {
+        configs.insert(
+            pkg.id.clone(),
+            config::for_package(pkg.manifest_path.as_std_path(), &ws_manifest)?,
+        );
     }
-    let toolchain = Toolchain::detect(&workspace_root)?;
     let target = args
         .compilation
         .target
@@ -98,27 +192,19 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
                 .filter(|t| !t.is_empty())
         })
         .unwrap_or_else(|| toolchain.host.clone());
-    let metadata = cargo::metadata(args, &target, &lock_file)?;
-    check_selection(args, &metadata)?;
-    let cfgs = toolchain.target_cfgs(&workspace_root, &target)?;
     let (secs, _) = source_date::source_date_epoch(&workspace_root)?;
-    let mut configs = HashMap::new();
-    for id in &metadata.workspace_members {
-        let pkg = &metadata[id];
-        configs.insert(
-            id.clone(),
-            config::for_package(pkg.manifest_path.as_std_path(), &ws_manifest)?,
-        );
-    }
+    let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
+        build_dir: target_dir.join("cra").join("cargo-target"),
+        target_dir,
         workspace_root,
         lock_file,
+        lock,
         target,
         toolchain,
-        metadata,
         configs,
         timestamp: source_date::rfc3339(secs),
-        cfgs,
+        unlocked: args.manifest.unlocked,
     })
 }
 
@@ -128,8 +214,14 @@ fn spec_name(spec: &str) -> Option<&str> {
     (!spec.contains("://")).then(|| spec.split(['@', ':']).next().unwrap_or(spec))
 }
 
-/// Clear errors for `-p`/`--bin` values that name nothing, before cargo runs.
-fn check_selection(args: &BuildArgs, metadata: &Metadata) -> Result<(), BuildError> {
+/// Clear errors for `-p`/`--bin` values that name nothing, before cargo runs: packages must be
+/// workspace members or in Cargo.lock; binaries must belong to the selected members.
+fn check_selection(
+    args: &BuildArgs,
+    workspace: &Metadata,
+    lock: &LockFile,
+) -> Result<(), BuildError> {
+    let members = workspace.workspace_packages();
     let names: Vec<&str> = args
         .selection
         .packages
@@ -137,7 +229,7 @@ fn check_selection(args: &BuildArgs, metadata: &Metadata) -> Result<(), BuildErr
         .filter_map(|s| spec_name(s))
         .collect();
     for (spec, name) in args.selection.packages.iter().zip(&names) {
-        if !metadata.packages.iter().any(|p| p.name.as_str() == *name) {
+        if !lock.has_package(name) && !members.iter().any(|p| p.name.as_str() == *name) {
             return Err(BuildError::UnknownPackage(spec.clone()));
         }
     }
@@ -145,11 +237,10 @@ fn check_selection(args: &BuildArgs, metadata: &Metadata) -> Result<(), BuildErr
         return Ok(());
     }
     let selected: Vec<_> = if args.selection.packages.is_empty() || args.selection.workspace {
-        metadata.workspace_packages()
+        members
     } else {
-        metadata
-            .packages
-            .iter()
+        members
+            .into_iter()
             .filter(|p| names.contains(&p.name.as_str()))
             .collect()
     };
@@ -191,12 +282,13 @@ fn is_linkable_lib(artifact: &Artifact) -> bool {
         .any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib))
 }
 
-fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport>, BuildError> {
-    let target_root = plan
-        .metadata
-        .target_directory
-        .as_std_path()
-        .join(target_dir_name(&plan.target));
+fn write_outputs(
+    plan: &Plan,
+    metadata: &Metadata,
+    cfgs: &[Cfg],
+    artifacts: &[Artifact],
+) -> Result<Vec<BinaryReport>, BuildError> {
+    let target_root = plan.build_dir.join(target_dir_name(&plan.target));
     let mut compiled: HashMap<PackageId, Vec<String>> = HashMap::new();
     for a in artifacts
         .iter()
@@ -213,7 +305,7 @@ fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport
         })
         .collect();
 
-    let resolver = Resolver::new(&plan.metadata, &plan.target, &plan.cfgs)?;
+    let resolver = Resolver::new(metadata, &plan.target, cfgs)?;
     let graphs = bins
         .iter()
         .map(|bin| {
@@ -224,67 +316,57 @@ fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport
         })
         .collect::<Result<Vec<(&Artifact, LinkedGraph)>, BuildError>>()?;
 
-    let checksums = if plan.lock_file.is_file() {
-        Checksums::read(&plan.lock_file)?
+    // With --unlocked, cargo may have just written or changed the lock file.
+    let reread;
+    let lock = if plan.unlocked {
+        reread = LockFile::read(&plan.lock_file)?;
+        &reread
     } else {
-        Checksums::default()
+        &plan.lock
     };
-    let archives = verified_archives(&resolver, &checksums, graphs.iter().map(|(_, g)| g));
+    // Copying (and hashing) the binaries and hashing the crate archives are independent.
+    let (archives, copies) = std::thread::scope(|s| {
+        let archives =
+            s.spawn(|| verified_archives(&resolver, lock, graphs.iter().map(|(_, g)| g)));
+        let copies = graphs
+            .iter()
+            .map(|(bin, _)| copy_binary(plan, bin))
+            .collect::<Result<Vec<_>, _>>();
+        (archives.join().expect("hashing thread panicked"), copies)
+    });
+    let copies = copies?;
 
     let mut reports = Vec::new();
-    for (bin, graph) in &graphs {
-        let exe = bin
-            .executable
-            .as_ref()
-            .expect("filtered on executable")
-            .as_std_path();
-        let profile = exe
-            .parent()
-            .and_then(|d| d.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let file_name = exe
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| bin.target.name.clone());
-        let out_dir = plan
-            .metadata
-            .target_directory
-            .as_std_path()
-            .join("cra")
-            .join(target_dir_name(&plan.target))
-            .join(&profile);
-        std::fs::create_dir_all(&out_dir).map_err(|e| BuildError::io(&out_dir, e))?;
-        let digests = Digests::of_file(exe).map_err(|e| BuildError::io(exe, e))?;
+    for ((bin, graph), copy) in graphs.iter().zip(copies) {
         let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
         let bom = sbom(&SbomInput {
             resolver: &resolver,
             graph,
             bin_name: &bin.target.name,
-            bin_file_name: &file_name,
-            bin_digests: &digests,
+            bin_file_name: &copy.file_name,
+            bin_digests: &copy.digests,
             workspace_root: &plan.workspace_root,
-            checksums: &checksums,
+            lock,
             archives: &archives,
             config: &config,
             timestamp: plan.timestamp.clone(),
             toolchain: &plan.toolchain,
             target: &plan.target,
-            profile: &profile,
+            profile: &copy.profile,
         });
-        let bin_out = out_dir.join(&file_name);
-        let sbom_out = out_dir.join(format!("{}.cdx.json", bin.target.name));
-        persist::copy_atomic(exe, &bin_out, 0o755).map_err(|e| BuildError::io(&bin_out, e))?;
+        let sbom_out = copy
+            .path
+            .with_file_name(format!("{}.cdx.json", bin.target.name));
         persist::write_atomic(&sbom_out, &bom.to_json_pretty(), 0o644)
             .map_err(|e| BuildError::io(&sbom_out, e))?;
         reports.push(BinaryReport {
             reason: "cra-binary",
             name: bin.target.name.clone(),
-            package: plan.metadata[&graph.root].name.to_string(),
+            package: metadata[&graph.root].name.to_string(),
             target: plan.target.clone(),
-            profile,
-            path: bin_out,
-            sha256: digests.sha256_hex(),
+            profile: copy.profile,
+            path: copy.path,
+            sha256: copy.digests.sha256_hex(),
             sbom: sbom_out,
             components: bom.components.len(),
         });
@@ -292,10 +374,49 @@ fn write_outputs(plan: &Plan, artifacts: &[Artifact]) -> Result<Vec<BinaryReport
     Ok(reports)
 }
 
+/// A binary copied to `<target-dir>/cra/<target>/<profile>/`.
+struct CopiedBinary {
+    path: PathBuf,
+    file_name: String,
+    profile: String,
+    digests: Digests,
+}
+
+fn copy_binary(plan: &Plan, bin: &Artifact) -> Result<CopiedBinary, BuildError> {
+    let exe = bin
+        .executable
+        .as_ref()
+        .expect("filtered on executable")
+        .as_std_path();
+    let profile = exe
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file_name = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| bin.target.name.clone());
+    let out_dir = plan
+        .target_dir
+        .join("cra")
+        .join(target_dir_name(&plan.target))
+        .join(&profile);
+    std::fs::create_dir_all(&out_dir).map_err(|e| BuildError::io(&out_dir, e))?;
+    let path = out_dir.join(&file_name);
+    let digests = persist::copy_atomic(exe, &path, 0o755).map_err(|e| BuildError::io(&path, e))?;
+    Ok(CopiedBinary {
+        path,
+        file_name,
+        profile,
+        digests,
+    })
+}
+
 /// Hashes, once, the cached `.crate` archive of every registry package any binary links.
 fn verified_archives<'g>(
     resolver: &Resolver<'_>,
-    checksums: &Checksums,
+    lock: &LockFile,
     graphs: impl Iterator<Item = &'g LinkedGraph>,
 ) -> HashMap<PackageId, Digests> {
     let ids: BTreeSet<&PackageId> = graphs.flat_map(|g| g.edges.keys()).collect();
@@ -306,7 +427,7 @@ fn verified_archives<'g>(
             continue;
         };
         let Some(source) = &p.source else { continue };
-        if let Some(sum) = checksums.get(p.name.as_str(), &p.version.to_string(), &source.repr) {
+        if let Some(sum) = lock.checksum(p.name.as_str(), &p.version.to_string(), &source.repr) {
             keys.push(id.clone());
             wanted.push(Wanted {
                 name: p.name.to_string(),

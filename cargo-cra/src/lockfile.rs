@@ -1,11 +1,11 @@
-//! The package checksums recorded in `Cargo.lock`.
+//! The packages and checksums recorded in `Cargo.lock`.
 //!
 //! Only what the SBOM needs is read: each `[[package]]`'s name, version, source and checksum.
 //! Other keys are cargo's business and are ignored, so new lock-file versions keep working.
 
 use crate::error::BuildError;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 #[derive(Deserialize)]
@@ -24,11 +24,15 @@ struct LockPackage {
     checksum: Option<String>,
 }
 
-/// `(name, version, source)` → SHA-256 checksum (hex) of the package's `.crate` archive.
+/// What `Cargo.lock` records: every package's name, and the SHA-256 checksum (hex) of each
+/// registry package's `.crate` archive by `(name, version, source)`.
 #[derive(Debug, Default, Clone)]
-pub struct Checksums(HashMap<(String, String, String), String>);
+pub struct LockFile {
+    checksums: HashMap<(String, String, String), String>,
+    names: BTreeSet<String>,
+}
 
-impl Checksums {
+impl LockFile {
     /// Reads the lock file at `path`.
     pub fn read(path: &Path) -> Result<Self, BuildError> {
         let text = std::fs::read_to_string(path).map_err(|e| BuildError::io(path, e))?;
@@ -39,17 +43,23 @@ impl Checksums {
     /// Parses lock-file text.
     pub fn parse(text: &str) -> Result<Self, String> {
         let doc: LockDoc = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        Ok(Checksums(
-            doc.package
-                .into_iter()
-                .filter_map(|p| Some(((p.name, p.version, p.source?), p.checksum?)))
-                .collect(),
-        ))
+        let names = doc.package.iter().map(|p| p.name.clone()).collect();
+        let checksums = doc
+            .package
+            .into_iter()
+            .filter_map(|p| Some(((p.name, p.version, p.source?), p.checksum?)))
+            .collect();
+        Ok(LockFile { checksums, names })
+    }
+
+    /// Whether a package of this name is in the lock file.
+    pub fn has_package(&self, name: &str) -> bool {
+        self.names.contains(name)
     }
 
     /// The checksum of a registry package, as cargo recorded it.
-    pub fn get(&self, name: &str, version: &str, source: &str) -> Option<&str> {
-        self.0
+    pub fn checksum(&self, name: &str, version: &str, source: &str) -> Option<&str> {
+        self.checksums
             .get(&(name.to_string(), version.to_string(), source.to_string()))
             .map(String::as_str)
     }
@@ -61,7 +71,7 @@ mod tests {
 
     #[test]
     fn reads_registry_checksums_only() {
-        let c = Checksums::parse(
+        let c = LockFile::parse(
             r#"
 version = 4
 
@@ -79,13 +89,14 @@ checksum = "4a5f13b858c8d314ee3e8f639011f7ccefe71f97f96e50151fb991f267928e2c"
         )
         .unwrap();
         assert_eq!(
-            c.get(
+            c.checksum(
                 "itoa",
                 "1.0.15",
                 "registry+https://github.com/rust-lang/crates.io-index"
             ),
             Some("4a5f13b858c8d314ee3e8f639011f7ccefe71f97f96e50151fb991f267928e2c")
         );
-        assert_eq!(c.0.len(), 1);
+        assert_eq!(c.checksums.len(), 1);
+        assert!(c.has_package("app") && c.has_package("itoa") && !c.has_package("nope"));
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::config::ProductConfig;
 use crate::linked::{LinkedGraph, Resolver};
-use crate::lockfile::Checksums;
+use crate::lockfile::LockFile;
 use crate::toolchain::Toolchain;
 use cargo_metadata::{Package, PackageId};
 use cra_attest::cyclonedx::{
@@ -36,8 +36,8 @@ pub struct SbomInput<'a> {
     pub bin_digests: &'a Digests,
     /// Workspace root (paths in the SBOM are relative to it).
     pub workspace_root: &'a Path,
-    /// Checksums from Cargo.lock.
-    pub checksums: &'a Checksums,
+    /// Cargo.lock.
+    pub lock: &'a LockFile,
     /// Verified `.crate` archives found in the local cache.
     pub archives: &'a HashMap<PackageId, Digests>,
     /// Product information of the binary's package.
@@ -207,8 +207,8 @@ fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &st
     if registry {
         let source = source.unwrap_or_default();
         match input
-            .checksums
-            .get(p.name.as_str(), &p.version.to_string(), source)
+            .lock
+            .checksum(p.name.as_str(), &p.version.to_string(), source)
         {
             Some(sum) => c.hashes.push(Hash::sha256(sum)),
             None => notes.push("Cargo.lock records no checksum for this package".to_string()),

@@ -207,8 +207,10 @@ fn compile_error_on_first_build_writes_no_sbom() {
     let (_tmp, dir) = tiny_project("fn main() { oops }\n");
     let out = build(&dir, &[]);
     assert_eq!(out.status.code(), Some(101), "{}", describe(&out));
+    let outputs = dir.join("target/cra").join(host_triple());
     assert!(
-        !dir.join("target/cra").exists(),
-        "no SBOM directory for a failed build"
+        !outputs.exists(),
+        "no output directory for a failed build: {}",
+        outputs.display()
     );
 }
