@@ -8,4 +8,5 @@
 
 pub mod cyclonedx;
 pub mod digest;
+pub mod keys;
 pub mod persist;
