@@ -17,9 +17,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use crypto_secretbox::aead::{Aead, KeyInit};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -142,9 +144,7 @@ impl SigningKey {
                 let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(k, message);
                 sig.to_der().as_bytes().to_vec()
             }
-            SigningKey::Ed25519(k) => {
-                ed25519_dalek::Signer::sign(k, message).to_bytes().to_vec()
-            }
+            SigningKey::Ed25519(k) => ed25519_dalek::Signer::sign(k, message).to_bytes().to_vec(),
         }
     }
 
@@ -156,7 +156,8 @@ impl SigningKey {
         };
         let salt = random_bytes::<32>();
         let nonce = random_bytes::<24>();
-        let key = derive_key(password, &salt, SCRYPT_LOG_N, 8, 1).expect("fixed scrypt parameters are valid");
+        let key = derive_key(password, &salt, SCRYPT_LOG_N, 8, 1)
+            .expect("fixed scrypt parameters are valid");
         let cipher = XSalsa20Poly1305::new(key.as_slice().into());
         let ciphertext = cipher
             .encrypt(&nonce.into(), der.as_bytes())
@@ -164,10 +165,17 @@ impl SigningKey {
         let body = EncryptedKey {
             kdf: Kdf {
                 name: "scrypt".into(),
-                params: ScryptParams { n: 1 << SCRYPT_LOG_N, r: 8, p: 1 },
+                params: ScryptParams {
+                    n: 1 << SCRYPT_LOG_N,
+                    r: 8,
+                    p: 1,
+                },
                 salt: B64.encode(salt),
             },
-            cipher: Cipher { name: "nacl/secretbox".into(), nonce: B64.encode(nonce) },
+            cipher: Cipher {
+                name: "nacl/secretbox".into(),
+                nonce: B64.encode(nonce),
+            },
             ciphertext: B64.encode(ciphertext),
         };
         let json = serde_json::to_vec(&body).expect("serialisable");
@@ -188,17 +196,26 @@ impl SigningKey {
         let enc: EncryptedKey = serde_json::from_slice(&body)
             .map_err(|e| KeyError::Malformed(format!("unreadable key JSON ({e})")))?;
         if enc.kdf.name != "scrypt" {
-            return Err(KeyError::Unsupported(format!("key derivation {:?}", enc.kdf.name)));
+            return Err(KeyError::Unsupported(format!(
+                "key derivation {:?}",
+                enc.kdf.name
+            )));
         }
         if enc.cipher.name != "nacl/secretbox" {
-            return Err(KeyError::Unsupported(format!("cipher {:?}", enc.cipher.name)));
+            return Err(KeyError::Unsupported(format!(
+                "cipher {:?}",
+                enc.cipher.name
+            )));
         }
         let n = enc.kdf.params.n;
         if !n.is_power_of_two() || n < 2 || n > 1 << 22 {
-            return Err(KeyError::Malformed(format!("scrypt N = {n} is not a power of two up to 2^22")));
+            return Err(KeyError::Malformed(format!(
+                "scrypt N = {n} is not a power of two up to 2^22"
+            )));
         }
         let decode = |what: &str, s: &str| {
-            B64.decode(s).map_err(|e| KeyError::Malformed(format!("{what} is not base64 ({e})")))
+            B64.decode(s)
+                .map_err(|e| KeyError::Malformed(format!("{what} is not base64 ({e})")))
         };
         let salt = decode("salt", &enc.kdf.salt)?;
         let nonce = decode("nonce", &enc.cipher.nonce)?;
@@ -206,8 +223,14 @@ impl SigningKey {
         let nonce: [u8; 24] = nonce
             .try_into()
             .map_err(|_| KeyError::Malformed("nonce is not 24 bytes".into()))?;
-        let key = derive_key(password, &salt, n.trailing_zeros() as u8, enc.kdf.params.r, enc.kdf.params.p)
-            .map_err(|e| KeyError::Malformed(format!("scrypt parameters: {e}")))?;
+        let key = derive_key(
+            password,
+            &salt,
+            n.trailing_zeros() as u8,
+            enc.kdf.params.r,
+            enc.kdf.params.p,
+        )
+        .map_err(|e| KeyError::Malformed(format!("scrypt parameters: {e}")))?;
         let cipher = XSalsa20Poly1305::new(key.as_slice().into());
         let der = Zeroizing::new(
             cipher
@@ -224,7 +247,13 @@ impl SigningKey {
     }
 }
 
-fn derive_key(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32) -> Result<Zeroizing<[u8; 32]>, String> {
+fn derive_key(
+    password: &[u8],
+    salt: &[u8],
+    log_n: u8,
+    r: u32,
+    p: u32,
+) -> Result<Zeroizing<[u8; 32]>, String> {
     let params = scrypt::Params::new(log_n, r, p, 32).map_err(|e| e.to_string())?;
     let mut key = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(password, salt, &params, key.as_mut_slice()).map_err(|e| e.to_string())?;
@@ -287,12 +316,16 @@ impl PublicKey {
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         match self {
             PublicKey::P256(k) => {
-                let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| KeyError::BadSignature)?;
-                p256::ecdsa::signature::Verifier::verify(k, message, &sig).map_err(|_| KeyError::BadSignature)
+                let sig = p256::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                p256::ecdsa::signature::Verifier::verify(k, message, &sig)
+                    .map_err(|_| KeyError::BadSignature)
             }
             PublicKey::Ed25519(k) => {
-                let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
-                k.verify_strict(message, &sig).map_err(|_| KeyError::BadSignature)
+                let sig = ed25519_dalek::Signature::from_slice(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                k.verify_strict(message, &sig)
+                    .map_err(|_| KeyError::BadSignature)
             }
         }
     }
@@ -336,7 +369,10 @@ mod tests {
     fn generated_keys_round_trip_through_the_encrypted_format() {
         let key = SigningKey::generate_p256();
         let pem = key.to_encrypted_pem(b"s3cret");
-        assert!(pem.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"), "{pem}");
+        assert!(
+            pem.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"),
+            "{pem}"
+        );
         let back = SigningKey::from_encrypted_pem(&pem, b"s3cret").unwrap();
         assert_eq!(back.public_key(), key.public_key());
         assert!(matches!(
@@ -354,8 +390,12 @@ mod tests {
             SigningKey::from_encrypted_pem("hello", b""),
             Err(KeyError::Malformed(_))
         ));
-        let other = pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, b"x").unwrap();
-        let err = SigningKey::from_encrypted_pem(&other, b"").err().unwrap().to_string();
+        let other =
+            pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, b"x").unwrap();
+        let err = SigningKey::from_encrypted_pem(&other, b"")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("ENCRYPTED SIGSTORE PRIVATE KEY"), "{err}");
     }
 }

@@ -3,10 +3,20 @@
 //! This crate holds what both `cargo cra build` and the image composer need:
 //! - [`digest`]: streaming SHA-256/SHA-512 of files and bytes;
 //! - [`cyclonedx`]: a strict serde model of the CycloneDX 1.6 JSON we write;
-//! - [`persist`]: writing output files crash-safely (temporary file, then rename).
+//! - [`persist`]: writing output files crash-safely (temporary file, then rename);
+//! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
+//! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
+//! - [`sign`]: key-based signing of blobs and statements.
+//!
+//! Signing is built on RustCrypto rather than the `sigstore` crate: sigstore 0.15 cannot write
+//! key-based v0.3 bundles, has no DSSE signing, and allows keyless signing only against the
+//! public-good instance.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod cyclonedx;
 pub mod digest;
+pub mod intoto;
 pub mod keys;
 pub mod persist;
+pub mod sign;

@@ -1,0 +1,69 @@
+//! in-toto Statement v1 (<https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md>).
+
+use crate::digest::Digests;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `_type` of a v1 statement.
+pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+
+/// A statement: a predicate about some subjects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Statement {
+    /// Always [`STATEMENT_V1`].
+    #[serde(rename = "_type")]
+    pub type_: String,
+    /// The artefacts the predicate is about.
+    pub subject: Vec<Subject>,
+    /// URI saying what the predicate means.
+    pub predicate_type: String,
+    /// The claim itself.
+    pub predicate: serde_json::Value,
+}
+
+/// An artefact, named and identified by digests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    /// A name for the artefact (cargo-cra: its file name).
+    pub name: String,
+    /// Algorithm (`sha256`, `sha512`) → lower-case hex digest.
+    pub digest: BTreeMap<String, String>,
+}
+
+impl Subject {
+    /// A subject with SHA-256 and SHA-512 digests.
+    pub fn new(name: impl Into<String>, digests: &Digests) -> Self {
+        Subject {
+            name: name.into(),
+            digest: BTreeMap::from([
+                ("sha256".to_string(), digests.sha256_hex()),
+                ("sha512".to_string(), digests.sha512_hex()),
+            ]),
+        }
+    }
+}
+
+impl Statement {
+    /// A v1 statement.
+    pub fn new(
+        subject: Vec<Subject>,
+        predicate_type: impl Into<String>,
+        predicate: serde_json::Value,
+    ) -> Self {
+        Statement {
+            type_: STATEMENT_V1.into(),
+            subject,
+            predicate_type: predicate_type.into(),
+            predicate,
+        }
+    }
+
+    /// The statement as pretty JSON with a trailing newline (the unsigned file form).
+    pub fn to_json_pretty(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("a statement always serialises");
+        v.push(b'\n');
+        v
+    }
+}
