@@ -3,6 +3,7 @@
 //! This library is what the `cargo cra` command runs; the binary is a thin clap layer over it.
 //! - [`build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
 //!   CycloneDX 1.6 SBOM of exactly the crates linked into each binary.
+//! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 #![forbid(unsafe_code)]
 
 pub mod args;
@@ -15,5 +16,6 @@ pub mod linked;
 pub mod lockfile;
 pub mod repro;
 pub mod sbom;
+pub mod signing;
 pub mod source_date;
 pub mod toolchain;

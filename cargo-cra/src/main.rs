@@ -1,18 +1,22 @@
 //! `cargo cra`: the command line. Parsing and printing only; the work is in the library.
 #![forbid(unsafe_code)]
 
+use anyhow::Result;
 use cargo_cra::args::{BuildArgs, MessageFormat};
 use cargo_cra::build::{self, BinaryReport};
+use cargo_cra::error::BuildError;
+use cargo_cra::signing::{self, SignerArgs};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Ship Rust devices under the EU Cyber Resilience Act.
 ///
 /// cargo-cra builds device software bit-for-bit reproducibly and writes, beside every binary, a
-/// CycloneDX 1.6 SBOM of exactly what was compiled into it.
+/// CycloneDX 1.6 SBOM of exactly what was compiled into it; it signs artefacts and attestations
+/// as Sigstore bundles with cosign-compatible keys.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-cra",
@@ -39,6 +43,55 @@ enum Command {
     /// `[workspace.metadata.cra]`): manufacturer, security-contact, product-id,
     /// support-period-end.
     Build(BuildArgs),
+    /// Generate a cosign-compatible key pair (ECDSA P-256).
+    ///
+    /// Writes `<prefix>.key` (encrypted as cosign does: scrypt + NaCl secretbox, PEM
+    /// `ENCRYPTED SIGSTORE PRIVATE KEY`, mode 0600) and `<prefix>.pub` (PEM SPKI). The password
+    /// comes from CRA_PASSWORD, else COSIGN_PASSWORD, else is asked twice on the terminal.
+    Keygen {
+        /// Path prefix of the two files.
+        #[arg(long, value_name = "NAME", default_value = "cosign")]
+        output_key_prefix: PathBuf,
+        /// Overwrite existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key of a cosign-format private key (PEM SPKI).
+    PublicKey {
+        /// The private key (password from CRA_PASSWORD, else COSIGN_PASSWORD, else asked).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Write the public key to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
+    },
+    /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
+    SignBlob {
+        /// The file to sign.
+        file: PathBuf,
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Where to write the bundle (`*.sigstore.json`).
+        #[arg(long, value_name = "OUT")]
+        bundle: PathBuf,
+    },
+    /// Attest to a file: an in-toto Statement v1 about it (subject: its name, SHA-256 and
+    /// SHA-512), signed in a DSSE envelope inside a Sigstore bundle (v0.3).
+    Attest {
+        /// The file the statement is about.
+        file: PathBuf,
+        /// The predicate: a JSON file.
+        #[arg(long, value_name = "P")]
+        predicate: PathBuf,
+        /// The predicate's type URI, such as https://cyclonedx.org/bom.
+        #[arg(long, value_name = "URI")]
+        predicate_type: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Where to write the bundle (`*.sigstore.json`).
+        #[arg(long, value_name = "OUT")]
+        bundle: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,19 +103,77 @@ fn main() -> ExitCode {
     if args.get(1).is_some_and(|a| a == "cra") {
         args.remove(1);
     }
-    let cli = Cli::parse_from(args);
-    match cli.command {
-        Command::Build(b) => match build::run(&b) {
-            Ok(reports) => {
-                print_reports(&reports, b.message_format);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
-            }
-        },
+    match run(Cli::parse_from(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Every error of ours renders as one line that already includes its cause.
+            eprintln!("error: {e}");
+            let code = e
+                .downcast_ref::<BuildError>()
+                .map(BuildError::exit_code)
+                .unwrap_or(1);
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
     }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build(b) => {
+            let reports = build::run(&b)?;
+            print_reports(&reports, b.message_format);
+        }
+        Command::Keygen {
+            output_key_prefix,
+            force,
+        } => {
+            let (key, public) = signing::keygen(&output_key_prefix, force)?;
+            eprintln!("Private key written to {}", key.display());
+            eprintln!("Public key written to {}", public.display());
+        }
+        Command::PublicKey { key, output_file } => {
+            let signer = SignerArgs {
+                key: Some(key),
+                keyless: false,
+            }
+            .required_signer()?;
+            let pem = signer.public_key().to_pem();
+            match output_file {
+                Some(path) => signing::write_public_key(&pem, &path)?,
+                None => print!("{pem}"),
+            }
+        }
+        Command::SignBlob {
+            file,
+            signer,
+            bundle,
+        } => {
+            let key = signer.required_signer()?;
+            let digests = signing::sign_blob(&file, &key, &bundle)?;
+            eprintln!(
+                "Signed {} (sha256 {}): {}",
+                file.display(),
+                digests.sha256_hex(),
+                bundle.display()
+            );
+        }
+        Command::Attest {
+            file,
+            predicate,
+            predicate_type,
+            signer,
+            bundle,
+        } => {
+            let key = signer.required_signer()?;
+            signing::attest(&file, &predicate, &predicate_type, &key, &bundle)?;
+            eprintln!(
+                "Attested {} ({predicate_type}): {}",
+                file.display(),
+                bundle.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn print_reports(reports: &[BinaryReport], format: MessageFormat) {

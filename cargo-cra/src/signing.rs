@@ -1,0 +1,193 @@
+//! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
+
+use clap::Args;
+use cra_attest::bundle::Bundle;
+use cra_attest::digest::Digests;
+use cra_attest::intoto::{Statement, Subject};
+use cra_attest::keys::{KeyError, SigningKey};
+use cra_attest::persist;
+use cra_attest::sign;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Why signing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// A key file could not be used.
+    #[error("{path}: {source}")]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// No password could be had.
+    #[error("no password: set CRA_PASSWORD or COSIGN_PASSWORD (there is no terminal to ask on)")]
+    NoPassword,
+    /// The two passwords typed differ.
+    #[error("the passwords do not match")]
+    PasswordMismatch,
+    /// `keygen` would overwrite a key.
+    #[error("{0}: already exists; pass --force to overwrite it")]
+    Exists(PathBuf),
+    /// Keyless signing was asked for.
+    #[error("keyless signing is not available in this version of cargo-cra; sign with --key")]
+    KeylessUnavailable,
+    /// Neither a key nor keyless was chosen.
+    #[error("choose how to sign: --key KEY or --keyless")]
+    NoSigner,
+    /// The predicate file is not JSON.
+    #[error("{path}: the predicate is not JSON: {message}")]
+    Predicate {
+        /// The predicate file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SignError + '_ {
+    move |source| SignError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// How to sign: with a key file, or keyless.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Signing")]
+pub struct SignerArgs {
+    /// Sign with this cosign-format private key (password from CRA_PASSWORD, else
+    /// COSIGN_PASSWORD, else asked on the terminal).
+    #[arg(long, value_name = "KEY", conflicts_with = "keyless")]
+    pub key: Option<PathBuf>,
+    /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
+    #[arg(long)]
+    pub keyless: bool,
+}
+
+impl SignerArgs {
+    /// The signer these options choose; `None` when neither was given.
+    pub fn signer(&self) -> Result<Option<SigningKey>, SignError> {
+        if self.keyless {
+            return Err(SignError::KeylessUnavailable);
+        }
+        let Some(path) = &self.key else {
+            return Ok(None);
+        };
+        let pem = std::fs::read_to_string(path).map_err(io_err(path))?;
+        let password = password(false)?;
+        SigningKey::from_encrypted_pem(&pem, password.as_bytes())
+            .map(Some)
+            .map_err(|source| SignError::Key {
+                path: path.clone(),
+                source,
+            })
+    }
+
+    /// Like [`SignerArgs::signer`], but one of `--key`/`--keyless` is required.
+    pub fn required_signer(&self) -> Result<SigningKey, SignError> {
+        self.signer()?.ok_or(SignError::NoSigner)
+    }
+}
+
+/// The key password: `CRA_PASSWORD`, else `COSIGN_PASSWORD`, else asked on the terminal
+/// (twice when `confirm`). Never echoed.
+pub fn password(confirm: bool) -> Result<Zeroizing<String>, SignError> {
+    for var in ["CRA_PASSWORD", "COSIGN_PASSWORD"] {
+        if let Ok(p) = std::env::var(var) {
+            return Ok(Zeroizing::new(p));
+        }
+    }
+    if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+        return Err(SignError::NoPassword);
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|_| SignError::NoPassword)
+    };
+    let first = ask("Enter password for private key: ")?;
+    if confirm && *ask("Enter password for private key again: ")? != *first {
+        return Err(SignError::PasswordMismatch);
+    }
+    Ok(first)
+}
+
+/// `cargo cra keygen`: writes `<prefix>.key` (mode 0600) and `<prefix>.pub`.
+pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignError> {
+    let key_path = PathBuf::from(format!("{}.key", prefix.display()));
+    let pub_path = PathBuf::from(format!("{}.pub", prefix.display()));
+    if !force {
+        for p in [&key_path, &pub_path] {
+            if p.exists() {
+                return Err(SignError::Exists(p.clone()));
+            }
+        }
+    }
+    let password = password(true)?;
+    let key = SigningKey::generate_p256();
+    let private = key.to_encrypted_pem(password.as_bytes());
+    persist::write_atomic(&key_path, private.as_bytes(), 0o600).map_err(io_err(&key_path))?;
+    persist::write_atomic(&pub_path, key.public_key().to_pem().as_bytes(), 0o644)
+        .map_err(io_err(&pub_path))?;
+    Ok((key_path, pub_path))
+}
+
+/// `cargo cra sign-blob`: signs `file`, writes the bundle to `out`.
+pub fn sign_blob(file: &Path, key: &SigningKey, out: &Path) -> Result<Digests, SignError> {
+    let (bundle, digests) = sign::sign_blob(file, key).map_err(io_err(file))?;
+    write_bundle(&bundle, out)?;
+    Ok(digests)
+}
+
+/// The subject of an attestation about `file`: its file name and digests.
+pub fn subject_of(file: &Path) -> Result<Subject, SignError> {
+    let digests = Digests::of_file(file).map_err(io_err(file))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    Ok(Subject::new(name, &digests))
+}
+
+/// `cargo cra attest`: an in-toto statement about `file` with the predicate read from
+/// `predicate`, signed in a DSSE envelope, written to `out`.
+pub fn attest(
+    file: &Path,
+    predicate: &Path,
+    predicate_type: &str,
+    key: &SigningKey,
+    out: &Path,
+) -> Result<Statement, SignError> {
+    let text = std::fs::read(predicate).map_err(io_err(predicate))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| SignError::Predicate {
+            path: predicate.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let statement = Statement::new(vec![subject_of(file)?], predicate_type, value);
+    write_bundle(&sign::sign_statement(&statement, key), out)?;
+    Ok(statement)
+}
+
+/// Writes a PEM public key crash-safely.
+pub fn write_public_key(pem: &str, out: &Path) -> Result<(), SignError> {
+    persist::write_atomic(out, pem.as_bytes(), 0o644).map_err(io_err(out))
+}
+
+/// Writes a bundle crash-safely.
+pub fn write_bundle(bundle: &Bundle, out: &Path) -> Result<(), SignError> {
+    persist::write_atomic(out, &bundle.to_json_pretty(), 0o644).map_err(io_err(out))
+}
