@@ -208,7 +208,7 @@ impl SigningKey {
             )));
         }
         let n = enc.kdf.params.n;
-        if !n.is_power_of_two() || n < 2 || n > 1 << 22 {
+        if !n.is_power_of_two() || !(2..=1 << 22).contains(&n) {
             return Err(KeyError::Malformed(format!(
                 "scrypt N = {n} is not a power of two up to 2^22"
             )));
