@@ -6,7 +6,8 @@
 //! - [`persist`]: writing output files crash-safely (temporary file, then rename);
 //! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
 //! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
-//! - [`sign`]: key-based signing of blobs and statements.
+//! - [`sign`]: key-based signing of blobs and statements;
+//! - [`slsa`]: SLSA Provenance v1 and build-platform detection.
 //!
 //! Signing is built on RustCrypto rather than the `sigstore` crate: sigstore 0.15 cannot write
 //! key-based v0.3 bundles, has no DSSE signing, and allows keyless signing only against the
@@ -20,3 +21,4 @@ pub mod intoto;
 pub mod keys;
 pub mod persist;
 pub mod sign;
+pub mod slsa;

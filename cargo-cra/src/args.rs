@@ -75,6 +75,27 @@ pub struct Manifest {
     pub offline: bool,
 }
 
+/// Whether and how `cargo cra build` signs what it writes.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Signing")]
+pub struct BuildSigning {
+    /// Sign each binary, its SBOM and its provenance: Sigstore bundles beside them.
+    #[arg(long)]
+    pub sign: bool,
+    /// Sign with this cosign-format private key (password from CRA_PASSWORD, else
+    /// COSIGN_PASSWORD, else asked on the terminal).
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "sign",
+        conflicts_with = "keyless"
+    )]
+    pub key: Option<PathBuf>,
+    /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
+    #[arg(long, requires = "sign")]
+    pub keyless: bool,
+}
+
 /// How `cargo cra build` reports what it wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -100,6 +121,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub manifest: Manifest,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub signing: BuildSigning,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
     #[arg(
         long,

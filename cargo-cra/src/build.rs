@@ -8,19 +8,28 @@ use crate::crate_cache::{self, Wanted};
 use crate::error::BuildError;
 use crate::linked::{LinkedGraph, Resolver};
 use crate::lockfile::LockFile;
-use crate::repro::{self, WrapperState};
+use crate::provenance::{self, CompiledCrate, GitSource, ProvenanceInput, Request};
+use crate::repro::{self, Remap, WrapperState};
 use crate::sbom::{SbomInput, sbom};
+use crate::signing;
 use crate::source_date;
 use crate::toolchain::{Toolchain, target_dir_name};
 use cargo_metadata::cargo_platform::Cfg;
 use cargo_metadata::{Artifact, Metadata, PackageId, TargetKind};
 use cra_attest::digest::Digests;
+use cra_attest::intoto::{Statement, Subject};
+use cra_attest::keys::SigningKey;
 use cra_attest::persist;
+use cra_attest::sign;
+use cra_attest::slsa::BuildPlatform;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// `predicateType` of SBOM attestations.
+pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
 /// What `cargo cra build` wrote for one binary.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +52,12 @@ pub struct BinaryReport {
     pub sbom: PathBuf,
     /// Number of components (linked crates) in the SBOM.
     pub components: usize,
+    /// The unsigned SLSA provenance statement.
+    pub provenance: PathBuf,
+    /// With `--sign`: the bundles written (binary signature, SBOM attestation, provenance
+    /// attestation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bundles: Vec<PathBuf>,
 }
 
 /// Facts gathered before and during the build that the SBOM step needs.
@@ -59,6 +74,8 @@ struct Plan {
     target_dir: PathBuf,
     configs: HashMap<PackageId, ProductConfig>,
     timestamp: String,
+    /// `SOURCE_DATE_EPOCH` for the build and its documents.
+    source_date_epoch: i64,
     /// `--unlocked`: cargo may rewrite the lock file during the build.
     unlocked: bool,
 }
@@ -103,8 +120,29 @@ impl Timings {
     }
 }
 
-/// Builds as `args` says and writes binaries and SBOMs; returns what was written.
-pub fn run(args: &BuildArgs) -> Result<Vec<BinaryReport>, BuildError> {
+/// What the provenance and signatures of every binary share.
+struct Attestation<'a> {
+    signer: Option<&'a SigningKey>,
+    request: Request,
+    source: Option<GitSource>,
+    lock: Digests,
+    remaps: Vec<Remap>,
+    platform: BuildPlatform,
+    invocation_id: String,
+    started_on: String,
+    finished_on: String,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("the current time formats")
+}
+
+/// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
+/// when given; returns what was written.
+pub fn run(args: &BuildArgs, signer: Option<&SigningKey>) -> Result<Vec<BinaryReport>, BuildError> {
+    let started_on = now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
     timings.phase("pre-flight");
@@ -124,10 +162,10 @@ pub fn run(args: &BuildArgs) -> Result<Vec<BinaryReport>, BuildError> {
             .map(|(k, v)| (k, v.into())),
     );
     env.push(("CARGO_TARGET_DIR".into(), plan.build_dir.clone().into()));
-    if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
-        let (secs, _) = source_date::source_date_epoch(&plan.workspace_root)?;
-        env.push(("SOURCE_DATE_EPOCH".into(), secs.to_string().into()));
-    }
+    env.push((
+        "SOURCE_DATE_EPOCH".into(),
+        plan.source_date_epoch.to_string().into(),
+    ));
 
     // The resolve graph is read while cargo builds; cargo's output is held back until then.
     let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env)?;
@@ -147,8 +185,23 @@ pub fn run(args: &BuildArgs) -> Result<Vec<BinaryReport>, BuildError> {
     timings.phase("metadata (during build)");
     let artifacts = build.finish()?;
     timings.phase("cargo build");
-    let reports = write_outputs(&plan, &metadata, &cfgs, &artifacts);
-    timings.phase("SBOMs and copies");
+    let attestation = Attestation {
+        signer,
+        request: request(args, &plan.target),
+        source: GitSource::detect(&plan.workspace_root),
+        lock: if plan.lock_file.is_file() {
+            Digests::of_file(&plan.lock_file).map_err(|e| BuildError::io(&plan.lock_file, e))?
+        } else {
+            Digests::of_bytes(b"")
+        },
+        remaps,
+        platform: BuildPlatform::detect(|k| std::env::var(k).ok()),
+        invocation_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        started_on,
+        finished_on: now_rfc3339(),
+    };
+    let reports = write_outputs(&plan, &metadata, &cfgs, &artifacts, &attestation);
+    timings.phase("SBOMs, provenance, copies");
     timings.report();
     reports
 }
@@ -192,7 +245,7 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
                 .filter(|t| !t.is_empty())
         })
         .unwrap_or_else(|| toolchain.host.clone());
-    let (secs, _) = source_date::source_date_epoch(&workspace_root)?;
+    let (source_date_epoch, _) = source_date::source_date_epoch(&workspace_root)?;
     let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
         build_dir: target_dir.join("cra").join("cargo-target"),
@@ -203,7 +256,8 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
         target,
         toolchain,
         configs,
-        timestamp: source_date::rfc3339(secs),
+        timestamp: source_date::rfc3339(source_date_epoch),
+        source_date_epoch,
         unlocked: args.manifest.unlocked,
     })
 }
@@ -282,11 +336,56 @@ fn is_linkable_lib(artifact: &Artifact) -> bool {
         .any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib))
 }
 
+/// `externalParameters` of the provenance: what the user asked for.
+fn request(args: &BuildArgs, target: &str) -> Request {
+    let profile = match (&args.compilation.profile, args.compilation.release) {
+        (Some(p), _) => p.clone(),
+        (None, true) => "release".into(),
+        (None, false) => "dev".into(),
+    };
+    Request {
+        packages: args.selection.packages.clone(),
+        bins: args.selection.bins.clone(),
+        features: args.features.features.clone(),
+        all_features: args.features.all_features,
+        no_default_features: args.features.no_default_features,
+        profile,
+        target: target.to_string(),
+        locked: !args.manifest.unlocked,
+    }
+}
+
+/// Every crate cargo compiled for the build (for the target or the host), sorted.
+fn compiled_crates(
+    metadata: &Metadata,
+    artifacts: &[Artifact],
+    plan: &Plan,
+    lock: &LockFile,
+) -> Vec<CompiledCrate> {
+    let ids: BTreeSet<&PackageId> = artifacts.iter().map(|a| &a.package_id).collect();
+    let mut crates: Vec<CompiledCrate> = ids
+        .into_iter()
+        .filter_map(|id| metadata.packages.iter().find(|p| p.id == *id))
+        .map(|p| CompiledCrate {
+            purl: crate::sbom::purl(p, &plan.workspace_root),
+            name: p.name.to_string(),
+            sha256: p
+                .source
+                .as_ref()
+                .and_then(|s| lock.checksum(p.name.as_str(), &p.version.to_string(), &s.repr))
+                .map(str::to_string),
+        })
+        .collect();
+    crates.sort();
+    crates
+}
+
 fn write_outputs(
     plan: &Plan,
     metadata: &Metadata,
     cfgs: &[Cfg],
     artifacts: &[Artifact],
+    attestation: &Attestation<'_>,
 ) -> Result<Vec<BinaryReport>, BuildError> {
     let target_root = plan.build_dir.join(target_dir_name(&plan.target));
     let mut compiled: HashMap<PackageId, Vec<String>> = HashMap::new();
@@ -336,6 +435,7 @@ fn write_outputs(
     });
     let copies = copies?;
 
+    let crates = compiled_crates(metadata, artifacts, plan, lock);
     let mut reports = Vec::new();
     for ((bin, graph), copy) in graphs.iter().zip(copies) {
         let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
@@ -357,8 +457,52 @@ fn write_outputs(
         let sbom_out = copy
             .path
             .with_file_name(format!("{}.cdx.json", bin.target.name));
-        persist::write_atomic(&sbom_out, &bom.to_json_pretty(), 0o644)
+        let sbom_json = bom.to_json_pretty();
+        persist::write_atomic(&sbom_out, &sbom_json, 0o644)
             .map_err(|e| BuildError::io(&sbom_out, e))?;
+
+        let subject = Subject::new(&copy.file_name, &copy.digests);
+        let provenance = provenance::statement(&ProvenanceInput {
+            subject: subject.clone(),
+            package: metadata[&graph.root].name.as_str(),
+            bin: &bin.target.name,
+            compiled_features: &bin.features,
+            request: &attestation.request,
+            source: attestation.source.as_ref(),
+            lock: &attestation.lock,
+            toolchain: &plan.toolchain,
+            source_date_epoch: plan.source_date_epoch,
+            remaps: &attestation.remaps,
+            crates: &crates,
+            platform: &attestation.platform,
+            local_invocation_id: &attestation.invocation_id,
+            started_on: &attestation.started_on,
+            finished_on: &attestation.finished_on,
+        });
+        let provenance_out = copy
+            .path
+            .with_file_name(format!("{}.provenance.json", bin.target.name));
+        persist::write_atomic(&provenance_out, &provenance.to_json_pretty(), 0o644)
+            .map_err(|e| BuildError::io(&provenance_out, e))?;
+
+        let mut bundles = Vec::new();
+        if let Some(key) = attestation.signer {
+            let out = |suffix: &str| {
+                copy.path
+                    .with_file_name(format!("{}{suffix}", bin.target.name))
+            };
+            let blob = out(".sigstore.json");
+            signing::sign_blob(&copy.path, key, &blob)?;
+            let sbom_value: serde_json::Value =
+                serde_json::from_slice(&sbom_json).expect("our own JSON");
+            let sbom_statement =
+                Statement::new(vec![subject.clone()], CYCLONEDX_PREDICATE_TYPE, sbom_value);
+            let sbom_bundle = out(".cdx.sigstore.json");
+            signing::write_bundle(&sign::sign_statement(&sbom_statement, key), &sbom_bundle)?;
+            let provenance_bundle = out(".provenance.sigstore.json");
+            signing::write_bundle(&sign::sign_statement(&provenance, key), &provenance_bundle)?;
+            bundles = vec![blob, sbom_bundle, provenance_bundle];
+        }
         reports.push(BinaryReport {
             reason: "cra-binary",
             name: bin.target.name.clone(),
@@ -369,6 +513,8 @@ fn write_outputs(
             sha256: copy.digests.sha256_hex(),
             sbom: sbom_out,
             components: bom.components.len(),
+            provenance: provenance_out,
+            bundles,
         });
     }
     Ok(reports)

@@ -68,6 +68,9 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// Signing an output failed.
+    #[error(transparent)]
+    Sign(#[from] crate::signing::SignError),
     /// Something cargo reported does not fit together.
     #[error("{0}")]
     Inconsistent(String),

@@ -14,6 +14,7 @@ pub mod crate_cache;
 pub mod error;
 pub mod linked;
 pub mod lockfile;
+pub mod provenance;
 pub mod repro;
 pub mod sbom;
 pub mod signing;

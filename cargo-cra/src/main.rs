@@ -120,7 +120,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build(b) => {
-            let reports = build::run(&b)?;
+            // Ask for the key's password before building, not after.
+            let signer = if b.signing.sign {
+                let args = SignerArgs {
+                    key: b.signing.key.clone(),
+                    keyless: b.signing.keyless,
+                };
+                Some(args.required_signer()?)
+            } else {
+                None
+            };
+            let reports = build::run(&b, signer.as_ref())?;
             print_reports(&reports, b.message_format);
         }
         Command::Keygen {
@@ -187,12 +197,18 @@ fn print_reports(reports: &[BinaryReport], format: MessageFormat) {
             }
             MessageFormat::Human => writeln!(
                 out,
-                "{name}\n  binary  {path}\n  sha256  {sha}\n  sbom    {sbom} ({n} components)",
+                "{name}\n  binary      {path}\n  sha256      {sha}\n  sbom        {sbom} ({n} components)\n  provenance  {prov}{signed}",
                 name = r.name,
                 path = show(&r.path),
                 sha = r.sha256,
                 sbom = show(&r.sbom),
                 n = r.components,
+                prov = show(&r.provenance),
+                signed = r
+                    .bundles
+                    .iter()
+                    .map(|b| format!("\n  signed      {}", show(b)))
+                    .collect::<String>(),
             ),
         };
     }

@@ -502,13 +502,13 @@ fn human_summary_names_binary_digest_and_sbom() {
     let host = host_triple();
     assert!(text.starts_with("probe\n"), "{text}");
     assert!(
-        text.contains(&format!("binary  target/cra/{host}/debug/probe")),
+        text.contains(&format!("binary      target/cra/{host}/debug/probe")),
         "{text}"
     );
-    assert!(text.contains("sha256  "), "{text}");
+    assert!(text.contains("sha256      "), "{text}");
     assert!(
         text.contains(&format!(
-            "sbom    target/cra/{host}/debug/probe.cdx.json (2 components)"
+            "sbom        target/cra/{host}/debug/probe.cdx.json (2 components)"
         )),
         "{text}"
     );

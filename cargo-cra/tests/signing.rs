@@ -17,30 +17,6 @@ fn cosign_fixture(name: &str) -> PathBuf {
     p
 }
 
-/// Runs sigstore-js on a bundle; true when it accepts it.
-fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) -> bool {
-    let dir = repo_root().join("tests/tools/node");
-    assert!(
-        dir.join("node_modules/@sigstore/verify").exists(),
-        "@sigstore/verify is not installed: run `bash tests/run`, which installs it"
-    );
-    let out = Command::new("node")
-        .arg(dir.join("verify-bundle.mjs"))
-        .arg("--key")
-        .arg(public_key)
-        .arg("--bundle")
-        .arg(bundle)
-        .arg(artifact)
-        .output()
-        .expect("node is installed (tests/run installs it)");
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    match (out.status.success(), text.as_str()) {
-        (true, "OK") => true,
-        (false, t) if t.starts_with("FAILED") => false,
-        _ => panic!("unexpected verifier output:\n{}", describe(&out)),
-    }
-}
-
 fn cra(dir: &Path, args: &[&str], password: Option<&str>) -> Output {
     let mut cmd = Command::new(cargo_cra());
     cmd.args(args)

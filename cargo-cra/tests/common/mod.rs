@@ -100,3 +100,28 @@ pub fn host_triple() -> String {
         .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
         .unwrap()
 }
+
+/// Runs sigstore-js (@sigstore/verify, installed by `tests/run`) on a bundle with a public key;
+/// true when it accepts the bundle for `artifact`.
+pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) -> bool {
+    let dir = repo_root().join("tests/tools/node");
+    assert!(
+        dir.join("node_modules/@sigstore/verify").exists(),
+        "@sigstore/verify is not installed: run `bash tests/run`, which installs it"
+    );
+    let out = Command::new("node")
+        .arg(dir.join("verify-bundle.mjs"))
+        .arg("--key")
+        .arg(public_key)
+        .arg("--bundle")
+        .arg(bundle)
+        .arg(artifact)
+        .output()
+        .expect("node is installed (tests/run installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match (out.status.success(), text.as_str()) {
+        (true, "OK") => true,
+        (false, t) if t.starts_with("FAILED") => false,
+        _ => panic!("unexpected verifier output:\n{}", describe(&out)),
+    }
+}

@@ -1,0 +1,262 @@
+//! SLSA v1 provenance of a `cargo cra build` binary. Every field is documented in
+//! `docs/build-type-v1.md`, the page [`BUILD_TYPE`] names.
+//!
+//! Like the SBOM, the provenance names no absolute path of the build machine. Between two
+//! builds of the same sources only `runDetails.metadata` (invocation id, start and end times)
+//! and, on another platform, `runDetails.builder` differ.
+
+use crate::repro::Remap;
+use crate::toolchain::Toolchain;
+use cra_attest::digest::Digests;
+use cra_attest::intoto::{Statement, Subject};
+use cra_attest::slsa::{
+    BuildDefinition, BuildMetadata, BuildPlatform, Builder, PREDICATE_TYPE, Provenance,
+    ResourceDescriptor, RunDetails,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// The `buildType` of cargo-cra's provenance: the page that documents its parameters.
+pub const BUILD_TYPE: &str =
+    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/build-type-v1.md";
+
+/// The git commit the workspace was built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSource {
+    /// `origin`'s URL with any credentials removed, when there is an `origin`.
+    pub repository: Option<String>,
+    /// `HEAD`'s commit id.
+    pub commit: String,
+    /// Whether tracked files had uncommitted changes.
+    pub dirty: bool,
+}
+
+impl GitSource {
+    /// The git state of the repository containing `dir`, if it is in one.
+    pub fn detect(dir: &Path) -> Option<GitSource> {
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("LC_ALL", "C")
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let commit = git(&["rev-parse", "HEAD"])?;
+        let repository = git(&["remote", "get-url", "origin"]).map(|u| strip_credentials(&u));
+        let dirty =
+            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        Some(GitSource {
+            repository,
+            commit,
+            dirty,
+        })
+    }
+}
+
+/// `https://user:token@host/x` → `https://host/x`.
+fn strip_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) if !userinfo.contains('/') => format!("{scheme}://{host}"),
+            _ => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// A crate that went into the build (linked or build-time).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CompiledCrate {
+    /// Its package URL.
+    pub purl: String,
+    /// Crate name.
+    pub name: String,
+    /// The `.crate` checksum from Cargo.lock, for registry crates.
+    pub sha256: Option<String>,
+}
+
+/// What the user asked for (`externalParameters`).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `-p` values.
+    pub packages: Vec<String>,
+    /// `--bin` values.
+    pub bins: Vec<String>,
+    /// `--features` values.
+    pub features: Vec<String>,
+    /// `--all-features`.
+    pub all_features: bool,
+    /// `--no-default-features`.
+    pub no_default_features: bool,
+    /// `--profile`, or `release`/`dev`.
+    pub profile: String,
+    /// The target triple.
+    pub target: String,
+    /// Whether Cargo.lock had to be up to date (`--locked`, the default).
+    pub locked: bool,
+}
+
+/// Everything the provenance of one binary is made from.
+pub struct ProvenanceInput<'a> {
+    /// The binary, as the statement's subject.
+    pub subject: Subject,
+    /// The binary's package.
+    pub package: &'a str,
+    /// The binary target's name.
+    pub bin: &'a str,
+    /// Features the binary's package was compiled with.
+    pub compiled_features: &'a [String],
+    /// The user's request.
+    pub request: &'a Request,
+    /// Git state, when the workspace is in a repository.
+    pub source: Option<&'a GitSource>,
+    /// Digests of Cargo.lock.
+    pub lock: &'a Digests,
+    /// The compiler.
+    pub toolchain: &'a Toolchain,
+    /// `SOURCE_DATE_EPOCH` used.
+    pub source_date_epoch: i64,
+    /// Path rewrites (only their targets are recorded).
+    pub remaps: &'a [Remap],
+    /// Every crate compiled for the build.
+    pub crates: &'a [CompiledCrate],
+    /// Where the build ran.
+    pub platform: &'a BuildPlatform,
+    /// Invocation id when not in CI.
+    pub local_invocation_id: &'a str,
+    /// RFC 3339 start of the build.
+    pub started_on: &'a str,
+    /// RFC 3339 end of the build.
+    pub finished_on: &'a str,
+}
+
+/// The provenance statement of one binary.
+pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
+    let r = input.request;
+    let mut external = json!({
+        "package": input.package,
+        "bin": input.bin,
+        "target": r.target,
+        "profile": r.profile,
+        "packages": r.packages,
+        "bins": r.bins,
+        "features": r.features,
+        "allFeatures": r.all_features,
+        "noDefaultFeatures": r.no_default_features,
+    });
+    if let Some(src) = input.source {
+        external["source"] = json!({
+            "repository": src.repository,
+            "commit": src.commit,
+            "dirty": src.dirty,
+        });
+    }
+    let internal = json!({
+        "cargoCraVersion": env!("CARGO_PKG_VERSION"),
+        "compiledFeatures": input.compiled_features,
+        "locked": r.locked,
+        "explicitTarget": true,
+        "sourceDateEpoch": input.source_date_epoch,
+        "rustcWrapper": "cargo-cra (adds --remap-path-prefix)",
+        "cFlags": "-ffile-prefix-map for every remapped path",
+        "remappedPathsTo": input.remaps.iter().map(|m| m.to.clone()).collect::<Vec<_>>(),
+    });
+
+    let mut deps = Vec::new();
+    if let Some(src) = input.source {
+        deps.push(ResourceDescriptor {
+            uri: src
+                .repository
+                .as_ref()
+                .map(|r| format!("git+{r}@{}", src.commit)),
+            digest: BTreeMap::from([("gitCommit".to_string(), src.commit.clone())]),
+            name: Some("source".into()),
+            annotations: Some(json!({ "dirty": src.dirty })),
+        });
+    }
+    deps.push(ResourceDescriptor {
+        name: Some("Cargo.lock".into()),
+        digest: BTreeMap::from([("sha256".to_string(), input.lock.sha256_hex())]),
+        ..Default::default()
+    });
+    deps.push(ResourceDescriptor {
+        uri: Some(format!("pkg:generic/rustc@{}", input.toolchain.release)),
+        name: Some("rustc".into()),
+        digest: BTreeMap::from([("gitCommit".to_string(), input.toolchain.commit_hash.clone())]),
+        annotations: Some(
+            json!({ "version": input.toolchain.version_line, "host": input.toolchain.host }),
+        ),
+    });
+    for c in input.crates {
+        deps.push(ResourceDescriptor {
+            uri: Some(c.purl.clone()),
+            name: Some(c.name.clone()),
+            digest: c
+                .sha256
+                .iter()
+                .map(|s| ("sha256".to_string(), s.clone()))
+                .collect(),
+            annotations: None,
+        });
+    }
+
+    let predicate = Provenance {
+        build_definition: BuildDefinition {
+            build_type: BUILD_TYPE.into(),
+            external_parameters: external,
+            internal_parameters: internal,
+            resolved_dependencies: deps,
+        },
+        run_details: RunDetails {
+            builder: Builder {
+                id: input.platform.builder_id.clone(),
+                version: BTreeMap::from([(
+                    "cargo-cra".to_string(),
+                    env!("CARGO_PKG_VERSION").to_string(),
+                )]),
+            },
+            metadata: BuildMetadata {
+                invocation_id: input
+                    .platform
+                    .invocation_id
+                    .clone()
+                    .unwrap_or_else(|| input.local_invocation_id.to_string()),
+                started_on: input.started_on.into(),
+                finished_on: input.finished_on.into(),
+            },
+        },
+    };
+    Statement::new(
+        vec![input.subject.clone()],
+        PREDICATE_TYPE,
+        serde_json::to_value(predicate).expect("serialisable"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_stripped_from_remote_urls() {
+        assert_eq!(
+            strip_credentials("https://u:tok@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_credentials("https://github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_credentials("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
+        assert_eq!(strip_credentials("ssh://git@host/x@y"), "ssh://host/x@y");
+    }
+}

@@ -1,0 +1,229 @@
+//! `cargo cra build --sign --key`: provenance beside every binary, and signatures over the
+//! binary, its SBOM and its provenance that sigstore-js (@sigstore/verify) accepts.
+
+mod common;
+
+use base64::Engine as _;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+fn payload(bundle: &Value) -> Value {
+    let b64 = bundle["dsseEnvelope"]["payload"].as_str().unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn sha256sum(file: &Path) -> String {
+    let out = Command::new("sha256sum").arg(file).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn signed_build_writes_provenance_and_bundles_that_sigstore_js_verifies() {
+    let (tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let out = run_cra(&keys, &["keygen"], &[("CRA_PASSWORD", "pw")]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let (key, public) = (keys.join("cosign.key"), keys.join("cosign.pub"));
+
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "-p",
+            "probe",
+            "--sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--message-format",
+            "json",
+        ],
+        &[("CRA_PASSWORD", "pw"), ("SOURCE_DATE_EPOCH", "1700000000")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let binary = PathBuf::from(report["path"].as_str().unwrap());
+    let out_dir = binary.parent().unwrap().to_path_buf();
+    let file = |name: &str| out_dir.join(name);
+    let bundles: Vec<&str> = report["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bundles,
+        [
+            file("probe.sigstore.json").to_str().unwrap(),
+            file("probe.cdx.sigstore.json").to_str().unwrap(),
+            file("probe.provenance.sigstore.json").to_str().unwrap()
+        ]
+    );
+
+    // Every bundle verifies against the binary with the public key, and not against other bytes.
+    for b in &bundles {
+        assert!(sigstore_js_accepts(&public, Path::new(b), &binary), "{b}");
+        assert!(
+            !sigstore_js_accepts(&public, Path::new(b), &file("probe.cdx.json")),
+            "{b} must not verify other bytes"
+        );
+    }
+
+    // The SBOM attestation carries exactly the SBOM file's content.
+    let sbom_statement = payload(&read_json(&file("probe.cdx.sigstore.json")));
+    assert_eq!(sbom_statement["predicateType"], "https://cyclonedx.org/bom");
+    assert_eq!(
+        sbom_statement["predicate"],
+        read_json(&file("probe.cdx.json"))
+    );
+
+    // The provenance attestation carries exactly the unsigned provenance.
+    let provenance = read_json(&file("probe.provenance.json"));
+    assert_eq!(
+        payload(&read_json(&file("probe.provenance.sigstore.json"))),
+        provenance
+    );
+
+    // Field by field (docs/build-type-v1.md).
+    assert_eq!(provenance["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(
+        provenance["predicateType"],
+        "https://slsa.dev/provenance/v1"
+    );
+    assert_eq!(provenance["subject"][0]["name"], "probe");
+    assert_eq!(
+        provenance["subject"][0]["digest"]["sha256"],
+        Value::from(sha256sum(&binary))
+    );
+    let def = &provenance["predicate"]["buildDefinition"];
+    assert_eq!(
+        def["buildType"],
+        "https://github.com/cargo-cra/cargo-cra/blob/main/docs/build-type-v1.md"
+    );
+    let ext = &def["externalParameters"];
+    assert_eq!(ext["package"], "probe");
+    assert_eq!(ext["bin"], "probe");
+    assert_eq!(ext["packages"], serde_json::json!(["probe"]));
+    assert_eq!(ext["target"], Value::from(host_triple()));
+    assert_eq!(ext["profile"], "dev");
+    assert!(ext.get("source").is_none(), "the copy is not in git");
+    let int = &def["internalParameters"];
+    assert_eq!(int["sourceDateEpoch"], 1700000000);
+    assert_eq!(int["locked"], true);
+    let deps = def["resolvedDependencies"].as_array().unwrap();
+    let lock = deps.iter().find(|d| d["name"] == "Cargo.lock").unwrap();
+    assert_eq!(
+        lock["digest"]["sha256"],
+        Value::from(sha256sum(&dir.join("Cargo.lock")))
+    );
+    let rustc = deps.iter().find(|d| d["name"] == "rustc").unwrap();
+    assert_eq!(rustc["digest"]["gitCommit"].as_str().unwrap().len(), 40);
+    let itoa = deps.iter().find(|d| d["name"] == "itoa").unwrap();
+    assert!(itoa["uri"].as_str().unwrap().starts_with("pkg:cargo/itoa@"));
+    assert_eq!(itoa["digest"]["sha256"].as_str().unwrap().len(), 64);
+    let run = &provenance["predicate"]["runDetails"];
+    assert_eq!(
+        run["builder"]["id"],
+        "https://github.com/cargo-cra/cargo-cra/builders/local@v1"
+    );
+    assert!(
+        run["metadata"]["invocationId"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:uuid:")
+    );
+    assert!(
+        run["metadata"]["startedOn"].as_str().unwrap()
+            <= run["metadata"]["finishedOn"].as_str().unwrap()
+    );
+    let text = std::fs::read_to_string(file("probe.provenance.json")).unwrap();
+    assert!(
+        !text.contains(tmp.path().to_str().unwrap()),
+        "no build-machine path in the provenance"
+    );
+}
+
+#[test]
+fn provenance_is_written_without_sign_and_records_build_time_crates() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--bin", "gateway"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let out_dir = dir.join("target/cra").join(host_triple()).join("debug");
+    let provenance = read_json(&out_dir.join("gateway.provenance.json"));
+    let names: Vec<&str> = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    // Build-time crates went into the build: they are inputs in the provenance, though the
+    // SBOM (what ships) does not list them.
+    for build_time in ["cc", "serde_derive", "syn"] {
+        assert!(
+            names.contains(&build_time),
+            "{build_time} missing from {names:?}"
+        );
+    }
+    let sbom = read_json(&out_dir.join("gateway.cdx.json"));
+    assert!(
+        !sbom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "cc")
+    );
+    assert!(
+        !out_dir.join("gateway.sigstore.json").exists(),
+        "nothing is signed without --sign"
+    );
+}
+
+#[test]
+fn wrong_password_fails_before_building() {
+    let (tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let out = run_cra(tmp.path(), &["keygen"], &[("CRA_PASSWORD", "right")]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let key = tmp.path().join("cosign.key");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--sign", "--key", key.to_str().unwrap()],
+        &[("CRA_PASSWORD", "wrong")],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{}", describe(&out));
+    assert!(err.contains("cosign.key: wrong password"), "{err}");
+    assert!(!dir.join("target").exists(), "nothing was built");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--key", key.to_str().unwrap()],
+        &[("CRA_PASSWORD", "right")],
+    );
+    assert!(
+        !out.status.success(),
+        "--key without --sign is a usage error"
+    );
+}
