@@ -199,7 +199,7 @@ fn compile_error_keeps_cargo_exit_code_shows_diagnostics_and_keeps_old_outputs()
         .map(|e| e.unwrap().file_name())
         .collect();
     names.sort();
-    assert_eq!(names, ["tiny", "tiny.cdx.json"]);
+    assert_eq!(names, ["tiny", "tiny.cdx.json", "tiny.provenance.json"]);
 }
 
 #[test]
