@@ -291,6 +291,19 @@ impl PublicKey {
         ))
     }
 
+    /// Reads a DER SPKI public key (ECDSA P-256 or Ed25519).
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::P256(k));
+        }
+        if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::Ed25519(k));
+        }
+        Err(KeyError::Unsupported(
+            "public key is neither ECDSA P-256 nor Ed25519".into(),
+        ))
+    }
+
     /// The key as DER SPKI.
     pub fn to_der(&self) -> Vec<u8> {
         match self {

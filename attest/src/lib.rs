@@ -22,3 +22,5 @@ pub mod keys;
 pub mod persist;
 pub mod sign;
 pub mod slsa;
+pub mod tlog;
+pub mod trust;
