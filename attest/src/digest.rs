@@ -4,7 +4,7 @@
 //! the file size.
 
 use sha2::{Digest as _, Sha256, Sha512};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -88,12 +88,7 @@ impl Hasher {
 
 /// Lower-case hex encoding of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    hex::encode(bytes)
 }
 
 /// SHA-256 of a byte string, as an array.

@@ -7,7 +7,10 @@
 //! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
 //! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
 //! - [`sign`]: key-based signing of blobs and statements;
-//! - [`slsa`]: SLSA Provenance v1 and build-platform detection.
+//! - [`slsa`]: SLSA Provenance v1 and build-platform detection;
+//! - [`trust`], [`tlog`]: trusted roots and transparency-log evidence (inclusion proofs,
+//!   checkpoints, signed entry timestamps);
+//! - [`http`], [`rekor`]: talking to Sigstore services.
 //!
 //! Signing is built on RustCrypto rather than the `sigstore` crate: sigstore 0.15 cannot write
 //! key-based v0.3 bundles, has no DSSE signing, and allows keyless signing only against the
@@ -17,9 +20,11 @@
 pub mod bundle;
 pub mod cyclonedx;
 pub mod digest;
+pub mod http;
 pub mod intoto;
 pub mod keys;
 pub mod persist;
+pub mod rekor;
 pub mod sign;
 pub mod slsa;
 pub mod tlog;
