@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod certs;
 pub mod cyclonedx;
 pub mod digest;
 pub mod http;
