@@ -1,5 +1,5 @@
-//! Signing with a managed key: message-signature bundles for blobs and DSSE bundles for
-//! in-toto statements, as Sigstore bundle v0.3.
+//! Signing blobs and in-toto statements into Sigstore bundle v0.3, with a managed key or
+//! keyless ([`crate::keyless`]).
 //!
 //! Key-based bundles carry the key's hint and no transparency-log entry (the air-gapped
 //! factory case); the verifier is given the public key.
@@ -10,11 +10,56 @@ use crate::bundle::{
 };
 use crate::digest::{Digests, Hasher};
 use crate::intoto::Statement;
+use crate::keyless::{KeylessError, KeylessSigner};
 use crate::keys::SigningKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::io::{self, Read};
 use std::path::Path;
+
+/// Why signing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// Reading the artefact failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// Keyless signing failed.
+    #[error(transparent)]
+    Keyless(#[from] KeylessError),
+}
+
+/// Who signs: a managed key, or a keyless identity.
+pub enum Signer {
+    /// A cosign-format key.
+    Key(SigningKey),
+    /// An OIDC identity certified by Fulcio, logged in Rekor.
+    Keyless(Box<KeylessSigner>),
+}
+
+impl Signer {
+    /// Signs the file at `path`; returns the bundle and the file's digests.
+    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, Digests), SignError> {
+        match self {
+            Signer::Key(key) => {
+                let (signature, digests) = message_signature(path, key)?;
+                Ok((bundle(key_material(key), Some(signature), None), digests))
+            }
+            Signer::Keyless(k) => Ok(k.sign_blob(path)?),
+        }
+    }
+
+    /// Signs `statement` in a DSSE envelope (`application/vnd.in-toto+json`).
+    pub fn sign_statement(&self, statement: &Statement) -> Result<Bundle, SignError> {
+        match self {
+            Signer::Key(key) => Ok(bundle(
+                key_material(key),
+                None,
+                Some(dsse_envelope(statement, key)),
+            )),
+            Signer::Keyless(k) => Ok(k.sign_statement(statement)?),
+        }
+    }
+}
 
 fn key_material(key: &SigningKey) -> VerificationMaterial {
     VerificationMaterial {
@@ -25,10 +70,23 @@ fn key_material(key: &SigningKey) -> VerificationMaterial {
     }
 }
 
+/// A v0.3 bundle from its parts.
+pub fn bundle(
+    material: VerificationMaterial,
+    message: Option<MessageSignature>,
+    dsse: Option<Envelope>,
+) -> Bundle {
+    Bundle {
+        media_type: MEDIA_TYPE_V03.into(),
+        verification_material: material,
+        message_signature: message,
+        dsse_envelope: dsse,
+    }
+}
+
 /// Signs the file at `path`. ECDSA keys sign the SHA-256 digest computed while streaming the
 /// file (bounded memory); Ed25519 signs the whole message, so the file is read into memory.
-/// Returns the bundle and the file's digests.
-pub fn sign_blob(path: &Path, key: &SigningKey) -> io::Result<(Bundle, Digests)> {
+pub fn message_signature(path: &Path, key: &SigningKey) -> io::Result<(MessageSignature, Digests)> {
     let (digests, signature) = match key {
         SigningKey::P256(k) => {
             let digests = Digests::of_file(path)?;
@@ -45,37 +103,27 @@ pub fn sign_blob(path: &Path, key: &SigningKey) -> io::Result<(Bundle, Digests)>
             (h.finish(), key.sign(&data))
         }
     };
-    let bundle = Bundle {
-        media_type: MEDIA_TYPE_V03.into(),
-        verification_material: key_material(key),
-        message_signature: Some(MessageSignature {
-            message_digest: Some(HashOutput {
-                algorithm: "SHA2_256".into(),
-                digest: B64.encode(digests.sha256),
-            }),
-            signature: B64.encode(signature),
+    let signature = MessageSignature {
+        message_digest: Some(HashOutput {
+            algorithm: "SHA2_256".into(),
+            digest: B64.encode(digests.sha256),
         }),
-        dsse_envelope: None,
+        signature: B64.encode(signature),
     };
-    Ok((bundle, digests))
+    Ok((signature, digests))
 }
 
-/// Signs `statement` in a DSSE envelope (`application/vnd.in-toto+json`).
-pub fn sign_statement(statement: &Statement, key: &SigningKey) -> Bundle {
+/// `statement` signed by `key` in a DSSE envelope.
+pub fn dsse_envelope(statement: &Statement, key: &SigningKey) -> Envelope {
     let payload = serde_json::to_vec(statement).expect("a statement always serialises");
     let signature = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &payload));
-    Bundle {
-        media_type: MEDIA_TYPE_V03.into(),
-        verification_material: key_material(key),
-        message_signature: None,
-        dsse_envelope: Some(Envelope {
-            payload: B64.encode(&payload),
-            payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
-            signatures: vec![EnvelopeSignature {
-                sig: B64.encode(signature),
-                keyid: String::new(),
-            }],
-        }),
+    Envelope {
+        payload: B64.encode(&payload),
+        payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
+        signatures: vec![EnvelopeSignature {
+            sig: B64.encode(signature),
+            keyid: String::new(),
+        }],
     }
 }
 
@@ -93,13 +141,14 @@ mod tests {
             SigningKey::generate_p256(),
             SigningKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[7; 32])),
         ] {
-            let (bundle, digests) = sign_blob(&file, &key).unwrap();
+            let public = key.public_key();
+            let (bundle, digests) = Signer::Key(key).sign_blob(&file).unwrap();
             assert_eq!(digests, Digests::of_bytes(b"firmware bytes"));
             let sig = B64
                 .decode(&bundle.message_signature.as_ref().unwrap().signature)
                 .unwrap();
-            key.public_key().verify(b"firmware bytes", &sig).unwrap();
-            assert!(key.public_key().verify(b"firmware byteS", &sig).is_err());
+            public.verify(b"firmware bytes", &sig).unwrap();
+            assert!(public.verify(b"firmware byteS", &sig).is_err());
             assert_eq!(bundle.media_type, MEDIA_TYPE_V03);
             let json: serde_json::Value = serde_json::from_slice(&bundle.to_json_pretty()).unwrap();
             assert_eq!(
@@ -108,7 +157,7 @@ mod tests {
             );
             assert_eq!(
                 json["verificationMaterial"]["publicKey"]["hint"],
-                key.public_key().hint()
+                public.hint()
             );
         }
     }
@@ -116,21 +165,22 @@ mod tests {
     #[test]
     fn dsse_signature_is_over_the_pae() {
         let key = SigningKey::generate_p256();
+        let public = key.public_key();
         let st = Statement::new(
             vec![Subject::new("a", &Digests::of_bytes(b"a"))],
             "https://example.com/p",
             serde_json::json!({"k": 1}),
         );
-        let bundle = sign_statement(&st, &key);
+        let bundle = Signer::Key(key).sign_statement(&st).unwrap();
         let env = bundle.dsse_envelope.unwrap();
         let payload = B64.decode(&env.payload).unwrap();
         assert_eq!(serde_json::from_slice::<Statement>(&payload).unwrap(), st);
         let sig = B64.decode(&env.signatures[0].sig).unwrap();
-        key.public_key()
+        public
             .verify(&pae(&env.payload_type, &payload), &sig)
             .unwrap();
         assert!(
-            key.public_key().verify(&payload, &sig).is_err(),
+            public.verify(&payload, &sig).is_err(),
             "not over the bare payload"
         );
     }

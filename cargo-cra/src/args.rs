@@ -94,6 +94,20 @@ pub struct BuildSigning {
     /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
     #[arg(long, requires = "sign")]
     pub keyless: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub keyless_options: crate::signing::KeylessArgs,
+}
+
+impl BuildSigning {
+    /// The signer options these flags amount to.
+    pub fn signer_args(&self) -> crate::signing::SignerArgs {
+        crate::signing::SignerArgs {
+            key: self.key.clone(),
+            keyless: self.keyless,
+            keyless_options: self.keyless_options.clone(),
+        }
+    }
 }
 
 /// How `cargo cra build` reports what it wrote.

@@ -18,9 +18,8 @@ use cargo_metadata::cargo_platform::Cfg;
 use cargo_metadata::{Artifact, Metadata, PackageId, TargetKind};
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
-use cra_attest::keys::SigningKey;
 use cra_attest::persist;
-use cra_attest::sign;
+use cra_attest::sign::Signer;
 use cra_attest::slsa::BuildPlatform;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -122,7 +121,7 @@ impl Timings {
 
 /// What the provenance and signatures of every binary share.
 struct Attestation<'a> {
-    signer: Option<&'a SigningKey>,
+    signer: Option<&'a Signer>,
     request: Request,
     source: Option<GitSource>,
     lock: Digests,
@@ -141,7 +140,7 @@ fn now_rfc3339() -> String {
 
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
-pub fn run(args: &BuildArgs, signer: Option<&SigningKey>) -> Result<Vec<BinaryReport>, BuildError> {
+pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
     let started_on = now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
@@ -498,9 +497,15 @@ fn write_outputs(
             let sbom_statement =
                 Statement::new(vec![subject.clone()], CYCLONEDX_PREDICATE_TYPE, sbom_value);
             let sbom_bundle = out(".cdx.sigstore.json");
-            signing::write_bundle(&sign::sign_statement(&sbom_statement, key), &sbom_bundle)?;
+            signing::write_bundle(
+                &signing::sign_statement(&sbom_statement, key)?,
+                &sbom_bundle,
+            )?;
             let provenance_bundle = out(".provenance.sigstore.json");
-            signing::write_bundle(&sign::sign_statement(&provenance, key), &provenance_bundle)?;
+            signing::write_bundle(
+                &signing::sign_statement(&provenance, key)?,
+                &provenance_bundle,
+            )?;
             bundles = vec![blob, sbom_bundle, provenance_bundle];
         }
         reports.push(BinaryReport {

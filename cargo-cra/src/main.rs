@@ -122,11 +122,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Build(b) => {
             // Ask for the key's password before building, not after.
             let signer = if b.signing.sign {
-                let args = SignerArgs {
-                    key: b.signing.key.clone(),
-                    keyless: b.signing.keyless,
-                };
-                Some(args.required_signer()?)
+                Some(b.signing.signer_args().required_signer()?)
             } else {
                 None
             };
@@ -144,9 +140,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::PublicKey { key, output_file } => {
             let signer = SignerArgs {
                 key: Some(key),
-                keyless: false,
+                ..Default::default()
             }
-            .required_signer()?;
+            .required_key()?;
             let pem = signer.public_key().to_pem();
             match output_file {
                 Some(path) => signing::write_public_key(&pem, &path)?,

@@ -4,9 +4,14 @@ use clap::Args;
 use cra_attest::bundle::Bundle;
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
+use cra_attest::keyless::{
+    KeylessConfig, KeylessError, KeylessSigner, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR,
+};
 use cra_attest::keys::{KeyError, SigningKey};
+use cra_attest::oidc::{IdentityToken, TokenError};
 use cra_attest::persist;
-use cra_attest::sign;
+use cra_attest::sign::{self, Signer};
+use cra_attest::trust::{TrustError, TrustedRoot};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -32,9 +37,26 @@ pub enum SignError {
     /// `keygen` would overwrite a key.
     #[error("{0}: already exists; pass --force to overwrite it")]
     Exists(PathBuf),
-    /// Keyless signing was asked for.
-    #[error("keyless signing is not available in this version of cargo-cra; sign with --key")]
-    KeylessUnavailable,
+    /// Keyless signing against the public-good instance needs its trusted root.
+    #[error(
+        "keyless signing needs the instance's trusted root: pass --trusted-root FILE (the public-good root is not embedded yet)"
+    )]
+    NoTrustedRoot,
+    /// No OIDC token.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The trusted root is unusable.
+    #[error("{path}: {source}")]
+    TrustedRoot {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: TrustError,
+    },
+    /// Fulcio, Rekor or their answers failed.
+    #[error("keyless signing: {0}")]
+    Keyless(#[from] KeylessError),
     /// Neither a key nor keyless was chosen.
     #[error("choose how to sign: --key KEY or --keyless")]
     NoSigner,
@@ -75,13 +97,36 @@ pub struct SignerArgs {
     /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
     #[arg(long)]
     pub keyless: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub keyless_options: KeylessArgs,
+}
+
+/// Options of keyless signing.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Keyless signing")]
+pub struct KeylessArgs {
+    /// OIDC identity token (else SIGSTORE_ID_TOKEN, else GitHub Actions' ambient token).
+    #[arg(long, value_name = "JWT", requires = "keyless")]
+    pub identity_token: Option<String>,
+    /// Fulcio to certify the signing key (default: Sigstore's public-good instance).
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub fulcio_url: Option<String>,
+    /// Rekor to log signatures in (default: Sigstore's public-good instance).
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub rekor_url: Option<String>,
+    /// The instance's trusted root (`trusted_root.json`): what Fulcio's certificates and
+    /// Rekor's entries are checked against before anything is written.
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub trusted_root: Option<PathBuf>,
 }
 
 impl SignerArgs {
     /// The signer these options choose; `None` when neither was given.
-    pub fn signer(&self) -> Result<Option<SigningKey>, SignError> {
+    pub fn signer(&self) -> Result<Option<Signer>, SignError> {
         if self.keyless {
-            return Err(SignError::KeylessUnavailable);
+            return keyless_signer(&self.keyless_options)
+                .map(|s| Some(Signer::Keyless(Box::new(s))));
         }
         let Some(path) = &self.key else {
             return Ok(None);
@@ -89,7 +134,7 @@ impl SignerArgs {
         let pem = std::fs::read_to_string(path).map_err(io_err(path))?;
         let password = password(false)?;
         SigningKey::from_encrypted_pem(&pem, password.as_bytes())
-            .map(Some)
+            .map(|k| Some(Signer::Key(k)))
             .map_err(|source| SignError::Key {
                 path: path.clone(),
                 source,
@@ -97,9 +142,39 @@ impl SignerArgs {
     }
 
     /// Like [`SignerArgs::signer`], but one of `--key`/`--keyless` is required.
-    pub fn required_signer(&self) -> Result<SigningKey, SignError> {
+    pub fn required_signer(&self) -> Result<Signer, SignError> {
         self.signer()?.ok_or(SignError::NoSigner)
     }
+
+    /// The private key of `--key` (for commands that need the key itself).
+    pub fn required_key(&self) -> Result<SigningKey, SignError> {
+        match self.required_signer()? {
+            Signer::Key(k) => Ok(k),
+            Signer::Keyless(_) => Err(SignError::NoSigner),
+        }
+    }
+}
+
+fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
+    let token = IdentityToken::discover(o.identity_token.as_deref(), |k| std::env::var(k).ok())?;
+    let path = o.trusted_root.as_ref().ok_or(SignError::NoTrustedRoot)?;
+    let text = std::fs::read(path).map_err(io_err(path))?;
+    let trusted_root = TrustedRoot::from_json(&text).map_err(|source| SignError::TrustedRoot {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(KeylessSigner::new(KeylessConfig {
+        fulcio_url: o
+            .fulcio_url
+            .clone()
+            .unwrap_or_else(|| PUBLIC_GOOD_FULCIO.into()),
+        rekor_url: o
+            .rekor_url
+            .clone()
+            .unwrap_or_else(|| PUBLIC_GOOD_REKOR.into()),
+        trusted_root,
+        token,
+    })?)
 }
 
 /// The key password: `CRA_PASSWORD`, else `COSIGN_PASSWORD`, else asked on the terminal
@@ -146,10 +221,27 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
 }
 
 /// `cargo cra sign-blob`: signs `file`, writes the bundle to `out`.
-pub fn sign_blob(file: &Path, key: &SigningKey, out: &Path) -> Result<Digests, SignError> {
-    let (bundle, digests) = sign::sign_blob(file, key).map_err(io_err(file))?;
+pub fn sign_blob(file: &Path, signer: &Signer, out: &Path) -> Result<Digests, SignError> {
+    let (bundle, digests) = signer.sign_blob(file).map_err(|e| sign_error(file, e))?;
     write_bundle(&bundle, out)?;
     Ok(digests)
+}
+
+/// Signs `statement` (an attestation) with `signer`.
+pub fn sign_statement(statement: &Statement, signer: &Signer) -> Result<Bundle, SignError> {
+    signer
+        .sign_statement(statement)
+        .map_err(|e| sign_error(Path::new("statement"), e))
+}
+
+fn sign_error(file: &Path, e: sign::SignError) -> SignError {
+    match e {
+        sign::SignError::Io(source) => SignError::Io {
+            path: file.to_path_buf(),
+            source,
+        },
+        sign::SignError::Keyless(k) => SignError::Keyless(k),
+    }
 }
 
 /// The subject of an attestation about `file`: its file name and digests.
@@ -168,7 +260,7 @@ pub fn attest(
     file: &Path,
     predicate: &Path,
     predicate_type: &str,
-    key: &SigningKey,
+    signer: &Signer,
     out: &Path,
 ) -> Result<Statement, SignError> {
     let text = std::fs::read(predicate).map_err(io_err(predicate))?;
@@ -178,7 +270,7 @@ pub fn attest(
             message: e.to_string(),
         })?;
     let statement = Statement::new(vec![subject_of(file)?], predicate_type, value);
-    write_bundle(&sign::sign_statement(&statement, key), out)?;
+    write_bundle(&sign_statement(&statement, signer)?, out)?;
     Ok(statement)
 }
 

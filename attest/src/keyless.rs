@@ -1,0 +1,161 @@
+//! Keyless signing: an ephemeral P-256 key, certified by Fulcio for an OIDC identity, every
+//! signature logged in Rekor.
+//!
+//! Nothing a service returns is trusted unchecked. Before any bundle is produced:
+//! - the certificate chains to a certificate authority of the trusted root, its embedded SCT
+//!   verifies against a trusted CT log, and it certifies exactly our ephemeral key;
+//! - each Rekor entry's inclusion proof, checkpoint and signed entry timestamp verify against a
+//!   trusted log, and the entry was integrated while the certificate was valid.
+
+use crate::bundle::{Bundle, Envelope, VerificationMaterial, X509Certificate};
+use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+use crate::digest::Digests;
+use crate::http::{HttpClient, ServiceError};
+use crate::intoto::Statement;
+use crate::keys::SigningKey;
+use crate::oidc::IdentityToken;
+use crate::rekor::{self, Rekor};
+use crate::sign::{bundle, dsse_envelope, message_signature};
+use crate::tlog::{TlogError, verify_entry};
+use crate::trust::TrustedRoot;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::json;
+use std::path::Path;
+
+/// Sigstore's public-good Fulcio.
+pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
+/// Sigstore's public-good Rekor.
+pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
+
+/// Why keyless signing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeylessError {
+    /// Fulcio or Rekor failed or refused.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// Fulcio's certificate is not trusted.
+    #[error("Fulcio's certificate: {0}")]
+    Certificate(#[from] CertError),
+    /// Rekor's entry is not trusted.
+    #[error("Rekor's entry: {0}")]
+    Log(#[from] TlogError),
+    /// Fulcio certified another key than ours.
+    #[error("Fulcio's certificate is for another public key than the one we sent")]
+    KeyMismatch,
+    /// Rekor integrated the entry outside the certificate's validity.
+    #[error("Rekor's integration time {0} is outside the certificate's validity")]
+    OutsideValidity(i64),
+    /// Reading the artefact failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the Sigstore services are, and what to trust.
+pub struct KeylessConfig {
+    /// Fulcio's base URL.
+    pub fulcio_url: String,
+    /// Rekor's base URL.
+    pub rekor_url: String,
+    /// Trust for the instance (CA, CT logs, transparency logs).
+    pub trusted_root: TrustedRoot,
+    /// The signer's identity.
+    pub token: IdentityToken,
+}
+
+/// A certified ephemeral key, ready to sign and log.
+pub struct KeylessSigner {
+    key: SigningKey,
+    leaf: Cert,
+    leaf_pem: String,
+    rekor: Rekor,
+    root: TrustedRoot,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl KeylessSigner {
+    /// Generates an ephemeral key and has Fulcio certify it; checks the certificate.
+    pub fn new(config: KeylessConfig) -> Result<Self, KeylessError> {
+        let key = SigningKey::generate_p256();
+        let public = key.public_key();
+        let proof = key.sign(config.token.subject().as_bytes());
+        let request = json!({
+            "credentials": { "oidcIdentityToken": config.token.jwt },
+            "publicKeyRequest": {
+                "publicKey": { "algorithm": "ECDSA", "content": public.to_pem() },
+                "proofOfPossession": B64.encode(proof),
+            },
+        });
+        let http = HttpClient::new("Fulcio");
+        let url = format!(
+            "{}/api/v2/signingCert",
+            config.fulcio_url.trim_end_matches('/')
+        );
+        let answer = http.post_json(&url, &request)?;
+        let pems = answer["signedCertificateEmbeddedSct"]["chain"]["certificates"]
+            .as_array()
+            .or_else(|| answer["signedCertificateDetachedSct"]["chain"]["certificates"].as_array())
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| http.bad_response("no certificate chain"))?;
+        let leaf_pem = pems[0]
+            .as_str()
+            .ok_or_else(|| http.bad_response("certificate is not a string"))?
+            .to_string();
+        let leaf = Cert::from_pem(&leaf_pem)?;
+        if leaf.spki_der() != public.to_der() {
+            return Err(KeylessError::KeyMismatch);
+        }
+        let chain = verify_chain(&leaf, &config.trusted_root, now())?;
+        verify_embedded_scts(&leaf, &chain[0], &config.trusted_root)?;
+        Ok(KeylessSigner {
+            key,
+            leaf,
+            leaf_pem,
+            rekor: Rekor::new(&config.rekor_url),
+            root: config.trusted_root,
+        })
+    }
+
+    /// The signing certificate.
+    pub fn certificate(&self) -> &Cert {
+        &self.leaf
+    }
+
+    fn log(&self, proposed: &serde_json::Value) -> Result<VerificationMaterial, KeylessError> {
+        let entry = self.rekor.create_entry(proposed)?;
+        let verified = verify_entry(&entry, &self.root, true, now())?;
+        if let Some(t) = verified.integrated_time
+            && !self.leaf.valid_at(t)
+        {
+            return Err(KeylessError::OutsideValidity(t));
+        }
+        Ok(VerificationMaterial {
+            certificate: Some(X509Certificate {
+                raw_bytes: B64.encode(&self.leaf.der),
+            }),
+            tlog_entries: vec![entry],
+            ..Default::default()
+        })
+    }
+
+    /// Signs and logs the file at `path`.
+    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, Digests), KeylessError> {
+        let (signature, digests) = message_signature(path, &self.key)?;
+        let raw = B64.decode(&signature.signature).expect("we encoded it");
+        let material = self.log(&rekor::hashedrekord(&digests.sha256, &raw, &self.leaf_pem))?;
+        Ok((bundle(material, Some(signature), None), digests))
+    }
+
+    /// Signs `statement` in a DSSE envelope and logs it.
+    pub fn sign_statement(&self, statement: &Statement) -> Result<Bundle, KeylessError> {
+        let envelope: Envelope = dsse_envelope(statement, &self.key);
+        let material = self.log(&rekor::dsse(&envelope, &self.leaf_pem))?;
+        Ok(bundle(material, None, Some(envelope)))
+    }
+}
