@@ -70,13 +70,18 @@ impl Cert {
         Cert::from_der(&der)
     }
 
-    /// Parses one PEM `CERTIFICATE`.
+    /// Parses one PEM `CERTIFICATE`, leniently as RFC 7468 allows: any line length and white
+    /// space inside the base64 (some services write it on one line).
     pub fn from_pem(pem: &str) -> Result<Self, CertError> {
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
-            .map_err(|e| CertError::Malformed(e.to_string()))?;
-        if label != "CERTIFICATE" {
-            return Err(CertError::Malformed(format!("PEM label {label:?}")));
-        }
+        let body = pem
+            .trim()
+            .strip_prefix("-----BEGIN CERTIFICATE-----")
+            .and_then(|rest| rest.split("-----END CERTIFICATE-----").next())
+            .ok_or_else(|| CertError::Malformed("not a PEM CERTIFICATE block".into()))?;
+        let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let der = B64
+            .decode(b64)
+            .map_err(|e| CertError::Malformed(format!("PEM body: {e}")))?;
         Cert::from_der(&der)
     }
 
@@ -413,6 +418,24 @@ mod tests {
         let result = verify_chain(&leaf, &root, t)
             .and_then(|chain| verify_embedded_scts(&leaf, &chain[0], &root));
         assert!(matches!(result, Err(CertError::Sct(_))), "{result:?}");
+    }
+
+    #[test]
+    fn pem_is_read_with_any_line_length() {
+        let (bundle, _) = case("happy-path-v0.3");
+        let leaf = leaf_of(&bundle);
+        let one_line = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            B64.encode(&leaf.der)
+        );
+        assert_eq!(Cert::from_pem(&one_line).unwrap().der, leaf.der);
+        let wrapped =
+            pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf.der)
+                .unwrap();
+        assert_eq!(Cert::from_pem(&wrapped).unwrap().der, leaf.der);
+        assert!(
+            Cert::from_pem("-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----").is_err()
+        );
     }
 
     #[test]

@@ -125,8 +125,7 @@ impl SignerArgs {
     /// The signer these options choose; `None` when neither was given.
     pub fn signer(&self) -> Result<Option<Signer>, SignError> {
         if self.keyless {
-            return keyless_signer(&self.keyless_options)
-                .map(|s| Some(Signer::Keyless(Box::new(s))));
+            return keyless_signer(&self.keyless_options).map(|s| Some(Signer::Keyless(s)));
         }
         let Some(path) = &self.key else {
             return Ok(None);

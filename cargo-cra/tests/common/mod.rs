@@ -125,3 +125,108 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
         _ => panic!("unexpected verifier output:\n{}", describe(&out)),
     }
 }
+
+/// A Sigstore instance (Fulcio, Rekor, TSA from @sigstore/mock) on 127.0.0.1, killed on drop.
+pub struct MockSigstore {
+    child: std::process::Child,
+    /// Base URL of all three services.
+    pub url: String,
+    /// The instance's trusted root.
+    pub trusted_root: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for MockSigstore {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl MockSigstore {
+    /// Starts the instance (tests/tools/node/mock-sigstore.mjs).
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let tools = repo_root().join("tests/tools/node");
+        assert!(
+            tools.join("node_modules/@sigstore/mock").exists(),
+            "@sigstore/mock is not installed: run `bash tests/run`, which installs it"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new("node")
+            .arg(tools.join("mock-sigstore.mjs"))
+            .arg(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("node is installed (tests/run installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = serde_json::from_str::<serde_json::Value>(&line)
+            .unwrap_or_else(|e| panic!("mock Sigstore did not start: {line:?}: {e}"))["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        MockSigstore {
+            child,
+            url,
+            trusted_root: dir.path().join("trusted_root.json"),
+            _dir: dir,
+        }
+    }
+
+    /// The keyless options for this instance with an identity token for `subject`.
+    pub fn keyless_args(&self, subject: &str) -> Vec<String> {
+        vec![
+            "--keyless".into(),
+            "--identity-token".into(),
+            unsigned_jwt(subject),
+            "--fulcio-url".into(),
+            self.url.clone(),
+            "--rekor-url".into(),
+            self.url.clone(),
+            "--trusted-root".into(),
+            self.trusted_root.display().to_string(),
+        ]
+    }
+}
+
+/// The issuer the test identity tokens name.
+pub const TEST_ISSUER: &str = "https://ci.example.com";
+
+/// An unsigned JWT like a CI token: `iss` and `sub`, no `email` (the mock does not check
+/// token signatures).
+pub fn unsigned_jwt(subject: &str) -> String {
+    cra_attest::oidc::unsigned_jwt(&serde_json::json!({ "iss": TEST_ISSUER, "sub": subject }))
+}
+
+/// sigstore-js's verdict on a keyless bundle: trusted root, identity and issuer.
+pub fn sigstore_js_accepts_keyless(
+    root: &Path,
+    identity: &str,
+    bundle: &Path,
+    artifact: &Path,
+) -> bool {
+    let out = Command::new("node")
+        .arg(repo_root().join("tests/tools/node/verify-bundle.mjs"))
+        .arg("--trusted-root")
+        .arg(root)
+        .args([
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            TEST_ISSUER,
+        ])
+        .arg("--bundle")
+        .arg(bundle)
+        .arg(artifact)
+        .output()
+        .expect("node is installed");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match (out.status.success(), text.as_str()) {
+        (true, "OK") => true,
+        (false, t) if t.starts_with("FAILED") => false,
+        _ => panic!("unexpected verifier output:\n{}", describe(&out)),
+    }
+}
