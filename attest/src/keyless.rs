@@ -103,11 +103,16 @@ impl KeylessSigner {
             .or_else(|| answer["signedCertificateDetachedSct"]["chain"]["certificates"].as_array())
             .filter(|c| !c.is_empty())
             .ok_or_else(|| http.bad_response("no certificate chain"))?;
-        let leaf_pem = pems[0]
-            .as_str()
-            .ok_or_else(|| http.bad_response("certificate is not a string"))?
-            .to_string();
-        let leaf = Cert::from_pem(&leaf_pem)?;
+        let leaf = Cert::from_pem(
+            pems[0]
+                .as_str()
+                .ok_or_else(|| http.bad_response("certificate is not a string"))?,
+        )?;
+        // Log the certificate in canonical PEM (64-column lines): verifiers rebuild the expected
+        // log entry from the bundle's certificate that way, whatever layout Fulcio's answer used.
+        let leaf_pem =
+            pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf.der)
+                .expect("PEM encoding of bytes cannot fail");
         if leaf.spki_der() != public.to_der() {
             return Err(KeylessError::KeyMismatch);
         }

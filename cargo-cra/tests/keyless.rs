@@ -5,8 +5,8 @@
 //! send unsigned CI-style tokens without an `email` claim), and its Rekor does not canonicalise
 //! DSSE entries the way production Rekor does, so third-party verifiers reject the log body of
 //! keyless DSSE bundles from it ("signature count mismatch"). Keyless blob bundles are therefore
-//! verified with sigstore-js; keyless DSSE bundles with cra-attest's own chain, SCT and
-//! transparency-log checks plus the envelope signature.
+//! verified with sigstore-js and sigstore-python (`--offline`); keyless DSSE bundles with
+//! cra-attest's own chain, SCT and transparency-log checks plus the envelope signature.
 
 mod common;
 

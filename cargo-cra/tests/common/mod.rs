@@ -230,3 +230,64 @@ pub fn sigstore_js_accepts_keyless(
         _ => panic!("unexpected verifier output:\n{}", describe(&out)),
     }
 }
+
+/// sigstore-python's verdict (`sigstore --trust-config TC verify identity --offline`) on a
+/// keyless bundle; the client trust config is made from `root` (the instance's trusted root).
+pub fn sigstore_python_accepts(
+    root: &Path,
+    identity: &str,
+    bundle: &Path,
+    artifact: &Path,
+) -> bool {
+    let python = std::env::var_os("CRA_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
+    assert!(
+        python.exists(),
+        "sigstore-python is not installed: run `bash tests/run`, which installs it"
+    );
+    let trusted_root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root).unwrap()).unwrap();
+    let url = trusted_root["tlogs"][0]["baseUrl"].clone();
+    let service = serde_json::json!([{ "url": url, "majorApiVersion": 1, "validFor": { "start": "2020-01-01T00:00:00Z" }, "operator": "mock" }]);
+    let config = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": trusted_root,
+        "signingConfig": {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": service, "oidcUrls": [], "rekorTlogUrls": service, "tsaUrls": [],
+            "rekorTlogConfig": { "selector": "ANY" }, "tsaConfig": { "selector": "ANY" },
+        },
+    });
+    let config_path = bundle.with_extension("trust-config.json");
+    std::fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
+    let out = Command::new(&python)
+        .args(["-m", "sigstore", "--trust-config"])
+        .arg(&config_path)
+        .args([
+            "verify",
+            "identity",
+            "--offline",
+            "--cert-identity",
+            identity,
+            "--cert-oidc-issuer",
+            TEST_ISSUER,
+        ])
+        .arg("--bundle")
+        .arg(bundle)
+        .arg(artifact)
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    match (
+        out.status.success(),
+        text.contains("OK:"),
+        text.contains("FAIL"),
+    ) {
+        (true, true, false) => true,
+        (false, false, true) => false,
+        _ => panic!("unexpected sigstore-python output:\n{}", describe(&out)),
+    }
+}
