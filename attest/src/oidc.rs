@@ -142,6 +142,50 @@ mod tests {
     }
 
     #[test]
+    fn github_actions_ambient_token_is_requested_for_audience_sigstore() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/token?api-version=2.0",
+            listener.local_addr().unwrap()
+        );
+        let jwt = unsigned_jwt(
+            &serde_json::json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:acme/gw"}),
+        );
+        let body = serde_json::json!({ "value": jwt }).to_string();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let n = s.read(&mut buf).unwrap();
+            let request = String::from_utf8_lossy(&buf[..n]).to_string();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(reply.as_bytes()).unwrap();
+            request
+        });
+        let env = |k: &str| match k {
+            "ACTIONS_ID_TOKEN_REQUEST_URL" => Some(url.clone()),
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("runner-secret".to_string()),
+            _ => None,
+        };
+        let token = IdentityToken::discover(None, env).unwrap();
+        assert_eq!(token.claims.sub, "repo:acme/gw");
+        let request = server.join().unwrap();
+        assert!(
+            request.starts_with("GET /token?api-version=2.0&audience=sigstore "),
+            "{request}"
+        );
+        assert!(
+            request
+                .to_ascii_lowercase()
+                .contains("authorization: bearer runner-secret"),
+            "{request}"
+        );
+    }
+
+    #[test]
     fn sources_in_order_and_clear_errors() {
         let a = unsigned_jwt(&serde_json::json!({"iss": "i", "sub": "a"}));
         let b = unsigned_jwt(&serde_json::json!({"iss": "i", "sub": "b"}));
