@@ -29,6 +29,7 @@ pub mod oidc;
 pub mod persist;
 pub mod rekor;
 pub mod sign;
+pub mod signing_config;
 pub mod slsa;
 pub mod tlog;
 pub mod trust;

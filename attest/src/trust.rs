@@ -158,7 +158,15 @@ impl TimeRange {
     }
 }
 
+/// Sigstore's public-good trusted root, embedded (see `attest/data/README.md`).
+pub const PUBLIC_GOOD_JSON: &[u8] = include_bytes!("../data/public-good-trusted-root.json");
+
 impl TrustedRoot {
+    /// Sigstore's public-good trusted root, as embedded in cargo-cra.
+    pub fn public_good() -> Self {
+        Self::from_json(PUBLIC_GOOD_JSON).expect("the embedded trusted root parses")
+    }
+
     /// Parses a trusted root from JSON.
     pub fn from_json(text: &[u8]) -> Result<Self, TrustError> {
         let root: TrustedRoot =
@@ -235,6 +243,20 @@ mod tests {
         )
         .unwrap();
         for log in &root.tlogs {
+            log.key().unwrap();
+        }
+    }
+
+    #[test]
+    fn embedded_public_good_root_is_usable() {
+        let root = TrustedRoot::public_good();
+        assert!(
+            root.tlogs
+                .iter()
+                .any(|l| l.base_url == "https://rekor.sigstore.dev")
+        );
+        assert!(!root.certificate_authorities.is_empty() && !root.ctlogs.is_empty());
+        for log in root.tlogs.iter().chain(&root.ctlogs) {
             log.key().unwrap();
         }
     }

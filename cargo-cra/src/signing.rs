@@ -11,6 +11,7 @@ use cra_attest::keys::{KeyError, SigningKey};
 use cra_attest::oidc::{IdentityToken, TokenError};
 use cra_attest::persist;
 use cra_attest::sign::{self, Signer};
+use cra_attest::signing_config::SigningConfig;
 use cra_attest::trust::{TrustError, TrustedRoot};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,11 +38,14 @@ pub enum SignError {
     /// `keygen` would overwrite a key.
     #[error("{0}: already exists; pass --force to overwrite it")]
     Exists(PathBuf),
-    /// Keyless signing against the public-good instance needs its trusted root.
-    #[error(
-        "keyless signing needs the instance's trusted root: pass --trusted-root FILE (the public-good root is not embedded yet)"
-    )]
-    NoTrustedRoot,
+    /// The signing configuration is unusable.
+    #[error("{path}: {message}")]
+    SigningConfig {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// No OIDC token.
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -116,9 +120,14 @@ pub struct KeylessArgs {
     #[arg(long, value_name = "URL", requires = "keyless")]
     pub rekor_url: Option<String>,
     /// The instance's trusted root (`trusted_root.json`): what Fulcio's certificates and
-    /// Rekor's entries are checked against before anything is written.
+    /// Rekor's entries are checked against before anything is written (default: Sigstore's
+    /// public-good root, embedded in cargo-cra).
     #[arg(long, value_name = "FILE", requires = "keyless")]
     pub trusted_root: Option<PathBuf>,
+    /// A Sigstore `signing_config.json` choosing Fulcio and Rekor (API v1) by validity window;
+    /// --fulcio-url and --rekor-url take precedence.
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub signing_config: Option<PathBuf>,
 }
 
 impl SignerArgs {
@@ -156,21 +165,40 @@ impl SignerArgs {
 
 fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
     let token = IdentityToken::discover(o.identity_token.as_deref(), |k| std::env::var(k).ok())?;
-    let path = o.trusted_root.as_ref().ok_or(SignError::NoTrustedRoot)?;
-    let text = std::fs::read(path).map_err(io_err(path))?;
-    let trusted_root = TrustedRoot::from_json(&text).map_err(|source| SignError::TrustedRoot {
-        path: path.clone(),
-        source,
-    })?;
+    let trusted_root = match &o.trusted_root {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(io_err(path))?;
+            TrustedRoot::from_json(&text).map_err(|source| SignError::TrustedRoot {
+                path: path.clone(),
+                source,
+            })?
+        }
+        None => TrustedRoot::public_good(),
+    };
+    let (mut fulcio, mut rekor) = (
+        PUBLIC_GOOD_FULCIO.to_string(),
+        PUBLIC_GOOD_REKOR.to_string(),
+    );
+    if let Some(path) = &o.signing_config {
+        let text = std::fs::read(path).map_err(io_err(path))?;
+        let bad = |message: String| SignError::SigningConfig {
+            path: path.clone(),
+            message,
+        };
+        let config = SigningConfig::from_json(&text).map_err(bad)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        fulcio = config
+            .fulcio(now)
+            .ok_or_else(|| bad("no Fulcio (API v1) valid now".into()))?
+            .to_string();
+        rekor = config
+            .rekor_v1(now)
+            .ok_or_else(|| bad("no Rekor speaking API v1 valid now".into()))?
+            .to_string();
+    }
     Ok(KeylessSigner::new(KeylessConfig {
-        fulcio_url: o
-            .fulcio_url
-            .clone()
-            .unwrap_or_else(|| PUBLIC_GOOD_FULCIO.into()),
-        rekor_url: o
-            .rekor_url
-            .clone()
-            .unwrap_or_else(|| PUBLIC_GOOD_REKOR.into()),
+        fulcio_url: o.fulcio_url.clone().unwrap_or(fulcio),
+        rekor_url: o.rekor_url.clone().unwrap_or(rekor),
         trusted_root,
         token,
     })?)

@@ -175,6 +175,7 @@ fn keyless_failures_are_one_line_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("fw.bin"), b"firmware").unwrap();
+    std::fs::write(dir.join("p.json"), b"{not json").unwrap();
     let sign = |extra: Vec<String>, env: &[(&str, &str)]| {
         let mut args: Vec<String> = ["sign-blob", "fw.bin", "--bundle", "out.json", "--keyless"]
             .map(String::from)
@@ -214,8 +215,15 @@ fn keyless_failures_are_one_line_and_write_nothing() {
             "malformed",
         ),
         (
-            vec!["--identity-token".into(), unsigned_jwt(IDENTITY)],
-            "--trusted-root",
+            vec![
+                "--identity-token".into(),
+                unsigned_jwt(IDENTITY),
+                "--trusted-root".into(),
+                root.clone(),
+                "--signing-config".into(),
+                "p.json".into(),
+            ],
+            "p.json",
         ),
         (
             vec![
@@ -253,6 +261,26 @@ fn keyless_failures_are_one_line_and_write_nothing() {
             "{needle}: no bundle written"
         );
     }
+    // A signing configuration chooses the services.
+    let service = serde_json::json!([{ "url": m.url, "majorApiVersion": 1, "validFor": { "start": "2020-01-01T00:00:00Z" } }]);
+    let config = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+        "caUrls": service, "rekorTlogUrls": service, "rekorTlogConfig": { "selector": "ANY" },
+    });
+    std::fs::write(dir.join("signing_config.json"), config.to_string()).unwrap();
+    let ok = sign(
+        vec![
+            "--identity-token".into(),
+            unsigned_jwt(IDENTITY),
+            "--trusted-root".into(),
+            root.clone(),
+            "--signing-config".into(),
+            "signing_config.json".into(),
+        ],
+        &[],
+    );
+    assert!(ok.status.success(), "{}", describe(&ok));
+    std::fs::remove_file(dir.join("out.json")).unwrap();
     // SIGSTORE_ID_TOKEN is a token source too.
     let jwt = unsigned_jwt(IDENTITY);
     let ok = sign(
