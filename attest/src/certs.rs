@@ -151,6 +151,10 @@ impl Cert {
     }
 
     /// Whether `issuer` signed this certificate (names match and the signature verifies).
+    pub(crate) fn issued_by_pub(&self, issuer: &Cert) -> Result<bool, CertError> {
+        self.issued_by(issuer)
+    }
+
     fn issued_by(&self, issuer: &Cert) -> Result<bool, CertError> {
         if self.cert.tbs_certificate.issuer != issuer.cert.tbs_certificate.subject {
             return Ok(false);
@@ -168,6 +172,23 @@ impl Cert {
             sig,
         )
     }
+}
+
+/// Verifies a CMS signature: `sig_alg` is `ecdsa-with-SHA256/384`, or plain `id-ecPublicKey`
+/// with the hash named by `digest_alg` (SHA-256/384 OIDs).
+pub(crate) fn verify_ecdsa_pub(
+    spki: &[u8],
+    sig_alg: &str,
+    digest_alg: &str,
+    message: &[u8],
+    sig: &[u8],
+) -> Result<bool, CertError> {
+    let alg = match (sig_alg, digest_alg) {
+        ("1.2.840.10045.2.1", "2.16.840.1.101.3.4.2.1") => ECDSA_SHA256,
+        ("1.2.840.10045.2.1", "2.16.840.1.101.3.4.2.2") => ECDSA_SHA384,
+        (other, _) => other,
+    };
+    verify_ecdsa(spki, alg, message, sig)
 }
 
 /// Verifies an ECDSA signature (`ecdsa-with-SHA256` or `-SHA384`, DER) by a P-256 or P-384 key.

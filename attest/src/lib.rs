@@ -33,3 +33,4 @@ pub mod signing_config;
 pub mod slsa;
 pub mod tlog;
 pub mod trust;
+pub mod tsa;
