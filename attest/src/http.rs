@@ -67,6 +67,17 @@ impl HttpClient {
 
     /// POSTs `body` as JSON and returns the JSON answer of a 2xx response.
     pub fn post_json(&self, url: &str, body: &Value) -> Result<Value, ServiceError> {
+        let bytes = self.post_json_for_bytes(url, body, "application/json")?;
+        serde_json::from_slice(&bytes).map_err(|e| self.bad_response(format!("not JSON ({e})")))
+    }
+
+    /// POSTs `body` as JSON and returns the raw body of a 2xx response.
+    pub fn post_json_for_bytes(
+        &self,
+        url: &str,
+        body: &Value,
+        accept: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -75,7 +86,7 @@ impl HttpClient {
             let mut response = match self
                 .agent
                 .post(url)
-                .header("accept", "application/json")
+                .header("accept", accept)
                 .send_json(body)
             {
                 Ok(r) => r,
@@ -85,12 +96,10 @@ impl HttpClient {
                 }
             };
             let status = response.status().as_u16();
-            let text = response.body_mut().read_to_string().unwrap_or_default();
+            let raw = response.body_mut().read_to_vec().unwrap_or_default();
+            let text = String::from_utf8_lossy(&raw);
             match status {
-                200..=299 => {
-                    return serde_json::from_str(&text)
-                        .map_err(|e| self.bad_response(format!("not JSON ({e})")));
-                }
+                200..=299 => return Ok(raw),
                 500..=599 => last = format!("HTTP {status}: {}", service_message(&text)),
                 _ => {
                     return Err(ServiceError::Rejected {

@@ -7,7 +7,10 @@
 //! - each Rekor entry's inclusion proof, checkpoint and signed entry timestamp verify against a
 //!   trusted log, and the entry was integrated while the certificate was valid.
 
-use crate::bundle::{Bundle, Envelope, VerificationMaterial, X509Certificate};
+use crate::bundle::{
+    Bundle, Envelope, Rfc3161Timestamp, TimestampVerificationData, VerificationMaterial,
+    X509Certificate,
+};
 use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
 use crate::digest::Digests;
 use crate::http::{HttpClient, ServiceError};
@@ -18,6 +21,7 @@ use crate::rekor::{self, Rekor};
 use crate::sign::{bundle, dsse_envelope, message_signature};
 use crate::tlog::{TlogError, verify_entry};
 use crate::trust::TrustedRoot;
+use crate::tsa::{TsaError, verify_timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
@@ -37,6 +41,9 @@ pub enum KeylessError {
     /// Fulcio's certificate is not trusted.
     #[error("Fulcio's certificate: {0}")]
     Certificate(#[from] CertError),
+    /// The timestamp authority's answer is not trusted.
+    #[error("the timestamp authority's answer: {0}")]
+    Timestamp(#[from] TsaError),
     /// Rekor's entry is not trusted.
     #[error("Rekor's entry: {0}")]
     Log(#[from] TlogError),
@@ -61,6 +68,8 @@ pub struct KeylessConfig {
     pub trusted_root: TrustedRoot,
     /// The signer's identity.
     pub token: IdentityToken,
+    /// An RFC 3161 timestamp authority to timestamp every signature (optional).
+    pub tsa_url: Option<String>,
 }
 
 /// A certified ephemeral key, ready to sign and log.
@@ -70,6 +79,7 @@ pub struct KeylessSigner {
     leaf_pem: String,
     rekor: Rekor,
     root: TrustedRoot,
+    tsa_url: Option<String>,
 }
 
 fn now() -> i64 {
@@ -124,6 +134,7 @@ impl KeylessSigner {
             leaf_pem,
             rekor: Rekor::new(&config.rekor_url),
             root: config.trusted_root,
+            tsa_url: config.tsa_url,
         })
     }
 
@@ -132,7 +143,39 @@ impl KeylessSigner {
         &self.leaf
     }
 
-    fn log(&self, proposed: &serde_json::Value) -> Result<VerificationMaterial, KeylessError> {
+    /// Timestamps `signature` at the configured TSA and checks the answer.
+    fn timestamp(
+        &self,
+        signature: &[u8],
+    ) -> Result<Option<TimestampVerificationData>, KeylessError> {
+        let Some(url) = &self.tsa_url else {
+            return Ok(None);
+        };
+        let http = HttpClient::new("the timestamp authority");
+        let request = json!({
+            "artifactHash": B64.encode(crate::digest::sha256(signature)),
+            "hashAlgorithm": "sha256",
+            "certificates": true,
+        });
+        let der = http.post_json_for_bytes(url, &request, "application/timestamp-reply")?;
+        let token = B64.encode(der);
+        let time = verify_timestamp(&token, signature, &self.root)?;
+        if !self.leaf.valid_at(time) {
+            return Err(KeylessError::OutsideValidity(time));
+        }
+        Ok(Some(TimestampVerificationData {
+            rfc3161_timestamps: vec![Rfc3161Timestamp {
+                signed_timestamp: token,
+            }],
+        }))
+    }
+
+    fn log(
+        &self,
+        proposed: &serde_json::Value,
+        signature: &[u8],
+    ) -> Result<VerificationMaterial, KeylessError> {
+        let timestamps = self.timestamp(signature)?;
         let entry = self.rekor.create_entry(proposed)?;
         let verified = verify_entry(&entry, &self.root, true, now())?;
         if let Some(t) = verified.integrated_time
@@ -145,6 +188,7 @@ impl KeylessSigner {
                 raw_bytes: B64.encode(&self.leaf.der),
             }),
             tlog_entries: vec![entry],
+            timestamp_verification_data: timestamps,
             ..Default::default()
         })
     }
@@ -153,14 +197,20 @@ impl KeylessSigner {
     pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, Digests), KeylessError> {
         let (signature, digests) = message_signature(path, &self.key)?;
         let raw = B64.decode(&signature.signature).expect("we encoded it");
-        let material = self.log(&rekor::hashedrekord(&digests.sha256, &raw, &self.leaf_pem))?;
+        let material = self.log(
+            &rekor::hashedrekord(&digests.sha256, &raw, &self.leaf_pem),
+            &raw,
+        )?;
         Ok((bundle(material, Some(signature), None), digests))
     }
 
     /// Signs `statement` in a DSSE envelope and logs it.
     pub fn sign_statement(&self, statement: &Statement) -> Result<Bundle, KeylessError> {
         let envelope: Envelope = dsse_envelope(statement, &self.key);
-        let material = self.log(&rekor::dsse(&envelope, &self.leaf_pem))?;
+        let sig = B64
+            .decode(&envelope.signatures[0].sig)
+            .expect("we encoded it");
+        let material = self.log(&rekor::dsse(&envelope, &self.leaf_pem), &sig)?;
         Ok(bundle(material, None, Some(envelope)))
     }
 }

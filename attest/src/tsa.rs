@@ -11,10 +11,11 @@ use crate::trust::TrustedRoot;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cms::signed_data::SignedData;
+use der::Any;
 use der::asn1::OctetString;
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256, Sha384, Sha512};
-use x509_tsp::{TimeStampResp, TstInfo};
+use x509_tsp::{MessageImprint, TimeStampResp};
 
 /// Why a timestamp is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +48,28 @@ fn hash(alg_oid: &str, data: &[u8]) -> Result<Vec<u8>, TsaError> {
             )));
         }
     })
+}
+
+/// `YYYYMMDDHHMMSS[.fraction]Z` → Unix seconds (the fraction is dropped).
+fn generalized_time(value: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(value).ok()?.strip_suffix('Z')?;
+    let whole = s.split('.').next()?;
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| whole[r].parse::<u32>().ok();
+    let date = time::Date::from_calendar_date(
+        n(0..4)? as i32,
+        time::Month::try_from(n(4..6)? as u8).ok()?,
+        n(6..8)? as u8,
+    )
+    .ok()?;
+    let t = time::Time::from_hms(n(8..10)? as u8, n(10..12)? as u8, n(12..14)? as u8).ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// Verifies `signed_timestamp` (base64 DER `TimeStampResp`) over `signature` against the
@@ -84,16 +107,25 @@ pub fn verify_timestamp(
     let tst_der = econtent
         .decode_as::<OctetString>()
         .map_err(|e| TsaError::Malformed(e.to_string()))?;
-    let tst =
-        TstInfo::from_der(tst_der.as_bytes()).map_err(|e| TsaError::Malformed(e.to_string()))?;
-
-    let imprint = &tst.message_imprint;
+    // TSTInfo is read field by field: RFC 3161 allows fractional seconds in genTime, which the
+    // `der` crate's GeneralizedTime (and so x509-tsp's TstInfo) refuses.
+    let fields =
+        Vec::<Any>::from_der(tst_der.as_bytes()).map_err(|e| TsaError::Malformed(e.to_string()))?;
+    let imprint: MessageImprint = fields
+        .get(2)
+        .ok_or_else(|| bad("TSTInfo has no message imprint"))?
+        .decode_as()
+        .map_err(|e| TsaError::Malformed(e.to_string()))?;
     if hash(&imprint.hash_algorithm.oid.to_string(), signature)?
         != imprint.hashed_message.as_bytes()
     {
         return Err(TsaError::ImprintMismatch);
     }
-    let time = tst.gen_time.to_unix_duration().as_secs() as i64;
+    let time = fields
+        .get(4)
+        .filter(|t| der::Tagged::tag(*t) == der::Tag::GeneralizedTime)
+        .and_then(|t| generalized_time(t.value()))
+        .ok_or_else(|| bad("TSTInfo has no valid genTime"))?;
 
     let signer = sd
         .signer_infos
@@ -187,6 +219,17 @@ mod tests {
             .unwrap()
             .rfc3161_timestamps[0];
         verify_timestamp(&ts.signed_timestamp, &sig, &root)
+    }
+
+    #[test]
+    fn generalized_times_with_and_without_fractions() {
+        assert_eq!(generalized_time(b"20231114221320Z"), Some(1_700_000_000));
+        assert_eq!(
+            generalized_time(b"20231114221320.125Z"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(generalized_time(b"20231114221320"), None, "UTC only");
+        assert_eq!(generalized_time(b"20231314221320Z"), None, "month 13");
     }
 
     #[test]

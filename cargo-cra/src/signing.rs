@@ -124,6 +124,10 @@ pub struct KeylessArgs {
     /// public-good root, embedded in cargo-cra).
     #[arg(long, value_name = "FILE", requires = "keyless")]
     pub trusted_root: Option<PathBuf>,
+    /// An RFC 3161 timestamp authority (such as https://timestamp.sigstore.dev/api/v1/timestamp)
+    /// to timestamp every signature; its answer is checked against the trusted root.
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub tsa_url: Option<String>,
     /// A Sigstore `signing_config.json` choosing Fulcio and Rekor (API v1) by validity window;
     /// --fulcio-url and --rekor-url take precedence.
     #[arg(long, value_name = "FILE", requires = "keyless")]
@@ -201,6 +205,7 @@ fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
         rekor_url: o.rekor_url.clone().unwrap_or(rekor),
         trusted_root,
         token,
+        tsa_url: o.tsa_url.clone(),
     })?)
 }
 

@@ -296,3 +296,55 @@ fn keyless_failures_are_one_line_and_write_nothing() {
     );
     assert!(ok.status.success(), "{}", describe(&ok));
 }
+
+#[test]
+fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
+    let m = MockSigstore::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("fw.bin"), b"firmware").unwrap();
+    let mut args: Vec<String> = [
+        "sign-blob",
+        "fw.bin",
+        "--bundle",
+        "fw.sigstore.json",
+        "--tsa-url",
+    ]
+    .map(String::from)
+    .into();
+    args.push(format!("{}/api/v1/timestamp", m.url));
+    args.extend(m.keyless_args(IDENTITY));
+    let out = cra_in(dir, &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let blob = dir.join("fw.sigstore.json");
+    let bundle: Bundle = serde_json::from_slice(&std::fs::read(&blob).unwrap()).unwrap();
+    let ts = &bundle
+        .verification_material
+        .timestamp_verification_data
+        .as_ref()
+        .unwrap()
+        .rfc3161_timestamps[0];
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(&bundle.message_signature.as_ref().unwrap().signature)
+        .unwrap();
+    let root = TrustedRoot::from_json(&std::fs::read(&m.trusted_root).unwrap()).unwrap();
+    let time = cra_attest::tsa::verify_timestamp(&ts.signed_timestamp, &sig, &root).unwrap();
+    assert!((time - now()).abs() < 600, "timestamp {time} is now");
+    assert!(sigstore_js_accepts_keyless(
+        &m.trusted_root,
+        IDENTITY,
+        &blob,
+        &dir.join("fw.bin")
+    ));
+    assert!(sigstore_python_accepts(
+        &m.trusted_root,
+        IDENTITY,
+        &blob,
+        &dir.join("fw.bin")
+    ));
+    // The timestamp is over this signature and no other.
+    assert!(
+        cra_attest::tsa::verify_timestamp(&ts.signed_timestamp, b"another signature", &root)
+            .is_err()
+    );
+}
