@@ -369,28 +369,7 @@ fn parse_sct_list(mut b: &[u8]) -> Option<Vec<Sct>> {
 mod tests {
     use super::*;
     use crate::bundle::Bundle;
-
-    fn fixtures() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/sigstore-bundles")
-    }
-
-    fn case(name: &str) -> (Bundle, TrustedRoot) {
-        let dir = fixtures().join("cases").join(name);
-        let bundle: Bundle =
-            serde_json::from_slice(&std::fs::read(dir.join("bundle.sigstore.json")).unwrap())
-                .unwrap();
-        let root = dir.join("trusted_root.json");
-        let root = if root.exists() {
-            root
-        } else {
-            fixtures().join("public-good-trusted-root.json")
-        };
-        (
-            bundle,
-            TrustedRoot::from_json(&std::fs::read(root).unwrap()).unwrap(),
-        )
-    }
+    use crate::conformance::case;
 
     fn leaf_of(b: &Bundle) -> Cert {
         let vm = &b.verification_material;

@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256, Sha512};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// The SHA-256 and SHA-512 digests of one artefact, computed together in a single pass.
@@ -28,19 +28,7 @@ impl Digests {
 
     /// Digests of a file's contents, read in 256 KiB chunks.
     pub fn of_file(path: &Path) -> io::Result<Self> {
-        let mut file = File::open(path)?;
-        let mut h = Hasher::default();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            h.update(&buf[..n]);
-        }
-        Ok(h.finish())
+        copy_hashing(&mut File::open(path)?, &mut io::sink())
     }
 
     /// Lower-case hex of the SHA-256 digest.
@@ -84,6 +72,24 @@ impl Hasher {
             sha512: self.sha512.finalize().into(),
         }
     }
+}
+
+/// Copies `reader` to `writer` in 256 KiB chunks and returns the digests of what was copied:
+/// one pass over the data, bounded memory.
+pub fn copy_hashing(reader: &mut impl Read, writer: &mut impl Write) -> io::Result<Digests> {
+    let mut h = Hasher::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        writer.write_all(&buf[..n])?;
+    }
+    Ok(h.finish())
 }
 
 /// Lower-case hex encoding of `bytes`.

@@ -34,3 +34,36 @@ pub mod slsa;
 pub mod tlog;
 pub mod trust;
 pub mod tsa;
+
+/// Helpers for tests that read the team's third-party conformance vectors
+/// (`../shared/fixtures/sigstore-bundles`, beside the repository).
+#[cfg(test)]
+pub(crate) mod conformance {
+    use crate::bundle::Bundle;
+    use crate::trust::TrustedRoot;
+    use std::path::PathBuf;
+
+    /// The vectors' directory.
+    pub fn fixtures() -> PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/sigstore-bundles")
+    }
+
+    /// A case's bundle and trusted root (its own, else the public-good root).
+    pub fn case(name: &str) -> (Bundle, TrustedRoot) {
+        let dir = fixtures().join("cases").join(name);
+        let bundle: Bundle =
+            serde_json::from_slice(&std::fs::read(dir.join("bundle.sigstore.json")).unwrap())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let root = dir.join("trusted_root.json");
+        let root = if root.exists() {
+            root
+        } else {
+            fixtures().join("public-good-trusted-root.json")
+        };
+        (
+            bundle,
+            TrustedRoot::from_json(&std::fs::read(root).unwrap()).unwrap(),
+        )
+    }
+}

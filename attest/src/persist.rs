@@ -1,9 +1,9 @@
 //! Crash-safe output: every file is written to a temporary file in its destination directory
 //! and renamed into place, so a reader never sees a half-written artefact.
 
-use crate::digest::{Digests, Hasher};
+use crate::digest::{Digests, copy_hashing};
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -31,24 +31,12 @@ pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".cra-tmp-")
         .tempfile_in(dir)?;
-    let mut input = fs::File::open(src)?;
-    let mut hasher = Hasher::default();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        tmp.write_all(&buf[..n])?;
-    }
+    let digests = copy_hashing(&mut fs::File::open(src)?, tmp.as_file_mut())?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
     tmp.as_file().sync_all()?;
     tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(hasher.finish())
+    Ok(digests)
 }
 
 fn parent_of(dest: &Path) -> io::Result<&Path> {

@@ -220,11 +220,7 @@ impl LogInstance {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixtures() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/sigstore-bundles")
-    }
+    use crate::conformance::fixtures;
 
     #[test]
     fn reads_every_trusted_root_of_the_conformance_suite() {

@@ -194,11 +194,7 @@ pub fn verify_timestamp(
 mod tests {
     use super::*;
     use crate::bundle::Bundle;
-
-    fn fixtures() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/sigstore-bundles")
-    }
+    use crate::conformance::fixtures;
 
     fn check(name: &str) -> Result<i64, TsaError> {
         let dir = fixtures().join("cases").join(name);
