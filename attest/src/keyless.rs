@@ -47,6 +47,9 @@ pub enum KeylessError {
     /// Rekor's entry is not trusted.
     #[error("Rekor's entry: {0}")]
     Log(#[from] TlogError),
+    /// Rekor logged something else than what we sent.
+    #[error("Rekor's entry does not record the signature that was sent")]
+    WrongEntry,
     /// Fulcio certified another key than ours.
     #[error("Fulcio's certificate is for another public key than the one we sent")]
     KeyMismatch,
@@ -178,6 +181,9 @@ impl KeylessSigner {
         let timestamps = self.timestamp(signature)?;
         let entry = self.rekor.create_entry(proposed)?;
         let verified = verify_entry(&entry, &self.root, true, now())?;
+        if !rekor::body_matches(&verified.body, proposed) {
+            return Err(KeylessError::WrongEntry);
+        }
         if let Some(t) = verified.integrated_time
             && !self.leaf.valid_at(t)
         {

@@ -81,6 +81,10 @@ fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
     let entry = rekor.create_entry(&proposed).unwrap();
     assert_eq!(entry.kind_version.kind, "hashedrekord");
     let verified = verify_entry(&entry, &m.root, true, now()).unwrap();
+    assert!(
+        rekor::body_matches(&verified.body, &proposed),
+        "the log recorded what was sent"
+    );
     let body: serde_json::Value = serde_json::from_slice(&verified.body).unwrap();
     assert_eq!(body["spec"]["data"]["hash"]["value"], digests.sha256_hex());
 
@@ -107,11 +111,15 @@ fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
             keyid: String::new(),
         }],
     };
-    let entry = rekor
-        .create_entry(&rekor::dsse(&envelope, &public_pem))
-        .unwrap();
+    let proposed = rekor::dsse(&envelope, &public_pem);
+    let entry = rekor.create_entry(&proposed).unwrap();
     assert_eq!(entry.kind_version.kind, "dsse");
-    verify_entry(&entry, &m.root, true, now()).unwrap();
+    let verified = verify_entry(&entry, &m.root, true, now()).unwrap();
+    assert!(rekor::body_matches(&verified.body, &proposed));
+    assert!(!rekor::body_matches(
+        &verified.body,
+        &rekor::hashedrekord(&digests.sha256, b"x", &public_pem)
+    ));
 }
 
 fn base64_encode(b: &[u8]) -> String {
