@@ -21,6 +21,7 @@ pub mod bundle;
 pub mod certs;
 pub mod cyclonedx;
 pub mod digest;
+pub mod entry_body;
 pub mod http;
 pub mod intoto;
 pub mod keyless;
