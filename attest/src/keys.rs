@@ -325,6 +325,26 @@ impl PublicKey {
         B64.encode(crate::digest::sha256(&self.to_der()))
     }
 
+    /// Checks an ECDSA P-256 `signature` (DER) over a message whose SHA-256 is `digest`. Ed25519
+    /// signs whole messages, so it cannot be checked from a digest.
+    pub fn verify_sha256_prehash(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        match self {
+            PublicKey::P256(k) => {
+                let sig = p256::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                p256::ecdsa::signature::hazmat::PrehashVerifier::verify_prehash(k, digest, &sig)
+                    .map_err(|_| KeyError::BadSignature)
+            }
+            PublicKey::Ed25519(_) => Err(KeyError::Unsupported(
+                "Ed25519 signs whole messages: give the artefact, not its digest".into(),
+            )),
+        }
+    }
+
     /// Checks `signature` over `message` (ECDSA: DER signature over SHA-256(message)).
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         match self {

@@ -35,6 +35,7 @@ pub mod slsa;
 pub mod tlog;
 pub mod trust;
 pub mod tsa;
+pub mod verify;
 
 /// Helpers for tests that read the team's third-party conformance vectors
 /// (`../shared/fixtures/sigstore-bundles`, beside the repository).

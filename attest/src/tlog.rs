@@ -249,12 +249,14 @@ pub fn set_payload(entry: &TransparencyLogEntry, log_id: &[u8]) -> Vec<u8> {
 }
 
 /// What a verified entry establishes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEntry {
     /// When the log integrated the entry, if the entry says so (Rekor v1).
     pub integrated_time: Option<i64>,
     /// The decoded canonicalized body.
     pub body: Vec<u8>,
+    /// The trusted log the entry is in (its key's validity must cover the signing time).
+    pub log: LogInstance,
 }
 
 /// Verifies a transparency-log entry against `root`: the log is trusted, and the entry carries a
@@ -310,6 +312,7 @@ pub fn verify_entry(
     Ok(VerifiedEntry {
         integrated_time,
         body,
+        log: log.clone(),
     })
 }
 

@@ -1,0 +1,376 @@
+//! Offline verification of a Sigstore bundle against an artefact, failing closed.
+//!
+//! The order of checks, each of which must pass: the bundle's format and media type; the
+//! timestamps (RFC 3161 tokens, and Rekor v1 integration times vouched for by a signed entry
+//! timestamp); every transparency-log entry (inclusion proof and checkpoint, SET, trusted log,
+//! and that its body records this bundle); for certificates, the chain to a trusted Fulcio and an
+//! embedded SCT at every verified time, and the identity and OIDC issuer; the signature over the
+//! artefact (or the DSSE PAE, with the artefact's digest among the statement's subjects).
+
+use crate::bundle::{Bundle, pae};
+use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+use crate::entry_body::{self, BodyError, Signed};
+use crate::keys::PublicKey;
+use crate::tlog::{TlogError, verify_entry};
+use crate::trust::TrustedRoot;
+use crate::tsa::{TsaError, verify_timestamp};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+
+/// What the artefact is: its bytes (when at hand) and its SHA-256.
+pub struct Artifact {
+    /// SHA-256 of the artefact.
+    pub sha256: [u8; 32],
+    /// The bytes, when the artefact is a file (needed for Ed25519 message signatures).
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Whom the signature must come from.
+pub enum Policy {
+    /// A managed key.
+    Key(PublicKey),
+    /// A Fulcio certificate for this identity and OIDC issuer.
+    Identity {
+        /// Subject alternative name.
+        identity: Matcher,
+        /// OIDC issuer.
+        issuer: Matcher,
+    },
+}
+
+/// An exact string, or a regular expression that must match the whole value.
+pub enum Matcher {
+    /// Equal to.
+    Exact(String),
+    /// Matching (anchored).
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    fn matches(&self, v: &str) -> bool {
+        match self {
+            Matcher::Exact(s) => s == v,
+            Matcher::Regex(r) => r
+                .find(v)
+                .is_some_and(|m| m.start() == 0 && m.end() == v.len()),
+        }
+    }
+}
+
+/// Why verification failed; the message names the failed check.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The bundle is not a well-formed bundle of a known version.
+    #[error("bundle format: {0}")]
+    Format(String),
+    /// A timestamp is not trusted.
+    #[error(transparent)]
+    Timestamp(#[from] TsaError),
+    /// A log entry is not trusted.
+    #[error(transparent)]
+    Log(#[from] TlogError),
+    /// A log entry records something else.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// The certificate is not trusted.
+    #[error(transparent)]
+    Certificate(#[from] CertError),
+    /// No verified time to check the certificate at.
+    #[error(
+        "timestamps: no verified time (neither a signed entry timestamp nor an RFC 3161 timestamp)"
+    )]
+    NoTime,
+    /// The certificate names someone else.
+    #[error("identity: {0}")]
+    Identity(String),
+    /// The signature does not verify.
+    #[error("signature: {0}")]
+    Signature(String),
+}
+
+fn format(m: impl Into<String>) -> VerifyError {
+    VerifyError::Format(m.into())
+}
+
+/// The bundle format version of a media type: 1, 2 or 3.
+fn version_of(media_type: &str) -> Option<u8> {
+    match media_type {
+        "application/vnd.dev.sigstore.bundle+json;version=0.1" => Some(1),
+        "application/vnd.dev.sigstore.bundle+json;version=0.2" => Some(2),
+        "application/vnd.dev.sigstore.bundle+json;version=0.3"
+        | "application/vnd.dev.sigstore.bundle.v0.3+json" => Some(3),
+        _ => None,
+    }
+}
+
+/// Verifies the bundle `json` for `artifact` under `policy` and `root`, at time `now` (Unix
+/// seconds). Returns one line per check passed.
+pub fn verify_bundle(
+    json: &[u8],
+    artifact: &Artifact,
+    policy: &Policy,
+    root: &TrustedRoot,
+    now: i64,
+) -> Result<Vec<String>, VerifyError> {
+    let mut passed = Vec::new();
+    let bundle: Bundle =
+        serde_json::from_slice(json).map_err(|e| format(format!("not a bundle: {e}")))?;
+    let version = version_of(&bundle.media_type)
+        .ok_or_else(|| format(format!("unknown media type {:?}", bundle.media_type)))?;
+    let signature = match (&bundle.message_signature, &bundle.dsse_envelope) {
+        (Some(m), None) => B64
+            .decode(&m.signature)
+            .map_err(|_| format("signature is not base64"))?,
+        (None, Some(e)) => {
+            if e.signatures.len() != 1 {
+                return Err(format("the DSSE envelope must carry exactly one signature"));
+            }
+            B64.decode(&e.signatures[0].sig)
+                .map_err(|_| format("signature is not base64"))?
+        }
+        _ => {
+            return Err(format(
+                "exactly one of messageSignature and dsseEnvelope is required",
+            ));
+        }
+    };
+    passed.push(format!(
+        "bundle: media type {} (v0.{version})",
+        bundle.media_type
+    ));
+
+    // Who signed: a key, or a certificate.
+    let vm = &bundle.verification_material;
+    let leaf = match (&vm.certificate, &vm.x509_certificate_chain, &vm.public_key) {
+        (Some(c), None, None) => Some(Cert::from_b64(&c.raw_bytes)?),
+        (None, Some(chain), None) => {
+            let first = chain
+                .certificates
+                .first()
+                .ok_or_else(|| format("empty certificate chain"))?;
+            Some(Cert::from_b64(&first.raw_bytes)?)
+        }
+        (None, None, Some(_)) => None,
+        _ => {
+            return Err(format(
+                "exactly one of certificate, x509CertificateChain and publicKey is required",
+            ));
+        }
+    };
+    let key = match (&leaf, policy) {
+        (Some(cert), Policy::Identity { .. }) => PublicKey::from_der(&cert.spki_der())
+            .map_err(|e| VerifyError::Signature(e.to_string()))?,
+        (None, Policy::Key(k)) => k.clone(),
+        (Some(_), Policy::Key(_)) => {
+            return Err(format(
+                "the bundle is signed with a certificate, but a key was given",
+            ));
+        }
+        (None, Policy::Identity { .. }) => {
+            return Err(format(
+                "the bundle is signed with a managed key, but an identity was given",
+            ));
+        }
+    };
+
+    // Timestamps: RFC 3161 tokens, and SET-vouched integration times of verified entries.
+    let mut times = Vec::new();
+    if let Some(tv) = &vm.timestamp_verification_data {
+        for ts in &tv.rfc3161_timestamps {
+            times.push(verify_timestamp(&ts.signed_timestamp, &signature, root)?);
+        }
+    }
+    let verifier_der = match &leaf {
+        Some(c) => c.der.clone(),
+        None => key.to_der(),
+    };
+    let signed = Signed {
+        bundle: &bundle,
+        artifact_sha256: artifact.sha256,
+        verifier_der,
+    };
+    if leaf.is_some() && vm.tlog_entries.is_empty() {
+        return Err(VerifyError::Log(TlogError::NoInclusionEvidence(
+            " or promise",
+        )));
+    }
+    let tsa_times = times.clone();
+    for entry in &vm.tlog_entries {
+        let verified = verify_entry(entry, root, version >= 2, now)?;
+        if verified.integrated_time.is_none() {
+            // No integration time (Rekor v2): the log's key must be valid when the signature was
+            // timestamped, or now when nothing timestamped it.
+            let at = if tsa_times.is_empty() {
+                vec![now]
+            } else {
+                tsa_times.clone()
+            };
+            for t in at {
+                if !verified.log.valid_at(t).unwrap_or(false) {
+                    return Err(VerifyError::Log(TlogError::KeyNotValid(t)));
+                }
+            }
+        }
+        entry_body::check(
+            &entry.kind_version.kind,
+            &entry.kind_version.version,
+            &verified.body,
+            &signed,
+        )?;
+        if let (Some(t), Some(_)) = (verified.integrated_time, &entry.inclusion_promise) {
+            times.push(t);
+        }
+        passed.push(format!(
+            "transparency log: entry {} ({} {}) included and consistent with the bundle",
+            entry.log_index, entry.kind_version.kind, entry.kind_version.version
+        ));
+    }
+    if !times.is_empty() {
+        passed.push(format!("timestamps: {} verified", times.len()));
+    }
+
+    // Certificate: chain, SCT and identity, at every verified time.
+    if let (Some(cert), Policy::Identity { identity, issuer }) = (&leaf, policy) {
+        if times.is_empty() {
+            return Err(VerifyError::NoTime);
+        }
+        let mut chain = Vec::new();
+        for &t in &times {
+            chain = verify_chain(cert, root, t)?;
+        }
+        verify_embedded_scts(cert, &chain[0], root)?;
+        passed.push(
+            "certificate: chains to a trusted Fulcio at every verified time; SCT verified".into(),
+        );
+        let sans = cert.subject_alt_names();
+        if !sans.iter().any(|s| identity.matches(s)) {
+            return Err(VerifyError::Identity(format!(
+                "certificate names {sans:?}, not the expected identity"
+            )));
+        }
+        let iss = cert.oidc_issuer().unwrap_or_default();
+        if !issuer.matches(&iss) {
+            return Err(VerifyError::Identity(format!(
+                "certificate's OIDC issuer is {iss:?}, not the expected one"
+            )));
+        }
+        passed.push(format!("identity: {} issued by {iss}", sans.join(", ")));
+    }
+
+    // The signature itself.
+    let bad = |e: crate::keys::KeyError| VerifyError::Signature(e.to_string());
+    match (&bundle.message_signature, &bundle.dsse_envelope) {
+        (Some(m), _) => {
+            if let Some(d) = &m.message_digest
+                && B64.decode(&d.digest).ok().as_deref() != Some(&artifact.sha256[..])
+            {
+                return Err(VerifyError::Signature(
+                    "the bundle's message digest is not the artefact's".into(),
+                ));
+            }
+            match (&artifact.bytes, &key) {
+                (Some(bytes), _) => key.verify(bytes, &signature).map_err(bad)?,
+                (None, _) => key
+                    .verify_sha256_prehash(&artifact.sha256, &signature)
+                    .map_err(bad)?,
+            }
+            passed.push("signature: verifies over the artefact".into());
+        }
+        (_, Some(e)) => {
+            let payload = B64
+                .decode(&e.payload)
+                .map_err(|_| format("payload is not base64"))?;
+            key.verify(&pae(&e.payload_type, &payload), &signature)
+                .map_err(bad)?;
+            let statement: serde_json::Value = serde_json::from_slice(&payload)
+                .map_err(|_| VerifyError::Signature("payload is not JSON".into()))?;
+            let hex = crate::digest::to_hex(&artifact.sha256);
+            let named = statement["subject"].as_array().is_some_and(|subjects| {
+                subjects
+                    .iter()
+                    .any(|s| s["digest"]["sha256"] == hex.as_str())
+            });
+            if !named {
+                return Err(VerifyError::Signature(
+                    "the artefact's SHA-256 is not a subject of the statement".into(),
+                ));
+            }
+            passed.push(
+                "signature: DSSE envelope verifies; the artefact is a subject of the statement"
+                    .into(),
+            );
+        }
+        _ => unreachable!("checked above"),
+    }
+    Ok(passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::fixtures;
+
+    const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+    fn run(name: &str, digest_only: bool) -> Result<Vec<String>, VerifyError> {
+        let dir = fixtures().join("cases").join(name);
+        let read = |f: &str| std::fs::read(dir.join(f)).ok();
+        let json = read("bundle.sigstore.json").unwrap();
+        let bytes = read("artifact")
+            .unwrap_or_else(|| std::fs::read(fixtures().join("default-artifact.txt")).unwrap());
+        let artifact = Artifact {
+            sha256: crate::digest::sha256(&bytes),
+            bytes: (!digest_only).then_some(bytes),
+        };
+        let text = |f: &str, default: &str| {
+            read(f)
+                .map(|b| String::from_utf8(b).unwrap().trim().to_string())
+                .unwrap_or_else(|| default.to_string())
+        };
+        let policy = match read("key.pub") {
+            Some(pem) => {
+                Policy::Key(PublicKey::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap())
+            }
+            None => Policy::Identity {
+                identity: Matcher::Exact(text("identity", DEFAULT_IDENTITY)),
+                issuer: Matcher::Exact(text("issuer", DEFAULT_ISSUER)),
+            },
+        };
+        let root = read("trusted_root.json").unwrap_or_else(|| {
+            std::fs::read(fixtures().join("public-good-trusted-root.json")).unwrap()
+        });
+        let root = TrustedRoot::from_json(&root).map_err(|e| VerifyError::Format(e.to_string()))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        verify_bundle(&json, &artifact, &policy, &root, now)
+    }
+
+    #[test]
+    fn every_conformance_vector_passes_or_fails_as_named() {
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for entry in std::fs::read_dir(fixtures().join("cases")).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            for digest_only in [false, true] {
+                let result = run(&name, digest_only);
+                let expect_ok = !name.ends_with("_fail");
+                n += 1;
+                if result.is_ok() != expect_ok {
+                    wrong.push(format!(
+                        "{name} (digest only: {digest_only}): {:?}",
+                        result.map(|_| "passed").map_err(|e| e.to_string())
+                    ));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {n} wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+}
