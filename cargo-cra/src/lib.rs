@@ -20,3 +20,4 @@ pub mod sbom;
 pub mod signing;
 pub mod source_date;
 pub mod toolchain;
+pub mod verifying;

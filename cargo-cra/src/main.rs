@@ -65,6 +65,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output_file: Option<PathBuf>,
     },
+    /// Verify a Sigstore bundle offline, failing closed (the Sigstore conformance client form).
+    ///
+    /// Checks the bundle's format, RFC 3161 timestamps, transparency-log entries (inclusion
+    /// proof, checkpoint, signed entry timestamp, and that they record this bundle), the
+    /// certificate's chain, SCT, identity and issuer at the signing time (or the given key), and
+    /// the signature over the artefact. Prints one line per check passed; on failure, one line
+    /// naming the failed check and a non-zero exit.
+    VerifyBundle(cargo_cra::verifying::VerifyBundleArgs),
     /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
     SignBlob {
         /// The file to sign.
@@ -136,6 +144,11 @@ fn run(cli: Cli) -> Result<()> {
             let (key, public) = signing::keygen(&output_key_prefix, force)?;
             eprintln!("Private key written to {}", key.display());
             eprintln!("Public key written to {}", public.display());
+        }
+        Command::VerifyBundle(a) => {
+            for line in cargo_cra::verifying::verify_bundle_cmd(&a)? {
+                println!("ok: {line}");
+            }
         }
         Command::PublicKey { key, output_file } => {
             let signer = SignerArgs {
