@@ -374,3 +374,152 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tamper {
+    use super::*;
+    use crate::conformance::fixtures;
+    use serde_json::Value;
+
+    fn flip_b64(v: &mut Value, at: usize) {
+        let mut b = B64.decode(v.as_str().unwrap()).unwrap();
+        let i = at.min(b.len() - 1);
+        b[i] ^= 0x01;
+        *v = Value::from(B64.encode(b));
+    }
+
+    fn verify_mutated(
+        case: &str,
+        artifact: &[u8],
+        mutate: impl Fn(&mut Value),
+    ) -> Result<Vec<String>, VerifyError> {
+        let dir = fixtures().join("cases").join(case);
+        let mut json: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("bundle.sigstore.json")).unwrap())
+                .unwrap();
+        mutate(&mut json);
+        let root_file = dir.join("trusted_root.json");
+        let root_file = if root_file.exists() {
+            root_file
+        } else {
+            fixtures().join("public-good-trusted-root.json")
+        };
+        let root = TrustedRoot::from_json(&std::fs::read(root_file).unwrap()).unwrap();
+        let policy = Policy::Identity {
+            identity: Matcher::Regex(regex::Regex::new(".*").unwrap()),
+            issuer: Matcher::Regex(regex::Regex::new(".*").unwrap()),
+        };
+        let artifact = Artifact {
+            sha256: crate::digest::sha256(artifact),
+            bytes: Some(artifact.to_vec()),
+        };
+        verify_bundle(
+            &serde_json::to_vec(&json).unwrap(),
+            &artifact,
+            &policy,
+            &root,
+            2_000_000_000,
+        )
+    }
+
+    fn expect(result: Result<Vec<String>, VerifyError>, check: &str, what: &str) {
+        match result {
+            Ok(_) => panic!("{what}: tampering was not detected"),
+            Err(e) => assert!(
+                e.to_string().starts_with(check),
+                "{what}: {e} should name {check:?}"
+            ),
+        }
+    }
+
+    type Mutation = Box<dyn Fn(&mut Value)>;
+
+    #[test]
+    fn every_tampered_part_is_rejected_naming_the_check() {
+        let artifact = std::fs::read(fixtures().join("default-artifact.txt")).unwrap();
+        let case = "happy-path-v0.3";
+        verify_mutated(case, &artifact, |_| {}).expect("the untampered bundle verifies");
+        let mut other = artifact.clone();
+        other[0] ^= 1;
+        expect(
+            verify_mutated(case, &other, |_| {}),
+            "transparency log entry is inconsistent with the bundle: artifact digest",
+            "artefact",
+        );
+        let cases: Vec<(&str, &str, Mutation)> = vec![
+            (
+                "signature",
+                "transparency log entry is inconsistent with the bundle: signature",
+                Box::new(|j| flip_b64(&mut j["messageSignature"]["signature"], 20)),
+            ),
+            (
+                "certificate",
+                "transparency log entry is inconsistent with the bundle: certificate or key",
+                Box::new(|j| {
+                    flip_b64(
+                        &mut j["verificationMaterial"]["certificate"]["rawBytes"],
+                        300,
+                    )
+                }),
+            ),
+            (
+                "log entry body",
+                "transparency log: inclusion proof does not verify",
+                Box::new(|j| {
+                    flip_b64(
+                        &mut j["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"],
+                        40,
+                    )
+                }),
+            ),
+            (
+                "inclusion proof",
+                "transparency log: inclusion proof does not verify",
+                Box::new(|j| {
+                    flip_b64(
+                        &mut j["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"]
+                            [2],
+                        5,
+                    )
+                }),
+            ),
+            (
+                "checkpoint",
+                "transparency log: checkpoint",
+                Box::new(|j| {
+                    let cp = &mut j["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+                        ["envelope"];
+                    *cp = Value::from(cp.as_str().unwrap().replacen(
+                        "rekor.sigstore.dev - ",
+                        "rekor.sigstore.dev -- ",
+                        1,
+                    ));
+                }),
+            ),
+        ];
+        for (what, check, mutation) in cases {
+            expect(verify_mutated(case, &artifact, mutation), check, what);
+        }
+
+        // A DSSE payload (Rekor v2 logs the PAE's digest).
+        let dsse_case = "rekor2-dsse-happy-path";
+        let dsse_artifact = {
+            let d = fixtures().join("cases").join(dsse_case).join("artifact");
+            std::fs::read(if d.exists() {
+                d
+            } else {
+                fixtures().join("default-artifact.txt")
+            })
+            .unwrap()
+        };
+        verify_mutated(dsse_case, &dsse_artifact, |_| {})
+            .expect("the untampered DSSE bundle verifies");
+        expect(
+            verify_mutated(dsse_case, &dsse_artifact, |j| {
+                flip_b64(&mut j["dsseEnvelope"]["payload"], 30)
+            }),
+            "transparency log entry is inconsistent with the bundle: signed digest",
+            "payload",
+        );
+    }
+}
