@@ -73,6 +73,14 @@ enum Command {
     /// the signature over the artefact. Prints one line per check passed; on failure, one line
     /// naming the failed check and a non-zero exit.
     VerifyBundle(cargo_cra::verifying::VerifyBundleArgs),
+    /// Verify an artefact and everything cargo-cra wrote beside it, offline (for auditors).
+    ///
+    /// Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
+    /// `<name>.provenance.sigstore.json` beside ARTIFACT and verifies each bundle; checks that
+    /// the attestations are about these bytes and equal `<name>.cdx.json` and
+    /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. Prints one
+    /// line per check; any failure is a non-zero exit. `--json` for machines.
+    Verify(cargo_cra::verifying::VerifyArgs),
     /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
     SignBlob {
         /// The file to sign.
@@ -148,6 +156,23 @@ fn run(cli: Cli) -> Result<()> {
         Command::VerifyBundle(a) => {
             for line in cargo_cra::verifying::verify_bundle_cmd(&a)? {
                 println!("ok: {line}");
+            }
+        }
+        Command::Verify(a) => {
+            let lines = cargo_cra::verifying::verify_artifact(&a)?;
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&lines).expect("serialisable")
+                );
+            } else {
+                for l in &lines {
+                    let mark = if l.ok { "ok  " } else { "FAIL" };
+                    println!("{mark} {}: {}", l.check, l.detail);
+                }
+            }
+            if let Some(failed) = lines.iter().find(|l| !l.ok) {
+                anyhow::bail!("{}: {}", failed.check, failed.detail);
             }
         }
         Command::PublicKey { key, output_file } => {

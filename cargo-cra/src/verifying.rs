@@ -6,7 +6,7 @@ use cra_attest::digest::Digests;
 use cra_attest::keys::PublicKey;
 use cra_attest::trust::TrustedRoot;
 use cra_attest::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why `verify-bundle` could not even start verifying.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,18 @@ pub struct VerifyBundleArgs {
     /// The Sigstore bundle.
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: TrustArgs,
+    /// The artefact: a file, or `sha256:<64 hex>` when that is not a path on disk. For a DSSE
+    /// bundle, a subject of the in-toto statement.
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub artifact: String,
+}
+
+/// Whom to trust: a key, or a certificate identity and issuer; and the trusted root.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
     /// The signer's certificate identity (subject alternative name), exactly.
     #[arg(long, value_name = "ID", conflicts_with = "key")]
     pub certificate_identity: Option<String>,
@@ -52,10 +64,41 @@ pub struct VerifyBundleArgs {
     /// Trusted root (default: Sigstore's public-good root, embedded).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// The artefact: a file, or `sha256:<64 hex>` when that is not a path on disk. For a DSSE
-    /// bundle, a subject of the in-toto statement.
-    #[arg(value_name = "FILE_OR_DIGEST")]
-    pub artifact: String,
+}
+
+impl TrustArgs {
+    /// The verification policy these options give.
+    pub fn policy(&self) -> Result<Policy, VerifyCliError> {
+        match &self.key {
+            Some(path) => {
+                let pem = String::from_utf8_lossy(&read(path)?).into_owned();
+                Ok(Policy::Key(PublicKey::from_pem(&pem).map_err(|e| {
+                    VerifyCliError::Usage(format!("{}: {e}", path.display()))
+                })?))
+            }
+            None => Ok(Policy::Identity {
+                identity: matcher(
+                    &self.certificate_identity,
+                    &self.certificate_identity_regexp,
+                    "certificate-identity",
+                )?,
+                issuer: matcher(
+                    &self.certificate_oidc_issuer,
+                    &self.certificate_oidc_issuer_regexp,
+                    "certificate-oidc-issuer",
+                )?,
+            }),
+        }
+    }
+
+    /// The trusted root these options name.
+    pub fn root(&self) -> Result<TrustedRoot, VerifyCliError> {
+        match &self.trusted_root {
+            Some(path) => TrustedRoot::from_json(&read(path)?)
+                .map_err(|e| VerifyCliError::Usage(format!("{}: {e}", path.display()))),
+            None => Ok(TrustedRoot::public_good()),
+        }
+    }
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, VerifyCliError> {
@@ -83,48 +126,11 @@ fn matcher(
 
 /// Runs the verification; returns the checks that passed, one line each.
 pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliError> {
-    let policy = match &a.key {
-        Some(path) => {
-            let pem = String::from_utf8_lossy(&read(path)?).into_owned();
-            Policy::Key(
-                PublicKey::from_pem(&pem)
-                    .map_err(|e| VerifyCliError::Usage(format!("{}: {e}", path.display())))?,
-            )
-        }
-        None => Policy::Identity {
-            identity: matcher(
-                &a.certificate_identity,
-                &a.certificate_identity_regexp,
-                "certificate-identity",
-            )?,
-            issuer: matcher(
-                &a.certificate_oidc_issuer,
-                &a.certificate_oidc_issuer_regexp,
-                "certificate-oidc-issuer",
-            )?,
-        },
-    };
-    let root = match &a.trusted_root {
-        Some(path) => TrustedRoot::from_json(&read(path)?)
-            .map_err(|e| VerifyCliError::Usage(format!("{}: {e}", path.display())))?,
-        None => TrustedRoot::public_good(),
-    };
+    let policy = a.trust.policy()?;
+    let root = a.trust.root()?;
     let path = PathBuf::from(&a.artifact);
     let artifact = if path.exists() {
-        // Ed25519 signs whole messages; every other check needs only the streamed digest.
-        let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
-        let digests = Digests::of_file(&path).map_err(|source| VerifyCliError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        Artifact {
-            sha256: digests.sha256,
-            bytes: if needs_bytes {
-                Some(read(&path)?)
-            } else {
-                None
-            },
-        }
+        file_artifact(&path, &policy)?.0
     } else if let Some(hex) = a.artifact.strip_prefix("sha256:") {
         let sha256 = hex::decode(hex)
             .ok()
@@ -143,6 +149,183 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
         )));
     };
     let json = read(&a.bundle)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    Ok(verify_bundle(&json, &artifact, &policy, &root, now)?)
+    Ok(verify_bundle(&json, &artifact, &policy, &root, now())?)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A file as an artefact: hashed streaming; read whole only for Ed25519 keys, which sign
+/// whole messages.
+fn file_artifact(path: &Path, policy: &Policy) -> Result<(Artifact, Digests), VerifyCliError> {
+    let io = |source| VerifyCliError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let digests = Digests::of_file(path).map_err(io)?;
+    let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
+    let bytes = if needs_bytes {
+        Some(std::fs::read(path).map_err(io)?)
+    } else {
+        None
+    };
+    Ok((
+        Artifact {
+            sha256: digests.sha256,
+            bytes,
+        },
+        digests,
+    ))
+}
+
+/// One line of `cargo cra verify`'s report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckLine {
+    /// What was checked.
+    pub check: String,
+    /// Whether it held.
+    pub ok: bool,
+    /// Details: what held, or why not.
+    pub detail: String,
+}
+
+/// Options of `cargo cra verify`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The artefact: a binary written by `cargo cra build --sign` (or any file signed by
+    /// cargo-cra), with its bundles beside it.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: TrustArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cargo cra verify`: every bundle beside `artifact` (`<name>.sigstore.json`,
+/// `<name>.cdx.sigstore.json`, `<name>.provenance.sigstore.json`) must verify; the attestations
+/// must be about these bytes and equal the SBOM and provenance files beside them; the SBOM's
+/// subject hashes must be the artefact's. A missing bundle is a failed check.
+pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError> {
+    let policy = a.trust.policy()?;
+    let root = a.trust.root()?;
+    let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
+    let name = a
+        .artifact
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let beside = |suffix: &str| a.artifact.with_file_name(format!("{name}{suffix}"));
+    let mut lines = Vec::new();
+    let mut line = |check: &str, result: Result<String, String>| {
+        let (ok, detail) = match result {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        lines.push(CheckLine {
+            check: check.to_string(),
+            ok,
+            detail,
+        });
+    };
+    let verify_one = |suffix: &str| -> Result<Option<serde_json::Value>, String> {
+        let path = beside(suffix);
+        let json = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let passed =
+            verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
+        let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+        let statement = bundle["dsseEnvelope"]["payload"]
+            .as_str()
+            .and_then(|p| {
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok()
+            })
+            .and_then(|p| serde_json::from_slice(&p).ok());
+        Ok(statement)
+    };
+    line(
+        "signature",
+        verify_one(".sigstore.json")
+            .map(|_| format!("{name}.sigstore.json verifies over the artefact")),
+    );
+    for (check, suffix, predicate_type, file) in [
+        (
+            "SBOM attestation",
+            ".cdx.sigstore.json",
+            "https://cyclonedx.org/bom",
+            ".cdx.json",
+        ),
+        (
+            "provenance attestation",
+            ".provenance.sigstore.json",
+            "https://slsa.dev/provenance/v1",
+            ".provenance.json",
+        ),
+    ] {
+        let result = verify_one(suffix).and_then(|statement| {
+            let statement = statement.ok_or("not a DSSE in-toto attestation")?;
+            if statement["predicateType"] != predicate_type {
+                return Err(format!(
+                    "predicate type is {}, not {predicate_type}",
+                    statement["predicateType"]
+                ));
+            }
+            let path = beside(file);
+            match std::fs::read(&path) {
+                Ok(text) => {
+                    let on_disk: serde_json::Value = serde_json::from_slice(&text)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let attested = if file == ".cdx.json" {
+                        &statement["predicate"]
+                    } else {
+                        &statement
+                    };
+                    if *attested != on_disk {
+                        return Err(format!("{} differs from what was attested", path.display()));
+                    }
+                }
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
+            Ok(statement)
+        });
+        match result {
+            Ok(statement) if file == ".cdx.json" => {
+                let hashes = &statement["predicate"]["metadata"]["component"]["hashes"];
+                let has = |alg: &str, hex: String| {
+                    hashes.as_array().is_some_and(|h| {
+                        h.iter()
+                            .any(|x| x["alg"] == alg && x["content"] == hex.as_str())
+                    })
+                };
+                line(
+                    check,
+                    Ok(format!(
+                        "{name}{suffix} verifies; subject is the artefact; equals {name}{file}"
+                    )),
+                );
+                line(
+                    "SBOM subject",
+                    if has("SHA-256", digests.sha256_hex()) && has("SHA-512", digests.sha512_hex())
+                    {
+                        Ok(
+                            "metadata.component hashes are the artefact's SHA-256 and SHA-512"
+                                .into(),
+                        )
+                    } else {
+                        Err("metadata.component hashes are not the artefact's".into())
+                    },
+                );
+            }
+            Ok(_) => line(
+                check,
+                Ok(format!(
+                    "{name}{suffix} verifies; subject is the artefact; equals {name}{file}"
+                )),
+            ),
+            Err(e) => line(check, Err(e)),
+        }
+    }
+    Ok(lines)
 }

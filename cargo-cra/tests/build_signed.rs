@@ -227,3 +227,111 @@ fn wrong_password_fails_before_building() {
         "--key without --sign is a usage error"
     );
 }
+
+#[test]
+fn auditors_verify_a_signed_build_output_directory() {
+    let (tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    assert!(
+        run_cra(&keys, &["keygen"], &[("CRA_PASSWORD", "pw")])
+            .status
+            .success()
+    );
+    assert!(
+        run_cra(
+            &keys,
+            &["keygen", "--output-key-prefix", "other"],
+            &[("CRA_PASSWORD", "pw")]
+        )
+        .status
+        .success()
+    );
+    let key = keys.join("cosign.key");
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "-p",
+            "probe",
+            "--sign",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        &[("CRA_PASSWORD", "pw")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let binary = dir
+        .join("target/cra")
+        .join(host_triple())
+        .join("debug/probe");
+    let public = keys.join("cosign.pub");
+    let audit = |key: &Path, json: bool| {
+        let mut args = vec![
+            "verify",
+            binary.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ];
+        if json {
+            args.push("--json");
+        }
+        run_cra(&dir, &args, &[])
+    };
+
+    let out = audit(&public, true);
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "signature",
+            "SBOM attestation",
+            "SBOM subject",
+            "provenance attestation"
+        ]
+    );
+    assert!(
+        report.as_array().unwrap().iter().all(|l| l["ok"] == true),
+        "{report}"
+    );
+
+    // Another key: every bundle fails.
+    let out = audit(&keys.join("other.pub"), false);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: signature:"),
+        "{}",
+        describe(&out)
+    );
+
+    // A missing attestation fails closed.
+    let provenance_bundle = binary.with_file_name("probe.provenance.sigstore.json");
+    let saved = std::fs::read(&provenance_bundle).unwrap();
+    std::fs::remove_file(&provenance_bundle).unwrap();
+    let out = audit(&public, false);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FAIL provenance attestation"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(&provenance_bundle, saved).unwrap();
+
+    // One flipped byte of the binary: nothing verifies any more.
+    let mut bytes = std::fs::read(&binary).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&binary, bytes).unwrap();
+    let out = audit(&public, false);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("FAIL").count(), 3, "{text}");
+}
