@@ -234,8 +234,7 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
     let verify_one = |suffix: &str| -> Result<Option<serde_json::Value>, String> {
         let path = beside(suffix);
         let json = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let passed =
-            verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
+        verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
         let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
         let statement = bundle["dsseEnvelope"]["payload"]
             .as_str()
