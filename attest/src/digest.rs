@@ -92,6 +92,24 @@ pub fn copy_hashing(reader: &mut impl Read, writer: &mut impl Write) -> io::Resu
     Ok(h.finish())
 }
 
+/// SHA-256 of a file's contents alone, streamed (when SHA-512 is not needed, this is about
+/// twice as fast as [`Digests::of_file`]).
+pub fn sha256_of_file(path: &Path) -> io::Result<[u8; 32]> {
+    let mut file = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().into())
+}
+
 /// Lower-case hex encoding of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
     hex::encode(bytes)
@@ -128,6 +146,17 @@ mod tests {
             .collect();
         std::fs::write(&path, &data).unwrap();
         assert_eq!(Digests::of_file(&path).unwrap(), Digests::of_bytes(&data));
+    }
+
+    #[test]
+    fn sha256_alone_equals_the_pair_s_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![7u8; 300_000]).unwrap();
+        assert_eq!(
+            sha256_of_file(&path).unwrap(),
+            Digests::of_file(&path).unwrap().sha256
+        );
     }
 
     #[test]

@@ -130,7 +130,19 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
     let root = a.trust.root()?;
     let path = PathBuf::from(&a.artifact);
     let artifact = if path.exists() {
-        file_artifact(&path, &policy)?.0
+        // Only SHA-256 is needed here: hash just that, streaming.
+        let io = |source| VerifyCliError::Io {
+            path: path.clone(),
+            source,
+        };
+        let sha256 = cra_attest::digest::sha256_of_file(&path).map_err(io)?;
+        let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
+        let bytes = if needs_bytes {
+            Some(std::fs::read(&path).map_err(io)?)
+        } else {
+            None
+        };
+        Artifact { sha256, bytes }
     } else if let Some(hex) = a.artifact.strip_prefix("sha256:") {
         let sha256 = hex::decode(hex)
             .ok()
