@@ -117,6 +117,27 @@ pub fn check(kind: &str, version: &str, body: &[u8], signed: &Signed<'_>) -> Res
                 "certificate or key",
             )
         }
+        ("dsse", "0.0.1", None, Some(e)) if spec.get("proposedContent").is_some() => {
+            // Some Rekor implementations log the proposal as sent: the whole envelope and its
+            // verifiers. It must then be exactly the bundle's envelope.
+            let proposal = &spec["proposedContent"];
+            let logged: Option<crate::bundle::Envelope> = proposal["envelope"]
+                .as_str()
+                .and_then(|s| serde_json::from_str(s).ok());
+            let same = logged.is_some_and(|l| {
+                l.payload == e.payload
+                    && l.payload_type == e.payload_type
+                    && l.signatures
+                        .iter()
+                        .map(|s| &s.sig)
+                        .eq(e.signatures.iter().map(|s| &s.sig))
+            });
+            ensure(same, "envelope")?;
+            ensure(
+                pem_b64_der(&proposal["verifiers"][0]).as_deref() == Some(&signed.verifier_der[..]),
+                "certificate or key",
+            )
+        }
         ("dsse", "0.0.1", None, Some(e)) => {
             let payload = B64
                 .decode(&e.payload)
@@ -262,6 +283,55 @@ mod tests {
             }
         }
         assert!(checked >= 15, "checked {checked}");
+    }
+
+    #[test]
+    fn proposed_content_dsse_bodies_must_carry_the_bundle_s_exact_envelope() {
+        use crate::bundle::{Envelope, EnvelopeSignature, VerificationMaterial};
+        let envelope = |payload: &[u8]| Envelope {
+            payload: B64.encode(payload),
+            payload_type: "application/vnd.in-toto+json".into(),
+            signatures: vec![EnvelopeSignature {
+                sig: B64.encode(b"sig"),
+                keyid: String::new(),
+            }],
+        };
+        let key = crate::keys::SigningKey::generate_p256().public_key();
+        let bundle = Bundle {
+            media_type: crate::bundle::MEDIA_TYPE_V03.into(),
+            verification_material: VerificationMaterial::default(),
+            message_signature: None,
+            dsse_envelope: Some(envelope(b"{}")),
+        };
+        let signed = Signed {
+            bundle: &bundle,
+            artifact_sha256: [0; 32],
+            verifier_der: key.to_der(),
+        };
+        let body = |env: &Envelope, verifier: &str| {
+            serde_json::to_vec(&crate::rekor::dsse(env, verifier)).unwrap()
+        };
+        let pem = key.to_pem();
+        assert_eq!(
+            check("dsse", "0.0.1", &body(&envelope(b"{}"), &pem), &signed),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                "dsse",
+                "0.0.1",
+                &body(&envelope(b"{\"x\":1}"), &pem),
+                &signed
+            ),
+            Err(BodyError::Mismatch("envelope"))
+        );
+        let other = crate::keys::SigningKey::generate_p256()
+            .public_key()
+            .to_pem();
+        assert_eq!(
+            check("dsse", "0.0.1", &body(&envelope(b"{}"), &other), &signed),
+            Err(BodyError::Mismatch("certificate or key"))
+        );
     }
 
     #[test]

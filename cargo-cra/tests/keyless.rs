@@ -348,3 +348,51 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
             .is_err()
     );
 }
+
+#[test]
+fn auditors_verify_a_keyless_signed_build() {
+    let m = MockSigstore::start();
+    let (_tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let mut args: Vec<String> = ["cra", "build", "-p", "probe", "--sign"]
+        .map(String::from)
+        .into();
+    args.extend(m.keyless_args(IDENTITY));
+    let out = cra_in(&dir, &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let binary = dir
+        .join("target/cra")
+        .join(host_triple())
+        .join("debug/probe");
+    let root = m.trusted_root.display().to_string();
+    let audit = |identity: &str| {
+        run_cra(
+            &dir,
+            &[
+                "verify",
+                binary.to_str().unwrap(),
+                "--trusted-root",
+                &root,
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                TEST_ISSUER,
+            ],
+            &[],
+        )
+    };
+    let ok = audit(IDENTITY);
+    assert!(ok.status.success(), "{}", describe(&ok));
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout).matches("ok ").count(),
+        4,
+        "{}",
+        describe(&ok)
+    );
+    let other = audit("https://ci.example.com/someone-else");
+    assert!(!other.status.success());
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("identity"),
+        "{}",
+        describe(&other)
+    );
+}
