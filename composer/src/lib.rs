@@ -1,5 +1,7 @@
 //! Recipes to images: the library behind `cargo cra compose`.
 //!
-//! Not implemented yet: image composition is tracked as its own issue (OCI images, then
-//! squashfs with dm-verity). This crate exists now so that the workspace layout is stable.
+//! So far: [`recipe`], the strict recipe format with its validation. Image writing (OCI, then
+//! squashfs with dm-verity) comes next.
 #![forbid(unsafe_code)]
+
+pub mod recipe;

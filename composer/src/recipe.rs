@@ -1,0 +1,600 @@
+//! Image recipes: strict TOML that declares an image's contents, runtime and outputs.
+//!
+//! Unknown keys and wrong types are errors naming the file, line and column. After parsing,
+//! [`Recipe::validate`] enforces what the format cannot: destinations are absolute, normalised
+//! and unique; nothing escapes the image root; modes and ids are in range; no setuid/setgid or
+//! world-writable entries; architectures are known. There is no field for a password hash, and
+//! unknown keys are refused, so none can be smuggled in.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
+
+/// A recipe error: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct RecipeError {
+    /// The recipe file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A whole recipe.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// The image's identity.
+    pub image: Image,
+    /// Cargo apps built with `cargo cra build` and placed in the image.
+    #[serde(default, rename = "app")]
+    pub apps: Vec<App>,
+    /// Local files copied into the image.
+    #[serde(default, rename = "file")]
+    pub files: Vec<File>,
+    /// Empty directories.
+    #[serde(default, rename = "dir")]
+    pub dirs: Vec<Dir>,
+    /// Symbolic links.
+    #[serde(default, rename = "symlink")]
+    pub symlinks: Vec<Symlink>,
+    /// Users, written to `/etc/passwd` with locked passwords.
+    #[serde(default, rename = "user")]
+    pub users: Vec<User>,
+    /// Groups, written to `/etc/group`.
+    #[serde(default, rename = "group")]
+    pub groups: Vec<Group>,
+    /// How the image runs.
+    #[serde(default)]
+    pub runtime: Runtime,
+    /// What to write.
+    #[serde(default)]
+    pub output: Output,
+}
+
+/// `[image]`: name, version, architecture, labels.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// Image name (also the output file stem).
+    pub name: Spanned<String>,
+    /// Image version (the OCI tag).
+    pub version: String,
+    /// `amd64`, `arm64`, `arm` or `riscv64`.
+    pub architecture: Spanned<String>,
+    /// OCI config labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// OCI manifest annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// `[[app]]`: a binary from a cargo workspace.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// The workspace (or package) directory, relative to the recipe.
+    pub path: PathBuf,
+    /// The package.
+    pub package: String,
+    /// The binary (default: the package's name).
+    #[serde(default)]
+    pub bin: Option<String>,
+    /// Where in the image.
+    pub dest: Spanned<String>,
+    /// Features to enable.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Rust target (default: the static musl target of the image's architecture).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// File mode (default 0o755).
+    #[serde(default = "exec_mode")]
+    pub mode: Spanned<u32>,
+}
+
+/// `[[file]]`: a local file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// Source, relative to the recipe.
+    pub source: PathBuf,
+    /// Where in the image.
+    pub dest: Spanned<String>,
+    /// File mode (default 0o644).
+    #[serde(default = "file_mode")]
+    pub mode: Spanned<u32>,
+    /// Owner (default 0).
+    #[serde(default = "root_id")]
+    pub uid: Spanned<u32>,
+    /// Group (default 0).
+    #[serde(default = "root_id")]
+    pub gid: Spanned<u32>,
+}
+
+/// `[[dir]]`: an empty directory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dir {
+    /// Where in the image.
+    pub dest: Spanned<String>,
+    /// Mode (default 0o755).
+    #[serde(default = "exec_mode")]
+    pub mode: Spanned<u32>,
+    /// Owner (default 0).
+    #[serde(default = "root_id")]
+    pub uid: Spanned<u32>,
+    /// Group (default 0).
+    #[serde(default = "root_id")]
+    pub gid: Spanned<u32>,
+}
+
+/// `[[symlink]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symlink {
+    /// Where in the image.
+    pub dest: Spanned<String>,
+    /// What it points to (stored as written; never followed while writing the image).
+    pub target: String,
+}
+
+/// `[[user]]`: an account with a locked password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// Login name.
+    pub name: Spanned<String>,
+    /// User id.
+    pub uid: Spanned<u32>,
+    /// Primary group id.
+    pub gid: Spanned<u32>,
+    /// Home directory (default `/`).
+    #[serde(default)]
+    pub home: Option<String>,
+    /// Shell (default `/sbin/nologin`).
+    #[serde(default)]
+    pub shell: Option<String>,
+}
+
+/// `[[group]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Group name.
+    pub name: Spanned<String>,
+    /// Group id.
+    pub gid: Spanned<u32>,
+}
+
+/// `[runtime]`: the OCI config's process settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    /// Entrypoint argv.
+    #[serde(default)]
+    pub entrypoint: Vec<String>,
+    /// Default arguments.
+    #[serde(default)]
+    pub cmd: Vec<String>,
+    /// Environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// User name or `uid[:gid]` (default: the first declared user).
+    #[serde(default)]
+    pub user: Option<Spanned<String>>,
+    /// Working directory.
+    #[serde(default)]
+    pub workdir: Option<String>,
+    /// Exposed ports, such as `8080/tcp`.
+    #[serde(default)]
+    pub ports: Vec<String>,
+    /// Stop signal, such as `SIGTERM`.
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// `[output.oci]`.
+    #[serde(default)]
+    pub oci: Option<OciOutput>,
+}
+
+/// `[output.oci]`: an OCI image layout directory and/or archive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OciOutput {
+    /// Write the layout directory (default true).
+    #[serde(default = "yes")]
+    pub layout: bool,
+    /// Write a tar of the layout (default false).
+    #[serde(default)]
+    pub archive: bool,
+    /// Layer compression: `gzip` (default) or `zstd`.
+    #[serde(default = "gzip")]
+    pub compression: Spanned<String>,
+}
+
+fn exec_mode() -> Spanned<u32> {
+    Spanned::new(0..0, 0o755)
+}
+fn file_mode() -> Spanned<u32> {
+    Spanned::new(0..0, 0o644)
+}
+fn root_id() -> Spanned<u32> {
+    Spanned::new(0..0, 0)
+}
+fn yes() -> bool {
+    true
+}
+fn gzip() -> Spanned<String> {
+    Spanned::new(0..0, "gzip".into())
+}
+
+/// The Rust target of an architecture (static musl by default).
+pub fn default_target(architecture: &str) -> Option<&'static str> {
+    Some(match architecture {
+        "amd64" => "x86_64-unknown-linux-musl",
+        "arm64" => "aarch64-unknown-linux-musl",
+        "arm" => "armv7-unknown-linux-musleabihf",
+        "riscv64" => "riscv64gc-unknown-linux-musl",
+        _ => return None,
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+/// Normalises an image path: absolute, `.` removed; `..` is an error (nothing may escape).
+pub fn normalize_dest(dest: &str) -> Result<String, String> {
+    let p = Path::new(dest);
+    if !p.is_absolute() {
+        return Err(format!("{dest:?} is not an absolute path in the image"));
+    }
+    let mut parts = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::RootDir | Component::CurDir => {}
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => return Err(format!("{dest:?} contains `..`")),
+            Component::Prefix(_) => return Err(format!("{dest:?} is not a Unix path")),
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("{dest:?} is the image root"));
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+impl Recipe {
+    /// Parses and validates the recipe text read from `file`.
+    pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
+        let err = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = line_col(text, span.start);
+            RecipeError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let recipe: Recipe = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            err(
+                span,
+                e.message().split_whitespace().collect::<Vec<_>>().join(" "),
+            )
+        })?;
+        recipe.validate().map_err(|(span, m)| err(span, m))?;
+        Ok(recipe)
+    }
+
+    /// Reads and validates the recipe at `path`.
+    pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| RecipeError {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks what the format cannot; the error carries the offending value's span.
+    pub fn validate(&self) -> Result<(), (std::ops::Range<usize>, String)> {
+        let name = &self.image.name;
+        let valid_name = !name.get_ref().is_empty()
+            && name
+                .get_ref()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+        if !valid_name {
+            return Err((
+                name.span(),
+                format!(
+                    "image name {:?}: use lower-case letters, digits, `-`, `_`, `.`",
+                    name.get_ref()
+                ),
+            ));
+        }
+        let arch = &self.image.architecture;
+        if default_target(arch.get_ref()).is_none() {
+            return Err((
+                arch.span(),
+                format!(
+                    "unknown architecture {:?} (amd64, arm64, arm, riscv64)",
+                    arch.get_ref()
+                ),
+            ));
+        }
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut claim = |dest: &Spanned<String>| -> Result<(), (std::ops::Range<usize>, String)> {
+            let d = normalize_dest(dest.get_ref()).map_err(|m| (dest.span(), m))?;
+            if !seen.insert(d.clone()) {
+                return Err((dest.span(), format!("{d} is declared twice")));
+            }
+            Ok(())
+        };
+        let check_mode =
+            |mode: &Spanned<u32>, what: &str| -> Result<(), (std::ops::Range<usize>, String)> {
+                let m = *mode.get_ref();
+                if m > 0o7777 {
+                    return Err((
+                        mode.span(),
+                        format!("{what} mode {m:#o} is not a Unix permission mode"),
+                    ));
+                }
+                if m & 0o6000 != 0 {
+                    return Err((
+                        mode.span(),
+                        format!("{what} mode {m:#o} sets setuid/setgid, which images never get"),
+                    ));
+                }
+                if m & 0o002 != 0 {
+                    return Err((mode.span(), format!("{what} mode {m:#o} is world-writable")));
+                }
+                Ok(())
+            };
+        let check_id = |id: &Spanned<u32>| -> Result<(), (std::ops::Range<usize>, String)> {
+            if *id.get_ref() == u32::MAX {
+                return Err((
+                    id.span(),
+                    "id 4294967295 is reserved (it means \"no id\")".into(),
+                ));
+            }
+            Ok(())
+        };
+        for a in &self.apps {
+            claim(&a.dest)?;
+            check_mode(&a.mode, "app")?;
+        }
+        for f in &self.files {
+            claim(&f.dest)?;
+            check_mode(&f.mode, "file")?;
+            check_id(&f.uid)?;
+            check_id(&f.gid)?;
+        }
+        for d in &self.dirs {
+            claim(&d.dest)?;
+            check_mode(&d.mode, "directory")?;
+            check_id(&d.uid)?;
+            check_id(&d.gid)?;
+        }
+        for s in &self.symlinks {
+            claim(&s.dest)?;
+        }
+        let mut names = BTreeSet::new();
+        for u in &self.users {
+            check_id(&u.uid)?;
+            check_id(&u.gid)?;
+            let n = u.name.get_ref();
+            if n.is_empty()
+                || !n
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+                || !names.insert(n.clone())
+            {
+                return Err((
+                    u.name.span(),
+                    format!("user name {n:?} is invalid or declared twice"),
+                ));
+            }
+        }
+        let mut groups = BTreeSet::new();
+        for g in &self.groups {
+            check_id(&g.gid)?;
+            if !groups.insert(g.name.get_ref().clone()) {
+                return Err((
+                    g.name.span(),
+                    format!("group {:?} is declared twice", g.name.get_ref()),
+                ));
+            }
+        }
+        if let Some(oci) = &self.output.oci
+            && !["gzip", "zstd"].contains(&oci.compression.get_ref().as_str())
+        {
+            return Err((
+                oci.compression.span(),
+                format!("compression {:?}: gzip or zstd", oci.compression.get_ref()),
+            ));
+        }
+        if let Some(user) = &self.runtime.user {
+            let u = user.get_ref();
+            let numeric = u
+                .split(':')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            if !numeric && !names.contains(u) {
+                return Err((
+                    user.span(),
+                    format!("runtime user {u:?} is not a declared user nor uid[:gid]"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[image]
+name = "hello-device"
+version = "0.1.0"
+architecture = "amd64"
+
+[[app]]
+path = "../examples/hello-device"
+package = "hello-device"
+dest = "/usr/bin/hello-device"
+
+[[file]]
+source = "files/config.toml"
+dest = "/etc/hello/config.toml"
+mode = 0o640
+gid = 1000
+
+[[dir]]
+dest = "/var/lib/hello"
+mode = 0o750
+uid = 1000
+gid = 1000
+
+[[symlink]]
+dest = "/usr/bin/hello"
+target = "hello-device"
+
+[[user]]
+name = "hello"
+uid = 1000
+gid = 1000
+
+[[group]]
+name = "hello"
+gid = 1000
+
+[runtime]
+entrypoint = ["/usr/bin/hello-device"]
+user = "hello"
+
+[output.oci]
+archive = true
+compression = "zstd"
+"#;
+
+    fn parse(text: &str) -> Result<Recipe, RecipeError> {
+        Recipe::parse(Path::new("r.toml"), text)
+    }
+
+    fn error_of(replace: &str, with: &str) -> String {
+        assert!(GOOD.contains(replace), "{replace}");
+        parse(&GOOD.replacen(replace, with, 1))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_full_recipe_parses() {
+        let r = parse(GOOD).unwrap();
+        assert_eq!(r.apps.len(), 1);
+        assert_eq!(*r.files[0].mode.get_ref(), 0o640);
+        assert_eq!(*r.apps[0].mode.get_ref(), 0o755, "default");
+        assert_eq!(r.output.oci.unwrap().compression.get_ref(), "zstd");
+        assert_eq!(
+            default_target(r.image.architecture.get_ref()),
+            Some("x86_64-unknown-linux-musl")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_file_line_and_column() {
+        let e = error_of(
+            "[[user]]\nname = \"hello\"",
+            "[[user]]\npassword = \"$6$x\"\nname = \"hello\"",
+        );
+        assert!(e.starts_with("r.toml:"), "{e}");
+        assert!(e.contains("unknown field `password`"), "{e}");
+        let e = error_of("mode = 0o640", "mode = \"rw\"");
+        assert!(e.starts_with("r.toml:15:8:"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_where_they_stand() {
+        for (from, to, needle) in [
+            (
+                "architecture = \"amd64\"",
+                "architecture = \"s390x\"",
+                "unknown architecture",
+            ),
+            (
+                "dest = \"/etc/hello/config.toml\"",
+                "dest = \"/etc/../../etc/shadow\"",
+                "contains `..`",
+            ),
+            (
+                "dest = \"/etc/hello/config.toml\"",
+                "dest = \"etc/config\"",
+                "not an absolute path",
+            ),
+            (
+                "dest = \"/usr/bin/hello\"",
+                "dest = \"/usr/bin/hello-device\"",
+                "declared twice",
+            ),
+            ("mode = 0o640", "mode = 0o4755", "setuid"),
+            ("mode = 0o750", "mode = 0o777", "world-writable"),
+            (
+                "mode = 0o640",
+                "mode = 0o17777",
+                "not a Unix permission mode",
+            ),
+            (
+                "gid = 1000\n\n[[dir]]",
+                "gid = 4294967295\n\n[[dir]]",
+                "reserved",
+            ),
+            (
+                "compression = \"zstd\"",
+                "compression = \"lz4\"",
+                "gzip or zstd",
+            ),
+            (
+                "user = \"hello\"",
+                "user = \"nobody\"",
+                "not a declared user",
+            ),
+        ] {
+            let e = error_of(from, to);
+            assert!(e.contains(needle), "{to}: {e}");
+            let loc: Vec<&str> = e.splitn(4, ':').collect();
+            assert!(
+                loc[1].parse::<usize>().is_ok() && loc[2].parse::<usize>().is_ok(),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_runtime_users_are_fine() {
+        parse(&GOOD.replacen("user = \"hello\"", "user = \"1000:1000\"", 1)).unwrap();
+    }
+}
