@@ -12,7 +12,6 @@ use crate::bundle::{
     X509Certificate,
 };
 use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
-use crate::digest::Digests;
 use crate::http::{HttpClient, ServiceError};
 use crate::intoto::Statement;
 use crate::keys::SigningKey;
@@ -200,14 +199,11 @@ impl KeylessSigner {
     }
 
     /// Signs and logs the file at `path`.
-    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, Digests), KeylessError> {
-        let (signature, digests) = message_signature(path, &self.key)?;
+    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), KeylessError> {
+        let (signature, sha256) = message_signature(path, &self.key)?;
         let raw = B64.decode(&signature.signature).expect("we encoded it");
-        let material = self.log(
-            &rekor::hashedrekord(&digests.sha256, &raw, &self.leaf_pem),
-            &raw,
-        )?;
-        Ok((bundle(material, Some(signature), None), digests))
+        let material = self.log(&rekor::hashedrekord(&sha256, &raw, &self.leaf_pem), &raw)?;
+        Ok((bundle(material, Some(signature), None), sha256))
     }
 
     /// Signs `statement` in a DSSE envelope and logs it.

@@ -8,13 +8,13 @@ use crate::bundle::{
     Bundle, Envelope, EnvelopeSignature, HashOutput, IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03,
     MessageSignature, PublicKeyIdentifier, VerificationMaterial, pae,
 };
-use crate::digest::{Digests, Hasher};
+use crate::digest::{sha256, sha256_of_file};
 use crate::intoto::Statement;
 use crate::keyless::{KeylessError, KeylessSigner};
 use crate::keys::SigningKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 /// Why signing failed.
@@ -39,12 +39,12 @@ pub enum Signer {
 }
 
 impl Signer {
-    /// Signs the file at `path`; returns the bundle and the file's digests.
-    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, Digests), SignError> {
+    /// Signs the file at `path`; returns the bundle and the file's SHA-256 (the digest signed).
+    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), SignError> {
         match self {
             Signer::Key(key) => {
-                let (signature, digests) = message_signature(path, key)?;
-                Ok((bundle(key_material(key), Some(signature), None), digests))
+                let (signature, sha256) = message_signature(path, key)?;
+                Ok((bundle(key_material(key), Some(signature), None), sha256))
             }
             Signer::Keyless(k) => Ok(k.sign_blob(path)?),
         }
@@ -86,33 +86,34 @@ pub fn bundle(
     }
 }
 
-/// Signs the file at `path`. ECDSA keys sign the SHA-256 digest computed while streaming the
-/// file (bounded memory); Ed25519 signs the whole message, so the file is read into memory.
-pub fn message_signature(path: &Path, key: &SigningKey) -> io::Result<(MessageSignature, Digests)> {
-    let (digests, signature) = match key {
+/// Signs the file at `path`; returns the signature and the file's SHA-256. ECDSA keys sign the
+/// SHA-256 computed while streaming the file (bounded memory, and only the digest that is
+/// signed); Ed25519 signs the whole message, so the file is read into memory.
+pub fn message_signature(
+    path: &Path,
+    key: &SigningKey,
+) -> io::Result<(MessageSignature, [u8; 32])> {
+    let (sha256, signature) = match key {
         SigningKey::P256(k) => {
-            let digests = Digests::of_file(path)?;
+            let sha256 = sha256_of_file(path)?;
             let sig: p256::ecdsa::Signature =
-                p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(k, &digests.sha256)
+                p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(k, &sha256)
                     .map_err(|e| io::Error::other(format!("signing failed: {e}")))?;
-            (digests, sig.to_der().as_bytes().to_vec())
+            (sha256, sig.to_der().as_bytes().to_vec())
         }
         SigningKey::Ed25519(_) => {
-            let mut data = Vec::new();
-            std::fs::File::open(path)?.read_to_end(&mut data)?;
-            let mut h = Hasher::default();
-            h.update(&data);
-            (h.finish(), key.sign(&data))
+            let data = std::fs::read(path)?;
+            (sha256(&data), key.sign(&data))
         }
     };
     let signature = MessageSignature {
         message_digest: Some(HashOutput {
             algorithm: "SHA2_256".into(),
-            digest: B64.encode(digests.sha256),
+            digest: B64.encode(sha256),
         }),
         signature: B64.encode(signature),
     };
-    Ok((signature, digests))
+    Ok((signature, sha256))
 }
 
 /// `statement` signed by `key` in a DSSE envelope.
@@ -132,6 +133,7 @@ pub fn dsse_envelope(statement: &Statement, key: &SigningKey) -> Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::Digests;
     use crate::intoto::Subject;
 
     #[test]
@@ -144,8 +146,8 @@ mod tests {
             SigningKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[7; 32])),
         ] {
             let public = key.public_key();
-            let (bundle, digests) = Signer::Key(key).sign_blob(&file).unwrap();
-            assert_eq!(digests, Digests::of_bytes(b"firmware bytes"));
+            let (bundle, digest) = Signer::Key(key).sign_blob(&file).unwrap();
+            assert_eq!(digest, Digests::of_bytes(b"firmware bytes").sha256);
             let sig = B64
                 .decode(&bundle.message_signature.as_ref().unwrap().signature)
                 .unwrap();

@@ -12,6 +12,7 @@
 //! keys and wrong types are errors that name the manifest, line and column.
 
 use crate::error::BuildError;
+use composer::recipe::line_col;
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;
@@ -187,18 +188,6 @@ fn contact_url(value: &str) -> Result<String, String> {
             "security-contact = {value:?} is neither an e-mail address nor an https:// URL"
         )),
     }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, column)
 }
 
 fn one_line(s: &str) -> String {

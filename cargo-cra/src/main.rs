@@ -193,11 +193,11 @@ fn run(cli: Cli) -> Result<()> {
             bundle,
         } => {
             let key = signer.required_signer()?;
-            let digests = signing::sign_blob(&file, &key, &bundle)?;
+            let sha256 = signing::sign_blob(&file, &key, &bundle)?;
             eprintln!(
                 "Signed {} (sha256 {}): {}",
                 file.display(),
-                digests.sha256_hex(),
+                cra_attest::digest::to_hex(&sha256),
                 bundle.display()
             );
         }

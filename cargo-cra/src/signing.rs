@@ -253,10 +253,10 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
 }
 
 /// `cargo cra sign-blob`: signs `file`, writes the bundle to `out`.
-pub fn sign_blob(file: &Path, signer: &Signer, out: &Path) -> Result<Digests, SignError> {
-    let (bundle, digests) = signer.sign_blob(file).map_err(|e| sign_error(file, e))?;
+pub fn sign_blob(file: &Path, signer: &Signer, out: &Path) -> Result<[u8; 32], SignError> {
+    let (bundle, sha256) = signer.sign_blob(file).map_err(|e| sign_error(file, e))?;
     write_bundle(&bundle, out)?;
-    Ok(digests)
+    Ok(sha256)
 }
 
 /// Signs `statement` (an attestation) with `signer`.
