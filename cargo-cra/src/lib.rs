@@ -3,17 +3,21 @@
 //! This library is what the `cargo cra` command runs; the binary is a thin clap layer over it.
 //! - [`build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
 //!   CycloneDX 1.6 SBOM of exactly the crates linked into each binary.
+//! - [`composing::run`]: `cargo cra compose`, a recipe to a minimal, reproducible OCI image
+//!   with its SBOM and provenance.
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 #![forbid(unsafe_code)]
 
 pub mod args;
 pub mod build;
 pub mod cargo;
+pub mod composing;
 pub mod config;
 pub mod crate_cache;
 pub mod error;
 pub mod linked;
 pub mod lockfile;
+pub mod progress;
 pub mod provenance;
 pub mod repro;
 pub mod sbom;

@@ -43,6 +43,16 @@ enum Command {
     /// `[workspace.metadata.cra]`): manufacturer, security-contact, product-id,
     /// support-period-end.
     Build(BuildArgs),
+    /// Compose a minimal, reproducible OCI image from a recipe.
+    ///
+    /// Builds the recipe's apps as `cargo cra build` does (static musl binaries by default),
+    /// lays out exactly the files, directories, symlinks and users the recipe declares, and
+    /// writes into `<DIR>/<name>-<version>/`: the OCI image layout (`oci/`, tagged with the
+    /// version) and/or archive (`<name>.oci.tar`), the image SBOM (`<name>.cdx.json`) and
+    /// provenance (`<name>.provenance.json`); with `--sign`, Sigstore bundles for the manifest,
+    /// the archive, the SBOM and the provenance. Everything is staged and renamed into place:
+    /// after an error nothing half-written is left.
+    Compose(cargo_cra::composing::ComposeArgs),
     /// Generate a cosign-compatible key pair (ECDSA P-256).
     ///
     /// Writes `<prefix>.key` (encrypted as cosign does: scrypt + NaCl secretbox, PEM
@@ -145,6 +155,19 @@ fn run(cli: Cli) -> Result<()> {
             let reports = build::run(&b, signer.as_ref())?;
             print_reports(&reports, b.message_format);
         }
+        Command::Compose(c) => {
+            let signer = if c.signing.sign {
+                Some(c.signing.signer_args().required_signer()?)
+            } else {
+                None
+            };
+            let progress = cargo_cra::progress::Terminal::new();
+            let report = cargo_cra::composing::run(&c, signer.as_ref(), &progress)?;
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            print_image(&report, c.json);
+        }
         Command::Keygen {
             output_key_prefix,
             force,
@@ -245,5 +268,31 @@ fn print_reports(reports: &[BinaryReport], format: MessageFormat) {
                     .collect::<String>(),
             ),
         };
+    }
+}
+
+fn print_image(r: &composer::compose::ComposeReport, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(r).expect("serialisable"));
+        return;
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let show = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+    println!("{}:{}", r.name, r.version);
+    println!("  manifest    {}", r.manifest_digest);
+    println!(
+        "  layer       {} bytes ({} uncompressed, {} entries)",
+        r.layer_size, r.uncompressed_size, r.entries
+    );
+    if let Some(l) = &r.layout {
+        println!("  layout      {}", show(l));
+    }
+    if let Some(a) = &r.archive {
+        println!("  archive     {}", show(a));
+    }
+    println!("  sbom        {}", show(&r.sbom));
+    println!("  provenance  {}", show(&r.provenance));
+    for b in &r.bundles {
+        println!("  signed      {}", show(b));
     }
 }

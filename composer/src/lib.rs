@@ -1,7 +1,19 @@
 //! Recipes to images: the library behind `cargo cra compose`.
 //!
-//! So far: [`recipe`], the strict recipe format with its validation. Image writing (OCI, then
-//! squashfs with dm-verity) comes next.
+//! - [`recipe`]: the strict recipe format and its validation.
+//! - [`tree`]: the root filesystem laid out in memory from a recipe.
+//! - [`tarball`], [`layer`], [`oci`]: deterministic tar layers and the OCI image layout.
+//! - [`image_sbom`], [`provenance`]: the image's CycloneDX SBOM and SLSA provenance.
+//! - [`compose`]: all of it, staged and then renamed into place, optionally signed.
 #![forbid(unsafe_code)]
 
+pub mod compose;
+pub mod error;
+pub mod image_sbom;
+pub mod layer;
+pub mod oci;
+pub mod progress;
+pub mod provenance;
 pub mod recipe;
+pub mod tarball;
+pub mod tree;

@@ -55,6 +55,58 @@ pub struct Recipe {
     /// What to write.
     #[serde(default)]
     pub output: Output,
+    /// Where the recipe was read from (set by [`Recipe::parse`]).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// The file a recipe was read from and its text, to turn value spans into `file:line:column`.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The recipe file as given.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+impl Recipe {
+    /// An error about the value at `span` (a [`Spanned`] value's span) in this recipe.
+    pub fn error_at(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> RecipeError {
+        let (line, column) = line_col(&self.origin.text, span.start);
+        RecipeError {
+            file: self.origin.path.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// The directory relative paths in the recipe start from.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.origin.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The user the image runs as: the runtime user (a name is resolved to `uid:gid`), else the
+    /// first declared user, else `None` (root).
+    pub fn run_as(&self) -> Option<String> {
+        let by_name = |n: &str| {
+            self.users
+                .iter()
+                .find(|u| u.name.get_ref() == n)
+                .map(|u| format!("{}:{}", u.uid.get_ref(), u.gid.get_ref()))
+        };
+        match &self.runtime.user {
+            Some(u) => by_name(u.get_ref()).or_else(|| Some(u.get_ref().clone())),
+            None => self.users.first().and_then(|u| by_name(u.name.get_ref())),
+        }
+    }
 }
 
 /// `[image]`: name, version, architecture, labels.
@@ -80,7 +132,7 @@ pub struct Image {
 #[serde(deny_unknown_fields)]
 pub struct App {
     /// The workspace (or package) directory, relative to the recipe.
-    pub path: PathBuf,
+    pub path: Spanned<PathBuf>,
     /// The package.
     pub package: String,
     /// The binary (default: the package's name).
@@ -103,8 +155,10 @@ pub struct App {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
-    /// Source, relative to the recipe.
-    pub source: PathBuf,
+    /// Source, relative to the recipe: a file, or a directory copied recursively (its
+    /// directories get mode 0o755, its files `mode`, plus execute bits where the source file is
+    /// executable; its symbolic links are kept as links).
+    pub source: Spanned<PathBuf>,
     /// Where in the image.
     pub dest: Spanned<String>,
     /// File mode (default 0o644).
@@ -297,7 +351,7 @@ impl Recipe {
                 message,
             }
         };
-        let recipe: Recipe = toml::from_str(text).map_err(|e| {
+        let mut recipe: Recipe = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             err(
                 span,
@@ -305,6 +359,10 @@ impl Recipe {
             )
         })?;
         recipe.validate().map_err(|(span, m)| err(span, m))?;
+        recipe.origin = Origin {
+            path: file.to_path_buf(),
+            text: text.to_string(),
+        };
         Ok(recipe)
     }
 

@@ -1,0 +1,123 @@
+//! `cargo cra compose`: builds a recipe's apps with the `cargo cra build` pipeline, then hands
+//! them to the composer library, which writes the image.
+
+use crate::args::{BuildArgs, BuildSigning, Compilation, Features, Manifest, Selection};
+use crate::build;
+use crate::provenance::GitSource;
+use crate::source_date;
+use anyhow::{Context, Result};
+use clap::Args;
+use composer::compose::{ComposeOptions, ComposeReport, compose};
+use composer::progress::Progress;
+use composer::provenance::SourceInfo;
+use composer::recipe::{Recipe, default_target};
+use composer::tree::BuiltApp;
+use cra_attest::sign::Signer;
+use cra_attest::slsa::BuildPlatform;
+use std::path::PathBuf;
+
+/// `cargo cra compose` options.
+#[derive(Debug, Clone, Args)]
+pub struct ComposeArgs {
+    /// The recipe (TOML; see the README for every key).
+    #[arg(value_name = "RECIPE")]
+    pub recipe: PathBuf,
+    /// Parent directory of the image directory `<name>-<version>/`.
+    #[arg(long, value_name = "DIR", default_value = "target/cra/images")]
+    pub out: PathBuf,
+    /// Print one JSON object describing what was written, instead of lines for people.
+    #[arg(long)]
+    pub json: bool,
+    /// Number of parallel jobs for the app builds (does not change the output bytes).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<String>,
+    /// Build the apps without accessing the network.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub signing: BuildSigning,
+}
+
+/// The `cargo cra build` arguments that build `recipe.apps[i]`.
+pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeArgs) -> BuildArgs {
+    let app = &recipe.apps[i];
+    let target = app
+        .target
+        .clone()
+        .or_else(|| default_target(recipe.image.architecture.get_ref()).map(String::from));
+    BuildArgs {
+        selection: Selection {
+            packages: vec![app.package.clone()],
+            workspace: false,
+            bins: vec![app.bin.clone().unwrap_or_else(|| app.package.clone())],
+        },
+        features: Features {
+            features: app.features.clone(),
+            ..Default::default()
+        },
+        compilation: Compilation {
+            release: true,
+            target,
+            jobs: args.jobs.clone(),
+            ..Default::default()
+        },
+        manifest: Manifest {
+            manifest_path: Some(
+                recipe
+                    .base_dir()
+                    .join(app.path.get_ref())
+                    .join("Cargo.toml"),
+            ),
+            offline: args.offline,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Composes the image `args.recipe` describes, signing with `signer` when given.
+pub fn run(
+    args: &ComposeArgs,
+    signer: Option<&Signer>,
+    progress: &dyn Progress,
+) -> Result<ComposeReport> {
+    let started_on = source_date::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp());
+    let recipe = Recipe::load(&args.recipe)?;
+    let mut apps = Vec::new();
+    for (i, app) in recipe.apps.iter().enumerate() {
+        let build_args = app_build_args(&recipe, i, args);
+        let bin = build_args.selection.bins[0].clone();
+        let reports = build::run(&build_args, None)?;
+        let report = reports
+            .into_iter()
+            .find(|r| r.name == bin)
+            .with_context(|| {
+                format!("building {}: no binary named {bin} was built", app.package)
+            })?;
+        apps.push(BuiltApp {
+            binary: report.path,
+            sbom: report.sbom,
+            provenance: report.provenance,
+            target: report.target,
+        });
+    }
+    let base = recipe.base_dir();
+    let (source_date_epoch, _) = source_date::source_date_epoch(&base)?;
+    let source = GitSource::detect(&base).map(|g| SourceInfo {
+        repository: g.repository,
+        commit: g.commit,
+        dirty: g.dirty,
+    });
+    let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
+    let options = ComposeOptions {
+        out_dir: args.out.clone(),
+        source_date_epoch,
+        source,
+        platform,
+        invocation_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        started_on,
+        signer,
+    };
+    Ok(compose(&recipe, &apps, &options, progress)?)
+}

@@ -1,0 +1,64 @@
+//! Progress for long steps: a bar on a terminal (indicatif), one plain line per step otherwise.
+
+use composer::progress::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+/// Shows progress on stderr.
+pub struct Terminal {
+    bar: Mutex<Option<ProgressBar>>,
+    tty: bool,
+}
+
+impl Terminal {
+    /// Bars when stderr is a terminal, plain lines otherwise.
+    pub fn new() -> Self {
+        Terminal {
+            bar: Mutex::new(None),
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Default for Terminal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for Terminal {
+    fn begin(&self, step: &str, total: Option<u64>) {
+        if !self.tty {
+            eprintln!("{:>12} {step}", "Writing");
+            return;
+        }
+        let bar = match total {
+            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{prefix:>12} {spinner}").expect("valid template"),
+            ),
+        };
+        bar.set_prefix(step.to_string());
+        *self.bar.lock().expect("progress lock") = Some(bar);
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(b) = self.bar.lock().expect("progress lock").as_ref() {
+            b.inc(bytes);
+        }
+    }
+
+    fn end(&self) {
+        if let Some(b) = self.bar.lock().expect("progress lock").take() {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The image's CycloneDX 1.6 SBOM: the image as `metadata.component` (type `container`, with
+//! the manifest digest), every app with the full component graph of its own SBOM, and every
+//! other file as a `file` component with its SHA-256.
+//!
+//! Apps and files are identified by their path in the image (`bom-ref` `/usr/bin/app`); crates
+//! keep their package-URL `bom-ref`s, so a crate linked into two apps is one component with
+//! both apps depending on it.
+
+use crate::error::ComposeError;
+use crate::recipe::Recipe;
+use crate::tree::{BuiltApp, Kind, Origin, RootFs};
+use cra_attest::cyclonedx::{
+    Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, Lifecycle,
+    Metadata, Property, Tools,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the image SBOM is made from.
+pub struct ImageSbomInput<'a> {
+    /// The recipe.
+    pub recipe: &'a Recipe,
+    /// The root filesystem.
+    pub fs: &'a RootFs,
+    /// The apps, one per `[[app]]`.
+    pub apps: &'a [BuiltApp],
+    /// SHA-256 of each file in the image (relative path → digest), as written into the layer.
+    pub file_digests: &'a BTreeMap<String, [u8; 32]>,
+    /// SHA-256 of the image manifest.
+    pub manifest_digest: [u8; 32],
+    /// RFC 3339 time (`SOURCE_DATE_EPOCH`).
+    pub timestamp: String,
+}
+
+/// The package URL of an OCI image (<https://github.com/package-url/purl-spec>, type `oci`).
+pub fn image_purl(name: &str, manifest_digest: &[u8; 32], arch: &str, tag: &str) -> String {
+    format!(
+        "pkg:oci/{name}@sha256%3A{}?arch={arch}&tag={tag}",
+        cra_attest::digest::to_hex(manifest_digest)
+    )
+}
+
+/// Builds the image SBOM, with its content-derived serial number set.
+pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
+    let recipe = input.recipe;
+    let name = recipe.image.name.get_ref();
+    let arch = recipe.image.architecture.get_ref();
+    let purl = image_purl(name, &input.manifest_digest, arch, &recipe.image.version);
+    let mut root = Component::new(ComponentType::Container, name.clone());
+    root.bom_ref = Some(purl.clone());
+    root.version = Some(recipe.image.version.clone());
+    root.purl = Some(purl.clone());
+    root.hashes = vec![Hash::sha256(cra_attest::digest::to_hex(
+        &input.manifest_digest,
+    ))];
+    root.properties = vec![
+        Property::new("cargo-cra:image:architecture", arch),
+        Property::new(
+            "cargo-cra:image:manifest-digest",
+            format!(
+                "sha256:{}",
+                cra_attest::digest::to_hex(&input.manifest_digest)
+            ),
+        ),
+    ];
+
+    let mut components: BTreeMap<String, Component> = BTreeMap::new();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut tools: BTreeMap<(String, Option<String>), Component> = BTreeMap::new();
+    let mut cargo_cra = Component::new(ComponentType::Application, "cargo-cra");
+    cargo_cra.version = Some(env!("CARGO_PKG_VERSION").into());
+    cargo_cra.external_references = vec![ExternalReference {
+        kind: "vcs".into(),
+        url: env!("CARGO_PKG_REPOSITORY").into(),
+        comment: None,
+    }];
+    tools.insert(("cargo-cra".into(), cargo_cra.version.clone()), cargo_cra);
+    let mut manufacturer = None;
+    let mut compositions = vec![Composition {
+        aggregate: "complete".into(),
+        assemblies: vec![purl.clone()],
+        dependencies: vec![purl.clone()],
+    }];
+    let mut top: BTreeSet<String> = BTreeSet::new();
+
+    for (path, entry) in &input.fs.entries {
+        let Kind::File(_) = &entry.kind else { continue };
+        let image_path = format!("/{path}");
+        let digest = input
+            .file_digests
+            .get(path)
+            .map(|d| cra_attest::digest::to_hex(d))
+            .ok_or_else(|| ComposeError::Format(format!("{image_path}: no digest recorded")))?;
+        top.insert(image_path.clone());
+        match entry.origin {
+            Origin::App(i) => {
+                let built = &input.apps[i];
+                let app_sbom = read_bom(&built.sbom)?;
+                let Some(mut app) = app_sbom.metadata.component.clone() else {
+                    return Err(ComposeError::AppSbom {
+                        path: built.sbom.clone(),
+                        message: "no metadata.component".into(),
+                    });
+                };
+                if !app
+                    .hashes
+                    .iter()
+                    .any(|h| h.alg == "SHA-256" && h.content == digest)
+                {
+                    return Err(ComposeError::AppSbom {
+                        path: built.sbom.clone(),
+                        message: format!("it does not describe the binary placed at {image_path}"),
+                    });
+                }
+                if manufacturer.is_none() {
+                    manufacturer = app_sbom.metadata.manufacturer.clone();
+                }
+                for t in app_sbom.metadata.tools.iter().flat_map(|t| &t.components) {
+                    tools
+                        .entry((t.name.clone(), t.version.clone()))
+                        .or_insert_with(|| t.clone());
+                }
+                let old_ref = app.bom_ref.clone().unwrap_or_default();
+                let rename = |r: &String| {
+                    if *r == old_ref {
+                        image_path.clone()
+                    } else {
+                        r.clone()
+                    }
+                };
+                app.bom_ref = Some(image_path.clone());
+                app.properties
+                    .push(Property::new("cargo-cra:image:path", &image_path));
+                app.properties.push(Property::new(
+                    "cargo-cra:image:mode",
+                    format!("{:04o}", entry.mode),
+                ));
+                components.insert(image_path.clone(), app);
+                for c in app_sbom.components {
+                    let r = c.bom_ref.clone().unwrap_or_else(|| c.name.clone());
+                    components.entry(r).or_insert(c);
+                }
+                for d in &app_sbom.dependencies {
+                    graph
+                        .entry(rename(&d.reference))
+                        .or_default()
+                        .extend(d.depends_on.iter().map(rename));
+                }
+                for c in &app_sbom.compositions {
+                    compositions.push(Composition {
+                        aggregate: c.aggregate.clone(),
+                        assemblies: c.assemblies.iter().map(rename).collect(),
+                        dependencies: c.dependencies.iter().map(rename).collect(),
+                    });
+                }
+            }
+            _ => {
+                let mut file = Component::new(ComponentType::File, image_path.clone());
+                file.bom_ref = Some(image_path.clone());
+                file.hashes = vec![Hash::sha256(digest)];
+                file.properties = vec![
+                    Property::new("cargo-cra:image:mode", format!("{:04o}", entry.mode)),
+                    Property::new(
+                        "cargo-cra:image:owner",
+                        format!("{}:{}", entry.uid, entry.gid),
+                    ),
+                ];
+                if entry.origin == Origin::Accounts {
+                    file.description = Some("generated from the recipe's users and groups".into());
+                }
+                graph.entry(image_path.clone()).or_default();
+                components.insert(image_path, file);
+            }
+        }
+    }
+    graph.insert(purl.clone(), top);
+
+    let mut bom = Bom::new(Metadata {
+        timestamp: Some(input.timestamp.clone()),
+        lifecycles: vec![Lifecycle {
+            phase: "build".into(),
+        }],
+        tools: Some(Tools {
+            components: tools.into_values().collect(),
+        }),
+        component: Some(root),
+        manufacturer,
+        supplier: None,
+        properties: Vec::new(),
+    });
+    bom.components = components.into_values().collect();
+    bom.dependencies = graph
+        .into_iter()
+        .map(|(reference, deps)| Dependency {
+            reference,
+            depends_on: deps.into_iter().collect(),
+        })
+        .collect();
+    bom.compositions = compositions;
+    bom.set_content_serial_number();
+    Ok(bom)
+}
+
+fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {
+    let bytes = std::fs::read(path).map_err(|e| ComposeError::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| ComposeError::AppSbom {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,198 @@
+//! SLSA v1 provenance of a composed image: an in-toto statement whose subjects are the outputs
+//! (the manifest, the archive) and whose resolved dependencies are the recipe and every input
+//! (apps with their SBOM and provenance digests, local files), each with its SHA-256.
+//!
+//! The build type is documented field by field in `docs/compose-type-v1.md`.
+
+use crate::recipe::Recipe;
+use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs};
+use cra_attest::digest::to_hex;
+use cra_attest::intoto::{Statement, Subject};
+use cra_attest::slsa::{
+    BuildDefinition, BuildMetadata, BuildPlatform, Builder, PREDICATE_TYPE, Provenance,
+    ResourceDescriptor, RunDetails,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// `buildType` of image compositions.
+pub const BUILD_TYPE: &str =
+    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/compose-type-v1.md";
+
+/// The git state of the recipe's repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// Remote URL without credentials, if any.
+    pub repository: Option<String>,
+    /// `HEAD` commit.
+    pub commit: String,
+    /// Whether the working tree had uncommitted changes.
+    pub dirty: bool,
+}
+
+/// Everything the image provenance is made from.
+pub struct ImageProvenanceInput<'a> {
+    /// The recipe.
+    pub recipe: &'a Recipe,
+    /// SHA-256 of the recipe text.
+    pub recipe_sha256: [u8; 32],
+    /// The root filesystem.
+    pub fs: &'a RootFs,
+    /// The apps, one per `[[app]]`.
+    pub apps: &'a [BuiltApp],
+    /// SHA-256 of every file by relative image path.
+    pub file_digests: &'a BTreeMap<String, [u8; 32]>,
+    /// The outputs.
+    pub subjects: Vec<Subject>,
+    /// Layer compression as spelled in the recipe.
+    pub compression: &'a str,
+    /// Git state.
+    pub source: Option<&'a SourceInfo>,
+    /// `SOURCE_DATE_EPOCH` used.
+    pub source_date_epoch: i64,
+    /// Where the composition ran.
+    pub platform: &'a BuildPlatform,
+    /// Invocation id when not in CI.
+    pub local_invocation_id: &'a str,
+    /// RFC 3339 start.
+    pub started_on: &'a str,
+    /// RFC 3339 end.
+    pub finished_on: &'a str,
+}
+
+fn sha256_map(hex: String) -> BTreeMap<String, String> {
+    BTreeMap::from([("sha256".to_string(), hex)])
+}
+
+fn file_sha256(path: &std::path::Path) -> String {
+    cra_attest::digest::sha256_of_file(path)
+        .map(|d| to_hex(&d))
+        .unwrap_or_default()
+}
+
+/// The provenance statement.
+pub fn statement(input: &ImageProvenanceInput<'_>) -> Statement {
+    let recipe = input.recipe;
+    let recipe_name = recipe
+        .origin
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut external = json!({
+        "recipe": recipe_name,
+        "image": {
+            "name": recipe.image.name.get_ref(),
+            "version": recipe.image.version,
+            "architecture": recipe.image.architecture.get_ref(),
+        },
+    });
+    if let Some(src) = input.source {
+        external["source"] = json!({
+            "repository": src.repository,
+            "commit": src.commit,
+            "dirty": src.dirty,
+        });
+    }
+    let internal = json!({
+        "cargoCraVersion": env!("CARGO_PKG_VERSION"),
+        "sourceDateEpoch": input.source_date_epoch,
+        "layerCompression": input.compression,
+    });
+
+    let mut deps = vec![ResourceDescriptor {
+        name: Some(recipe_name),
+        digest: sha256_map(to_hex(&input.recipe_sha256)),
+        ..Default::default()
+    }];
+    if let Some(src) = input.source {
+        deps.push(ResourceDescriptor {
+            uri: src
+                .repository
+                .as_ref()
+                .map(|r| format!("git+{r}@{}", src.commit)),
+            digest: BTreeMap::from([("gitCommit".to_string(), src.commit.clone())]),
+            name: Some("source".into()),
+            annotations: Some(json!({ "dirty": src.dirty })),
+        });
+    }
+    let base = recipe.base_dir();
+    for (path, entry) in &input.fs.entries {
+        let Kind::File(content) = &entry.kind else {
+            continue;
+        };
+        let digest = input
+            .file_digests
+            .get(path)
+            .map(|d| to_hex(d))
+            .unwrap_or_default();
+        let image_path = format!("/{path}");
+        match entry.origin {
+            Origin::App(i) => {
+                let app = &recipe.apps[i];
+                let built = &input.apps[i];
+                deps.push(ResourceDescriptor {
+                    name: Some(image_path),
+                    digest: sha256_map(digest),
+                    annotations: Some(json!({
+                        "package": app.package,
+                        "bin": app.bin.as_deref().unwrap_or(&app.package),
+                        "features": app.features,
+                        "target": built.target,
+                        "sbomSha256": file_sha256(&built.sbom),
+                        "provenanceSha256": file_sha256(&built.provenance),
+                    })),
+                    ..Default::default()
+                });
+            }
+            Origin::File(_) => {
+                let uri = match content {
+                    Content::Host { path, .. } => path
+                        .strip_prefix(&base)
+                        .map(|p| format!("file:{}", p.display()))
+                        .ok(),
+                    Content::Generated(_) => None,
+                };
+                deps.push(ResourceDescriptor {
+                    uri,
+                    name: Some(image_path),
+                    digest: sha256_map(digest),
+                    annotations: None,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    let predicate = Provenance {
+        build_definition: BuildDefinition {
+            build_type: BUILD_TYPE.into(),
+            external_parameters: external,
+            internal_parameters: internal,
+            resolved_dependencies: deps,
+        },
+        run_details: RunDetails {
+            builder: Builder {
+                id: input.platform.builder_id.clone(),
+                version: BTreeMap::from([(
+                    "cargo-cra".to_string(),
+                    env!("CARGO_PKG_VERSION").to_string(),
+                )]),
+            },
+            metadata: BuildMetadata {
+                invocation_id: input
+                    .platform
+                    .invocation_id
+                    .clone()
+                    .unwrap_or_else(|| input.local_invocation_id.to_string()),
+                started_on: input.started_on.into(),
+                finished_on: input.finished_on.into(),
+            },
+        },
+    };
+    Statement::new(
+        input.subjects.clone(),
+        PREDICATE_TYPE,
+        serde_json::to_value(predicate).expect("serialisable"),
+    )
+}
