@@ -110,8 +110,10 @@ pub fn run(
         dirty: g.dirty,
     });
     let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
+    let out_dir = std::path::absolute(&args.out)
+        .with_context(|| format!("output directory {}", args.out.display()))?;
     let options = ComposeOptions {
-        out_dir: args.out.clone(),
+        out_dir,
         source_date_epoch,
         source,
         platform,

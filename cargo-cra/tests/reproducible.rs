@@ -148,10 +148,16 @@ fn example_app_builds_bit_for_bit_identically_in_different_environments() {
                 "binary (debug info {debug_info}) contains {root}"
             );
         }
-        let run = Command::new(&bin_b).output().unwrap();
+        let run = Command::new(&bin_b)
+            .env(
+                "HELLO_DEVICE_CONFIG",
+                b.project.join("config/hello-device.json"),
+            )
+            .output()
+            .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&run.stdout).trim(),
-            r#"{"device":"hello-device","status":"ok","version":"0.1.0"}"#
+            r#"{"device":"hello-device","site":"factory-floor-1","status":"ok","version":"0.1.0"}"#
         );
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(

@@ -1,0 +1,633 @@
+//! `cargo cra compose` end to end, checked by tools nobody here wrote: skopeo reads the layout
+//! and archive, umoci unpacks the root filesystem (compared entry by entry with what the recipe
+//! declares), runc runs the example image, cyclonedx-python-lib validates the SBOM, and
+//! @sigstore/verify checks the signatures.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Fails (never skips) when a peer tool is missing: `tests/run` installs them.
+fn tool(name: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!("{name} is not installed: run `bash tests/run`, which installs the test peers")
+    })
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{cmd:?}\n{}", describe(&out));
+    out
+}
+
+fn compose(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut all = vec!["cra", "compose"];
+    all.extend_from_slice(args);
+    run_cra(dir, &all, env)
+}
+
+fn report(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", describe(out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap()).unwrap()
+}
+
+/// A recipe with every kind of content but no app (so it composes in milliseconds).
+const RICH: &str = r#"
+[image]
+name = "rich"
+version = "2.0"
+architecture = "amd64"
+annotations = { "org.opencontainers.image.description" = "test image" }
+
+[[file]]
+source = "files/app.conf"
+dest = "/etc/app/app.conf"
+mode = 0o640
+uid = 1000
+gid = 1000
+
+[[file]]
+source = "tree"
+dest = "/opt/tree"
+
+[[dir]]
+dest = "/var/lib/app"
+mode = 0o750
+uid = 1000
+gid = 1000
+
+[[symlink]]
+dest = "/usr/bin/run"
+target = "/opt/tree/bin/run.sh"
+
+[[user]]
+name = "app"
+uid = 1000
+gid = 1000
+home = "/var/lib/app"
+
+[[group]]
+name = "app"
+gid = 1000
+
+[runtime]
+entrypoint = ["/opt/tree/bin/run.sh"]
+env = { LANG = "C.UTF-8" }
+ports = ["8080"]
+workdir = "/var/lib/app"
+stop_signal = "SIGTERM"
+
+[output.oci]
+archive = true
+compression = "COMPRESSION"
+"#;
+
+/// Writes the rich recipe and its sources under `dir`; returns the recipe path.
+fn rich_project(dir: &Path, compression: &str) -> PathBuf {
+    std::fs::create_dir_all(dir.join("files")).unwrap();
+    std::fs::create_dir_all(dir.join("tree/bin")).unwrap();
+    std::fs::create_dir_all(dir.join("tree/data")).unwrap();
+    std::fs::write(dir.join("files/app.conf"), "port = 8080\n").unwrap();
+    std::fs::write(dir.join("tree/bin/run.sh"), "#!/bin/sh\necho hi\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("tree/bin/run.sh"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::write(dir.join("tree/data/a.txt"), "data\n").unwrap();
+    std::os::unix::fs::symlink("data/a.txt", dir.join("tree/link")).unwrap();
+    let recipe = dir.join("rich.toml");
+    std::fs::write(&recipe, RICH.replace("COMPRESSION", compression)).unwrap();
+    recipe
+}
+
+/// One entry of a tree: type, mode, owner, and content digest or link target.
+type Tree = BTreeMap<String, (char, u32, u32, u32, String)>;
+
+fn tree_of(root: &Path) -> Tree {
+    fn walk(root: &Path, dir: &Path, out: &mut Tree) {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        for path in names {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let m = std::fs::symlink_metadata(&path).unwrap();
+            let ft = m.file_type();
+            let (kind, detail, mode) = if ft.is_symlink() {
+                let t = std::fs::read_link(&path).unwrap();
+                ('l', t.to_string_lossy().into_owned(), 0o777)
+            } else if ft.is_dir() {
+                ('d', String::new(), m.mode() & 0o7777)
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                (
+                    'f',
+                    cra_attest::digest::to_hex(&cra_attest::digest::sha256(&bytes)),
+                    m.mode() & 0o7777,
+                )
+            };
+            out.insert(rel, (kind, mode, m.uid(), m.gid(), detail));
+            if ft.is_dir() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Tree::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn sha(bytes: &[u8]) -> String {
+    cra_attest::digest::to_hex(&cra_attest::digest::sha256(bytes))
+}
+
+/// What the rich recipe declares, written out by hand.
+fn rich_expected() -> Tree {
+    let d = |mode, uid, gid| ('d', mode, uid, gid, String::new());
+    let f = |mode, uid, gid, content: &str| ('f', mode, uid, gid, sha(content.as_bytes()));
+    let l = |target: &str| ('l', 0o777, 0, 0, target.to_string());
+    [
+        ("etc", d(0o755, 0, 0)),
+        ("etc/app", d(0o755, 0, 0)),
+        ("etc/app/app.conf", f(0o640, 1000, 1000, "port = 8080\n")),
+        ("etc/group", f(0o644, 0, 0, "app:!:1000:\n")),
+        (
+            "etc/passwd",
+            f(0o644, 0, 0, "app:!:1000:1000::/var/lib/app:/sbin/nologin\n"),
+        ),
+        ("opt", d(0o755, 0, 0)),
+        ("opt/tree", d(0o755, 0, 0)),
+        ("opt/tree/bin", d(0o755, 0, 0)),
+        (
+            "opt/tree/bin/run.sh",
+            f(0o755, 0, 0, "#!/bin/sh\necho hi\n"),
+        ),
+        ("opt/tree/data", d(0o755, 0, 0)),
+        ("opt/tree/data/a.txt", f(0o644, 0, 0, "data\n")),
+        ("opt/tree/link", l("data/a.txt")),
+        ("usr", d(0o755, 0, 0)),
+        ("usr/bin", d(0o755, 0, 0)),
+        ("usr/bin/run", l("/opt/tree/bin/run.sh")),
+        ("var", d(0o755, 0, 0)),
+        ("var/lib", d(0o755, 0, 0)),
+        ("var/lib/app", d(0o750, 1000, 1000)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn umoci_unpack(image: &str, bundle: &Path) -> Tree {
+    run(Command::new(tool("umoci"))
+        .args(["unpack", "--image", image])
+        .arg(bundle));
+    tree_of(&bundle.join("rootfs"))
+}
+
+#[test]
+fn a_gzip_image_is_read_by_skopeo_and_unpacked_by_umoci_exactly_as_declared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = rich_project(&tmp.path().join("p"), "gzip");
+    let out = compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    );
+    let r = report(&out);
+    let dir = tmp.path().join("images/rich-2.0");
+    assert_eq!(Path::new(r["dir"].as_str().unwrap()), dir);
+    let layout = format!("oci:{}:2.0", dir.join("oci").display());
+
+    let inspect = run(Command::new(tool("skopeo")).args(["inspect", &layout]));
+    let inspect: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(inspect["Digest"], r["manifest_digest"]);
+    assert_eq!(inspect["Architecture"], "amd64");
+    assert_eq!(inspect["Os"], "linux");
+    assert_eq!(inspect["Created"], "2023-11-14T22:13:20Z");
+    let config = run(Command::new(tool("skopeo")).args(["inspect", "--config", &layout]));
+    let config: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap();
+    assert_eq!(config["config"]["User"], "1000:1000");
+    assert_eq!(config["config"]["WorkingDir"], "/var/lib/app");
+    assert_eq!(config["config"]["StopSignal"], "SIGTERM");
+    assert_eq!(
+        config["config"]["ExposedPorts"],
+        serde_json::json!({"8080/tcp": {}})
+    );
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/opt/tree/bin/run.sh"])
+    );
+    assert!(
+        config["config"]["Env"]
+            .as_array()
+            .unwrap()
+            .contains(&"LANG=C.UTF-8".into())
+    );
+
+    let docker = tmp.path().join("docker.tar");
+    run(Command::new(tool("skopeo")).args([
+        "copy",
+        &layout,
+        &format!("docker-archive:{}:rich:2.0", docker.display()),
+    ]));
+    assert!(docker.metadata().unwrap().len() > 0);
+    // The archive is a whole layout too.
+    let from_archive = tmp.path().join("from-archive");
+    run(Command::new(tool("skopeo")).args([
+        "copy",
+        &format!("oci-archive:{}", dir.join("rich.oci.tar").display()),
+        &format!("oci:{}:2.0", from_archive.display()),
+    ]));
+
+    let unpacked = umoci_unpack(
+        &format!("{}:2.0", dir.join("oci").display()),
+        &tmp.path().join("bundle"),
+    );
+    assert_eq!(unpacked, rich_expected());
+    let unpacked = umoci_unpack(
+        &format!("{}:2.0", from_archive.display()),
+        &tmp.path().join("bundle2"),
+    );
+    assert_eq!(unpacked, rich_expected());
+}
+
+#[test]
+fn a_zstd_image_decompresses_to_its_diff_id_and_converts_with_skopeo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = rich_project(&tmp.path().join("p"), "zstd");
+    let r = report(&compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    ));
+    let layout_dir = PathBuf::from(r["layout"].as_str().unwrap());
+    let manifest_hex = r["manifest_digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:");
+    let blobs = layout_dir.join("blobs/sha256");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blobs.join(manifest_hex)).unwrap()).unwrap();
+    let layer = &manifest["layers"][0];
+    assert_eq!(
+        layer["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+zstd"
+    );
+    let config_hex = manifest["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:");
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blobs.join(config_hex)).unwrap()).unwrap();
+    let layer_file = blobs.join(
+        layer["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:"),
+    );
+    let tar = run(Command::new(tool("zstd"))
+        .args(["-d", "-c"])
+        .arg(&layer_file));
+    assert_eq!(
+        config["rootfs"]["diff_ids"][0].as_str().unwrap(),
+        format!("sha256:{}", sha(&tar.stdout))
+    );
+    // GNU tar lists it with numeric owners and no names.
+    let tar_path = tmp.path().join("layer.tar");
+    std::fs::write(&tar_path, &tar.stdout).unwrap();
+    let listing = run(Command::new("tar")
+        .args(["--numeric-owner", "-tvf"])
+        .arg(&tar_path));
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("-rw-r----- 1000/1000") && listing.contains("etc/app/app.conf"),
+        "{listing}"
+    );
+    // umoci 0.4 cannot read zstd layers; skopeo converts them to gzip, then umoci unpacks.
+    let converted = tmp.path().join("converted");
+    run(Command::new(tool("skopeo")).args([
+        "copy",
+        "--dest-compress-format",
+        "gzip",
+        &format!("oci:{}:2.0", layout_dir.display()),
+        &format!("oci:{}:2.0", converted.display()),
+    ]));
+    let unpacked = umoci_unpack(
+        &format!("{}:2.0", converted.display()),
+        &tmp.path().join("bundle"),
+    );
+    assert_eq!(unpacked, rich_expected());
+}
+
+#[test]
+fn the_example_image_runs_under_runc_and_holds_only_the_app_its_config_and_accounts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = repo_root().join("recipes/hello-device.toml");
+    let out = compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[],
+    );
+    let r = report(&out);
+    let bundle = tmp.path().join("bundle");
+    let unpacked = umoci_unpack(&format!("{}:0.1.0", r["layout"].as_str().unwrap()), &bundle);
+    let files: Vec<&str> = unpacked
+        .iter()
+        .filter(|(_, v)| v.0 != 'd')
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "etc/group",
+            "etc/hello-device/config.json",
+            "etc/passwd",
+            "usr/bin/hello-device"
+        ]
+    );
+    let (_, mode, uid, gid, _) = &unpacked["etc/hello-device/config.json"];
+    assert_eq!((*mode, *uid, *gid), (0o640, 0, 1000));
+
+    // The binary is static (musl): nothing else is needed in the image.
+    let file = Command::new("file")
+        .arg(bundle.join("rootfs/usr/bin/hello-device"))
+        .output();
+    if let Ok(file) = file {
+        let text = String::from_utf8_lossy(&file.stdout);
+        assert!(
+            text.contains("statically linked") || text.contains("static-pie"),
+            "{text}"
+        );
+    }
+
+    let config_path = bundle.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
+    config["process"]["terminal"] = false.into();
+    assert_eq!(config["process"]["user"]["uid"], 1000, "runs unprivileged");
+    std::fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
+    let id = format!("cra-test-{}", std::process::id());
+    let out = Command::new(tool("runc"))
+        .args(["run", &id])
+        .current_dir(&bundle)
+        .output()
+        .unwrap();
+    let _ = Command::new(tool("runc"))
+        .args(["delete", "--force", &id])
+        .output();
+    assert!(
+        out.status.success(),
+        "runc could not run the example image in this environment (a failure, not a skip):\n{}",
+        describe(&out)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"device":"hello-device","site":"factory-floor-1","status":"ok","version":"0.1.0"}"#
+    );
+    eprintln!(
+        "example image: layer {} bytes ({} uncompressed)",
+        r["layer_size"], r["uncompressed_size"]
+    );
+}
+
+#[test]
+fn the_image_sbom_and_provenance_describe_exactly_the_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = repo_root().join("recipes/hello-device.toml");
+    let r = report(&compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[],
+    ));
+    let sbom_path = PathBuf::from(r["sbom"].as_str().unwrap());
+    validate_cyclonedx(std::slice::from_ref(&sbom_path));
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sbom_path).unwrap()).unwrap();
+    let manifest_hex = r["manifest_digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let root = &sbom["metadata"]["component"];
+    assert_eq!(root["type"], "container");
+    assert_eq!(root["name"], "hello-device");
+    assert_eq!(root["version"], "0.1.0");
+    assert_eq!(root["hashes"][0]["content"], manifest_hex.as_str());
+
+    // The app, with the crates of its own SBOM.
+    let components = sbom["components"].as_array().unwrap();
+    let by_ref = |r: &str| {
+        components
+            .iter()
+            .find(|c| c["bom-ref"] == r)
+            .unwrap_or_else(|| panic!("no component {r}"))
+    };
+    let app = by_ref("/usr/bin/hello-device");
+    assert_eq!(app["type"], "application");
+    let bundle = tmp.path().join("bundle");
+    let unpacked = umoci_unpack(&format!("{}:0.1.0", r["layout"].as_str().unwrap()), &bundle);
+    let app_sha = &unpacked["usr/bin/hello-device"].4;
+    assert!(
+        app["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["alg"] == "SHA-256" && h["content"] == app_sha.as_str())
+    );
+    assert!(
+        components.iter().any(|c| c["purl"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("pkg:cargo/serde_json@"))),
+        "the app's crates are in the image SBOM"
+    );
+    for path in ["etc/passwd", "etc/group", "etc/hello-device/config.json"] {
+        let c = by_ref(&format!("/{path}"));
+        assert_eq!(c["type"], "file");
+        assert_eq!(c["hashes"][0]["content"], unpacked[path].4.as_str());
+    }
+    let deps = sbom["dependencies"].as_array().unwrap();
+    let root_deps = deps.iter().find(|d| d["ref"] == root["bom-ref"]).unwrap();
+    assert_eq!(root_deps["dependsOn"].as_array().unwrap().len(), 4);
+    let app_deps = deps
+        .iter()
+        .find(|d| d["ref"] == "/usr/bin/hello-device")
+        .unwrap();
+    assert!(!app_deps["dependsOn"].as_array().unwrap().is_empty());
+
+    let provenance: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r["provenance"].as_str().unwrap()).unwrap()).unwrap();
+    let subjects = provenance["subject"].as_array().unwrap();
+    assert_eq!(subjects[0]["name"], "hello-device:0.1.0");
+    assert_eq!(subjects[0]["digest"]["sha256"], manifest_hex.as_str());
+    let archive = std::fs::read(r["archive"].as_str().unwrap()).unwrap();
+    assert_eq!(subjects[1]["name"], "hello-device.oci.tar");
+    assert_eq!(subjects[1]["digest"]["sha256"], sha(&archive).as_str());
+    let deps = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    let recipe_bytes = std::fs::read(&recipe).unwrap();
+    assert!(deps.iter().any(|d| d["name"] == "hello-device.toml"
+        && d["digest"]["sha256"] == sha(&recipe_bytes).as_str()));
+    let config_bytes =
+        std::fs::read(repo_root().join("examples/hello-device/config/hello-device.json")).unwrap();
+    assert!(
+        deps.iter()
+            .any(|d| d["name"] == "/etc/hello-device/config.json"
+                && d["digest"]["sha256"] == sha(&config_bytes).as_str())
+    );
+    assert!(
+        deps.iter()
+            .any(|d| d["name"] == "/usr/bin/hello-device"
+                && d["digest"]["sha256"] == app_sha.as_str())
+    );
+}
+
+#[test]
+fn composing_again_elsewhere_with_other_umask_tz_and_locale_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut results = Vec::new();
+    for (i, (umask, tz, lang)) in [("022", "UTC", "C"), ("077", "Asia/Tokyo", "de_DE.UTF-8")]
+        .into_iter()
+        .enumerate()
+    {
+        let root = tmp
+            .path()
+            .join(format!("checkout-{i}/nested{}", "/x".repeat(i)));
+        copy_tree(
+            &repo_root().join("examples/hello-device"),
+            &root.join("examples/hello-device"),
+        );
+        copy_tree(&repo_root().join("recipes"), &root.join("recipes"));
+        let out_dir = tmp.path().join(format!("out-{i}"));
+        let script = format!(
+            "umask {umask} && exec \"$0\" cra compose recipes/hello-device.toml --out {} --json",
+            out_dir.display()
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg(cargo_cra())
+            .current_dir(&root)
+            .env("TZ", tz)
+            .env("LANG", lang)
+            .env("LC_ALL", lang)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("CARGO_BUILD_JOBS", if i == 0 { "1" } else { "2" })
+            .env_remove("CARGO_CRA_RUSTC_WRAPPER")
+            .output()
+            .unwrap();
+        let r = report(&out);
+        results.push((out_dir.join("hello-device-0.1.0"), r));
+    }
+    let (a, ra) = &results[0];
+    let (b, rb) = &results[1];
+    assert_eq!(ra["manifest_digest"], rb["manifest_digest"]);
+    let files_a = tree_of(a);
+    let files_b = tree_of(b);
+    let names = |t: &Tree| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&files_a), names(&files_b));
+    for (name, entry) in &files_a {
+        if name.ends_with(".provenance.json") {
+            continue; // times and invocation ids differ by design
+        }
+        assert_eq!(entry.4, files_b[name].4, "{name} differs");
+    }
+}
+
+#[test]
+fn signed_images_verify_with_sigstore_js_and_cargo_cra() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = rich_project(&tmp.path().join("p"), "gzip");
+    let env = [("CRA_PASSWORD", "pw"), ("SOURCE_DATE_EPOCH", "0")];
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "keygen", "--output-key-prefix", "k"],
+        &env,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let r = report(&compose(
+        tmp.path(),
+        &[
+            recipe.to_str().unwrap(),
+            "--out",
+            "images",
+            "--json",
+            "--sign",
+            "--key",
+            "k.key",
+        ],
+        &env,
+    ));
+    let dir = PathBuf::from(r["dir"].as_str().unwrap());
+    let bundles: Vec<String> = r["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bundles.len(), 4, "{bundles:?}");
+    let pubkey = tmp.path().join("k.pub");
+    let manifest = dir.join("oci/blobs/sha256").join(
+        r["manifest_digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:"),
+    );
+    let archive = dir.join("rich.oci.tar");
+    assert!(sigstore_js_accepts(
+        &pubkey,
+        &dir.join("rich.manifest.sigstore.json"),
+        &manifest
+    ));
+    assert!(sigstore_js_accepts(
+        &pubkey,
+        &dir.join("rich.oci.tar.sigstore.json"),
+        &archive
+    ));
+    for att in ["rich.cdx.sigstore.json", "rich.provenance.sigstore.json"] {
+        assert!(
+            sigstore_js_accepts(&pubkey, &dir.join(att), &archive),
+            "{att}"
+        );
+        let out = run_cra(
+            tmp.path(),
+            &[
+                "cra",
+                "verify-bundle",
+                "--bundle",
+                dir.join(att).to_str().unwrap(),
+                "--key",
+                "k.pub",
+                manifest.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{att}: {}", describe(&out));
+    }
+    // A flipped byte in the archive is refused.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let n = bytes.len() / 2;
+    bytes[n] ^= 1;
+    std::fs::write(&archive, bytes).unwrap();
+    assert!(!sigstore_js_accepts(
+        &pubkey,
+        &dir.join("rich.oci.tar.sigstore.json"),
+        &archive
+    ));
+}
