@@ -11,7 +11,7 @@ use composer::compose::{ComposeOptions, ComposeReport, compose};
 use composer::progress::Progress;
 use composer::provenance::SourceInfo;
 use composer::recipe::{Recipe, default_target};
-use composer::tree::BuiltApp;
+use composer::tree::{BuiltApp, RootFs};
 use cra_attest::sign::Signer;
 use cra_attest::slsa::BuildPlatform;
 use std::path::PathBuf;
@@ -84,6 +84,8 @@ pub fn run(
 ) -> Result<ComposeReport> {
     let started_on = source_date::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp());
     let recipe = Recipe::load(&args.recipe)?;
+    // Every recipe and source error before any build.
+    RootFs::check(&recipe)?;
     let mut apps = Vec::new();
     for (i, app) in recipe.apps.iter().enumerate() {
         let build_args = app_build_args(&recipe, i, args);

@@ -268,6 +268,68 @@ mod tests {
         e.finish().unwrap()
     }
 
+    fn one_file_tree(path: &Path) -> RootFs {
+        let mut fs = RootFs::default();
+        let entry = crate::tree::Entry {
+            kind: Kind::File(crate::tree::host_content(path).unwrap()),
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            origin: crate::tree::Origin::File(0),
+        };
+        fs.insert("/data/f", entry).unwrap();
+        fs
+    }
+
+    #[test]
+    fn a_file_that_changes_after_layout_is_an_error_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("f");
+        for (before, after) in [
+            (&b"abcdef"[..], &b"abc"[..]),
+            (b"abc", b"abcdef"),
+            (b"abc", b"xyz"),
+        ] {
+            std::fs::write(&src, before).unwrap();
+            let fs = one_file_tree(&src);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::fs::write(&src, after).unwrap();
+            let e = write_layer(
+                &fs,
+                0,
+                Compression::Gzip,
+                &tmp.path().join("l"),
+                &crate::progress::Silent,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&e, ComposeError::Changed { path } if *path == src),
+                "{e}"
+            );
+            assert!(e.to_string().contains("changed while being read"), "{e}");
+        }
+    }
+
+    #[test]
+    fn layers_are_the_same_bytes_every_time_and_record_file_digests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("f");
+        std::fs::write(&src, b"hello").unwrap();
+        let fs = one_file_tree(&src);
+        for c in [Compression::Gzip, Compression::Zstd] {
+            let a =
+                write_layer(&fs, 7, c, &tmp.path().join("a"), &crate::progress::Silent).unwrap();
+            let b =
+                write_layer(&fs, 7, c, &tmp.path().join("b"), &crate::progress::Silent).unwrap();
+            assert_eq!(a, b);
+            assert_eq!(
+                std::fs::read(tmp.path().join("a")).unwrap(),
+                std::fs::read(tmp.path().join("b")).unwrap()
+            );
+            assert_eq!(a.files["data/f"], cra_attest::digest::sha256(b"hello"));
+        }
+    }
+
     #[test]
     fn zstd_output_does_not_depend_on_the_number_of_workers() {
         // Compressible but not trivial: 24 MiB of a simple generator's bytes.

@@ -106,12 +106,23 @@ pub struct RootFs {
 }
 
 impl RootFs {
+    /// Lays out what `recipe` declares with the apps not built yet (empty placeholders), to
+    /// find every error in the recipe and its sources before spending time on builds.
+    pub fn check(recipe: &Recipe) -> Result<RootFs, ComposeError> {
+        Self::layout(recipe, None)
+    }
+
     /// Lays out what `recipe` declares, with `apps[i]` built for `recipe.apps[i]`.
     pub fn from_recipe(recipe: &Recipe, apps: &[BuiltApp]) -> Result<RootFs, ComposeError> {
         assert_eq!(apps.len(), recipe.apps.len(), "one built app per [[app]]");
+        Self::layout(recipe, Some(apps))
+    }
+
+    fn layout(recipe: &Recipe, apps: Option<&[BuiltApp]>) -> Result<RootFs, ComposeError> {
         let mut fs = RootFs::default();
         let base = recipe.base_dir();
-        // Explicit directories first, so that their modes win over implied parents.
+        // Explicit directories first, so that their modes win over implied parents; then links,
+        // so that nothing is ever placed beneath one.
         for d in &recipe.dirs {
             let dest =
                 normalize_dest(d.dest.get_ref()).map_err(|m| recipe.error_at(d.dest.span(), m))?;
@@ -125,10 +136,26 @@ impl RootFs {
             fs.insert(&dest, entry)
                 .map_err(|m| recipe.error_at(d.dest.span(), m))?;
         }
-        for (i, (app, built)) in recipe.apps.iter().zip(apps).enumerate() {
+        for s in &recipe.symlinks {
+            let dest =
+                normalize_dest(s.dest.get_ref()).map_err(|m| recipe.error_at(s.dest.span(), m))?;
+            let entry = Entry {
+                kind: Kind::Symlink(s.target.clone()),
+                mode: 0o777,
+                uid: 0,
+                gid: 0,
+                origin: Origin::Symlink,
+            };
+            fs.insert(&dest, entry)
+                .map_err(|m| recipe.error_at(s.dest.span(), m))?;
+        }
+        for (i, app) in recipe.apps.iter().enumerate() {
             let dest = normalize_dest(app.dest.get_ref())
                 .map_err(|m| recipe.error_at(app.dest.span(), m))?;
-            let content = host_content(&built.binary)?;
+            let content = match apps {
+                Some(apps) => host_content(&apps[i].binary)?,
+                None => Content::Generated(Arc::new(Vec::new())),
+            };
             let entry = Entry {
                 kind: Kind::File(content),
                 mode: *app.mode.get_ref(),
@@ -144,7 +171,10 @@ impl RootFs {
                 normalize_dest(f.dest.get_ref()).map_err(|m| recipe.error_at(f.dest.span(), m))?;
             let source = base.join(f.source.get_ref());
             let meta = std::fs::metadata(&source).map_err(|e| {
-                recipe.error_at(f.source.span(), format!("source {}: {e}", source.display()))
+                recipe.error_at(
+                    f.source.span(),
+                    format!("source {}: {e}", f.source.get_ref().display()),
+                )
             })?;
             let (mode, uid, gid) = (*f.mode.get_ref(), *f.uid.get_ref(), *f.gid.get_ref());
             if meta.is_dir() {
@@ -168,19 +198,6 @@ impl RootFs {
                     )
                     .into());
             }
-        }
-        for s in &recipe.symlinks {
-            let dest =
-                normalize_dest(s.dest.get_ref()).map_err(|m| recipe.error_at(s.dest.span(), m))?;
-            let entry = Entry {
-                kind: Kind::Symlink(s.target.clone()),
-                mode: 0o777,
-                uid: 0,
-                gid: 0,
-                origin: Origin::Symlink,
-            };
-            fs.insert(&dest, entry)
-                .map_err(|m| recipe.error_at(s.dest.span(), m))?;
         }
         if !recipe.users.is_empty() || !recipe.groups.is_empty() {
             let span = recipe

@@ -1,0 +1,300 @@
+//! Bad input to `cargo cra compose`: one line naming the recipe file, line and column (or the
+//! file at fault), a non-zero exit, and nothing in the output directory that looks like an
+//! image — a previous image stays as it was.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const GOOD: &str = r#"[image]
+name = "bad"
+version = "1.0"
+architecture = "amd64"
+
+[[file]]
+source = "files/app.conf"
+dest = "/etc/app/app.conf"
+mode = 0o640
+
+[[symlink]]
+dest = "/usr/bin/run"
+target = "/opt/run.sh"
+
+[[user]]
+name = "app"
+uid = 1000
+gid = 1000
+"#;
+
+struct Project {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Project {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        std::fs::create_dir_all(dir.join("files")).unwrap();
+        std::fs::write(dir.join("files/app.conf"), "x = 1\n").unwrap();
+        std::fs::write(dir.join("recipe.toml"), GOOD).unwrap();
+        Project { _tmp: tmp, dir }
+    }
+
+    fn compose(&self) -> Output {
+        run_cra(
+            &self.dir,
+            &["cra", "compose", "recipe.toml", "--out", "images"],
+            &[("SOURCE_DATE_EPOCH", "0")],
+        )
+    }
+
+    fn with(&self, from: &str, to: &str) -> Output {
+        assert!(GOOD.contains(from), "{from}");
+        std::fs::write(self.dir.join("recipe.toml"), GOOD.replacen(from, to, 1)).unwrap();
+        self.compose()
+    }
+
+    /// Names in the output directory (none may look like a finished or partial image).
+    fn outputs(&self) -> Vec<String> {
+        match std::fs::read_dir(self.dir.join("images")) {
+            Ok(entries) => {
+                let mut v: Vec<String> = entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
+                v.sort();
+                v
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Exactly one line on stderr, `error: ` first, containing every needle; nothing on stdout.
+fn assert_one_line_error(out: &Output, needles: &[&str]) {
+    assert!(!out.status.success(), "{}", describe(out));
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "expected one line:\n{}",
+        describe(out)
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{err:?} should mention {n:?}");
+    }
+    assert!(out.stdout.is_empty(), "{}", describe(out));
+}
+
+#[test]
+fn the_unchanged_recipe_composes() {
+    // The baseline of every case below: only the named edit makes it fail.
+    let p = Project::new();
+    let out = p.compose();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(p.outputs(), ["bad-1.0"]);
+}
+
+#[test]
+fn recipe_errors_name_file_line_and_column_and_write_nothing() {
+    for (from, to, needles) in [
+        (
+            "[[user]]\nname",
+            "[[user]]\npassword = \"$6$abc\"\nname",
+            &["recipe.toml:16:1:", "unknown field `password`"][..],
+        ),
+        (
+            "mode = 0o640",
+            "mode = \"rw\"",
+            &["recipe.toml:9:8:", "invalid type"],
+        ),
+        (
+            "mode = 0o640",
+            "mode = 0o4755",
+            &["recipe.toml:9:8:", "setuid"],
+        ),
+        (
+            "mode = 0o640",
+            "mode = 0o20000",
+            &["recipe.toml:9:8:", "not a Unix permission mode"],
+        ),
+        (
+            "uid = 1000",
+            "uid = 4294967296",
+            &["recipe.toml:17:7:", "u32"],
+        ),
+        (
+            "architecture = \"amd64\"",
+            "architecture = \"mips\"",
+            &["recipe.toml:4:16:", "unknown architecture"],
+        ),
+        (
+            "dest = \"/etc/app/app.conf\"",
+            "dest = \"/etc/../../root/.ssh/authorized_keys\"",
+            &["recipe.toml:8:8:", "contains `..`"],
+        ),
+        (
+            "dest = \"/usr/bin/run\"",
+            "dest = \"/etc/app/app.conf\"",
+            &["recipe.toml:12:8:", "declared twice"],
+        ),
+        (
+            "source = \"files/app.conf\"",
+            "source = \"files/missing.conf\"",
+            &[
+                "recipe.toml:7:10:",
+                "source files/missing.conf:",
+                "No such file",
+            ],
+        ),
+        (
+            // Writing through a symlink in the image: refused, never followed.
+            "dest = \"/etc/app/app.conf\"",
+            "dest = \"/usr/bin/run/app.conf\"",
+            &[
+                "recipe.toml:8:8:",
+                "inside /usr/bin/run, which is a symbolic link",
+            ],
+        ),
+        (
+            "dest = \"/usr/bin/run\"",
+            "dest = \"/etc/app\"",
+            &[
+                "recipe.toml:8:8:",
+                "inside /etc/app, which is a symbolic link",
+            ],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.oci]\ncompression = \"brotli\"\n",
+            &["recipe.toml:21:15:", "gzip or zstd"],
+        ),
+    ] {
+        let p = Project::new();
+        let out = p.with(from, to);
+        assert_one_line_error(&out, needles);
+        assert!(p.outputs().is_empty(), "{to}: {:?}", p.outputs());
+    }
+}
+
+#[test]
+fn a_missing_recipe_is_one_line() {
+    let p = Project::new();
+    let out = run_cra(&p.dir, &["cra", "compose", "nope.toml"], &[]);
+    assert_one_line_error(&out, &["nope.toml", "No such file"]);
+}
+
+#[test]
+fn a_failed_compose_leaves_the_previous_image_untouched() {
+    let p = Project::new();
+    assert!(p.compose().status.success());
+    let image = p.dir.join("images/bad-1.0");
+    let before = snapshot(&image);
+    std::fs::remove_file(p.dir.join("files/app.conf")).unwrap();
+    let out = p.compose();
+    assert_one_line_error(&out, &["recipe.toml:7:10:", "No such file"]);
+    assert_eq!(snapshot(&image), before);
+    assert_eq!(p.outputs(), ["bad-1.0"], "no staging directory is left");
+}
+
+#[test]
+fn a_failed_app_build_exits_non_zero_and_writes_no_image() {
+    let p = Project::new();
+    let app = p.dir.join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/main.rs"),
+        "fn main() { let x: u8 = \"no\"; }\n",
+    )
+    .unwrap();
+    let st = std::process::Command::new("cargo")
+        .arg("generate-lockfile")
+        .current_dir(&app)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::write(
+        p.dir.join("recipe.toml"),
+        format!("{GOOD}\n[[app]]\npath = \"app\"\npackage = \"app\"\ndest = \"/usr/bin/app\"\n"),
+    )
+    .unwrap();
+    let out = p.compose();
+    assert_eq!(
+        out.status.code(),
+        Some(101),
+        "cargo's exit code: {}",
+        describe(&out)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error[E0308]"),
+        "cargo's diagnostics are shown: {err}"
+    );
+    assert!(
+        err.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("error: "),
+        "{err}"
+    );
+    assert!(p.outputs().is_empty(), "{:?}", p.outputs());
+}
+
+#[test]
+fn host_symlinks_in_a_source_tree_stay_links_and_are_never_followed() {
+    let p = Project::new();
+    let tree = p.dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::os::unix::fs::symlink("/etc/shadow", tree.join("escape")).unwrap();
+    std::fs::write(
+        p.dir.join("recipe.toml"),
+        format!("{GOOD}\n[[file]]\nsource = \"tree\"\ndest = \"/opt/tree\"\n"),
+    )
+    .unwrap();
+    let out = p.compose();
+    assert!(out.status.success(), "{}", describe(&out));
+    let layout = p.dir.join("images/bad-1.0/oci/blobs/sha256");
+    let mut found = false;
+    for blob in std::fs::read_dir(&layout).unwrap() {
+        let bytes = std::fs::read(blob.unwrap().path()).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+            for e in archive.entries().unwrap() {
+                let e = e.unwrap();
+                if e.path().unwrap() == Path::new("opt/tree/escape") {
+                    assert_eq!(e.header().entry_type(), tar::EntryType::Symlink);
+                    assert_eq!(e.link_name().unwrap().unwrap(), Path::new("/etc/shadow"));
+                    assert_eq!(e.size(), 0);
+                    found = true;
+                }
+            }
+        }
+    }
+    assert!(found, "the link is in the layer");
+}
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
