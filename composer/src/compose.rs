@@ -4,7 +4,7 @@
 
 use crate::error::{ComposeError, io_at};
 use crate::image_sbom::{ImageSbomInput, image_sbom};
-use crate::layer::{self, Compression};
+use crate::layer;
 use crate::oci::{self, ImageInfo};
 use crate::progress::Progress;
 use crate::provenance::{self, ImageProvenanceInput, SourceInfo};
@@ -141,17 +141,10 @@ pub fn compose(
     let fs = RootFs::from_recipe(recipe, apps)?;
     let name = recipe.image.name.get_ref().clone();
     let version = recipe.image.version.clone();
-    let oci_output = recipe
-        .output
-        .oci
-        .clone()
-        .unwrap_or(crate::recipe::OciOutput {
-            layout: true,
-            archive: false,
-            compression: toml::Spanned::new(0..0, "gzip".into()),
-        });
-    let compression = Compression::parse(oci_output.compression.get_ref())
-        .expect("validated by Recipe::validate");
+    let oci_output = recipe.output.oci.clone().unwrap_or_default();
+    let compression = oci_output
+        .layer_compression()
+        .map_err(|(span, m)| recipe.error_at(span, m))?;
     let mtime = opts.source_date_epoch.max(0) as u64;
     let created = rfc3339(opts.source_date_epoch);
 
@@ -251,7 +244,7 @@ pub fn compose(
         apps,
         file_digests: &layer.files,
         subjects: subjects.clone(),
-        compression: oci_output.compression.get_ref(),
+        compression: &compression.to_string(),
         source: opts.source.as_ref(),
         source_date_epoch: opts.source_date_epoch,
         platform: &opts.platform,

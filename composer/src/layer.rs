@@ -1,9 +1,9 @@
 //! One image layer: the root filesystem as a deterministic tar, compressed with gzip or zstd,
 //! hashed on the way (SHA-256 of the tar is the `diff_id`, of the compressed blob its digest).
 //!
-//! Compression output depends only on the input and the level, never on the machine: gzip
-//! through zlib-rs with a zeroed header time, zstd in its multi-threaded mode (whose output is
-//! the same for any number of worker threads).
+//! Compression runs on every core, and its output depends only on the input and the level, never
+//! on the machine: gzip in fixed chunks ([`crate::pgzip`]) with a zeroed header time, zstd in its
+//! multi-threaded mode (whose output is the same for any number of worker threads).
 
 use crate::error::{ComposeError, io_at};
 use crate::progress::Progress;
@@ -14,30 +14,61 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
-/// Layer compression.
+/// Layer compression and its level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
-    /// gzip (level 6), the format every registry and runtime reads.
-    Gzip,
-    /// zstd (level 3), smaller and faster; needs a recent runtime.
-    Zstd,
+    /// gzip, the format every registry and runtime reads (levels 1–9).
+    Gzip(u32),
+    /// zstd, smaller and faster; needs a recent runtime (levels 1–19).
+    Zstd(u32),
 }
 
+/// Default gzip level: 5 compresses within 0.3 % of level 6 in four fifths of the time
+/// (measured by `bench/compose.sh`).
+pub const GZIP_DEFAULT_LEVEL: u32 = 5;
+/// Default zstd level (zstd's own default).
+pub const ZSTD_DEFAULT_LEVEL: u32 = 3;
+
 impl Compression {
-    /// From the recipe's spelling.
-    pub fn parse(s: &str) -> Option<Compression> {
-        match s {
-            "gzip" => Some(Compression::Gzip),
-            "zstd" => Some(Compression::Zstd),
-            _ => None,
-        }
+    /// From the recipe's spelling and optional level; `Err` says what is wrong.
+    pub fn parse(s: &str, level: Option<i64>) -> Result<Compression, String> {
+        let (range, default) = match s {
+            "gzip" => (1..=9, GZIP_DEFAULT_LEVEL),
+            "zstd" => (1..=19, ZSTD_DEFAULT_LEVEL),
+            _ => return Err(format!("compression {s:?}: gzip or zstd")),
+        };
+        let level = match level {
+            None => default,
+            Some(l) if range.contains(&l) => l as u32,
+            Some(l) => {
+                return Err(format!(
+                    "{s} level {l} is out of range ({}–{})",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        };
+        Ok(if s == "gzip" {
+            Compression::Gzip(level)
+        } else {
+            Compression::Zstd(level)
+        })
     }
 
     /// The OCI media type of a layer compressed this way.
     pub fn media_type(self) -> &'static str {
         match self {
-            Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+            Compression::Gzip(_) => "application/vnd.oci.image.layer.v1.tar+gzip",
+            Compression::Zstd(_) => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
+    }
+}
+
+impl std::fmt::Display for Compression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Compression::Gzip(l) => write!(f, "gzip-{l}"),
+            Compression::Zstd(l) => write!(f, "zstd-{l}"),
         }
     }
 }
@@ -123,26 +154,27 @@ impl<W: Write> Write for Reporting<'_, W> {
     }
 }
 
+/// Compression threads: one per core.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
 enum Encoder<W: Write> {
-    Gzip(flate2::write::GzEncoder<W>),
+    Gzip(crate::pgzip::ParallelGzip<W>),
     Zstd(zstd::stream::write::Encoder<'static, W>),
 }
 
 impl<W: Write> Encoder<W> {
     fn new(compression: Compression, inner: W) -> io::Result<Self> {
         Ok(match compression {
-            Compression::Gzip => Encoder::Gzip(
-                flate2::GzBuilder::new()
-                    .mtime(0)
-                    .operating_system(255)
-                    .write(inner, flate2::Compression::new(6)),
-            ),
-            Compression::Zstd => {
-                let mut e = zstd::stream::write::Encoder::new(inner, 3)?;
-                let workers = std::thread::available_parallelism()
-                    .map(|n| n.get() as u32)
-                    .unwrap_or(1);
-                e.multithread(workers.max(1))?;
+            Compression::Gzip(level) => {
+                Encoder::Gzip(crate::pgzip::ParallelGzip::new(inner, level, threads()))
+            }
+            Compression::Zstd(level) => {
+                let mut e = zstd::stream::write::Encoder::new(inner, level as i32)?;
+                e.multithread(threads() as u32)?;
                 Encoder::Zstd(e)
             }
         })
@@ -297,7 +329,7 @@ mod tests {
             let e = write_layer(
                 &fs,
                 0,
-                Compression::Gzip,
+                Compression::Gzip(5),
                 &tmp.path().join("l"),
                 &crate::progress::Silent,
             )
@@ -316,7 +348,7 @@ mod tests {
         let src = tmp.path().join("f");
         std::fs::write(&src, b"hello").unwrap();
         let fs = one_file_tree(&src);
-        for c in [Compression::Gzip, Compression::Zstd] {
+        for c in [Compression::Gzip(5), Compression::Zstd(3)] {
             let a =
                 write_layer(&fs, 7, c, &tmp.path().join("a"), &crate::progress::Silent).unwrap();
             let b =

@@ -12,6 +12,7 @@ pub mod error;
 pub mod image_sbom;
 pub mod layer;
 pub mod oci;
+pub mod pgzip;
 pub mod progress;
 pub mod provenance;
 pub mod recipe;

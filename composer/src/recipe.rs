@@ -276,6 +276,44 @@ pub struct OciOutput {
     /// Layer compression: `gzip` (default) or `zstd`.
     #[serde(default = "gzip")]
     pub compression: Spanned<String>,
+    /// Compression level: gzip 1–9 (default 5), zstd 1–19 (default 3).
+    #[serde(default)]
+    pub level: Option<Spanned<i64>>,
+}
+
+impl OciOutput {
+    /// The layer compression this output asks for (validated by [`Recipe::validate`]).
+    pub fn layer_compression(
+        &self,
+    ) -> Result<crate::layer::Compression, (std::ops::Range<usize>, String)> {
+        crate::layer::Compression::parse(
+            self.compression.get_ref(),
+            self.level.as_ref().map(|l| *l.get_ref()),
+        )
+        .map_err(|m| {
+            let span = match &self.level {
+                Some(l)
+                    if self.compression.get_ref() == "gzip"
+                        || self.compression.get_ref() == "zstd" =>
+                {
+                    l.span()
+                }
+                _ => self.compression.span(),
+            };
+            (span, m)
+        })
+    }
+}
+
+impl Default for OciOutput {
+    fn default() -> Self {
+        OciOutput {
+            layout: true,
+            archive: false,
+            compression: gzip(),
+            level: None,
+        }
+    }
 }
 
 fn exec_mode() -> Spanned<u32> {
@@ -487,13 +525,8 @@ impl Recipe {
                 ));
             }
         }
-        if let Some(oci) = &self.output.oci
-            && !["gzip", "zstd"].contains(&oci.compression.get_ref().as_str())
-        {
-            return Err((
-                oci.compression.span(),
-                format!("compression {:?}: gzip or zstd", oci.compression.get_ref()),
-            ));
+        if let Some(oci) = &self.output.oci {
+            oci.layer_compression()?;
         }
         if let Some(user) = &self.runtime.user {
             let u = user.get_ref();
@@ -635,6 +668,11 @@ compression = "zstd"
                 "compression = \"zstd\"",
                 "compression = \"lz4\"",
                 "gzip or zstd",
+            ),
+            (
+                "compression = \"zstd\"",
+                "compression = \"zstd\"\nlevel = 30",
+                "zstd level 30 is out of range (1–19)",
             ),
             (
                 "user = \"hello\"",
