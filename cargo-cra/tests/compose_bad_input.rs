@@ -298,3 +298,26 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+#[test]
+fn an_image_without_users_composes_with_a_warning_that_it_runs_as_root() {
+    let p = Project::new();
+    let recipe = GOOD.split("[[user]]").next().unwrap().to_string();
+    std::fs::write(p.dir.join("recipe.toml"), recipe).unwrap();
+    let out = p.compose();
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l == "warning: the image runs as root: declare a [[user]] or set runtime.user"),
+        "{err}"
+    );
+    let index: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.dir.join("images/bad-1.0/oci/index.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "1.0"
+    );
+}
