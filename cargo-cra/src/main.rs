@@ -279,11 +279,22 @@ fn print_image(r: &composer::compose::ComposeReport, json: bool) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let show = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
     println!("{}:{}", r.name, r.version);
-    println!("  manifest    {}", r.manifest_digest);
-    println!(
-        "  layer       {} bytes ({} uncompressed, {} entries)",
-        r.layer_size, r.uncompressed_size, r.entries
-    );
+    println!("  entries     {}", r.entries);
+    if let Some(m) = &r.manifest_digest {
+        println!("  manifest    {m}");
+    }
+    if let (Some(l), Some(u)) = (r.layer_size, r.uncompressed_size) {
+        println!("  layer       {l} bytes ({u} uncompressed)");
+    }
+    if let (Some(s), Some(n)) = (&r.squashfs, r.squashfs_size) {
+        println!("  squashfs    {} ({n} bytes)", show(s));
+    }
+    if let Some(v) = &r.verity {
+        println!("  verity      {}", show(v));
+    }
+    if let Some(h) = &r.root_hash {
+        println!("  root hash   {h}");
+    }
     if let Some(l) = &r.layout {
         println!("  layout      {}", show(l));
     }

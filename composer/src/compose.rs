@@ -3,13 +3,15 @@
 //! image: after an error, nothing is left behind but what was there before.
 
 use crate::error::{ComposeError, io_at};
-use crate::image_sbom::{ImageSbomInput, image_sbom};
+use crate::image_sbom::{ImageSbomInput, SquashfsFacts, image_sbom};
 use crate::layer;
 use crate::oci::{self, ImageInfo};
 use crate::progress::Progress;
 use crate::provenance::{self, ImageProvenanceInput, SourceInfo};
 use crate::recipe::Recipe;
+use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs};
 use crate::tree::{BuiltApp, RootFs};
+use crate::verity::{self, VerityTree};
 use cra_attest::digest::{Digests, sha256, to_hex};
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
@@ -56,12 +58,27 @@ pub struct ComposeReport {
     /// OCI archive, if written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<PathBuf>,
-    /// `sha256:` digest of the manifest.
-    pub manifest_digest: String,
+    /// `sha256:` digest of the OCI manifest, when an OCI image was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
     /// Size of the compressed layer.
-    pub layer_size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_size: Option<u64>,
     /// Size of the uncompressed layer (the root filesystem as tar).
-    pub uncompressed_size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncompressed_size: Option<u64>,
+    /// The squashfs image, if written (with the hash tree appended unless `verity` is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub squashfs: Option<PathBuf>,
+    /// Size of the squashfs filesystem (padded to 4 KiB, without the hash tree).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub squashfs_size: Option<u64>,
+    /// The separate dm-verity hash file, if the recipe asks for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verity: Option<PathBuf>,
+    /// The dm-verity root hash (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_hash: Option<String>,
     /// Number of entries in the root filesystem.
     pub entries: usize,
     /// The image SBOM.
@@ -131,6 +148,30 @@ pub fn warnings(recipe: &Recipe) -> Vec<String> {
     out
 }
 
+/// The OCI image written, for the report and the documents.
+struct OciWritten {
+    manifest_digest: [u8; 32],
+    layer: layer::Layer,
+    layout: PathBuf,
+    archive: Option<String>,
+    keep_layout: bool,
+    compression: layer::Compression,
+}
+
+/// The squashfs image written.
+struct SquashfsWritten {
+    file: String,
+    image: SquashfsImage,
+    verity: Option<(VerityTree, Option<String>)>,
+    digests: Digests,
+    compressor: Compressor,
+    block_size: u32,
+}
+
+/// `predicateType` of the statement binding a squashfs image to its dm-verity root hash.
+pub const VERITY_PREDICATE_TYPE: &str =
+    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/verity-v1.md";
+
 /// Composes `recipe` with `apps[i]` built for `recipe.apps[i]`.
 pub fn compose(
     recipe: &Recipe,
@@ -141,10 +182,12 @@ pub fn compose(
     let fs = RootFs::from_recipe(recipe, apps)?;
     let name = recipe.image.name.get_ref().clone();
     let version = recipe.image.version.clone();
-    let oci_output = recipe.output.oci.clone().unwrap_or_default();
-    let compression = oci_output
-        .layer_compression()
-        .map_err(|(span, m)| recipe.error_at(span, m))?;
+    // Without any output section, the OCI layout is written.
+    let oci_output = match (&recipe.output.oci, &recipe.output.squashfs) {
+        (Some(o), _) => Some(o.clone()),
+        (None, None) => Some(crate::recipe::OciOutput::default()),
+        (None, Some(_)) => None,
+    };
     let mtime = opts.source_date_epoch.max(0) as u64;
     let created = rfc3339(opts.source_date_epoch);
 
@@ -165,86 +208,85 @@ pub fn compose(
         dir: stage_dir.clone(),
         armed: true,
     };
+    let mut subjects = Vec::new();
 
-    // The layer, straight into the layout's blob store.
-    let layout = stage_dir.join("oci");
-    let blobs = layout.join("blobs").join("sha256");
-    std::fs::create_dir_all(&blobs).map_err(io_at(&blobs))?;
-    let partial = blobs.join(".layer.partial");
-    let layer = layer::write_layer(&fs, mtime, compression, &partial, progress)?;
-    let layer_path = blobs.join(to_hex(&layer.digest));
-    std::fs::rename(&partial, &layer_path).map_err(io_at(&layer_path))?;
-
-    let recipe_name = recipe
-        .origin
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let info = ImageInfo {
-        name: name.clone(),
-        version: version.clone(),
-        architecture: recipe.image.architecture.get_ref().clone(),
-        created: created.clone(),
-        source: opts.source.as_ref().and_then(|s| s.repository.clone()),
-        revision: opts.source.as_ref().map(|s| s.commit.clone()),
-        labels: recipe.image.labels.clone(),
-        annotations: recipe.image.annotations.clone(),
-        entrypoint: recipe.runtime.entrypoint.clone(),
-        cmd: recipe.runtime.cmd.clone(),
-        env: recipe.runtime.env.clone(),
-        user: recipe.run_as(),
-        workdir: recipe.runtime.workdir.clone(),
-        ports: recipe
-            .runtime
-            .ports
-            .iter()
-            .map(|p| normalize_port(p))
-            .collect(),
-        stop_signal: recipe.runtime.stop_signal.clone(),
-        created_by: format!("cargo cra compose {recipe_name}"),
+    let oci = match &oci_output {
+        Some(o) => Some(write_oci(
+            recipe, &fs, o, opts, &stage_dir, mtime, &created, progress,
+        )?),
+        None => None,
     };
-    let image = oci::image(&info, &layer, compression.media_type())?;
-    oci::write_layout(&layout, &image)?;
-    let manifest_digest = image.manifest_digest();
-
-    let mut subjects = vec![Subject::new(
-        format!("{name}:{version}"),
-        &Digests::of_bytes(&image.manifest),
-    )];
-    let archive_name = format!("{name}.oci.tar");
-    if oci_output.archive {
-        progress.begin("archive", None);
-        let archive = stage_dir.join(&archive_name);
-        oci::write_archive(&layout, &archive, mtime)?;
-        progress.end();
+    if let Some(o) = &oci {
+        let manifest = o
+            .layout
+            .join("blobs/sha256")
+            .join(to_hex(&o.manifest_digest));
         subjects.push(Subject::new(
-            archive_name.clone(),
-            &Digests::of_file(&archive).map_err(io_at(&archive))?,
+            format!("{name}:{version}"),
+            &Digests::of_file(&manifest).map_err(io_at(&manifest))?,
         ));
+        if let Some(a) = &o.archive {
+            let path = stage_dir.join(a);
+            subjects.push(Subject::new(
+                a.clone(),
+                &Digests::of_file(&path).map_err(io_at(&path))?,
+            ));
+        }
     }
+    let squashfs = match &recipe.output.squashfs {
+        Some(sq) => Some(write_squashfs_output(
+            recipe, &fs, sq, &stage_dir, mtime, progress,
+        )?),
+        None => None,
+    };
+    if let Some(sq) = &squashfs {
+        subjects.push(Subject::new(sq.file.clone(), &sq.digests));
+        if let Some((_, Some(separate))) = &sq.verity {
+            let path = stage_dir.join(separate);
+            subjects.push(Subject::new(
+                separate.clone(),
+                &Digests::of_file(&path).map_err(io_at(&path))?,
+            ));
+        }
+    }
+    let file_digests = match (&oci, &squashfs) {
+        (Some(o), _) => &o.layer.files,
+        (None, Some(s)) => &s.image.files,
+        (None, None) => unreachable!("one output at least"),
+    };
 
     let sbom = image_sbom(&ImageSbomInput {
         recipe,
         fs: &fs,
         apps,
-        file_digests: &layer.files,
-        manifest_digest,
+        file_digests,
+        manifest_digest: oci.as_ref().map(|o| o.manifest_digest),
+        squashfs: squashfs.as_ref().map(|s| SquashfsFacts {
+            file: s.file.clone(),
+            sha256: s.digests.sha256,
+            verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
+        }),
         timestamp: created,
     })?;
     let sbom_name = format!("{name}.cdx.json");
     let sbom_bytes = sbom.to_json_pretty();
+    drop(sbom);
     let sbom_path = stage_dir.join(&sbom_name);
     persist::write_atomic(&sbom_path, &sbom_bytes, 0o644).map_err(io_at(&sbom_path))?;
 
-    let statement = provenance::statement(&ImageProvenanceInput {
+    let compression = match (&oci, &squashfs) {
+        (Some(o), _) => o.compression.to_string(),
+        (None, Some(s)) => s.compressor.name().to_string(),
+        (None, None) => unreachable!("one output at least"),
+    };
+    let mut statement = provenance::statement(&ImageProvenanceInput {
         recipe,
         recipe_sha256: sha256(recipe.origin.text.as_bytes()),
         fs: &fs,
         apps,
-        file_digests: &layer.files,
+        file_digests,
         subjects: subjects.clone(),
-        compression: &compression.to_string(),
+        compression: &compression,
         source: opts.source.as_ref(),
         source_date_epoch: opts.source_date_epoch,
         platform: &opts.platform,
@@ -252,15 +294,30 @@ pub fn compose(
         started_on: &opts.started_on,
         finished_on: &now_rfc3339(),
     });
+    let verity_statement = squashfs.as_ref().and_then(|sq| {
+        sq.verity.as_ref().map(|(tree, separate)| {
+            let facts = verity_facts(sq, tree, separate.as_deref());
+            statement.predicate["buildDefinition"]["internalParameters"]["squashfs"] =
+                facts.clone();
+            Statement::new(
+                vec![Subject::new(sq.file.clone(), &sq.digests)],
+                VERITY_PREDICATE_TYPE,
+                facts,
+            )
+        })
+    });
     let provenance_name = format!("{name}.provenance.json");
     let provenance_path = stage_dir.join(&provenance_name);
     persist::write_atomic(&provenance_path, &statement.to_json_pretty(), 0o644)
         .map_err(io_at(&provenance_path))?;
+    if let Some(v) = &verity_statement {
+        let path = stage_dir.join(format!("{name}.verity.json"));
+        persist::write_atomic(&path, &v.to_json_pretty(), 0o644).map_err(io_at(&path))?;
+    }
 
     let mut bundles = Vec::new();
     if let Some(signer) = opts.signer {
         progress.begin("signing", None);
-        let manifest_blob = blobs.join(to_hex(&manifest_digest));
         let mut sign_file = |file: &Path, bundle_name: String| -> Result<(), ComposeError> {
             let (bundle, _) = signer.sign_blob(file)?;
             let out = stage_dir.join(&bundle_name);
@@ -268,22 +325,35 @@ pub fn compose(
             bundles.push(bundle_name);
             Ok(())
         };
-        sign_file(&manifest_blob, format!("{name}.manifest.sigstore.json"))?;
-        if oci_output.archive {
+        if let Some(o) = &oci {
+            let manifest_blob = o
+                .layout
+                .join("blobs/sha256")
+                .join(to_hex(&o.manifest_digest));
+            sign_file(&manifest_blob, format!("{name}.manifest.sigstore.json"))?;
+            if let Some(a) = &o.archive {
+                sign_file(&stage_dir.join(a), format!("{a}.sigstore.json"))?;
+            }
+        }
+        if let Some(sq) = &squashfs {
             sign_file(
-                &stage_dir.join(&archive_name),
-                format!("{archive_name}.sigstore.json"),
+                &stage_dir.join(&sq.file),
+                format!("{}.sigstore.json", sq.file),
             )?;
         }
         let sbom_value: serde_json::Value =
             serde_json::from_slice(&sbom_bytes).expect("the SBOM was just serialised");
-        for (statement, bundle_name) in [
+        let mut statements = vec![
             (
                 Statement::new(subjects.clone(), CYCLONEDX_PREDICATE_TYPE, sbom_value),
                 format!("{name}.cdx.sigstore.json"),
             ),
             (statement, format!("{name}.provenance.sigstore.json")),
-        ] {
+        ];
+        if let Some(v) = verity_statement {
+            statements.push((v, format!("{name}.verity.sigstore.json")));
+        }
+        for (statement, bundle_name) in statements {
             let bundle = signer.sign_statement(&statement)?;
             let out = stage_dir.join(&bundle_name);
             persist::write_atomic(&out, &bundle.to_json_pretty(), 0o644).map_err(io_at(&out))?;
@@ -291,8 +361,10 @@ pub fn compose(
         }
         progress.end();
     }
-    if !oci_output.layout {
-        std::fs::remove_dir_all(&layout).map_err(io_at(&layout))?;
+    if let Some(o) = &oci
+        && !o.keep_layout
+    {
+        std::fs::remove_dir_all(&o.layout).map_err(io_at(&o.layout))?;
     }
 
     // Into place: the old image (if any) is moved aside first and removed last.
@@ -319,17 +391,218 @@ pub fn compose(
         reason: "cra-image",
         name: name.clone(),
         version,
-        layout: oci_output.layout.then(|| final_dir.join("oci")),
-        archive: oci_output.archive.then(|| final_dir.join(&archive_name)),
-        manifest_digest: format!("sha256:{}", to_hex(&manifest_digest)),
-        layer_size: layer.size,
-        uncompressed_size: layer.tar_size,
+        layout: oci
+            .as_ref()
+            .filter(|o| o.keep_layout)
+            .map(|_| final_dir.join("oci")),
+        archive: oci
+            .as_ref()
+            .and_then(|o| o.archive.as_ref())
+            .map(|a| final_dir.join(a)),
+        manifest_digest: oci
+            .as_ref()
+            .map(|o| format!("sha256:{}", to_hex(&o.manifest_digest))),
+        layer_size: oci.as_ref().map(|o| o.layer.size),
+        uncompressed_size: oci.as_ref().map(|o| o.layer.tar_size),
+        squashfs: squashfs.as_ref().map(|s| final_dir.join(&s.file)),
+        squashfs_size: squashfs.as_ref().map(|s| s.image.size),
+        verity: squashfs
+            .as_ref()
+            .and_then(|s| s.verity.as_ref())
+            .and_then(|(_, sep)| sep.as_ref())
+            .map(|f| final_dir.join(f)),
+        root_hash: squashfs
+            .as_ref()
+            .and_then(|s| s.verity.as_ref())
+            .map(|(t, _)| to_hex(&t.root_hash)),
         entries: fs.entries.len(),
         sbom: final_dir.join(sbom_name),
         provenance: final_dir.join(provenance_name),
         bundles: bundles.into_iter().map(|b| final_dir.join(b)).collect(),
         warnings: warnings(recipe),
         dir: final_dir,
+    })
+}
+
+/// What the verity statement and the provenance record about the tree.
+fn verity_facts(
+    sq: &SquashfsWritten,
+    tree: &VerityTree,
+    separate: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "file": sq.file,
+        "sha256": to_hex(&sq.digests.sha256),
+        "squashfs": {
+            "compression": sq.compressor.name(),
+            "blockSize": sq.block_size,
+            "bytesUsed": sq.image.bytes_used,
+            "size": sq.image.size,
+        },
+        "dmVerity": {
+            "format": 1,
+            "hashAlgorithm": "sha256",
+            "dataBlockSize": verity::BLOCK,
+            "hashBlockSize": verity::BLOCK,
+            "dataBlocks": tree.data_blocks,
+            "salt": to_hex(&tree.salt),
+            "uuid": tree.uuid.to_string(),
+            "rootHash": to_hex(&tree.root_hash),
+            "layout": if separate.is_some() { "separate" } else { "append" },
+            "hashFile": separate.unwrap_or(&sq.file),
+            "hashOffset": if separate.is_some() { 0 } else { sq.image.size },
+        },
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_oci(
+    recipe: &Recipe,
+    fs: &RootFs,
+    oci_output: &crate::recipe::OciOutput,
+    opts: &ComposeOptions<'_>,
+    stage_dir: &Path,
+    mtime: u64,
+    created: &str,
+    progress: &dyn Progress,
+) -> Result<OciWritten, ComposeError> {
+    let compression = oci_output
+        .layer_compression()
+        .map_err(|(span, m)| recipe.error_at(span, m))?;
+    let name = recipe.image.name.get_ref();
+    // The layer, straight into the layout's blob store.
+    let layout = stage_dir.join("oci");
+    let blobs = layout.join("blobs").join("sha256");
+    std::fs::create_dir_all(&blobs).map_err(io_at(&blobs))?;
+    let partial = blobs.join(".layer.partial");
+    let layer = layer::write_layer(fs, mtime, compression, &partial, progress)?;
+    let layer_path = blobs.join(to_hex(&layer.digest));
+    std::fs::rename(&partial, &layer_path).map_err(io_at(&layer_path))?;
+
+    let recipe_name = recipe
+        .origin
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let info = ImageInfo {
+        name: name.clone(),
+        version: recipe.image.version.clone(),
+        architecture: recipe.image.architecture.get_ref().clone(),
+        created: created.to_string(),
+        source: opts.source.as_ref().and_then(|s| s.repository.clone()),
+        revision: opts.source.as_ref().map(|s| s.commit.clone()),
+        labels: recipe.image.labels.clone(),
+        annotations: recipe.image.annotations.clone(),
+        entrypoint: recipe.runtime.entrypoint.clone(),
+        cmd: recipe.runtime.cmd.clone(),
+        env: recipe.runtime.env.clone(),
+        user: recipe.run_as(),
+        workdir: recipe.runtime.workdir.clone(),
+        ports: recipe
+            .runtime
+            .ports
+            .iter()
+            .map(|p| normalize_port(p))
+            .collect(),
+        stop_signal: recipe.runtime.stop_signal.clone(),
+        created_by: format!("cargo cra compose {recipe_name}"),
+    };
+    let image = oci::image(&info, &layer, compression.media_type())?;
+    oci::write_layout(&layout, &image)?;
+    let archive = if oci_output.archive {
+        let archive_name = format!("{name}.oci.tar");
+        progress.begin("archive", None);
+        oci::write_archive(&layout, &stage_dir.join(&archive_name), mtime)?;
+        progress.end();
+        Some(archive_name)
+    } else {
+        None
+    };
+    Ok(OciWritten {
+        manifest_digest: image.manifest_digest(),
+        layer,
+        layout,
+        archive,
+        keep_layout: oci_output.layout,
+        compression,
+    })
+}
+
+fn write_squashfs_output(
+    recipe: &Recipe,
+    fs: &RootFs,
+    sq: &crate::recipe::SquashfsOutput,
+    stage_dir: &Path,
+    mtime: u64,
+    progress: &dyn Progress,
+) -> Result<SquashfsWritten, ComposeError> {
+    let compressor = sq
+        .compressor()
+        .map_err(|(span, m)| recipe.error_at(span, m))?;
+    let block_size = *sq.block_size.get_ref() as u32;
+    let name = recipe.image.name.get_ref();
+    let file = format!("{name}.squashfs");
+    let path = stage_dir.join(&file);
+    let image = write_squashfs(
+        fs,
+        SquashfsOptions {
+            compressor,
+            block_size,
+            mtime: mtime.min(u64::from(u32::MAX)) as u32,
+        },
+        &path,
+        progress,
+    )?;
+    let data_digest = Digests::of_file(&path).map_err(io_at(&path))?;
+    let verity = if sq.verity {
+        progress.begin("dm-verity", None);
+        let data = std::fs::File::open(&path).map_err(io_at(&path))?;
+        let tree = verity::build(
+            std::io::BufReader::new(data),
+            image.size,
+            &data_digest.sha256,
+        )
+        .map_err(io_at(&path))?;
+        let separate = if sq.separate_verity() {
+            let hash_file = format!("{file}.verity");
+            let hash_path = stage_dir.join(&hash_file);
+            persist::write_atomic(&hash_path, &tree.hash_area, 0o644).map_err(io_at(&hash_path))?;
+            Some(hash_file)
+        } else {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(io_at(&path))?;
+            verity::write(&tree, &mut f).map_err(io_at(&path))?;
+            f.sync_all().map_err(io_at(&path))?;
+            None
+        };
+        let roothash = stage_dir.join(format!("{name}.roothash"));
+        persist::write_atomic(
+            &roothash,
+            format!("{}\n", to_hex(&tree.root_hash)).as_bytes(),
+            0o644,
+        )
+        .map_err(io_at(&roothash))?;
+        progress.end();
+        Some((tree, separate))
+    } else {
+        None
+    };
+    // The subject is the file as shipped (with an appended tree, if any).
+    let digests = if matches!(verity, Some((_, None))) {
+        Digests::of_file(&path).map_err(io_at(&path))?
+    } else {
+        data_digest
+    };
+    Ok(SquashfsWritten {
+        file,
+        image,
+        verity,
+        digests,
+        compressor,
+        block_size,
     })
 }
 

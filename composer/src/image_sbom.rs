@@ -25,10 +25,23 @@ pub struct ImageSbomInput<'a> {
     pub apps: &'a [BuiltApp],
     /// SHA-256 of each file in the image (relative path → digest), as written into the layer.
     pub file_digests: &'a BTreeMap<String, [u8; 32]>,
-    /// SHA-256 of the image manifest.
-    pub manifest_digest: [u8; 32],
+    /// SHA-256 of the OCI image manifest, when an OCI image was written.
+    pub manifest_digest: Option<[u8; 32]>,
+    /// The squashfs image, when one was written.
+    pub squashfs: Option<SquashfsFacts>,
     /// RFC 3339 time (`SOURCE_DATE_EPOCH`).
     pub timestamp: String,
+}
+
+/// What the SBOM records about a squashfs image.
+#[derive(Debug, Clone)]
+pub struct SquashfsFacts {
+    /// File name of the image.
+    pub file: String,
+    /// SHA-256 of the image file as written.
+    pub sha256: [u8; 32],
+    /// The dm-verity root hash, when a tree was written.
+    pub verity_root_hash: Option<[u8; 32]>,
 }
 
 /// The package URL of an OCI image (<https://github.com/package-url/purl-spec>, type `oci`).
@@ -44,24 +57,50 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let recipe = input.recipe;
     let name = recipe.image.name.get_ref();
     let arch = recipe.image.architecture.get_ref();
-    let purl = image_purl(name, &input.manifest_digest, arch, &recipe.image.version);
-    let mut root = Component::new(ComponentType::Container, name.clone());
+    let hex = cra_attest::digest::to_hex;
+    let (purl, mut root) = match (&input.manifest_digest, &input.squashfs) {
+        (Some(m), _) => {
+            let purl = image_purl(name, m, arch, &recipe.image.version);
+            let mut root = Component::new(ComponentType::Container, name.clone());
+            root.purl = Some(purl.clone());
+            root.hashes = vec![Hash::sha256(hex(m))];
+            root.properties = vec![Property::new(
+                "cargo-cra:image:manifest-digest",
+                format!("sha256:{}", hex(m)),
+            )];
+            (purl, root)
+        }
+        (None, Some(sq)) => {
+            let purl = format!(
+                "pkg:generic/{name}@{}?checksum=sha256:{}",
+                recipe.image.version,
+                hex(&sq.sha256)
+            );
+            let mut root = Component::new(ComponentType::Firmware, name.clone());
+            root.purl = Some(purl.clone());
+            root.hashes = vec![Hash::sha256(hex(&sq.sha256))];
+            (purl, root)
+        }
+        (None, None) => {
+            return Err(ComposeError::Format(
+                "an image SBOM needs an OCI or squashfs output".into(),
+            ));
+        }
+    };
     root.bom_ref = Some(purl.clone());
     root.version = Some(recipe.image.version.clone());
-    root.purl = Some(purl.clone());
-    root.hashes = vec![Hash::sha256(cra_attest::digest::to_hex(
-        &input.manifest_digest,
-    ))];
-    root.properties = vec![
-        Property::new("cargo-cra:image:architecture", arch),
-        Property::new(
-            "cargo-cra:image:manifest-digest",
-            format!(
-                "sha256:{}",
-                cra_attest::digest::to_hex(&input.manifest_digest)
-            ),
-        ),
-    ];
+    root.properties
+        .push(Property::new("cargo-cra:image:architecture", arch));
+    if let Some(sq) = &input.squashfs {
+        root.properties
+            .push(Property::new("cargo-cra:squashfs:file", sq.file.clone()));
+        root.properties
+            .push(Property::new("cargo-cra:squashfs:sha256", hex(&sq.sha256)));
+        if let Some(r) = &sq.verity_root_hash {
+            root.properties
+                .push(Property::new("cargo-cra:dm-verity:root-hash", hex(r)));
+        }
+    }
 
     let mut components: BTreeMap<String, Component> = BTreeMap::new();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -261,6 +261,55 @@ pub struct Output {
     /// `[output.oci]`.
     #[serde(default)]
     pub oci: Option<OciOutput>,
+    /// `[output.squashfs]`.
+    #[serde(default)]
+    pub squashfs: Option<SquashfsOutput>,
+}
+
+/// `[output.squashfs]`: a read-only squashfs 4.0 image, with a dm-verity hash tree.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SquashfsOutput {
+    /// `zstd` (default), `xz`, `gzip` or `lz4`.
+    #[serde(default = "zstd")]
+    pub compression: Spanned<String>,
+    /// Compression level: zstd 1–22 (default 15), xz 0–9 (default 6), gzip 1–9 (default 9);
+    /// lz4 has none.
+    #[serde(default)]
+    pub level: Option<Spanned<i64>>,
+    /// Data block size: a power of two from 4 KiB to 1 MiB (default 128 KiB).
+    #[serde(default = "block_size")]
+    pub block_size: Spanned<u64>,
+    /// Write a dm-verity hash tree (default true).
+    #[serde(default = "yes")]
+    pub verity: bool,
+    /// `append` (the tree after the image, default) or `separate` (`<name>.squashfs.verity`).
+    #[serde(default = "append")]
+    pub verity_layout: Spanned<String>,
+}
+
+impl SquashfsOutput {
+    /// The compressor this output asks for (validated by [`Recipe::validate`]).
+    pub fn compressor(
+        &self,
+    ) -> Result<crate::squashfs::Compressor, (std::ops::Range<usize>, String)> {
+        crate::squashfs::Compressor::parse(
+            self.compression.get_ref(),
+            self.level.as_ref().map(|l| *l.get_ref()),
+        )
+        .map_err(|m| {
+            let span = match &self.level {
+                Some(l) if m.contains("level") => l.span(),
+                _ => self.compression.span(),
+            };
+            (span, m)
+        })
+    }
+
+    /// The verity tree goes in a separate file.
+    pub fn separate_verity(&self) -> bool {
+        self.verity_layout.get_ref() == "separate"
+    }
 }
 
 /// `[output.oci]`: an OCI image layout directory and/or archive.
@@ -324,6 +373,15 @@ fn file_mode() -> Spanned<u32> {
 }
 fn root_id() -> Spanned<u32> {
     Spanned::new(0..0, 0)
+}
+fn zstd() -> Spanned<String> {
+    Spanned::new(0..0, "zstd".into())
+}
+fn append() -> Spanned<String> {
+    Spanned::new(0..0, "append".into())
+}
+fn block_size() -> Spanned<u64> {
+    Spanned::new(0..0, 128 * 1024)
 }
 fn yes() -> bool {
     true
@@ -527,6 +585,28 @@ impl Recipe {
         }
         if let Some(oci) = &self.output.oci {
             oci.layer_compression()?;
+        }
+        if let Some(sq) = &self.output.squashfs {
+            sq.compressor()?;
+            let b = *sq.block_size.get_ref();
+            if !b.is_power_of_two() || !(4096..=1 << 20).contains(&b) {
+                return Err((
+                    sq.block_size.span(),
+                    format!("block_size {b}: a power of two from 4096 to 1048576"),
+                ));
+            }
+            if !["append", "separate"].contains(&sq.verity_layout.get_ref().as_str()) {
+                return Err((
+                    sq.verity_layout.span(),
+                    format!(
+                        "verity_layout {:?}: append or separate",
+                        sq.verity_layout.get_ref()
+                    ),
+                ));
+            }
+        }
+        if self.output.oci.is_none() && self.output.squashfs.is_none() {
+            // Nothing asked for: the OCI layout is the default output.
         }
         if let Some(user) = &self.runtime.user {
             let u = user.get_ref();

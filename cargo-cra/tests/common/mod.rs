@@ -2,6 +2,8 @@
 //! binary, independent validators.
 #![allow(dead_code)]
 
+pub mod image;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,118 @@
+//! Squashfs compressors: ids, default levels, the compressor options block, and one-shot
+//! compression of a block (a data block, fragment block or 8 KiB metadata block).
+
+use std::io::{self, Write};
+
+/// A compressor and its level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compressor {
+    /// zlib streams (squashfs calls it gzip), level 1–9.
+    Gzip(u32),
+    /// xz streams with CRC-32 checks and an LZMA2 dictionary of the block size, preset 0–9.
+    Xz(u32),
+    /// LZ4 blocks (legacy format version 1, as the kernel requires).
+    Lz4,
+    /// zstd frames, level 1–22.
+    Zstd(i32),
+}
+
+impl Compressor {
+    /// From the recipe's spelling and optional level; `Err` says what is wrong.
+    pub fn parse(name: &str, level: Option<i64>) -> Result<Compressor, String> {
+        let check = |range: std::ops::RangeInclusive<i64>, default: i64| match level {
+            None => Ok(default),
+            Some(l) if range.contains(&l) => Ok(l),
+            Some(l) => Err(format!(
+                "{name} level {l} is out of range ({}–{})",
+                range.start(),
+                range.end()
+            )),
+        };
+        match name {
+            "zstd" => Ok(Compressor::Zstd(check(1..=22, 15)? as i32)),
+            "xz" => Ok(Compressor::Xz(check(0..=9, 6)? as u32)),
+            "gzip" => Ok(Compressor::Gzip(check(1..=9, 9)? as u32)),
+            "lz4" => match level {
+                None => Ok(Compressor::Lz4),
+                Some(_) => Err("lz4 level: lz4 has no levels; remove `level`".into()),
+            },
+            _ => Err(format!("compression {name:?}: zstd, xz, gzip or lz4")),
+        }
+    }
+
+    /// The superblock's compression id.
+    pub fn id(self) -> u16 {
+        match self {
+            Compressor::Gzip(_) => 1,
+            Compressor::Xz(_) => 4,
+            Compressor::Lz4 => 5,
+            Compressor::Zstd(_) => 6,
+        }
+    }
+
+    /// The name `unsquashfs -s` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compressor::Gzip(_) => "gzip",
+            Compressor::Xz(_) => "xz",
+            Compressor::Lz4 => "lz4",
+            Compressor::Zstd(_) => "zstd",
+        }
+    }
+
+    /// The compressor options block, when the image needs one: a non-default level (so
+    /// `unsquashfs -s` reports it), and always for lz4 (the kernel requires it).
+    pub fn options(self, block_size: u32) -> Option<Vec<u8>> {
+        match self {
+            Compressor::Zstd(15) | Compressor::Gzip(9) => None,
+            Compressor::Zstd(level) => Some((level as u32).to_le_bytes().to_vec()),
+            Compressor::Gzip(level) => {
+                let mut v = level.to_le_bytes().to_vec();
+                v.extend_from_slice(&15u16.to_le_bytes()); // window size
+                v.extend_from_slice(&0u16.to_le_bytes()); // strategies: default
+                Some(v)
+            }
+            Compressor::Xz(_) => {
+                // Dictionary size = block size, no extra filters.
+                let mut v = block_size.to_le_bytes().to_vec();
+                v.extend_from_slice(&0u32.to_le_bytes());
+                Some(v)
+            }
+            Compressor::Lz4 => {
+                let mut v = 1u32.to_le_bytes().to_vec(); // LZ4_LEGACY
+                v.extend_from_slice(&0u32.to_le_bytes()); // flags: not HC
+                Some(v)
+            }
+        }
+    }
+
+    /// Compresses `data` (a whole block) in one shot.
+    pub fn compress(self, data: &[u8], block_size: u32) -> io::Result<Vec<u8>> {
+        match self {
+            Compressor::Zstd(level) => zstd::bulk::compress(data, level),
+            Compressor::Gzip(level) => {
+                let mut e = flate2::write::ZlibEncoder::new(
+                    Vec::with_capacity(data.len() / 2),
+                    flate2::Compression::new(level),
+                );
+                e.write_all(data)?;
+                e.finish()
+            }
+            Compressor::Lz4 => Ok(lz4_flex::block::compress(data)),
+            Compressor::Xz(preset) => {
+                let mut opts =
+                    xz2::stream::LzmaOptions::new_preset(preset).map_err(io::Error::other)?;
+                opts.dict_size(block_size.max(8192));
+                let mut filters = xz2::stream::Filters::new();
+                filters.lzma2(&opts);
+                let stream =
+                    xz2::stream::Stream::new_stream_encoder(&filters, xz2::stream::Check::Crc32)
+                        .map_err(io::Error::other)?;
+                let mut e =
+                    xz2::write::XzEncoder::new_stream(Vec::with_capacity(data.len() / 2), stream);
+                e.write_all(data)?;
+                e.finish()
+            }
+        }
+    }
+}
