@@ -43,6 +43,15 @@ impl Subject {
             ]),
         }
     }
+
+    /// A subject with only a SHA-256 digest (for large artefacts, where a second digest would
+    /// double the hashing time).
+    pub fn sha256(name: impl Into<String>, sha256: &[u8; 32]) -> Self {
+        Subject {
+            name: name.into(),
+            digest: BTreeMap::from([("sha256".to_string(), crate::digest::to_hex(sha256))]),
+        }
+    }
 }
 
 impl Statement {

@@ -7,7 +7,7 @@ use crate::provenance::GitSource;
 use crate::source_date;
 use anyhow::{Context, Result};
 use clap::Args;
-use composer::compose::{ComposeOptions, ComposeReport, compose};
+use composer::compose::{ComposeOptions, ComposeReport, compose_tree};
 use composer::progress::Progress;
 use composer::provenance::SourceInfo;
 use composer::recipe::{Recipe, default_target};
@@ -85,7 +85,7 @@ pub fn run(
     let started_on = source_date::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp());
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build.
-    RootFs::check(&recipe)?;
+    let mut fs = RootFs::check(&recipe)?;
     let mut apps = Vec::new();
     for (i, app) in recipe.apps.iter().enumerate() {
         let build_args = app_build_args(&recipe, i, args);
@@ -123,5 +123,6 @@ pub fn run(
         started_on,
         signer,
     };
-    Ok(compose(&recipe, &apps, &options, progress)?)
+    fs.fill_apps(&apps)?;
+    Ok(compose_tree(&recipe, &fs, &apps, &options, progress)?)
 }

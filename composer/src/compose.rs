@@ -12,12 +12,13 @@ use crate::recipe::Recipe;
 use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs};
 use crate::tree::{BuiltApp, RootFs};
 use crate::verity::{self, VerityTree};
-use cra_attest::digest::{Digests, sha256, to_hex};
+use cra_attest::digest::{sha256, to_hex};
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
 use cra_attest::sign::Signer;
 use cra_attest::slsa::BuildPlatform;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// `predicateType` of SBOM attestations.
@@ -163,7 +164,8 @@ struct SquashfsWritten {
     file: String,
     image: SquashfsImage,
     verity: Option<(VerityTree, Option<String>)>,
-    digests: Digests,
+    /// SHA-256 of the file as shipped (with an appended tree, if any).
+    sha256: [u8; 32],
     compressor: Compressor,
     block_size: u32,
 }
@@ -180,6 +182,17 @@ pub fn compose(
     progress: &dyn Progress,
 ) -> Result<ComposeReport, ComposeError> {
     let fs = RootFs::from_recipe(recipe, apps)?;
+    compose_tree(recipe, &fs, apps, opts, progress)
+}
+
+/// Composes `fs` (laid out from `recipe`, with `apps` filled in).
+pub fn compose_tree(
+    recipe: &Recipe,
+    fs: &RootFs,
+    apps: &[BuiltApp],
+    opts: &ComposeOptions<'_>,
+    progress: &dyn Progress,
+) -> Result<ComposeReport, ComposeError> {
     let name = recipe.image.name.get_ref().clone();
     let version = recipe.image.version.clone();
     // Without any output section, the OCI layout is written.
@@ -212,41 +225,31 @@ pub fn compose(
 
     let oci = match &oci_output {
         Some(o) => Some(write_oci(
-            recipe, &fs, o, opts, &stage_dir, mtime, &created, progress,
+            recipe, fs, o, opts, &stage_dir, mtime, &created, progress,
         )?),
         None => None,
     };
     if let Some(o) = &oci {
-        let manifest = o
-            .layout
-            .join("blobs/sha256")
-            .join(to_hex(&o.manifest_digest));
-        subjects.push(Subject::new(
+        subjects.push(Subject::sha256(
             format!("{name}:{version}"),
-            &Digests::of_file(&manifest).map_err(io_at(&manifest))?,
+            &o.manifest_digest,
         ));
         if let Some(a) = &o.archive {
             let path = stage_dir.join(a);
-            subjects.push(Subject::new(
-                a.clone(),
-                &Digests::of_file(&path).map_err(io_at(&path))?,
-            ));
+            let digest = cra_attest::digest::sha256_of_file(&path).map_err(io_at(&path))?;
+            subjects.push(Subject::sha256(a.clone(), &digest));
         }
     }
     let squashfs = match &recipe.output.squashfs {
         Some(sq) => Some(write_squashfs_output(
-            recipe, &fs, sq, &stage_dir, mtime, progress,
+            recipe, fs, sq, &stage_dir, mtime, progress,
         )?),
         None => None,
     };
     if let Some(sq) = &squashfs {
-        subjects.push(Subject::new(sq.file.clone(), &sq.digests));
-        if let Some((_, Some(separate))) = &sq.verity {
-            let path = stage_dir.join(separate);
-            subjects.push(Subject::new(
-                separate.clone(),
-                &Digests::of_file(&path).map_err(io_at(&path))?,
-            ));
+        subjects.push(Subject::sha256(sq.file.clone(), &sq.sha256));
+        if let Some((tree, Some(separate))) = &sq.verity {
+            subjects.push(Subject::sha256(separate.clone(), &sha256(&tree.hash_area)));
         }
     }
     let file_digests = match (&oci, &squashfs) {
@@ -257,13 +260,13 @@ pub fn compose(
 
     let sbom = image_sbom(&ImageSbomInput {
         recipe,
-        fs: &fs,
+        fs,
         apps,
         file_digests,
         manifest_digest: oci.as_ref().map(|o| o.manifest_digest),
         squashfs: squashfs.as_ref().map(|s| SquashfsFacts {
             file: s.file.clone(),
-            sha256: s.digests.sha256,
+            sha256: s.sha256,
             verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
         }),
         timestamp: created,
@@ -282,7 +285,7 @@ pub fn compose(
     let mut statement = provenance::statement(&ImageProvenanceInput {
         recipe,
         recipe_sha256: sha256(recipe.origin.text.as_bytes()),
-        fs: &fs,
+        fs,
         apps,
         file_digests,
         subjects: subjects.clone(),
@@ -300,7 +303,7 @@ pub fn compose(
             statement.predicate["buildDefinition"]["internalParameters"]["squashfs"] =
                 facts.clone();
             Statement::new(
-                vec![Subject::new(sq.file.clone(), &sq.digests)],
+                vec![Subject::sha256(sq.file.clone(), &sq.sha256)],
                 VERITY_PREDICATE_TYPE,
                 facts,
             )
@@ -432,7 +435,7 @@ fn verity_facts(
 ) -> serde_json::Value {
     serde_json::json!({
         "file": sq.file,
-        "sha256": to_hex(&sq.digests.sha256),
+        "sha256": to_hex(&sq.sha256),
         "squashfs": {
             "compression": sq.compressor.name(),
             "blockSize": sq.block_size,
@@ -554,14 +557,29 @@ fn write_squashfs_output(
         &path,
         progress,
     )?;
-    let data_digest = Digests::of_file(&path).map_err(io_at(&path))?;
+    // One pass for the image's digest (which the salt is derived from); the hasher then also
+    // takes an appended tree, giving the digest of the file as shipped without reading it again.
+    let mut hasher = Sha256::new();
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path).map_err(io_at(&path))?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf).map_err(io_at(&path))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+    }
+    let data_digest: [u8; 32] = hasher.clone().finalize().into();
     let verity = if sq.verity {
         progress.begin("dm-verity", None);
         let data = std::fs::File::open(&path).map_err(io_at(&path))?;
         let tree = verity::build(
-            std::io::BufReader::new(data),
+            std::io::BufReader::with_capacity(1 << 20, data),
             image.size,
-            &data_digest.sha256,
+            &data_digest,
         )
         .map_err(io_at(&path))?;
         let separate = if sq.separate_verity() {
@@ -576,6 +594,7 @@ fn write_squashfs_output(
                 .map_err(io_at(&path))?;
             verity::write(&tree, &mut f).map_err(io_at(&path))?;
             f.sync_all().map_err(io_at(&path))?;
+            hasher.update(&tree.hash_area);
             None
         };
         let roothash = stage_dir.join(format!("{name}.roothash"));
@@ -590,17 +609,12 @@ fn write_squashfs_output(
     } else {
         None
     };
-    // The subject is the file as shipped (with an appended tree, if any).
-    let digests = if matches!(verity, Some((_, None))) {
-        Digests::of_file(&path).map_err(io_at(&path))?
-    } else {
-        data_digest
-    };
+    let sha256 = hasher.finalize().into();
     Ok(SquashfsWritten {
         file,
         image,
         verity,
-        digests,
+        sha256,
         compressor,
         block_size,
     })

@@ -118,6 +118,20 @@ impl RootFs {
         Self::layout(recipe, Some(apps))
     }
 
+    /// Puts the built apps into a tree laid out by [`RootFs::check`] (same result as
+    /// [`RootFs::from_recipe`], without laying the tree out again).
+    pub fn fill_apps(&mut self, apps: &[BuiltApp]) -> Result<(), ComposeError> {
+        for entry in self.entries.values_mut() {
+            if let Origin::App(i) = entry.origin {
+                let built = apps
+                    .get(i)
+                    .ok_or_else(|| ComposeError::Format(format!("app {i} was not built")))?;
+                entry.kind = Kind::File(host_content(&built.binary)?);
+            }
+        }
+        Ok(())
+    }
+
     fn layout(recipe: &Recipe, apps: Option<&[BuiltApp]>) -> Result<RootFs, ComposeError> {
         let mut fs = RootFs::default();
         let base = recipe.base_dir();

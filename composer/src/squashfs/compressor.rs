@@ -3,6 +3,11 @@
 
 use std::io::{self, Write};
 
+thread_local! {
+    static ZSTD: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// A compressor and its level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compressor {
@@ -89,7 +94,16 @@ impl Compressor {
     /// Compresses `data` (a whole block) in one shot.
     pub fn compress(self, data: &[u8], block_size: u32) -> io::Result<Vec<u8>> {
         match self {
-            Compressor::Zstd(level) => zstd::bulk::compress(data, level),
+            Compressor::Zstd(level) => ZSTD.with(|cell| {
+                // One compression context per thread and level: creating one per block costs
+                // an allocation and a large memset each time.
+                let mut slot = cell.borrow_mut();
+                if slot.as_ref().is_none_or(|(l, _)| *l != level) {
+                    *slot = Some((level, zstd::bulk::Compressor::new(level)?));
+                }
+                let (_, c) = slot.as_mut().expect("just set");
+                c.compress(data)
+            }),
             Compressor::Gzip(level) => {
                 let mut e = flate2::write::ZlibEncoder::new(
                     Vec::with_capacity(data.len() / 2),

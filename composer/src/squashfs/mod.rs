@@ -63,6 +63,119 @@ const NO_TABLE: u64 = u64::MAX;
 /// Bit 24 of a block size word: stored uncompressed.
 const UNCOMPRESSED_BLOCK: u32 = 1 << 24;
 
+/// Files read ahead of the compressor at most (each at most [`DEDUP_MAX`] bytes).
+const READ_AHEAD: usize = 16;
+
+/// A file read by a worker: whole (small files) or to be streamed (large ones).
+enum Loaded {
+    Whole {
+        file: usize,
+        path: String,
+        data: Vec<u8>,
+        digest: [u8; 32],
+    },
+    Stream {
+        file: usize,
+        path: String,
+        content: Content,
+    },
+}
+
+fn changed(content: &Content, path: &str, e: io::Error) -> ComposeError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => ComposeError::Changed {
+            path: content_path(content, path),
+        },
+        _ => ComposeError::io(content_path(content, path), e),
+    }
+}
+
+fn load(file: usize, path: String, content: Content) -> Result<Loaded, ComposeError> {
+    if content.size() > DEDUP_MAX {
+        return Ok(Loaded::Stream {
+            file,
+            path,
+            content,
+        });
+    }
+    let mut data = Vec::with_capacity(content.size() as usize);
+    open_content(&content)?
+        .read_to_end(&mut data)
+        .map_err(|e| changed(&content, &path, e))?;
+    check_unchanged(&content)?;
+    let digest = Sha256::digest(&data).into();
+    Ok(Loaded::Whole {
+        file,
+        path,
+        data,
+        digest,
+    })
+}
+
+/// Sends a loaded file's blocks and tail to the compressor (or records it as a duplicate).
+fn store<W: Write>(
+    w: &mut DataWriter<'_, W>,
+    loaded: Loaded,
+    digests: &mut BTreeMap<String, [u8; 32]>,
+    seen: &mut HashMap<[u8; 32], usize>,
+    duplicates: &mut Vec<(usize, usize)>,
+    dest: &Path,
+) -> Result<(), ComposeError> {
+    let io = |e: io::Error| ComposeError::io(dest, e);
+    let bs = w.opts.block_size as usize;
+    match loaded {
+        Loaded::Whole {
+            file,
+            path,
+            data,
+            digest,
+        } => {
+            digests.insert(path, digest);
+            if !data.is_empty() {
+                if let Some(&orig) = seen.get(&digest) {
+                    duplicates.push((file, orig));
+                    w.progress.advance(data.len() as u64);
+                    return Ok(());
+                }
+                seen.insert(digest, file);
+            }
+            let full = data.len() / bs * bs;
+            for chunk in data[..full].chunks(bs) {
+                w.submit(Target::Block(file), chunk.to_vec()).map_err(io)?;
+            }
+            if full < data.len() {
+                w.add_tail(file, &data[full..]).map_err(io)?;
+            }
+        }
+        Loaded::Stream {
+            file,
+            path,
+            content,
+        } => {
+            let mut reader = open_content(&content)?;
+            let mut hasher = Sha256::new();
+            let mut remaining = content.size();
+            while remaining > 0 {
+                let n = remaining.min(bs as u64) as usize;
+                let mut block = vec![0u8; n];
+                reader
+                    .read_exact(&mut block)
+                    .map_err(|e| changed(&content, &path, e))?;
+                hasher.update(&block);
+                remaining -= n as u64;
+                if n == bs {
+                    w.submit(Target::Block(file), block).map_err(io)?;
+                } else {
+                    w.add_tail(file, &block).map_err(io)?;
+                }
+            }
+            check_unchanged(&content)?;
+            digests.insert(path, hasher.finalize().into());
+        }
+    }
+    Ok(())
+}
+
 /// Where a file's data went.
 #[derive(Debug, Clone, Default)]
 struct FileData {
@@ -205,60 +318,37 @@ pub fn write_squashfs(
     let mut digests = BTreeMap::new();
     let mut seen: HashMap<[u8; 32], usize> = HashMap::new();
     let mut duplicates: Vec<(usize, usize)> = Vec::new();
-    let bs = opts.block_size as usize;
+    // Small files are read and hashed on worker threads, in order, a bounded number ahead;
+    // large ones are streamed block by block here.
+    let mut readers: OrderedPool<Result<Loaded, ComposeError>> = OrderedPool::new(1, READ_AHEAD);
     for path in &paths {
         let Kind::File(content) = &fs.entries[*path].kind else {
             continue;
         };
         let f = file_index[path.as_str()];
-        let size = content.size();
-        w.files[f].size = size;
-        let changed = |e: io::Error| match e.kind() {
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => ComposeError::Changed {
-                path: content_path(content, path),
-            },
-            _ => ComposeError::io(content_path(content, path), e),
-        };
-        let mut reader = open_content(content)?;
-        if size <= DEDUP_MAX {
-            let mut data = Vec::with_capacity(size as usize);
-            reader.read_to_end(&mut data).map_err(changed)?;
-            check_unchanged(content)?;
-            let digest: [u8; 32] = Sha256::digest(&data).into();
-            digests.insert((*path).clone(), digest);
-            if size > 0 {
-                if let Some(&orig) = seen.get(&digest) {
-                    duplicates.push((f, orig));
-                    w.progress.advance(size);
-                    continue;
-                }
-                seen.insert(digest, f);
-            }
-            let full = data.len() / bs * bs;
-            for chunk in data[..full].chunks(bs) {
-                w.submit(Target::Block(f), chunk.to_vec()).map_err(io)?;
-            }
-            if full < data.len() {
-                w.add_tail(f, &data[full..]).map_err(io)?;
-            }
-        } else {
-            let mut hasher = Sha256::new();
-            let mut remaining = size;
-            while remaining > 0 {
-                let n = remaining.min(bs as u64) as usize;
-                let mut block = vec![0u8; n];
-                reader.read_exact(&mut block).map_err(changed)?;
-                hasher.update(&block);
-                remaining -= n as u64;
-                if n == bs {
-                    w.submit(Target::Block(f), block).map_err(io)?;
-                } else {
-                    w.add_tail(f, &block).map_err(io)?;
-                }
-            }
-            check_unchanged(content)?;
-            digests.insert((*path).clone(), hasher.finalize().into());
+        w.files[f].size = content.size();
+        let (content, path) = (content.clone(), (*path).clone());
+        let job = move || load(f, path, content);
+        if let Some(loaded) = readers.submit(job) {
+            store(
+                &mut w,
+                loaded?,
+                &mut digests,
+                &mut seen,
+                &mut duplicates,
+                dest,
+            )?;
         }
+    }
+    while let Some(loaded) = readers.next_result() {
+        store(
+            &mut w,
+            loaded?,
+            &mut digests,
+            &mut seen,
+            &mut duplicates,
+            dest,
+        )?;
     }
     w.flush_fragment().map_err(io)?;
     w.drain().map_err(io)?;
