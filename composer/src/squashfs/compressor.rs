@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 thread_local! {
-    static ZSTD: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
-        const { std::cell::RefCell::new(None) };
+    static ZSTD: std::cell::RefCell<Vec<(i32, zstd::bulk::Compressor<'static>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A compressor and its level.
@@ -97,12 +97,15 @@ impl Compressor {
             Compressor::Zstd(level) => ZSTD.with(|cell| {
                 // One compression context per thread and level: creating one per block costs
                 // an allocation and a large memset each time.
-                let mut slot = cell.borrow_mut();
-                if slot.as_ref().is_none_or(|(l, _)| *l != level) {
-                    *slot = Some((level, zstd::bulk::Compressor::new(level)?));
-                }
-                let (_, c) = slot.as_mut().expect("just set");
-                c.compress(data)
+                let mut contexts = cell.borrow_mut();
+                let i = match contexts.iter().position(|(l, _)| *l == level) {
+                    Some(i) => i,
+                    None => {
+                        contexts.push((level, zstd::bulk::Compressor::new(level)?));
+                        contexts.len() - 1
+                    }
+                };
+                contexts[i].1.compress(data)
             }),
             Compressor::Gzip(level) => {
                 let mut e = flate2::write::ZlibEncoder::new(
