@@ -72,10 +72,17 @@ impl Project {
     }
 }
 
-/// Exactly one line on stderr, `error: ` first, containing every needle; nothing on stdout.
+/// Exactly one line on stderr besides progress lines (`     Writing layer`), `error: ` first,
+/// containing every needle; nothing on stdout.
 fn assert_one_line_error(out: &Output, needles: &[&str]) {
     assert!(!out.status.success(), "{}", describe(out));
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    let err = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("Writing "))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string();
     assert_eq!(
         err.lines().count(),
         1,
@@ -171,6 +178,36 @@ fn recipe_errors_name_file_line_and_column_and_write_nothing() {
             "gid = 1000\n",
             "gid = 1000\n\n[output.oci]\ncompression = \"brotli\"\n",
             &["recipe.toml:21:15:", "gzip or zstd"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\ncompression = \"brotli\"\n",
+            &["recipe.toml:21:15:", "zstd, xz, gzip or lz4"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\nlevel = 23\n",
+            &["recipe.toml:21:9:", "zstd level 23 is out of range (1–22)"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\ncompression = \"lz4\"\nlevel = 1\n",
+            &["recipe.toml:22:9:", "lz4 has no levels"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\nblock_size = 100000\n",
+            &["recipe.toml:21:14:", "a power of two from 4096 to 1048576"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\nblock_size = 2097152\n",
+            &["recipe.toml:21:14:", "a power of two from 4096 to 1048576"],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[output.squashfs]\nverity_layout = \"inline\"\n",
+            &["recipe.toml:21:17:", "append or separate"],
         ),
     ] {
         let p = Project::new();
@@ -320,4 +357,62 @@ fn an_image_without_users_composes_with_a_warning_that_it_runs_as_root() {
         index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
         "1.0"
     );
+}
+
+#[test]
+fn a_name_squashfs_cannot_hold_is_one_line_and_leaves_nothing() {
+    let p = Project::new();
+    let long = "n".repeat(300);
+    let out = p.with(
+        "gid = 1000\n",
+        &format!(
+            "gid = 1000\n\n[[symlink]]\ndest = \"/opt/{long}\"\ntarget = \"x\"\n\n[output.squashfs]\n"
+        ),
+    );
+    assert_one_line_error(&out, &["too large for squashfs", "at most 256 bytes"]);
+    assert!(p.outputs().is_empty(), "{:?}", p.outputs());
+}
+
+#[test]
+fn no_space_left_on_the_device_is_one_line_and_leaves_nothing() {
+    let p = Project::new();
+    // 2 MB of incompressible data cannot fit a 512 KiB file system.
+    let mut state = 5u64;
+    let noise: Vec<u8> = (0..2_000_000)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (state >> 56) as u8
+        })
+        .collect();
+    std::fs::write(p.dir.join("files/app.conf"), noise).unwrap();
+    std::fs::write(
+        p.dir.join("recipe.toml"),
+        format!("{GOOD}\n[output.squashfs]\n"),
+    )
+    .unwrap();
+    let small = p.dir.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+        .arg(&small)
+        .output()
+        .unwrap();
+    if !mount.status.success() {
+        eprintln!(
+            "SKIPPED the no-space check: this environment cannot mount a small tmpfs ({})",
+            String::from_utf8_lossy(&mount.stderr).trim()
+        );
+        return;
+    }
+    let out = run_cra(
+        &p.dir,
+        &["cra", "compose", "recipe.toml", "--out", "small/images"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    );
+    let left: Vec<_> = std::fs::read_dir(small.join("images"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    let _ = std::process::Command::new("umount").arg(&small).status();
+    assert_one_line_error(&out, &["No space left on device"]);
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -280,6 +280,12 @@ pub fn write_squashfs(
     progress: &dyn Progress,
 ) -> Result<SquashfsImage, ComposeError> {
     let io = |e: io::Error| ComposeError::io(dest, e);
+    // What the format cannot hold is refused before anything is written.
+    for path in fs.entries.keys() {
+        if path.rsplit('/').next().unwrap_or(path).len() > 256 {
+            return Err(too_large(format!("/{path}: names are at most 256 bytes")));
+        }
+    }
     let file = std::fs::File::create(dest).map_err(io_at(dest))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(&[0u8; SUPERBLOCK as usize]).map_err(io)?;
@@ -697,5 +703,83 @@ impl<'a> TableBuilder<'a> {
         }
         self.inodes.write(&v)?;
         Ok((reference, number))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{Entry, Origin, host_content};
+
+    fn opts() -> SquashfsOptions {
+        SquashfsOptions {
+            compressor: Compressor::Zstd(3),
+            block_size: 4096,
+            mtime: 0,
+        }
+    }
+
+    #[test]
+    fn a_file_that_changes_after_layout_is_an_error_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("f");
+        // Small (read whole) and large (streamed) files, shrinking and growing.
+        for (before, after) in [
+            (vec![1u8; 100], vec![1u8; 50]),
+            (vec![2u8; 3 << 20], vec![2u8; 2 << 20]),
+            (vec![3u8; 3 << 20], vec![3u8; 4 << 20]),
+        ] {
+            std::fs::write(&src, &before).unwrap();
+            let mut fs = RootFs::default();
+            let entry = Entry {
+                kind: Kind::File(host_content(&src).unwrap()),
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                origin: Origin::File(0),
+            };
+            fs.insert("/data/f", entry).unwrap();
+            std::fs::write(&src, &after).unwrap();
+            let e = write_squashfs(
+                &fs,
+                opts(),
+                &tmp.path().join("img"),
+                &crate::progress::Silent,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&e, ComposeError::Changed { path } if *path == src),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_tree_gives_the_same_bytes_every_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut fs = RootFs::default();
+        for i in 0..40u32 {
+            let p = tmp.path().join(format!("f{i}"));
+            let body: Vec<u8> = (0..(i * 7919 % 50_000)).map(|b| (b * i) as u8).collect();
+            std::fs::write(&p, body).unwrap();
+            let entry = Entry {
+                kind: Kind::File(host_content(&p).unwrap()),
+                mode: 0o644,
+                uid: i % 3,
+                gid: 0,
+                origin: Origin::File(0),
+            };
+            fs.insert(&format!("/d{}/f{i}", i % 4), entry).unwrap();
+        }
+        let a =
+            write_squashfs(&fs, opts(), &tmp.path().join("a"), &crate::progress::Silent).unwrap();
+        let b =
+            write_squashfs(&fs, opts(), &tmp.path().join("b"), &crate::progress::Silent).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            std::fs::read(tmp.path().join("a")).unwrap(),
+            std::fs::read(tmp.path().join("b")).unwrap()
+        );
+        assert_eq!(a.size % 4096, 0);
     }
 }
