@@ -8,7 +8,7 @@
 //! Why not the `cyclonedx-bom` crate: its newest release (0.8) writes spec 1.5 at most and has no
 //! 1.6 fields (`acknowledgement` on licenses, `authors` on components, `metadata.manufacturer`).
 
-use crate::digest::{Digests, sha256};
+use crate::digest::Digests;
 use serde::{Deserialize, Serialize};
 
 /// The `specVersion` this model writes.
@@ -62,12 +62,31 @@ impl Bom {
     /// serial number, and any change of content gives a new one.
     pub fn set_content_serial_number(&mut self) {
         self.serial_number = None;
-        let canonical = serde_json::to_vec(self).expect("a Bom always serialises");
-        let digest = sha256(&canonical);
+        // Hashed as it is serialised: no copy of the document is held in memory.
+        struct HashWriter(sha2::Sha256);
+        impl std::io::Write for HashWriter {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                sha2::Digest::update(&mut self.0, buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hasher = HashWriter(<sha2::Sha256 as sha2::Digest>::new());
+        serde_json::to_writer(&mut hasher, self).expect("a Bom always serialises");
+        let digest: [u8; 32] = sha2::Digest::finalize(hasher.0).into();
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
         let uuid = uuid::Builder::from_custom_bytes(bytes).into_uuid();
         self.serial_number = Some(format!("urn:uuid:{uuid}"));
+    }
+
+    /// Writes the document as pretty-printed JSON with a trailing newline (the same bytes as
+    /// [`Bom::to_json_pretty`]) to `w`.
+    pub fn write_pretty(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
     }
 
     /// The document as pretty-printed JSON with a trailing newline.

@@ -69,10 +69,55 @@ impl Statement {
         }
     }
 
+    /// Writes a statement about `subject` with `predicate` (any serialisable value, so a large
+    /// predicate need not be turned into a [`serde_json::Value`] first) as pretty JSON with a
+    /// trailing newline: the same bytes [`Statement::to_json_pretty`] gives.
+    pub fn write_pretty(
+        w: &mut dyn std::io::Write,
+        subject: &[Subject],
+        predicate_type: &str,
+        predicate: &impl Serialize,
+    ) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Borrowed<'a, P> {
+            #[serde(rename = "_type")]
+            type_: &'a str,
+            subject: &'a [Subject],
+            predicate_type: &'a str,
+            predicate: &'a P,
+        }
+        serde_json::to_writer_pretty(
+            &mut *w,
+            &Borrowed {
+                type_: STATEMENT_V1,
+                subject,
+                predicate_type,
+                predicate,
+            },
+        )?;
+        w.write_all(b"\n")
+    }
+
     /// The statement as pretty JSON with a trailing newline (the unsigned file form).
     pub fn to_json_pretty(&self) -> Vec<u8> {
         let mut v = serde_json::to_vec_pretty(self).expect("a statement always serialises");
         v.push(b'\n');
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_statements_are_the_same_bytes() {
+        let subject = vec![Subject::sha256("f", &[7; 32])];
+        let predicate = serde_json::json!({"b": [1, 2], "a": {"x": "y"}});
+        let mut streamed = Vec::new();
+        Statement::write_pretty(&mut streamed, &subject, "https://t", &predicate).unwrap();
+        let whole = Statement::new(subject, "https://t", predicate).to_json_pretty();
+        assert_eq!(streamed, whole);
     }
 }

@@ -24,6 +24,29 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], with the content streamed by `write` (through a buffer) instead of
+/// held in memory.
+pub fn write_atomic_with(
+    dest: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = parent_of(dest)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cra-tmp-")
+        .tempfile_in(dir)?;
+    {
+        let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Copies the file `src` to `dest` through a temporary file, with Unix `mode`, and returns the
 /// digests of the bytes copied (hashed in the same pass: the file is read once).
 pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {

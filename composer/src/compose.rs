@@ -272,17 +272,18 @@ pub fn compose_tree(
         timestamp: created,
     })?;
     let sbom_name = format!("{name}.cdx.json");
-    let sbom_bytes = sbom.to_json_pretty();
-    drop(sbom);
     let sbom_path = stage_dir.join(&sbom_name);
-    persist::write_atomic(&sbom_path, &sbom_bytes, 0o644).map_err(io_at(&sbom_path))?;
+    // Streamed to the file: an image of many files has a large SBOM.
+    persist::write_atomic_with(&sbom_path, 0o644, |w| sbom.write_pretty(w))
+        .map_err(io_at(&sbom_path))?;
+    drop(sbom);
 
     let compression = match (&oci, &squashfs) {
         (Some(o), _) => o.compression.to_string(),
         (None, Some(s)) => s.compressor.name().to_string(),
         (None, None) => unreachable!("one output at least"),
     };
-    let mut statement = provenance::statement(&ImageProvenanceInput {
+    let mut predicate = provenance::predicate(&ImageProvenanceInput {
         recipe,
         recipe_sha256: sha256(recipe.origin.text.as_bytes()),
         fs,
@@ -300,8 +301,7 @@ pub fn compose_tree(
     let verity_statement = squashfs.as_ref().and_then(|sq| {
         sq.verity.as_ref().map(|(tree, separate)| {
             let facts = verity_facts(sq, tree, separate.as_deref());
-            statement.predicate["buildDefinition"]["internalParameters"]["squashfs"] =
-                facts.clone();
+            predicate.build_definition.internal_parameters["squashfs"] = facts.clone();
             Statement::new(
                 vec![Subject::sha256(sq.file.clone(), &sq.sha256)],
                 VERITY_PREDICATE_TYPE,
@@ -311,8 +311,10 @@ pub fn compose_tree(
     });
     let provenance_name = format!("{name}.provenance.json");
     let provenance_path = stage_dir.join(&provenance_name);
-    persist::write_atomic(&provenance_path, &statement.to_json_pretty(), 0o644)
-        .map_err(io_at(&provenance_path))?;
+    persist::write_atomic_with(&provenance_path, 0o644, |w| {
+        Statement::write_pretty(w, &subjects, cra_attest::slsa::PREDICATE_TYPE, &predicate)
+    })
+    .map_err(io_at(&provenance_path))?;
     if let Some(v) = &verity_statement {
         let path = stage_dir.join(format!("{name}.verity.json"));
         persist::write_atomic(&path, &v.to_json_pretty(), 0o644).map_err(io_at(&path))?;
@@ -344,8 +346,14 @@ pub fn compose_tree(
                 format!("{}.sigstore.json", sq.file),
             )?;
         }
+        let sbom_bytes = std::fs::read(&sbom_path).map_err(io_at(&sbom_path))?;
         let sbom_value: serde_json::Value =
             serde_json::from_slice(&sbom_bytes).expect("the SBOM was just serialised");
+        let statement = Statement::new(
+            subjects.clone(),
+            cra_attest::slsa::PREDICATE_TYPE,
+            serde_json::to_value(&predicate).expect("provenance serialises"),
+        );
         let mut statements = vec![
             (
                 Statement::new(subjects.clone(), CYCLONEDX_PREDICATE_TYPE, sbom_value),

@@ -7,10 +7,10 @@
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs};
 use cra_attest::digest::to_hex;
-use cra_attest::intoto::{Statement, Subject};
+use cra_attest::intoto::Subject;
 use cra_attest::slsa::{
-    BuildDefinition, BuildMetadata, BuildPlatform, Builder, PREDICATE_TYPE, Provenance,
-    ResourceDescriptor, RunDetails,
+    BuildDefinition, BuildMetadata, BuildPlatform, Builder, Provenance, ResourceDescriptor,
+    RunDetails,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -70,8 +70,8 @@ fn file_sha256(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// The provenance statement.
-pub fn statement(input: &ImageProvenanceInput<'_>) -> Statement {
+/// The provenance predicate (the statement's subjects are `input.subjects`).
+pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
     let recipe = input.recipe;
     let recipe_name = recipe
         .origin
@@ -164,7 +164,7 @@ pub fn statement(input: &ImageProvenanceInput<'_>) -> Statement {
         }
     }
 
-    let predicate = Provenance {
+    Provenance {
         build_definition: BuildDefinition {
             build_type: BUILD_TYPE.into(),
             external_parameters: external,
@@ -189,10 +189,5 @@ pub fn statement(input: &ImageProvenanceInput<'_>) -> Statement {
                 finished_on: input.finished_on.into(),
             },
         },
-    };
-    Statement::new(
-        input.subjects.clone(),
-        PREDICATE_TYPE,
-        serde_json::to_value(predicate).expect("serialisable"),
-    )
+    }
 }
