@@ -238,6 +238,18 @@ impl Component {
         }
     }
 
+    /// cargo-cra itself as a tool component (`metadata.tools`): name, version, repository.
+    pub fn cargo_cra_tool() -> Self {
+        let mut c = Component::new(ComponentType::Application, "cargo-cra");
+        c.version = Some(env!("CARGO_PKG_VERSION").into());
+        c.external_references = vec![ExternalReference {
+            kind: "vcs".into(),
+            url: env!("CARGO_PKG_REPOSITORY").into(),
+            comment: None,
+        }];
+        c
+    }
+
     /// Sets SHA-256 and SHA-512 hashes from `digests`.
     pub fn with_digests(mut self, digests: &Digests) -> Self {
         self.hashes = Hash::both(digests);

@@ -84,6 +84,48 @@ pub struct BuildMetadata {
     pub finished_on: String,
 }
 
+impl RunDetails {
+    /// Run details of cargo-cra on `platform`: the builder id, cargo-cra's version, the CI run
+    /// (or `local_invocation_id` outside CI) and the start and end times.
+    pub fn new(
+        platform: &BuildPlatform,
+        local_invocation_id: &str,
+        started_on: &str,
+        finished_on: &str,
+    ) -> Self {
+        RunDetails {
+            builder: Builder {
+                id: platform.builder_id.clone(),
+                version: BTreeMap::from([(
+                    "cargo-cra".to_string(),
+                    env!("CARGO_PKG_VERSION").to_string(),
+                )]),
+            },
+            metadata: BuildMetadata {
+                invocation_id: platform
+                    .invocation_id
+                    .clone()
+                    .unwrap_or_else(|| local_invocation_id.to_string()),
+                started_on: started_on.into(),
+                finished_on: finished_on.into(),
+            },
+        }
+    }
+}
+
+/// RFC 3339 UTC form of `secs` since the epoch (such as `2024-05-01T12:00:00Z`).
+pub fn rfc3339(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a valid timestamp always formats")
+}
+
+/// The current time in RFC 3339 UTC form.
+pub fn now_rfc3339() -> String {
+    rfc3339(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
 /// Where a build is running: GitHub Actions, GitLab CI, or a local machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildPlatform {
@@ -141,6 +183,13 @@ impl BuildPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| {

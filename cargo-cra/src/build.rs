@@ -132,16 +132,10 @@ struct Attestation<'a> {
     finished_on: String,
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("the current time formats")
-}
-
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
 pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
-    let started_on = now_rfc3339();
+    let started_on = cra_attest::slsa::now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
     timings.phase("pre-flight");
@@ -197,7 +191,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
         platform: BuildPlatform::detect(|k| std::env::var(k).ok()),
         invocation_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         started_on,
-        finished_on: now_rfc3339(),
+        finished_on: cra_attest::slsa::now_rfc3339(),
     };
     let reports = write_outputs(&plan, &metadata, &cfgs, &artifacts, &attestation);
     timings.phase("SBOMs, provenance, copies");

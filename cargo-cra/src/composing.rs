@@ -82,7 +82,7 @@ pub fn run(
     signer: Option<&Signer>,
     progress: &dyn Progress,
 ) -> Result<ComposeReport> {
-    let started_on = source_date::rfc3339(time::OffsetDateTime::now_utc().unix_timestamp());
+    let started_on = cra_attest::slsa::now_rfc3339();
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build.
     let mut fs = RootFs::check(&recipe)?;

@@ -10,8 +10,7 @@ use crate::toolchain::Toolchain;
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::slsa::{
-    BuildDefinition, BuildMetadata, BuildPlatform, Builder, PREDICATE_TYPE, Provenance,
-    ResourceDescriptor, RunDetails,
+    BuildDefinition, BuildPlatform, PREDICATE_TYPE, Provenance, ResourceDescriptor, RunDetails,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -213,24 +212,12 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
             internal_parameters: internal,
             resolved_dependencies: deps,
         },
-        run_details: RunDetails {
-            builder: Builder {
-                id: input.platform.builder_id.clone(),
-                version: BTreeMap::from([(
-                    "cargo-cra".to_string(),
-                    env!("CARGO_PKG_VERSION").to_string(),
-                )]),
-            },
-            metadata: BuildMetadata {
-                invocation_id: input
-                    .platform
-                    .invocation_id
-                    .clone()
-                    .unwrap_or_else(|| input.local_invocation_id.to_string()),
-                started_on: input.started_on.into(),
-                finished_on: input.finished_on.into(),
-            },
-        },
+        run_details: RunDetails::new(
+            input.platform,
+            input.local_invocation_id,
+            input.started_on,
+            input.finished_on,
+        ),
     };
     Statement::new(
         vec![input.subject.clone()],

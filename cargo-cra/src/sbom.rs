@@ -149,13 +149,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     }
     root.properties.extend(extra);
 
-    let mut cargo_cra = Component::new(ComponentType::Application, "cargo-cra");
-    cargo_cra.version = Some(env!("CARGO_PKG_VERSION").into());
-    cargo_cra.external_references = vec![ExternalReference {
-        kind: "vcs".into(),
-        url: env!("CARGO_PKG_REPOSITORY").into(),
-        comment: None,
-    }];
+    let cargo_cra = Component::cargo_cra_tool();
     let mut rustc = Component::new(ComponentType::Application, "rustc");
     rustc.version = Some(input.toolchain.release.clone());
     rustc.description = Some(input.toolchain.version_line.clone());

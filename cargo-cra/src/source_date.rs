@@ -48,23 +48,11 @@ fn last_commit_time(dir: &Path) -> Option<i64> {
     String::from_utf8(out.stdout).ok()?.trim().parse().ok()
 }
 
-/// RFC 3339 UTC form of `secs` (such as `2024-05-01T12:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .expect("a valid timestamp always formats")
-}
+pub use cra_attest::slsa::rfc3339;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-    }
 
     #[test]
     fn git_commit_time_is_read_from_head() {

@@ -11,23 +11,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).trim().to_string()
 }
 
-/// The run failed with exactly one line on stderr, which contains every one of `needles`.
-fn assert_one_line_error(out: &Output, needles: &[&str]) {
-    assert!(!out.status.success(), "{}", describe(out));
-    let err = stderr(out);
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "expected one line:\n{}",
-        describe(out)
-    );
-    assert!(err.starts_with("error: "), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{err:?} should mention {n:?}");
-    }
-    assert!(out.stdout.is_empty(), "{}", describe(out));
-}
-
 fn build(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["cra", "build"];
     args.extend_from_slice(extra);

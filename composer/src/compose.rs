@@ -108,17 +108,7 @@ impl Drop for Staging {
     }
 }
 
-fn now_rfc3339() -> String {
-    rfc3339(time::OffsetDateTime::now_utc().unix_timestamp())
-}
-
-/// RFC 3339 UTC form of `secs` (such as `2024-05-01T12:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("a valid timestamp always formats")
-}
+pub use cra_attest::slsa::{now_rfc3339, rfc3339};
 
 /// Warnings about a recipe that composes but may not be what was meant.
 pub fn warnings(recipe: &Recipe) -> Vec<String> {
@@ -490,12 +480,7 @@ fn write_oci(
     let layer_path = blobs.join(to_hex(&layer.digest));
     std::fs::rename(&partial, &layer_path).map_err(io_at(&layer_path))?;
 
-    let recipe_name = recipe
-        .origin
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let recipe_name = recipe.file_name();
     let info = ImageInfo {
         name: name.clone(),
         version: recipe.image.version.clone(),
@@ -641,16 +626,4 @@ fn sync_dir(dir: &Path) -> Result<(), ComposeError> {
     std::fs::File::open(dir)
         .and_then(|f| f.sync_all())
         .map_err(io_at(dir))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_of_known_times() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }

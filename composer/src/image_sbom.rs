@@ -10,8 +10,8 @@ use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Kind, Origin, RootFs};
 use cra_attest::cyclonedx::{
-    Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, Lifecycle,
-    Metadata, Property, Tools,
+    Bom, Component, ComponentType, Composition, Dependency, Hash, Lifecycle, Metadata, Property,
+    Tools,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -105,13 +105,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let mut components: BTreeMap<String, Component> = BTreeMap::new();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut tools: BTreeMap<(String, Option<String>), Component> = BTreeMap::new();
-    let mut cargo_cra = Component::new(ComponentType::Application, "cargo-cra");
-    cargo_cra.version = Some(env!("CARGO_PKG_VERSION").into());
-    cargo_cra.external_references = vec![ExternalReference {
-        kind: "vcs".into(),
-        url: env!("CARGO_PKG_REPOSITORY").into(),
-        comment: None,
-    }];
+    let cargo_cra = Component::cargo_cra_tool();
     tools.insert(("cargo-cra".into(), cargo_cra.version.clone()), cargo_cra);
     let mut manufacturer = None;
     let mut compositions = vec![Composition {

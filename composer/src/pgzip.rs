@@ -10,25 +10,16 @@
 //! Written here, on flate2's raw deflate, because no maintained crate offers thread-count
 //! independent output over the pure-Rust zlib-rs backend.
 
-use std::collections::VecDeque;
+use crate::ordered::OrderedPool;
 use std::io::{self, Write};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 
 /// Uncompressed bytes per independently deflated chunk.
 pub const CHUNK: usize = 1 << 20;
 /// Deflate's window: the dictionary each chunk is primed with.
 const WINDOW: usize = 32 * 1024;
 
-struct Job {
-    dict: Option<Arc<Vec<u8>>>,
-    data: Vec<u8>,
-    last: bool,
-    reply: Sender<io::Result<Vec<u8>>>,
-}
-
-/// A gzip writer compressing on `threads` worker threads.
+/// A gzip writer compressing on worker threads.
 pub struct ParallelGzip<W: Write> {
     inner: W,
     level: u32,
@@ -36,10 +27,7 @@ pub struct ParallelGzip<W: Write> {
     dict: Option<Arc<Vec<u8>>>,
     crc: crc32fast::Hasher,
     total: u64,
-    pending: VecDeque<Receiver<io::Result<Vec<u8>>>>,
-    jobs: Option<Sender<Job>>,
-    workers: Vec<JoinHandle<()>>,
-    max_pending: usize,
+    pool: OrderedPool<io::Result<Vec<u8>>>,
     header_written: bool,
 }
 
@@ -73,30 +61,6 @@ fn deflate_chunk(level: u32, dict: Option<&[u8]>, data: &[u8], last: bool) -> io
 impl<W: Write> ParallelGzip<W> {
     /// A writer at compression `level` (0–9) on `threads` workers (at least one).
     pub fn new(inner: W, level: u32, threads: usize) -> Self {
-        let threads = threads.max(1);
-        let (tx, rx) = channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        let workers = (0..threads)
-            .map(|_| {
-                let rx = Arc::clone(&rx);
-                std::thread::spawn(move || {
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(job) = job else { return };
-                        let out = deflate_chunk(
-                            level,
-                            job.dict.as_deref().map(|d| d.as_slice()),
-                            &job.data,
-                            job.last,
-                        );
-                        let _ = job.reply.send(out);
-                    }
-                })
-            })
-            .collect();
         ParallelGzip {
             inner,
             level,
@@ -104,10 +68,7 @@ impl<W: Write> ParallelGzip<W> {
             dict: None,
             crc: crc32fast::Hasher::new(),
             total: 0,
-            pending: VecDeque::new(),
-            jobs: Some(tx),
-            workers,
-            max_pending: threads * 2,
+            pool: OrderedPool::new(threads, threads.max(1) * 2),
             header_written: false,
         }
     }
@@ -131,32 +92,11 @@ impl<W: Write> ParallelGzip<W> {
         let data = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
         let next_dict =
             (data.len() >= WINDOW).then(|| Arc::new(data[data.len() - WINDOW..].to_vec()));
-        let (reply, result) = channel();
-        let job = Job {
-            dict: self.dict.take(),
-            data,
-            last,
-            reply,
-        };
-        self.dict = next_dict;
-        self.jobs
-            .as_ref()
-            .expect("workers run until finish")
-            .send(job)
-            .map_err(|_| io::Error::other("compression worker stopped"))?;
-        self.pending.push_back(result);
-        while self.pending.len() > self.max_pending {
-            self.drain_one()?;
-        }
-        Ok(())
-    }
-
-    fn drain_one(&mut self) -> io::Result<()> {
-        if let Some(rx) = self.pending.pop_front() {
-            let bytes = rx
-                .recv()
-                .map_err(|_| io::Error::other("compression worker stopped"))??;
-            self.inner.write_all(&bytes)?;
+        let dict = std::mem::replace(&mut self.dict, next_dict);
+        let level = self.level;
+        let job = move || deflate_chunk(level, dict.as_deref().map(|d| d.as_slice()), &data, last);
+        if let Some(done) = self.pool.submit(job) {
+            self.inner.write_all(&done?)?;
         }
         Ok(())
     }
@@ -164,17 +104,13 @@ impl<W: Write> ParallelGzip<W> {
     /// Writes the rest, the gzip trailer, and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.dispatch(true)?;
-        while !self.pending.is_empty() {
-            self.drain_one()?;
+        while let Some(done) = self.pool.next_result() {
+            self.inner.write_all(&done?)?;
         }
         let crc = self.crc.clone().finalize();
         self.inner.write_all(&crc.to_le_bytes())?;
         // ISIZE: the input length modulo 2^32 (RFC 1952).
         self.inner.write_all(&(self.total as u32).to_le_bytes())?;
-        self.jobs = None;
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
         Ok(self.inner)
     }
 }

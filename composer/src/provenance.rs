@@ -9,8 +9,7 @@ use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs};
 use cra_attest::digest::to_hex;
 use cra_attest::intoto::Subject;
 use cra_attest::slsa::{
-    BuildDefinition, BuildMetadata, BuildPlatform, Builder, Provenance, ResourceDescriptor,
-    RunDetails,
+    BuildDefinition, BuildPlatform, Provenance, ResourceDescriptor, RunDetails,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -73,12 +72,7 @@ fn file_sha256(path: &std::path::Path) -> String {
 /// The provenance predicate (the statement's subjects are `input.subjects`).
 pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
     let recipe = input.recipe;
-    let recipe_name = recipe
-        .origin
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let recipe_name = recipe.file_name();
     let mut external = json!({
         "recipe": recipe_name,
         "image": {
@@ -171,23 +165,11 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
             internal_parameters: internal,
             resolved_dependencies: deps,
         },
-        run_details: RunDetails {
-            builder: Builder {
-                id: input.platform.builder_id.clone(),
-                version: BTreeMap::from([(
-                    "cargo-cra".to_string(),
-                    env!("CARGO_PKG_VERSION").to_string(),
-                )]),
-            },
-            metadata: BuildMetadata {
-                invocation_id: input
-                    .platform
-                    .invocation_id
-                    .clone()
-                    .unwrap_or_else(|| input.local_invocation_id.to_string()),
-                started_on: input.started_on.into(),
-                finished_on: input.finished_on.into(),
-            },
-        },
+        run_details: RunDetails::new(
+            input.platform,
+            input.local_invocation_id,
+            input.started_on,
+            input.finished_on,
+        ),
     }
 }

@@ -85,6 +85,15 @@ impl Recipe {
         }
     }
 
+    /// The recipe's file name (no directories: nothing of the machine's layout).
+    pub fn file_name(&self) -> String {
+        self.origin
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
     /// The directory relative paths in the recipe start from.
     pub fn base_dir(&self) -> PathBuf {
         match self.origin.path.parent() {

@@ -293,3 +293,27 @@ pub fn sigstore_python_accepts(
         _ => panic!("unexpected sigstore-python output:\n{}", describe(&out)),
     }
 }
+
+/// Exactly one line on stderr besides progress lines (`     Writing layer`), `error: ` first,
+/// containing every needle; nothing on stdout.
+pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
+    assert!(!out.status.success(), "{}", describe(out));
+    let err = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("Writing "))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string();
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "expected one line:\n{}",
+        describe(out)
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{err:?} should mention {n:?}");
+    }
+    assert!(out.stdout.is_empty(), "{}", describe(out));
+}

@@ -112,15 +112,26 @@ fn load(file: usize, path: String, content: Content) -> Result<Loaded, ComposeEr
     })
 }
 
+/// What storing the files has learnt: their digests, and which are duplicates of which.
+#[derive(Default)]
+struct Stored {
+    digests: BTreeMap<String, [u8; 32]>,
+    seen: HashMap<[u8; 32], usize>,
+    duplicates: Vec<(usize, usize)>,
+}
+
 /// Sends a loaded file's blocks and tail to the compressor (or records it as a duplicate).
 fn store<W: Write>(
     w: &mut DataWriter<'_, W>,
     loaded: Loaded,
-    digests: &mut BTreeMap<String, [u8; 32]>,
-    seen: &mut HashMap<[u8; 32], usize>,
-    duplicates: &mut Vec<(usize, usize)>,
+    stored: &mut Stored,
     dest: &Path,
 ) -> Result<(), ComposeError> {
+    let Stored {
+        digests,
+        seen,
+        duplicates,
+    } = stored;
     let io = |e: io::Error| ComposeError::io(dest, e);
     let bs = w.opts.block_size as usize;
     match loaded {
@@ -321,9 +332,7 @@ pub fn write_squashfs(
         progress,
     };
     progress.begin("squashfs", Some(fs.content_size()));
-    let mut digests = BTreeMap::new();
-    let mut seen: HashMap<[u8; 32], usize> = HashMap::new();
-    let mut duplicates: Vec<(usize, usize)> = Vec::new();
+    let mut stored = Stored::default();
     // Small files are read and hashed on worker threads, in order, a bounded number ahead;
     // large ones are streamed block by block here.
     let mut readers: OrderedPool<Result<Loaded, ComposeError>> = OrderedPool::new(1, READ_AHEAD);
@@ -336,26 +345,17 @@ pub fn write_squashfs(
         let (content, path) = (content.clone(), (*path).clone());
         let job = move || load(f, path, content);
         if let Some(loaded) = readers.submit(job) {
-            store(
-                &mut w,
-                loaded?,
-                &mut digests,
-                &mut seen,
-                &mut duplicates,
-                dest,
-            )?;
+            store(&mut w, loaded?, &mut stored, dest)?;
         }
     }
     while let Some(loaded) = readers.next_result() {
-        store(
-            &mut w,
-            loaded?,
-            &mut digests,
-            &mut seen,
-            &mut duplicates,
-            dest,
-        )?;
+        store(&mut w, loaded?, &mut stored, dest)?;
     }
+    let Stored {
+        digests,
+        duplicates,
+        ..
+    } = stored;
     w.flush_fragment().map_err(io)?;
     w.drain().map_err(io)?;
     progress.end();
