@@ -79,7 +79,8 @@ pub struct Manifest {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Signing")]
 pub struct BuildSigning {
-    /// Sign each binary, its SBOM and its provenance: Sigstore bundles beside them.
+    /// Sign what is written (each binary, or the image) with its SBOM and provenance:
+    /// Sigstore bundles beside them.
     #[arg(long)]
     pub sign: bool,
     /// Sign with this cosign-format private key (password from CRA_PASSWORD, else

@@ -43,15 +43,17 @@ enum Command {
     /// `[workspace.metadata.cra]`): manufacturer, security-contact, product-id,
     /// support-period-end.
     Build(BuildArgs),
-    /// Compose a minimal, reproducible OCI image from a recipe.
+    /// Compose a minimal, reproducible OCI and/or squashfs + dm-verity image from a recipe.
     ///
     /// Builds the recipe's apps as `cargo cra build` does (static musl binaries by default),
     /// lays out exactly the files, directories, symlinks and users the recipe declares, and
     /// writes into `<DIR>/<name>-<version>/`: the OCI image layout (`oci/`, tagged with the
-    /// version) and/or archive (`<name>.oci.tar`), the image SBOM (`<name>.cdx.json`) and
+    /// version) and/or archive (`<name>.oci.tar`); the squashfs image (`<name>.squashfs`) with
+    /// its dm-verity tree and `<name>.roothash`; the image SBOM (`<name>.cdx.json`) and
     /// provenance (`<name>.provenance.json`); with `--sign`, Sigstore bundles for the manifest,
-    /// the archive, the SBOM and the provenance. Everything is staged and renamed into place:
-    /// after an error nothing half-written is left.
+    /// archive and squashfs, and attestations for the SBOM, the provenance and the verity root
+    /// hash. Everything is staged and renamed into place: after an error nothing half-written
+    /// is left.
     Compose(cargo_cra::composing::ComposeArgs),
     /// Generate a cosign-compatible key pair (ECDSA P-256).
     ///
