@@ -90,8 +90,11 @@ enum Command {
     /// Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
     /// `<name>.provenance.sigstore.json` beside ARTIFACT and verifies each bundle; checks that
     /// the attestations are about these bytes and equal `<name>.cdx.json` and
-    /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. Prints one
-    /// line per check; any failure is a non-zero exit. `--json` for machines.
+    /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. For an
+    /// image from `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`) the documents are
+    /// found under the image's name, and for squashfs the signed verity statement must name the
+    /// root hash in `<name>.roothash`. Prints one line per check; any failure is a non-zero
+    /// exit. `--json` for machines.
     Verify(cargo_cra::verifying::VerifyArgs),
     /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
     SignBlob {

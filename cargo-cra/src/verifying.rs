@@ -205,8 +205,9 @@ pub struct CheckLine {
 /// Options of `cargo cra verify`.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// The artefact: a binary written by `cargo cra build --sign` (or any file signed by
-    /// cargo-cra), with its bundles beside it.
+    /// The artefact: a binary written by `cargo cra build --sign`, or an image written by
+    /// `cargo cra compose --sign` (`<name>.squashfs`, `<name>.oci.tar`), with its bundles
+    /// beside it.
     #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
     #[command(flatten)]
@@ -231,6 +232,19 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let beside = |suffix: &str| a.artifact.with_file_name(format!("{name}{suffix}"));
+    // Images written by `cargo cra compose` keep their documents under the image's name:
+    // `<name>.squashfs` / `<name>.oci.tar` beside `<name>.cdx.json` and friends.
+    let image = if let Some(stem) = name.strip_suffix(".squashfs") {
+        Some((stem.to_string(), ImageKind::Squashfs))
+    } else {
+        name.strip_suffix(".oci.tar")
+            .map(|stem| (stem.to_string(), ImageKind::OciArchive))
+    };
+    let stem = image
+        .as_ref()
+        .map(|(s, _)| s.clone())
+        .unwrap_or(name.clone());
+    let beside_stem = |suffix: &str| a.artifact.with_file_name(format!("{stem}{suffix}"));
     let mut lines = Vec::new();
     let mut line = |check: &str, result: Result<String, String>| {
         let (ok, detail) = match result {
@@ -243,8 +257,7 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
             detail,
         });
     };
-    let verify_one = |suffix: &str| -> Result<Option<serde_json::Value>, String> {
-        let path = beside(suffix);
+    let verify_path = |path: std::path::PathBuf| -> Result<Option<serde_json::Value>, String> {
         let json = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
         let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
@@ -256,9 +269,10 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
             .and_then(|p| serde_json::from_slice(&p).ok());
         Ok(statement)
     };
+    let verify_one = |suffix: &str| verify_path(beside_stem(suffix));
     line(
         "signature",
-        verify_one(".sigstore.json")
+        verify_path(beside(".sigstore.json"))
             .map(|_| format!("{name}.sigstore.json verifies over the artefact")),
     );
     for (check, suffix, predicate_type, file) in [
@@ -283,7 +297,7 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
                     statement["predicateType"]
                 ));
             }
-            let path = beside(file);
+            let path = beside_stem(file);
             match std::fs::read(&path) {
                 Ok(text) => {
                     let on_disk: serde_json::Value = serde_json::from_slice(&text)
@@ -313,12 +327,35 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
                 line(
                     check,
                     Ok(format!(
-                        "{name}{suffix} verifies; subject is the artefact; equals {name}{file}"
+                        "{stem}{suffix} verifies; subject is the artefact; equals {stem}{file}"
                     )),
                 );
+                let property = |n: &str| {
+                    statement["predicate"]["metadata"]["component"]["properties"]
+                        .as_array()
+                        .and_then(|ps| ps.iter().find(|p| p["name"] == n))
+                        .and_then(|p| p["value"].as_str())
+                        .map(String::from)
+                };
                 line(
                     "SBOM subject",
-                    if has("SHA-256", digests.sha256_hex()) && has("SHA-512", digests.sha512_hex())
+                    if let Some((_, kind)) = &image {
+                        match kind {
+                            ImageKind::Squashfs
+                                if property("cargo-cra:squashfs:sha256")
+                                    == Some(digests.sha256_hex()) =>
+                            {
+                                Ok("the image SBOM records the squashfs file's SHA-256".into())
+                            }
+                            ImageKind::Squashfs => {
+                                Err("the image SBOM does not record this squashfs file".into())
+                            }
+                            ImageKind::OciArchive => {
+                                Ok("the archive is a subject of the SBOM attestation".into())
+                            }
+                        }
+                    } else if has("SHA-256", digests.sha256_hex())
+                        && has("SHA-512", digests.sha512_hex())
                     {
                         Ok(
                             "metadata.component hashes are the artefact's SHA-256 and SHA-512"
@@ -332,11 +369,51 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
             Ok(_) => line(
                 check,
                 Ok(format!(
-                    "{name}{suffix} verifies; subject is the artefact; equals {name}{file}"
+                    "{stem}{suffix} verifies; subject is the artefact; equals {stem}{file}"
                 )),
             ),
             Err(e) => line(check, Err(e)),
         }
     }
+    if let Some((_, ImageKind::Squashfs)) = &image {
+        let roothash = beside_stem(".roothash");
+        let bundle = beside_stem(".verity.sigstore.json");
+        let result = if !roothash.exists() && !bundle.exists() {
+            Ok("no dm-verity tree was written for this image".to_string())
+        } else {
+            verify_path(bundle).and_then(|statement| {
+                let statement = statement.ok_or("not a DSSE in-toto attestation")?;
+                if statement["predicateType"] != composer::compose::VERITY_PREDICATE_TYPE {
+                    return Err(format!(
+                        "predicate type is {}, not the verity statement's",
+                        statement["predicateType"]
+                    ));
+                }
+                let attested = statement["predicate"]["dmVerity"]["rootHash"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let on_disk = std::fs::read_to_string(&roothash)
+                    .map_err(|e| format!("{}: {e}", roothash.display()))?;
+                if on_disk.trim() != attested {
+                    return Err(format!(
+                        "{} ({}) is not the attested root hash {attested}",
+                        roothash.display(),
+                        on_disk.trim()
+                    ));
+                }
+                Ok(format!(
+                    "{stem}.verity.sigstore.json binds the image to root hash {attested}, as in {stem}.roothash"
+                ))
+            })
+        };
+        line("dm-verity root hash", result);
+    }
     Ok(lines)
+}
+
+/// Which kind of composed image `cargo cra verify` was given.
+enum ImageKind {
+    Squashfs,
+    OciArchive,
 }

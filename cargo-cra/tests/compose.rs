@@ -437,6 +437,13 @@ fn signed_images_verify_with_sigstore_js_and_cargo_cra() {
         );
         assert!(out.status.success(), "{att}: {}", describe(&out));
     }
+    // The auditor's command verifies the archive and the documents beside it.
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "verify", archive.to_str().unwrap(), "--key", "k.pub"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
     // A flipped byte in the archive is refused.
     let mut bytes = std::fs::read(&archive).unwrap();
     let n = bytes.len() / 2;

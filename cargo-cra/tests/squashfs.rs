@@ -386,4 +386,38 @@ fn signed_squashfs_binds_its_digest_to_the_verity_root_hash() {
         &[],
     );
     assert!(out.status.success(), "{}", describe(&out));
+
+    // The auditor's command checks everything beside the image, and fails closed.
+    let audit = |image: &Path| {
+        run_cra(
+            tmp.path(),
+            &["cra", "verify", image.to_str().unwrap(), "--key", "k.pub"],
+            &[],
+        )
+    };
+    let out = audit(&image);
+    assert!(out.status.success(), "{}", describe(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    for check in [
+        "signature",
+        "SBOM attestation",
+        "SBOM subject",
+        "provenance attestation",
+        "dm-verity root hash",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with(&format!("ok   {check}:"))),
+            "{check}: {report}"
+        );
+    }
+    std::fs::write(dir.join("rich.roothash"), format!("{}\n", "0".repeat(64))).unwrap();
+    let out = audit(&image);
+    assert!(
+        !out.status.success(),
+        "a forged root hash file must fail: {}",
+        describe(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL dm-verity root hash"));
 }
