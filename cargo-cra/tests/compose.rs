@@ -455,3 +455,95 @@ fn signed_images_verify_with_sigstore_js_and_cargo_cra() {
         &archive
     ));
 }
+
+/// A `docker-registry` (the CNCF distribution registry) on 127.0.0.1, stopped on drop.
+struct Registry {
+    child: std::process::Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\nlog:\n  level: error\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(tool("docker-registry"))
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                return Registry {
+                    child,
+                    addr,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("docker-registry did not start on {addr}");
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_real_registry_takes_the_image_with_its_digest_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = rich_project(&tmp.path().join("p"), "gzip");
+    let r = report(&compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    ));
+    let registry = Registry::start();
+    let remote = format!("docker://{}/rich:2.0", registry.addr);
+    run(Command::new(tool("skopeo")).args([
+        "copy",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:2.0", r["layout"].as_str().unwrap()),
+        &remote,
+    ]));
+    let inspect =
+        run(Command::new(tool("skopeo")).args(["inspect", "--tls-verify=false", &remote]));
+    let inspect: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(
+        inspect["Digest"], r["manifest_digest"],
+        "the registry keeps our manifest"
+    );
+    // And back: pulled from the registry, it unpacks to the declared tree.
+    let pulled = tmp.path().join("pulled");
+    run(Command::new(tool("skopeo")).args([
+        "copy",
+        "--src-tls-verify=false",
+        &remote,
+        &format!("oci:{}:2.0", pulled.display()),
+    ]));
+    let unpacked = umoci_unpack(
+        &format!("{}:2.0", pulled.display()),
+        &tmp.path().join("bundle"),
+    );
+    assert_eq!(unpacked, rich_expected());
+}
