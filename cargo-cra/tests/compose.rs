@@ -488,17 +488,19 @@ impl Registry {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Owned at once, so that it is stopped even if it never answers.
+        let registry = Registry {
+            child,
+            addr,
+            _dir: dir,
+        };
         for _ in 0..100 {
-            if std::net::TcpStream::connect(&addr).is_ok() {
-                return Registry {
-                    child,
-                    addr,
-                    _dir: dir,
-                };
+            if std::net::TcpStream::connect(&registry.addr).is_ok() {
+                return registry;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("docker-registry did not start on {addr}");
+        panic!("docker-registry did not start on {}", registry.addr);
     }
 }
 
