@@ -32,6 +32,7 @@ pub mod rekor;
 pub mod sign;
 pub mod signing_config;
 pub mod slsa;
+pub mod source;
 pub mod tlog;
 pub mod trust;
 pub mod tsa;

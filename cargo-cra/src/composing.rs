@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 use composer::compose::{ComposeOptions, ComposeReport, compose_tree};
 use composer::progress::Progress;
-use composer::provenance::SourceInfo;
 use composer::recipe::{Recipe, default_target};
 use composer::tree::{BuiltApp, RootFs};
 use cra_attest::sign::Signer;
@@ -106,11 +105,7 @@ pub fn run(
     }
     let base = recipe.base_dir();
     let (source_date_epoch, _) = source_date::source_date_epoch(&base)?;
-    let source = GitSource::detect(&base).map(|g| SourceInfo {
-        repository: g.repository,
-        commit: g.commit,
-        dirty: g.dirty,
-    });
+    let source = GitSource::detect(&base);
     let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
     let out_dir = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;

@@ -14,60 +14,12 @@ use cra_attest::slsa::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 /// The `buildType` of cargo-cra's provenance: the page that documents its parameters.
 pub const BUILD_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/build-type-v1.md";
 
-/// The git commit the workspace was built from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitSource {
-    /// `origin`'s URL with any credentials removed, when there is an `origin`.
-    pub repository: Option<String>,
-    /// `HEAD`'s commit id.
-    pub commit: String,
-    /// Whether tracked files had uncommitted changes.
-    pub dirty: bool,
-}
-
-impl GitSource {
-    /// The git state of the repository containing `dir`, if it is in one.
-    pub fn detect(dir: &Path) -> Option<GitSource> {
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .env("LC_ALL", "C")
-                .output()
-                .ok()?;
-            out.status
-                .success()
-                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-        };
-        let commit = git(&["rev-parse", "HEAD"])?;
-        let repository = git(&["remote", "get-url", "origin"]).map(|u| strip_credentials(&u));
-        let dirty =
-            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-        Some(GitSource {
-            repository,
-            commit,
-            dirty,
-        })
-    }
-}
-
-/// `https://user:token@host/x` → `https://host/x`.
-fn strip_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((userinfo, host)) if !userinfo.contains('/') => format!("{scheme}://{host}"),
-            _ => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
+pub use cra_attest::source::GitSource;
 
 /// A crate that went into the build (linked or build-time).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,11 +102,7 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
         "noDefaultFeatures": r.no_default_features,
     });
     if let Some(src) = input.source {
-        external["source"] = json!({
-            "repository": src.repository,
-            "commit": src.commit,
-            "dirty": src.dirty,
-        });
+        external["source"] = src.external_parameter();
     }
     let internal = json!({
         "cargoCraVersion": env!("CARGO_PKG_VERSION"),
@@ -169,15 +117,7 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
 
     let mut deps = Vec::new();
     if let Some(src) = input.source {
-        deps.push(ResourceDescriptor {
-            uri: src
-                .repository
-                .as_ref()
-                .map(|r| format!("git+{r}@{}", src.commit)),
-            digest: BTreeMap::from([("gitCommit".to_string(), src.commit.clone())]),
-            name: Some("source".into()),
-            annotations: Some(json!({ "dirty": src.dirty })),
-        });
+        deps.push(src.resolved_dependency());
     }
     deps.push(ResourceDescriptor {
         name: Some("Cargo.lock".into()),
@@ -224,26 +164,4 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
         PREDICATE_TYPE,
         serde_json::to_value(predicate).expect("serialisable"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_are_stripped_from_remote_urls() {
-        assert_eq!(
-            strip_credentials("https://u:tok@github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            strip_credentials("https://github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            strip_credentials("git@github.com:a/b.git"),
-            "git@github.com:a/b.git"
-        );
-        assert_eq!(strip_credentials("ssh://git@host/x@y"), "ssh://host/x@y");
-    }
 }

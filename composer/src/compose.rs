@@ -7,7 +7,7 @@ use crate::image_sbom::{ImageSbomInput, SquashfsFacts, image_sbom};
 use crate::layer;
 use crate::oci::{self, ImageInfo};
 use crate::progress::Progress;
-use crate::provenance::{self, ImageProvenanceInput, SourceInfo};
+use crate::provenance::{self, ImageProvenanceInput};
 use crate::recipe::Recipe;
 use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs};
 use crate::tree::{BuiltApp, RootFs};
@@ -17,6 +17,7 @@ use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
 use cra_attest::sign::Signer;
 use cra_attest::slsa::BuildPlatform;
+use cra_attest::source::GitSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ pub struct ComposeOptions<'a> {
     /// Seconds since the epoch for every time in the image.
     pub source_date_epoch: i64,
     /// The recipe's git state.
-    pub source: Option<SourceInfo>,
+    pub source: Option<GitSource>,
     /// Where the composition runs.
     pub platform: BuildPlatform,
     /// Invocation id when not in CI.
@@ -144,7 +145,8 @@ struct OciWritten {
     manifest_digest: [u8; 32],
     layer: layer::Layer,
     layout: PathBuf,
-    archive: Option<String>,
+    /// The archive's file name and SHA-256.
+    archive: Option<(String, [u8; 32])>,
     keep_layout: bool,
     compression: layer::Compression,
 }
@@ -224,10 +226,8 @@ pub fn compose_tree(
             format!("{name}:{version}"),
             &o.manifest_digest,
         ));
-        if let Some(a) = &o.archive {
-            let path = stage_dir.join(a);
-            let digest = cra_attest::digest::sha256_of_file(&path).map_err(io_at(&path))?;
-            subjects.push(Subject::sha256(a.clone(), &digest));
+        if let Some((a, digest)) = &o.archive {
+            subjects.push(Subject::sha256(a.clone(), digest));
         }
     }
     let squashfs = match &recipe.output.squashfs {
@@ -326,7 +326,7 @@ pub fn compose_tree(
                 .join("blobs/sha256")
                 .join(to_hex(&o.manifest_digest));
             sign_file(&manifest_blob, format!("{name}.manifest.sigstore.json"))?;
-            if let Some(a) = &o.archive {
+            if let Some((a, _)) = &o.archive {
                 sign_file(&stage_dir.join(a), format!("{a}.sigstore.json"))?;
             }
         }
@@ -399,7 +399,7 @@ pub fn compose_tree(
         archive: oci
             .as_ref()
             .and_then(|o| o.archive.as_ref())
-            .map(|a| final_dir.join(a)),
+            .map(|(a, _)| final_dir.join(a)),
         manifest_digest: oci
             .as_ref()
             .map(|o| format!("sha256:{}", to_hex(&o.manifest_digest))),
@@ -509,9 +509,9 @@ fn write_oci(
     let archive = if oci_output.archive {
         let archive_name = format!("{name}.oci.tar");
         progress.begin("archive", None);
-        oci::write_archive(&layout, &stage_dir.join(&archive_name), mtime)?;
+        let digest = oci::write_archive(&layout, &stage_dir.join(&archive_name), mtime)?;
         progress.end();
-        Some(archive_name)
+        Some((archive_name, digest))
     } else {
         None
     };

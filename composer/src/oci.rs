@@ -3,7 +3,7 @@
 //! (so the same image always has the same digests), and the layout's tar archive.
 
 use crate::error::{ComposeError, io_at};
-use crate::layer::Layer;
+use crate::layer::{Hashing, Layer};
 use crate::tarball::{self, EntryKind, Meta};
 use cra_attest::digest::{sha256, to_hex};
 use cra_attest::persist;
@@ -244,8 +244,9 @@ pub fn write_layout(dir: &Path, image: &OciImage) -> Result<(), ComposeError> {
     Ok(())
 }
 
-/// Writes the layout at `dir` as a deterministic tar to `out` (`oci-archive` form).
-pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<(), ComposeError> {
+/// Writes the layout at `dir` as a deterministic tar to `out` (`oci-archive` form); returns
+/// the archive's SHA-256 (hashed as it is written).
+pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<[u8; 32], ComposeError> {
     let blobs = dir.join("blobs").join("sha256");
     let mut names: Vec<String> = std::fs::read_dir(&blobs)
         .map_err(io_at(&blobs))?
@@ -254,7 +255,10 @@ pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<(), ComposeEr
         .map_err(io_at(&blobs))?;
     names.sort();
     let file = std::fs::File::create(out).map_err(io_at(out))?;
-    let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, file));
+    let mut builder = tar::Builder::new(Hashing::new(std::io::BufWriter::with_capacity(
+        1 << 20,
+        file,
+    )));
     let dir_meta = Meta {
         mode: 0o755,
         uid: 0,
@@ -294,10 +298,10 @@ pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<(), ComposeEr
     }
     append_file(&mut builder, "index.json")?;
     append_file(&mut builder, "oci-layout")?;
-    let writer = builder.into_inner().map_err(io)?;
+    let (writer, digest, _) = builder.into_inner().map_err(io)?.finish();
     let file = writer
         .into_inner()
         .map_err(|e| ComposeError::io(out, e.into_error()))?;
     file.sync_all().map_err(io_at(out))?;
-    Ok(())
+    Ok(digest)
 }

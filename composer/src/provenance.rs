@@ -11,23 +11,13 @@ use cra_attest::intoto::Subject;
 use cra_attest::slsa::{
     BuildDefinition, BuildPlatform, Provenance, ResourceDescriptor, RunDetails,
 };
+use cra_attest::source::GitSource;
 use serde_json::json;
 use std::collections::BTreeMap;
 
 /// `buildType` of image compositions.
 pub const BUILD_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/compose-type-v1.md";
-
-/// The git state of the recipe's repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceInfo {
-    /// Remote URL without credentials, if any.
-    pub repository: Option<String>,
-    /// `HEAD` commit.
-    pub commit: String,
-    /// Whether the working tree had uncommitted changes.
-    pub dirty: bool,
-}
 
 /// Everything the image provenance is made from.
 pub struct ImageProvenanceInput<'a> {
@@ -46,7 +36,7 @@ pub struct ImageProvenanceInput<'a> {
     /// Layer compression as spelled in the recipe.
     pub compression: &'a str,
     /// Git state.
-    pub source: Option<&'a SourceInfo>,
+    pub source: Option<&'a GitSource>,
     /// `SOURCE_DATE_EPOCH` used.
     pub source_date_epoch: i64,
     /// Where the composition ran.
@@ -82,11 +72,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
         },
     });
     if let Some(src) = input.source {
-        external["source"] = json!({
-            "repository": src.repository,
-            "commit": src.commit,
-            "dirty": src.dirty,
-        });
+        external["source"] = src.external_parameter();
     }
     let internal = json!({
         "cargoCraVersion": env!("CARGO_PKG_VERSION"),
@@ -100,15 +86,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
         ..Default::default()
     }];
     if let Some(src) = input.source {
-        deps.push(ResourceDescriptor {
-            uri: src
-                .repository
-                .as_ref()
-                .map(|r| format!("git+{r}@{}", src.commit)),
-            digest: BTreeMap::from([("gitCommit".to_string(), src.commit.clone())]),
-            name: Some("source".into()),
-            annotations: Some(json!({ "dirty": src.dirty })),
-        });
+        deps.push(src.resolved_dependency());
     }
     let base = recipe.base_dir();
     for (path, entry) in &input.fs.entries {

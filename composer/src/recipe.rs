@@ -302,17 +302,11 @@ impl SquashfsOutput {
     pub fn compressor(
         &self,
     ) -> Result<crate::squashfs::Compressor, (std::ops::Range<usize>, String)> {
-        crate::squashfs::Compressor::parse(
-            self.compression.get_ref(),
-            self.level.as_ref().map(|l| *l.get_ref()),
+        parse_compression(
+            &self.compression,
+            self.level.as_ref(),
+            crate::squashfs::Compressor::parse,
         )
-        .map_err(|m| {
-            let span = match &self.level {
-                Some(l) if m.contains("level") => l.span(),
-                _ => self.compression.span(),
-            };
-            (span, m)
-        })
     }
 
     /// The verity tree goes in a separate file.
@@ -344,22 +338,11 @@ impl OciOutput {
     pub fn layer_compression(
         &self,
     ) -> Result<crate::layer::Compression, (std::ops::Range<usize>, String)> {
-        crate::layer::Compression::parse(
-            self.compression.get_ref(),
-            self.level.as_ref().map(|l| *l.get_ref()),
+        parse_compression(
+            &self.compression,
+            self.level.as_ref(),
+            crate::layer::Compression::parse,
         )
-        .map_err(|m| {
-            let span = match &self.level {
-                Some(l)
-                    if self.compression.get_ref() == "gzip"
-                        || self.compression.get_ref() == "zstd" =>
-                {
-                    l.span()
-                }
-                _ => self.compression.span(),
-            };
-            (span, m)
-        })
     }
 }
 
@@ -372,6 +355,22 @@ impl Default for OciOutput {
             level: None,
         }
     }
+}
+
+/// Parses a compression name and level with `parse`; an error points at the level when the
+/// name alone is valid, else at the name.
+fn parse_compression<T>(
+    name: &Spanned<String>,
+    level: Option<&Spanned<i64>>,
+    parse: fn(&str, Option<i64>) -> Result<T, String>,
+) -> Result<T, (std::ops::Range<usize>, String)> {
+    parse(name.get_ref(), level.map(|l| *l.get_ref())).map_err(|m| {
+        let span = match level {
+            Some(l) if parse(name.get_ref(), None).is_ok() => l.span(),
+            _ => name.span(),
+        };
+        (span, m)
+    })
 }
 
 fn exec_mode() -> Spanned<u32> {
