@@ -123,7 +123,10 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     match (out.status.success(), text.as_str()) {
         (true, "OK") => true,
-        (false, t) if t.starts_with("FAILED") => false,
+        (false, t) if t.starts_with("FAILED") => {
+            eprintln!("@sigstore/verify refused {}: {t}", bundle.display());
+            false
+        }
         _ => panic!("unexpected verifier output:\n{}", describe(&out)),
     }
 }
@@ -228,7 +231,10 @@ pub fn sigstore_js_accepts_keyless(
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     match (out.status.success(), text.as_str()) {
         (true, "OK") => true,
-        (false, t) if t.starts_with("FAILED") => false,
+        (false, t) if t.starts_with("FAILED") => {
+            eprintln!("@sigstore/verify refused {}: {t}", bundle.display());
+            false
+        }
         _ => panic!("unexpected verifier output:\n{}", describe(&out)),
     }
 }
@@ -289,7 +295,10 @@ pub fn sigstore_python_accepts(
         text.contains("FAIL"),
     ) {
         (true, true, false) => true,
-        (false, false, true) => false,
+        (false, false, true) => {
+            eprintln!("sigstore-python refused {}: {text}", bundle.display());
+            false
+        }
         _ => panic!("unexpected sigstore-python output:\n{}", describe(&out)),
     }
 }
