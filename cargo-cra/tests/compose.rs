@@ -82,6 +82,28 @@ fn a_gzip_image_is_read_by_skopeo_and_unpacked_by_umoci_exactly_as_declared() {
         &tmp.path().join("bundle2"),
     );
     assert_eq!(unpacked, rich_expected());
+
+    // A hard-linked file is one SBOM component, named by its first path, listing its others.
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r["sbom"].as_str().unwrap()).unwrap()).unwrap();
+    let components = sbom["components"].as_array().unwrap();
+    let named = |n: &str| components.iter().filter(|c| c["name"] == n).count();
+    assert_eq!(named("/opt/tree/bin/run.sh"), 0);
+    assert_eq!(named("/opt/tree/data/b.txt"), 0);
+    for (file, link) in [
+        ("/opt/tree/bin/run", "/opt/tree/bin/run.sh"),
+        ("/opt/tree/data/a.txt", "/opt/tree/data/b.txt"),
+    ] {
+        let c = components.iter().find(|c| c["name"] == file).unwrap();
+        let links: Vec<_> = c["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "cargo-cra:image:hard-link")
+            .map(|p| p["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(links, [link], "{c}");
+    }
 }
 
 #[test]

@@ -185,6 +185,27 @@ fn recipe_errors_name_file_line_and_column_and_write_nothing() {
             "gid = 1000\n\n[output.squashfs]\nverity_layout = \"inline\"\n",
             &["recipe.toml:21:17:", "append or separate"],
         ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[[hardlink]]\ndest = \"/bin/x\"\ntarget = \"/etc/app/missing\"\n",
+            &[
+                "recipe.toml:22:10:",
+                "hard link target /etc/app/missing is not in the image",
+            ],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[[hardlink]]\ndest = \"/bin/x\"\ntarget = \"/usr/bin/run\"\n",
+            &[
+                "recipe.toml:22:10:",
+                "is a symbolic link; hard links name regular files",
+            ],
+        ),
+        (
+            "gid = 1000\n",
+            "gid = 1000\n\n[[hardlink]]\ndest = \"/etc/app/app.conf\"\ntarget = \"/etc/app/app.conf\"\n",
+            &["recipe.toml:21:8:", "declared twice"],
+        ),
     ] {
         let p = Project::new();
         let out = p.with(from, to);

@@ -91,6 +91,16 @@ fn stage_by_hand(dir: &Path) {
     );
     w("opt/tree/bin/run.sh", "#!/bin/sh\necho hi\n", 0o755);
     w("opt/tree/data/a.txt", "data\n", 0o644);
+    std::fs::hard_link(
+        dir.join("opt/tree/bin/run.sh"),
+        dir.join("opt/tree/bin/run"),
+    )
+    .unwrap();
+    std::fs::hard_link(
+        dir.join("opt/tree/data/a.txt"),
+        dir.join("opt/tree/data/b.txt"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("data/a.txt", dir.join("opt/tree/link")).unwrap();
     std::fs::create_dir_all(dir.join("usr/bin")).unwrap();
     std::os::unix::fs::symlink("/opt/tree/bin/run.sh", dir.join("usr/bin/run")).unwrap();

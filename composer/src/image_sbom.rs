@@ -115,8 +115,19 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     }];
     let mut top: BTreeSet<String> = BTreeSet::new();
 
+    // A hard-linked file is one component; its other names are listed on it.
+    let mut links: BTreeMap<&str, Vec<Property>> = BTreeMap::new();
+    for (path, entry) in &input.fs.entries {
+        if let Kind::Hardlink(file) = &entry.kind {
+            links.entry(file.as_str()).or_default().push(Property::new(
+                "cargo-cra:image:hard-link",
+                format!("/{path}"),
+            ));
+        }
+    }
     for (path, entry) in &input.fs.entries {
         let Kind::File(_) = &entry.kind else { continue };
+        let link_properties = links.remove(path.as_str()).unwrap_or_default();
         let image_path = format!("/{path}");
         let digest = input
             .file_digests
@@ -167,6 +178,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                     "cargo-cra:image:mode",
                     format!("{:04o}", entry.mode),
                 ));
+                app.properties.extend(link_properties);
                 components.insert(image_path.clone(), app);
                 for c in app_sbom.components {
                     let r = c.bom_ref.clone().unwrap_or_else(|| c.name.clone());
@@ -197,6 +209,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                         format!("{}:{}", entry.uid, entry.gid),
                     ),
                 ];
+                file.properties.extend(link_properties);
                 if entry.origin == Origin::Accounts {
                     file.description = Some("generated from the recipe's users and groups".into());
                 }

@@ -239,6 +239,14 @@ pub fn write_layer(
                 io::empty(),
             )
             .map_err(io_at(dest))?,
+            Kind::Hardlink(target) => tarball::append(
+                &mut builder,
+                path,
+                EntryKind::Hardlink { target },
+                meta,
+                io::empty(),
+            )
+            .map_err(io_at(dest))?,
             Kind::File(content) => {
                 let mut reader = HashingReader {
                     inner: open_content(content)?,

@@ -43,6 +43,9 @@ pub struct Recipe {
     /// Symbolic links.
     #[serde(default, rename = "symlink")]
     pub symlinks: Vec<Symlink>,
+    /// Hard links: further names for a regular file of the image.
+    #[serde(default, rename = "hardlink")]
+    pub hardlinks: Vec<Hardlink>,
     /// Users, written to `/etc/passwd` with locked passwords.
     #[serde(default, rename = "user")]
     pub users: Vec<User>,
@@ -206,6 +209,18 @@ pub struct Symlink {
     pub dest: Spanned<String>,
     /// What it points to (stored as written; never followed while writing the image).
     pub target: String,
+}
+
+/// `[[hardlink]]`: another name for a regular file of the image (an app, a `[[file]]` or a file
+/// inside a source directory). Both names share one inode, so they share its mode, owner and
+/// content; the file is stored once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hardlink {
+    /// The new name, in the image.
+    pub dest: Spanned<String>,
+    /// The file it names, by its absolute path in the image.
+    pub target: Spanned<String>,
 }
 
 /// `[[user]]`: an account with a locked password.
@@ -563,6 +578,11 @@ impl Recipe {
         }
         for s in &self.symlinks {
             claim(&s.dest)?;
+        }
+        for h in &self.hardlinks {
+            claim(&h.dest)?;
+            normalize_dest(h.target.get_ref())
+                .map_err(|m| (h.target.span(), format!("hard link target {m}")))?;
         }
         let mut names = BTreeSet::new();
         for u in &self.users {

@@ -19,6 +19,12 @@ pub enum EntryKind<'a> {
         /// Where it points, as written.
         target: &'a str,
     },
+    /// A hard link: another name for the regular file written earlier at `target` (relative,
+    /// like `path`).
+    Hardlink {
+        /// The file's path in the archive.
+        target: &'a str,
+    },
 }
 
 /// Owner, group, mode and time of an entry.
@@ -57,6 +63,7 @@ pub fn append<W: Write>(
         EntryKind::Dir => (tar::EntryType::Directory, 0),
         EntryKind::File { size } => (tar::EntryType::Regular, size),
         EntryKind::Symlink { .. } => (tar::EntryType::Symlink, 0),
+        EntryKind::Hardlink { .. } => (tar::EntryType::Link, 0),
     };
     header.set_entry_type(entry_type);
     header.set_mode(meta.mode);
@@ -85,7 +92,7 @@ pub fn append<W: Write>(
         pax.push(("path", name.clone()));
         header.set_path(truncated(&name, 100))?;
     }
-    if let EntryKind::Symlink { target } = kind
+    if let EntryKind::Symlink { target } | EntryKind::Hardlink { target } = kind
         && header.set_link_name(target).is_err()
     {
         pax.push(("linkpath", target.to_string()));

@@ -9,7 +9,7 @@
 
 use crate::error::{ComposeError, io_at};
 use crate::recipe::{Recipe, normalize_dest};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -64,6 +64,10 @@ pub enum Kind {
     File(Content),
     /// A symbolic link to the target, as written.
     Symlink(String),
+    /// Another name for the regular file at this path (relative, like the map's keys). Once laid
+    /// out, the file sorts before all its links, so writers meet the data first; a link has the
+    /// file's mode and owner.
+    Hardlink(String),
 }
 
 /// Why an entry is in the image (for the SBOM and error messages).
@@ -77,6 +81,8 @@ pub enum Origin {
     Dir,
     /// A declared `[[symlink]]`.
     Symlink,
+    /// A declared `[[hardlink]]`.
+    Hardlink,
     /// A parent directory nobody declared.
     Implicit,
     /// `/etc/passwd` or `/etc/group` from `[[user]]`/`[[group]]`.
@@ -192,7 +198,8 @@ impl RootFs {
             })?;
             let (mode, uid, gid) = (*f.mode.get_ref(), *f.uid.get_ref(), *f.gid.get_ref());
             if meta.is_dir() {
-                fs.insert_host_dir(&dest, &source, mode, uid, gid, i)
+                let mut inodes = HashMap::new();
+                fs.insert_host_dir(&dest, &source, (mode, uid, gid), i, &mut inodes)
                     .map_err(|m| recipe.error_at(f.source.span(), m))?;
             } else if meta.is_file() {
                 let entry = Entry {
@@ -235,7 +242,80 @@ impl RootFs {
                     .map_err(|m| recipe.error_at(span.clone(), m))?;
             }
         }
+        for h in &recipe.hardlinks {
+            let dest =
+                normalize_dest(h.dest.get_ref()).map_err(|m| recipe.error_at(h.dest.span(), m))?;
+            let target = normalize_dest(h.target.get_ref())
+                .map_err(|m| recipe.error_at(h.target.span(), m))?;
+            let entry = fs
+                .link_to(&target)
+                .map_err(|m| recipe.error_at(h.target.span(), m))?;
+            fs.insert(&dest, entry)
+                .map_err(|m| recipe.error_at(h.dest.span(), m))?;
+        }
+        fs.settle_hardlinks();
         Ok(fs)
+    }
+
+    /// A `[[hardlink]]` entry naming the file at `target` (absolute, normalised).
+    fn link_to(&self, target: &str) -> Result<Entry, String> {
+        let rel = target.trim_start_matches('/');
+        let Some(e) = self.entries.get(rel) else {
+            return Err(format!("hard link target {target} is not in the image"));
+        };
+        let file = match &e.kind {
+            Kind::File(_) => rel.to_string(),
+            Kind::Hardlink(file) => file.clone(),
+            other => {
+                return Err(format!(
+                    "hard link target {target} is {}; hard links name regular files",
+                    describe(other)
+                ));
+            }
+        };
+        Ok(Entry {
+            kind: Kind::Hardlink(file),
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            origin: Origin::Hardlink,
+        })
+    }
+
+    /// Makes the first name (in path order) of every hard-linked file the one holding its
+    /// content, and every other name a link to it: tar readers need a link's target before the
+    /// link, and the choice then depends only on the names, not on the order they were found.
+    fn settle_hardlinks(&mut self) {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, e) in &self.entries {
+            if let Kind::Hardlink(file) = &e.kind {
+                groups.entry(file.clone()).or_default().push(path.clone());
+            }
+        }
+        for (file, links) in groups {
+            // Links are in path order; the first name of the group is the smaller of the file's
+            // and its first link's.
+            let first = links[0].clone();
+            if first < file {
+                let holder = self.entries[&file].clone();
+                let first_entry = self.entries[&first].clone();
+                let moved = Entry {
+                    kind: Kind::Hardlink(first.clone()),
+                    origin: first_entry.origin,
+                    ..holder.clone()
+                };
+                self.entries.insert(first.clone(), holder);
+                self.entries.insert(file.clone(), moved);
+            }
+            let holder = file.min(first);
+            for link in links {
+                if link != holder
+                    && let Some(e) = self.entries.get_mut(&link)
+                {
+                    e.kind = Kind::Hardlink(holder.clone());
+                }
+            }
+        }
     }
 
     /// Adds `entry` at `dest` (absolute, normalised), creating undeclared parents.
@@ -288,14 +368,15 @@ impl RootFs {
     }
 
     /// Adds the tree under host directory `source` at `dest`.
+    /// Regular files the host links more than once are hard links in the image too (within one
+    /// `[[file]]` source; `inodes` maps a host inode to its first path here).
     fn insert_host_dir(
         &mut self,
         dest: &str,
         source: &Path,
-        mode: u32,
-        uid: u32,
-        gid: u32,
+        (mode, uid, gid): (u32, u32, u32),
         index: usize,
+        inodes: &mut HashMap<(u64, u64), String>,
     ) -> Result<(), String> {
         let dir_entry = Entry {
             kind: Kind::Dir,
@@ -324,10 +405,20 @@ impl RootFs {
                 std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let ft = meta.file_type();
             if ft.is_dir() {
-                self.insert_host_dir(&child, &path, mode, uid, gid, index)?;
+                self.insert_host_dir(&child, &path, (mode, uid, gid), index, inodes)?;
                 continue;
             }
-            let kind = if ft.is_file() {
+            let first_name = (ft.is_file() && meta.nlink() > 1)
+                .then(|| {
+                    inodes
+                        .entry((meta.dev(), meta.ino()))
+                        .or_insert_with(|| child.trim_start_matches('/').to_string())
+                        .clone()
+                })
+                .filter(|first| *first != child.trim_start_matches('/'));
+            let kind = if let Some(first) = first_name {
+                Kind::Hardlink(first)
+            } else if ft.is_file() {
                 Kind::File(host_content(&path).map_err(|e| e.to_string())?)
             } else if ft.is_symlink() {
                 let target =
@@ -376,6 +467,7 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::Dir => "a directory",
         Kind::File(_) => "a file",
         Kind::Symlink(_) => "a symbolic link",
+        Kind::Hardlink(_) => "a hard link",
     }
 }
 
@@ -481,4 +573,112 @@ fn group(recipe: &Recipe) -> Vec<u8> {
         out.push_str(&format!("{}:!:{}:\n", g.name.get_ref(), g.gid.get_ref()));
     }
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(dir: &Path, recipe: &str) -> Result<RootFs, String> {
+        let path = dir.join("r.toml");
+        let text =
+            format!("[image]\nname = \"t\"\nversion = \"1\"\narchitecture = \"amd64\"\n{recipe}");
+        let recipe = Recipe::parse(&path, &text).map_err(|e| e.to_string())?;
+        RootFs::check(&recipe).map_err(|e| e.to_string())
+    }
+
+    fn kind(fs: &RootFs, path: &str) -> String {
+        match &fs.entries[path].kind {
+            Kind::Dir => "dir".into(),
+            Kind::File(_) => "file".into(),
+            Kind::Symlink(t) => format!("symlink {t}"),
+            Kind::Hardlink(t) => format!("link {t}"),
+        }
+    }
+
+    #[test]
+    fn host_hard_links_become_links_to_the_first_name_in_path_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(src.join("a")).unwrap();
+        // Found first while walking (directory "a" before file "a-b"), but "a-b" sorts first.
+        std::fs::write(src.join("a/x"), "same inode").unwrap();
+        std::fs::hard_link(src.join("a/x"), src.join("a-b")).unwrap();
+        std::fs::hard_link(src.join("a/x"), src.join("z")).unwrap();
+        std::fs::write(src.join("single"), "one name").unwrap();
+        let fs = layout(
+            tmp.path(),
+            "[[file]]\nsource = \"src\"\ndest = \"/s\"\nmode = 0o640\nuid = 7\n",
+        )
+        .unwrap();
+        assert_eq!(kind(&fs, "s/a-b"), "file");
+        assert_eq!(kind(&fs, "s/a/x"), "link s/a-b");
+        assert_eq!(kind(&fs, "s/z"), "link s/a-b");
+        assert_eq!(kind(&fs, "s/single"), "file");
+        for p in ["s/a-b", "s/a/x", "s/z"] {
+            assert_eq!((fs.entries[p].mode, fs.entries[p].uid), (0o640, 7), "{p}");
+        }
+        // A file named twice by two [[file]] entries is two files.
+        let fs = layout(
+            tmp.path(),
+            "[[file]]\nsource = \"src/z\"\ndest = \"/1\"\n[[file]]\nsource = \"src/z\"\ndest = \"/2\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (kind(&fs, "1"), kind(&fs, "2")),
+            ("file".into(), "file".into())
+        );
+    }
+
+    #[test]
+    fn recipe_hard_links_share_the_file_and_its_metadata() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), "data").unwrap();
+        let fs = layout(
+            tmp.path(),
+            "[[file]]\nsource = \"f\"\ndest = \"/usr/bin/tool\"\nmode = 0o750\ngid = 5\n\
+             [[hardlink]]\ndest = \"/bin/t\"\ntarget = \"/usr/bin/tool\"\n\
+             [[hardlink]]\ndest = \"/usr/bin/zz\"\ntarget = \"/bin/t\"\n",
+        )
+        .unwrap();
+        assert_eq!(kind(&fs, "bin/t"), "file");
+        assert_eq!(fs.entries["bin/t"].origin, Origin::File(0));
+        assert_eq!(kind(&fs, "usr/bin/tool"), "link bin/t");
+        assert_eq!(kind(&fs, "usr/bin/zz"), "link bin/t");
+        assert_eq!(
+            (fs.entries["usr/bin/zz"].mode, fs.entries["usr/bin/zz"].gid),
+            (0o750, 5)
+        );
+    }
+
+    #[test]
+    fn hard_links_to_what_is_not_a_file_are_refused_where_they_stand() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (body, line, what) in [
+            (
+                "[[hardlink]]\ndest = \"/a\"\ntarget = \"/nowhere\"\n",
+                7,
+                "is not in the image",
+            ),
+            (
+                "[[dir]]\ndest = \"/d\"\n[[hardlink]]\ndest = \"/a\"\ntarget = \"/d\"\n",
+                9,
+                "is a directory; hard links name regular files",
+            ),
+            (
+                "[[symlink]]\ndest = \"/s\"\ntarget = \"x\"\n[[hardlink]]\ndest = \"/a\"\ntarget = \"/s\"\n",
+                10,
+                "is a symbolic link",
+            ),
+            (
+                "[[hardlink]]\ndest = \"/a\"\ntarget = \"rel\"\n",
+                7,
+                "not an absolute path",
+            ),
+        ] {
+            let err = layout(tmp.path(), body).unwrap_err();
+            assert!(err.contains(&format!("r.toml:{line}:")), "{err}");
+            assert!(err.contains(what), "{err}");
+        }
+    }
 }

@@ -66,6 +66,10 @@ gid = 1000
 dest = "/usr/bin/run"
 target = "/opt/tree/bin/run.sh"
 
+[[hardlink]]
+dest = "/opt/tree/bin/run"
+target = "/opt/tree/bin/run.sh"
+
 [[user]]
 name = "app"
 uid = 1000
@@ -101,17 +105,20 @@ pub fn rich_project(dir: &Path, compression: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("tree/data/a.txt"), "data\n").unwrap();
+    std::fs::hard_link(dir.join("tree/data/a.txt"), dir.join("tree/data/b.txt")).unwrap();
     std::os::unix::fs::symlink("data/a.txt", dir.join("tree/link")).unwrap();
     let recipe = dir.join("rich.toml");
     std::fs::write(&recipe, RICH.replace("COMPRESSION", compression)).unwrap();
     recipe
 }
 
-/// One entry of a tree: type, mode, owner, and content digest or link target.
+/// One entry of a tree: type, mode, owner, and content digest or link target. A file with more
+/// than one name has ` =FIRST` after its digest, FIRST being its first name in path order.
 pub type Tree = BTreeMap<String, (char, u32, u32, u32, String)>;
 
 pub fn tree_of(root: &Path) -> Tree {
-    fn walk(root: &Path, dir: &Path, out: &mut Tree) {
+    let mut inodes = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Tree, inodes: &mut BTreeMap<(u64, u64), String>) {
         let mut names: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -132,20 +139,21 @@ pub fn tree_of(root: &Path) -> Tree {
                 ('d', String::new(), m.mode() & 0o7777)
             } else {
                 let bytes = std::fs::read(&path).unwrap();
-                (
-                    'f',
-                    cra_attest::digest::to_hex(&cra_attest::digest::sha256(&bytes)),
-                    m.mode() & 0o7777,
-                )
+                let mut digest = cra_attest::digest::to_hex(&cra_attest::digest::sha256(&bytes));
+                if m.nlink() > 1 {
+                    let first = inodes.entry((m.dev(), m.ino())).or_insert(rel.clone());
+                    digest = format!("{digest} ={first}");
+                }
+                ('f', digest, m.mode() & 0o7777)
             };
             out.insert(rel, (kind, mode, m.uid(), m.gid(), detail));
             if ft.is_dir() {
-                walk(root, &path, out);
+                walk(root, &path, out, inodes);
             }
         }
     }
     let mut out = Tree::new();
-    walk(root, root, &mut out);
+    walk(root, root, &mut out, &mut inodes);
     out
 }
 
@@ -158,6 +166,10 @@ pub fn rich_expected() -> Tree {
     let d = |mode, uid, gid| ('d', mode, uid, gid, String::new());
     let f = |mode, uid, gid, content: &str| ('f', mode, uid, gid, sha(content.as_bytes()));
     let l = |target: &str| ('l', 0o777, 0, 0, target.to_string());
+    let linked = |mode, content: &str, first: &str| {
+        let (k, m, u, g, digest) = f(mode, 0, 0, content);
+        (k, m, u, g, format!("{digest} ={first}"))
+    };
     [
         ("etc", d(0o755, 0, 0)),
         ("etc/app", d(0o755, 0, 0)),
@@ -171,11 +183,22 @@ pub fn rich_expected() -> Tree {
         ("opt/tree", d(0o755, 0, 0)),
         ("opt/tree/bin", d(0o755, 0, 0)),
         (
+            "opt/tree/bin/run",
+            linked(0o755, "#!/bin/sh\necho hi\n", "opt/tree/bin/run"),
+        ),
+        (
             "opt/tree/bin/run.sh",
-            f(0o755, 0, 0, "#!/bin/sh\necho hi\n"),
+            linked(0o755, "#!/bin/sh\necho hi\n", "opt/tree/bin/run"),
         ),
         ("opt/tree/data", d(0o755, 0, 0)),
-        ("opt/tree/data/a.txt", f(0o644, 0, 0, "data\n")),
+        (
+            "opt/tree/data/a.txt",
+            linked(0o644, "data\n", "opt/tree/data/a.txt"),
+        ),
+        (
+            "opt/tree/data/b.txt",
+            linked(0o644, "data\n", "opt/tree/data/a.txt"),
+        ),
         ("opt/tree/link", l("data/a.txt")),
         ("usr", d(0o755, 0, 0)),
         ("usr/bin", d(0o755, 0, 0)),

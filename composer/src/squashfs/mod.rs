@@ -475,6 +475,10 @@ struct TableBuilder<'a> {
     opts: SquashfsOptions,
     children: BTreeMap<&'a str, Vec<&'a str>>,
     numbers: HashMap<&'a str, u32>,
+    /// Names of each hard-linked file (the file's path → 1 + its links).
+    names: HashMap<&'a str, u32>,
+    /// Inodes written so far for hard-linked files: reference and basic type.
+    written: HashMap<&'a str, (u64, u16)>,
     id_index: HashMap<u32, u16>,
     inodes: MetadataWriter,
     dirs: MetadataWriter,
@@ -524,6 +528,12 @@ impl Tables {
             .enumerate()
             .map(|(i, id)| (*id, i as u16))
             .collect();
+        let mut names: HashMap<&str, u32> = HashMap::new();
+        for e in fs.entries.values() {
+            if let Kind::Hardlink(file) = &e.kind {
+                *names.entry(file.as_str()).or_insert(1) += 1;
+            }
+        }
         let mut b = TableBuilder {
             fs,
             file_index,
@@ -531,6 +541,8 @@ impl Tables {
             opts,
             children,
             numbers: HashMap::new(),
+            names,
+            written: HashMap::new(),
             id_index,
             inodes: MetadataWriter::new(opts.compressor, opts.block_size),
             dirs: MetadataWriter::new(opts.compressor, opts.block_size),
@@ -561,6 +573,13 @@ impl<'a> TableBuilder<'a> {
             if self.children.contains_key(k) {
                 self.number(k, next)?;
             } else {
+                // All names of a hard-linked file share the number of the first one met.
+                let inode = self.inode_of(k);
+                if let Some(&n) = self.numbers.get(inode) {
+                    self.numbers.insert(k, n);
+                    continue;
+                }
+                self.numbers.insert(inode, *next);
                 self.numbers.insert(k, *next);
                 *next = next
                     .checked_add(1)
@@ -585,8 +604,22 @@ impl<'a> TableBuilder<'a> {
         v
     }
 
-    /// Writes a non-directory inode; returns its reference and basic type.
+    /// The path holding the inode behind `path`: the file a hard link names, else `path`.
+    fn inode_of(&self, path: &'a str) -> &'a str {
+        match &self.fs.entries[path].kind {
+            Kind::Hardlink(file) => file.as_str(),
+            _ => path,
+        }
+    }
+
+    /// Writes a non-directory inode (once for all names of a hard-linked file); returns its
+    /// reference and basic type.
     fn write_leaf(&mut self, path: &'a str) -> io::Result<(u64, u16)> {
+        let path = self.inode_of(path);
+        if let Some(&done) = self.written.get(path) {
+            return Ok(done);
+        }
+        let links = self.names.get(path).copied().unwrap_or(1);
         let e = &self.fs.entries[path];
         let number = self.numbers[path];
         let reference = self.inodes.reference();
@@ -604,12 +637,13 @@ impl<'a> TableBuilder<'a> {
                 let start = d.start.unwrap_or(0);
                 let (frag, frag_offset) = d.fragment.unwrap_or((u32::MAX, 0));
                 let mut v;
-                if start > u64::from(u32::MAX) || d.size > u64::from(u32::MAX) {
+                // Only the extended inode counts links.
+                if start > u64::from(u32::MAX) || d.size > u64::from(u32::MAX) || links > 1 {
                     v = self.header(9, e.mode, e.uid, e.gid, number);
                     v.extend_from_slice(&start.to_le_bytes());
                     v.extend_from_slice(&d.size.to_le_bytes());
                     v.extend_from_slice(&0u64.to_le_bytes()); // sparse bytes
-                    v.extend_from_slice(&1u32.to_le_bytes()); // links
+                    v.extend_from_slice(&links.to_le_bytes());
                     v.extend_from_slice(&frag.to_le_bytes());
                     v.extend_from_slice(&frag_offset.to_le_bytes());
                     v.extend_from_slice(&u32::MAX.to_le_bytes()); // no xattrs
@@ -626,8 +660,13 @@ impl<'a> TableBuilder<'a> {
                 self.inodes.write(&v)?;
                 2
             }
-            Kind::Dir => unreachable!("directories are written by write_dir"),
+            Kind::Dir | Kind::Hardlink(_) => {
+                unreachable!("directories are written by write_dir, links resolved above")
+            }
         };
+        if links > 1 {
+            self.written.insert(path, (reference, basic));
+        }
         Ok((reference, basic))
     }
 
