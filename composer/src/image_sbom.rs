@@ -179,6 +179,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                     format!("{:04o}", entry.mode),
                 ));
                 app.properties.extend(link_properties);
+                app.properties.extend(xattr_properties(&entry.xattrs));
                 components.insert(image_path.clone(), app);
                 for c in app_sbom.components {
                     let r = c.bom_ref.clone().unwrap_or_else(|| c.name.clone());
@@ -210,6 +211,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                     ),
                 ];
                 file.properties.extend(link_properties);
+                file.properties.extend(xattr_properties(&entry.xattrs));
                 if entry.origin == Origin::Accounts {
                     file.description = Some("generated from the recipe's users and groups".into());
                 }
@@ -244,6 +246,14 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     bom.compositions = compositions;
     bom.set_content_serial_number();
     Ok(bom)
+}
+
+/// `cargo-cra:image:capabilities` and `cargo-cra:image:xattr:NAME` properties.
+fn xattr_properties(xattrs: &crate::xattrs::Xattrs) -> Vec<Property> {
+    crate::xattrs::describe(xattrs)
+        .into_iter()
+        .map(|(k, v)| Property::new(format!("cargo-cra:image:{k}"), v))
+        .collect()
 }
 
 fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {

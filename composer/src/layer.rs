@@ -227,6 +227,7 @@ pub fn write_layer(
             uid: entry.uid,
             gid: entry.gid,
             mtime,
+            xattrs: &entry.xattrs,
         };
         match &entry.kind {
             Kind::Dir => tarball::append(&mut builder, path, EntryKind::Dir, meta, io::empty())
@@ -315,6 +316,7 @@ mod tests {
             mode: 0o644,
             uid: 0,
             gid: 0,
+            xattrs: Default::default(),
             origin: crate::tree::Origin::File(0),
         };
         fs.insert("/data/f", entry).unwrap();

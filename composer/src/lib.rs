@@ -2,6 +2,7 @@
 //!
 //! - [`recipe`]: the strict recipe format and its validation.
 //! - [`tree`]: the root filesystem laid out in memory from a recipe.
+//! - [`xattrs`]: file capabilities and other extended attributes a recipe sets.
 //! - [`tarball`], [`layer`], [`oci`]: deterministic tar layers and the OCI image layout.
 //! - [`image_sbom`], [`provenance`]: the image's CycloneDX SBOM and SLSA provenance.
 //! - [`compose`]: all of it, staged and then renamed into place, optionally signed.
@@ -21,3 +22,4 @@ pub mod squashfs;
 pub mod tarball;
 pub mod tree;
 pub mod verity;
+pub mod xattrs;

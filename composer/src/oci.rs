@@ -264,6 +264,7 @@ pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<[u8; 32], Com
         uid: 0,
         gid: 0,
         mtime,
+        xattrs: &tarball::NO_XATTRS,
     };
     let file_meta = Meta {
         mode: 0o644,

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
+use crate::xattrs::{self, Xattrs};
+
 /// A recipe error: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
@@ -161,6 +163,14 @@ pub struct App {
     /// File mode (default 0o755).
     #[serde(default = "exec_mode")]
     pub mode: Spanned<u32>,
+    /// File capabilities granted on exec (`["net_bind_service"]`), as `setcap CAPS=ep` would
+    /// set them: how an app that is not root binds a low port. Stored as `security.capability`.
+    #[serde(default)]
+    pub capabilities: Option<Spanned<Vec<String>>>,
+    /// Extended attributes with text values (`{ "user.origin" = "factory" }`): names in the
+    /// `user.`, `trusted.` or `security.` name spaces. None are set unless declared.
+    #[serde(default)]
+    pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// `[[file]]`: a local file.
@@ -182,6 +192,14 @@ pub struct File {
     /// Group (default 0).
     #[serde(default = "root_id")]
     pub gid: Spanned<u32>,
+    /// File capabilities (a file source only) granted on exec (`["net_bind_service"]`), as `setcap CAPS=ep` would
+    /// set them: how an app that is not root binds a low port. Stored as `security.capability`.
+    #[serde(default)]
+    pub capabilities: Option<Spanned<Vec<String>>>,
+    /// Extended attributes (a file source only) with text values (`{ "user.origin" = "factory" }`): names in the
+    /// `user.`, `trusted.` or `security.` name spaces. None are set unless declared.
+    #[serde(default)]
+    pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// `[[dir]]`: an empty directory.
@@ -199,6 +217,9 @@ pub struct Dir {
     /// Group (default 0).
     #[serde(default = "root_id")]
     pub gid: Spanned<u32>,
+    /// Extended attributes with text values, as for `[[file]]`.
+    #[serde(default)]
+    pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// `[[symlink]]`.
@@ -388,6 +409,24 @@ fn parse_compression<T>(
     })
 }
 
+/// An entry's extended attributes from its `capabilities` and `xattrs`; an error carries the
+/// span of the key at fault.
+pub fn entry_xattrs(
+    capabilities: &Option<Spanned<Vec<String>>>,
+    text: &Option<Spanned<BTreeMap<String, String>>>,
+) -> Result<Xattrs, (std::ops::Range<usize>, String)> {
+    let mut out = Xattrs::new();
+    if let Some(t) = text {
+        out = xattrs::from_recipe(None, t.get_ref()).map_err(|m| (t.span(), m))?;
+    }
+    if let Some(c) = capabilities {
+        let value = xattrs::capability_value(c.get_ref())
+            .map_err(|m| (c.span(), format!("capabilities: {m}")))?;
+        out.insert(xattrs::CAPABILITY.into(), value);
+    }
+    Ok(out)
+}
+
 fn exec_mode() -> Spanned<u32> {
     Spanned::new(0..0, 0o755)
 }
@@ -563,16 +602,19 @@ impl Recipe {
         for a in &self.apps {
             claim(&a.dest)?;
             check_mode(&a.mode, "app")?;
+            entry_xattrs(&a.capabilities, &a.xattrs)?;
         }
         for f in &self.files {
             claim(&f.dest)?;
             check_mode(&f.mode, "file")?;
+            entry_xattrs(&f.capabilities, &f.xattrs)?;
             check_id(&f.uid)?;
             check_id(&f.gid)?;
         }
         for d in &self.dirs {
             claim(&d.dest)?;
             check_mode(&d.mode, "directory")?;
+            entry_xattrs(&None, &d.xattrs)?;
             check_id(&d.uid)?;
             check_id(&d.gid)?;
         }

@@ -2,6 +2,7 @@
 //! group names), no extended attributes, and PAX extended headers only where ustar cannot hold
 //! a value (long paths and link targets, large ids or sizes).
 
+use crate::xattrs::Xattrs;
 use std::io::{self, Read, Write};
 
 /// What a tar entry is.
@@ -27,9 +28,9 @@ pub enum EntryKind<'a> {
     },
 }
 
-/// Owner, group, mode and time of an entry.
+/// Owner, group, mode, time and extended attributes of an entry.
 #[derive(Debug, Clone, Copy)]
-pub struct Meta {
+pub struct Meta<'a> {
     /// Permission bits.
     pub mode: u32,
     /// Owner id.
@@ -38,7 +39,13 @@ pub struct Meta {
     pub gid: u32,
     /// Modification time (seconds since the epoch).
     pub mtime: u64,
+    /// Extended attributes, written as `SCHILY.xattr.NAME` PAX records (as GNU tar, Docker
+    /// and umoci read them).
+    pub xattrs: &'a Xattrs,
 }
+
+/// No extended attributes.
+pub static NO_XATTRS: Xattrs = Xattrs::new();
 
 /// Largest value ustar's 8-byte octal id fields hold.
 const USTAR_MAX_ID: u64 = 0o7777777;
@@ -50,10 +57,10 @@ pub fn append<W: Write>(
     builder: &mut tar::Builder<W>,
     path: &str,
     kind: EntryKind<'_>,
-    meta: Meta,
+    meta: Meta<'_>,
     data: impl Read,
 ) -> io::Result<()> {
-    let mut pax: Vec<(&str, String)> = Vec::new();
+    let mut pax: Vec<(String, Vec<u8>)> = Vec::new();
     let mut header = tar::Header::new_ustar();
     let name = match kind {
         EntryKind::Dir => format!("{path}/"),
@@ -70,7 +77,7 @@ pub fn append<W: Write>(
     header.set_mtime(meta.mtime);
     for (key, value, set) in [("uid", meta.uid as u64, 0), ("gid", meta.gid as u64, 1)] {
         let field = if value > USTAR_MAX_ID {
-            pax.push((key, value.to_string()));
+            pax.push((key.into(), value.to_string().into_bytes()));
             0
         } else {
             value
@@ -83,20 +90,23 @@ pub fn append<W: Write>(
     }
     if size > USTAR_MAX_SIZE {
         // The PAX record is authoritative; the ustar field cannot hold the value.
-        pax.push(("size", size.to_string()));
+        pax.push(("size".into(), size.to_string().into_bytes()));
         header.set_size(0);
     } else {
         header.set_size(size);
     }
     if header.set_path(&name).is_err() {
-        pax.push(("path", name.clone()));
+        pax.push(("path".into(), name.clone().into_bytes()));
         header.set_path(truncated(&name, 100))?;
     }
     if let EntryKind::Symlink { target } | EntryKind::Hardlink { target } = kind
         && header.set_link_name(target).is_err()
     {
-        pax.push(("linkpath", target.to_string()));
+        pax.push(("linkpath".into(), target.as_bytes().to_vec()));
         header.set_link_name(truncated(target, 100))?;
+    }
+    for (name, value) in meta.xattrs {
+        pax.push((format!("SCHILY.xattr.{name}"), value.clone()));
     }
     if !pax.is_empty() {
         append_pax(builder, &name, &pax, meta.mtime)?;
@@ -120,18 +130,20 @@ fn truncated(path: &str, max: usize) -> String {
 fn append_pax<W: Write>(
     builder: &mut tar::Builder<W>,
     name: &str,
-    records: &[(&str, String)],
+    records: &[(String, Vec<u8>)],
     mtime: u64,
 ) -> io::Result<()> {
     let mut body = Vec::new();
     for (key, value) in records {
-        // "<len> <key>=<value>\n", where <len> counts itself.
+        // "<len> <key>=<value>\n", where <len> counts itself; values may be binary.
         let rest = key.len() + value.len() + 3;
         let mut len = rest + 1;
         while len != rest + len.to_string().len() {
             len = rest + len.to_string().len();
         }
-        body.extend_from_slice(format!("{len} {key}={value}\n").as_bytes());
+        body.extend_from_slice(format!("{len} {key}=").as_bytes());
+        body.extend_from_slice(value);
+        body.push(b'\n');
     }
     let mut header = tar::Header::new_ustar();
     header.set_entry_type(tar::EntryType::XHeader);
@@ -147,12 +159,13 @@ fn append_pax<W: Write>(
 mod tests {
     use super::*;
 
-    fn meta() -> Meta {
+    fn meta() -> Meta<'static> {
         Meta {
             mode: 0o644,
             uid: 0,
             gid: 0,
             mtime: 1,
+            xattrs: &NO_XATTRS,
         }
     }
 

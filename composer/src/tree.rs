@@ -8,7 +8,8 @@
 //! are stored as written.
 
 use crate::error::{ComposeError, io_at};
-use crate::recipe::{Recipe, normalize_dest};
+use crate::recipe::{Recipe, entry_xattrs, normalize_dest};
+use crate::xattrs::Xattrs;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -100,6 +101,8 @@ pub struct Entry {
     pub uid: u32,
     /// Group.
     pub gid: u32,
+    /// Extended attributes (only those the recipe sets).
+    pub xattrs: Xattrs,
     /// Where it came from.
     pub origin: Origin,
 }
@@ -151,6 +154,7 @@ impl RootFs {
                 mode: *d.mode.get_ref(),
                 uid: *d.uid.get_ref(),
                 gid: *d.gid.get_ref(),
+                xattrs: entry_xattrs(&None, &d.xattrs).map_err(|(at, m)| recipe.error_at(at, m))?,
                 origin: Origin::Dir,
             };
             fs.insert(&dest, entry)
@@ -164,6 +168,7 @@ impl RootFs {
                 mode: 0o777,
                 uid: 0,
                 gid: 0,
+                xattrs: Xattrs::new(),
                 origin: Origin::Symlink,
             };
             fs.insert(&dest, entry)
@@ -181,6 +186,8 @@ impl RootFs {
                 mode: *app.mode.get_ref(),
                 uid: 0,
                 gid: 0,
+                xattrs: entry_xattrs(&app.capabilities, &app.xattrs)
+                    .map_err(|(at, m)| recipe.error_at(at, m))?,
                 origin: Origin::App(i),
             };
             fs.insert(&dest, entry)
@@ -197,6 +204,25 @@ impl RootFs {
                 )
             })?;
             let (mode, uid, gid) = (*f.mode.get_ref(), *f.uid.get_ref(), *f.gid.get_ref());
+            let xattrs = entry_xattrs(&f.capabilities, &f.xattrs)
+                .map_err(|(at, m)| recipe.error_at(at, m))?;
+            if meta.is_dir() && !xattrs.is_empty() {
+                let at = f
+                    .capabilities
+                    .as_ref()
+                    .map(|c| c.span())
+                    .or_else(|| f.xattrs.as_ref().map(|x| x.span()))
+                    .unwrap_or(0..0);
+                return Err(recipe
+                    .error_at(
+                        at,
+                        format!(
+                            "source {} is a directory; capabilities and xattrs are set on single files",
+                            f.source.get_ref().display()
+                        ),
+                    )
+                    .into());
+            }
             if meta.is_dir() {
                 let mut inodes = HashMap::new();
                 fs.insert_host_dir(&dest, &source, (mode, uid, gid), i, &mut inodes)
@@ -207,6 +233,7 @@ impl RootFs {
                     mode,
                     uid,
                     gid,
+                    xattrs,
                     origin: Origin::File(i),
                 };
                 fs.insert(&dest, entry)
@@ -236,6 +263,7 @@ impl RootFs {
                     mode: 0o644,
                     uid: 0,
                     gid: 0,
+                    xattrs: Xattrs::new(),
                     origin: Origin::Accounts,
                 };
                 fs.insert(path, entry)
@@ -278,6 +306,7 @@ impl RootFs {
             mode: e.mode,
             uid: e.uid,
             gid: e.gid,
+            xattrs: e.xattrs.clone(),
             origin: Origin::Hardlink,
         })
     }
@@ -345,6 +374,7 @@ impl RootFs {
                             mode: 0o755,
                             uid: 0,
                             gid: 0,
+                            xattrs: Xattrs::new(),
                             origin: Origin::Implicit,
                         },
                     );
@@ -383,6 +413,7 @@ impl RootFs {
             mode: 0o755,
             uid,
             gid,
+            xattrs: Xattrs::new(),
             origin: Origin::File(index),
         };
         self.insert(dest, dir_entry)?;
@@ -443,6 +474,7 @@ impl RootFs {
                 mode: entry_mode,
                 uid,
                 gid,
+                xattrs: Xattrs::new(),
                 origin: Origin::File(index),
             };
             self.insert(&child, entry)?;

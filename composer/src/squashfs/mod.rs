@@ -20,6 +20,7 @@ use crate::error::{ComposeError, io_at};
 use crate::ordered::{OrderedPool, threads};
 use crate::progress::Progress;
 use crate::tree::{Content, Kind, RootFs, check_unchanged, open_content};
+use crate::xattrs::{self, Xattrs};
 use metadata::{MetadataWriter, indexed_table};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -58,6 +59,8 @@ const SUPERBLOCK: u64 = 96;
 const FLAG_DUPLICATES: u16 = 0x0040;
 const FLAG_NO_XATTRS: u16 = 0x0200;
 const FLAG_COMPRESSOR_OPTIONS: u16 = 0x0400;
+/// "No extended attributes" in an inode.
+const NO_XATTR: u32 = u32::MAX;
 /// "No table" in the superblock.
 const NO_TABLE: u64 = u64::MAX;
 /// Bit 24 of a block size word: stored uncompressed.
@@ -399,21 +402,34 @@ pub fn write_squashfs(
     let id_entries: Vec<u8> = tables.ids.iter().flat_map(|i| i.to_le_bytes()).collect();
     let (id_table, id_index) =
         indexed_table(opts.compressor, opts.block_size, &id_entries, ids_at).map_err(io)?;
+    // Extended attributes last, as the kernel expects (each table ends where the next begins).
+    let xattrs_at = ids_at + id_table.len() as u64;
+    let (xattr_table, xattr_header) = xattr_table(
+        opts.compressor,
+        opts.block_size,
+        &tables.xattr_sets,
+        xattrs_at,
+    )
+    .map_err(io)?;
     for t in [
         &tables.inodes,
         &tables.directories,
         &fragment_table,
         &id_table,
+        &xattr_table,
     ] {
         out.write_all(t).map_err(io)?;
     }
-    let bytes_used = ids_at + id_table.len() as u64;
+    let bytes_used = xattrs_at + xattr_table.len() as u64;
     let size = bytes_used.div_ceil(4096) * 4096;
     out.write_all(&vec![0u8; (size - bytes_used) as usize])
         .map_err(io)?;
 
     // Identical small files are always stored once.
-    let mut flags = FLAG_NO_XATTRS | FLAG_DUPLICATES;
+    let mut flags = FLAG_DUPLICATES;
+    if tables.xattr_sets.is_empty() {
+        flags |= FLAG_NO_XATTRS;
+    }
     if options.is_some() {
         flags |= FLAG_COMPRESSOR_OPTIONS;
     }
@@ -432,7 +448,11 @@ pub fn write_squashfs(
     sb.extend_from_slice(&tables.root.to_le_bytes());
     sb.extend_from_slice(&bytes_used.to_le_bytes());
     sb.extend_from_slice(&(ids_at + id_index).to_le_bytes());
-    sb.extend_from_slice(&NO_TABLE.to_le_bytes());
+    sb.extend_from_slice(
+        &xattr_header
+            .map_or(NO_TABLE, |h| xattrs_at + h)
+            .to_le_bytes(),
+    );
     sb.extend_from_slice(&inode_table_start.to_le_bytes());
     sb.extend_from_slice(&directory_table_start.to_le_bytes());
     sb.extend_from_slice(&(fragments_at + fragment_index).to_le_bytes());
@@ -452,6 +472,52 @@ pub fn write_squashfs(
     })
 }
 
+/// The extended attribute tables for `sets`, written at `start`: the key/value pairs (each set's
+/// entries: prefix id, name without prefix, value), the id table (reference, count and byte size
+/// of each set) and its header. Returns the bytes and the header's offset in them (`None`, and no
+/// bytes, without attributes).
+fn xattr_table(
+    compressor: Compressor,
+    block_size: u32,
+    sets: &[&Xattrs],
+    start: u64,
+) -> io::Result<(Vec<u8>, Option<u64>)> {
+    if sets.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let mut pairs = MetadataWriter::new(compressor, block_size);
+    let mut ids = Vec::with_capacity(sets.len() * 16);
+    for set in sets {
+        let reference = pairs.reference();
+        let mut size = 0usize;
+        for (name, value) in set.iter() {
+            let (prefix, rest) = xattrs::squashfs_prefix(name);
+            let mut entry = Vec::with_capacity(8 + rest.len() + value.len());
+            entry.extend_from_slice(&prefix.to_le_bytes());
+            entry.extend_from_slice(&(rest.len() as u16).to_le_bytes());
+            entry.extend_from_slice(rest.as_bytes());
+            entry.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            entry.extend_from_slice(value);
+            pairs.write(&entry)?;
+            size += entry.len();
+        }
+        ids.extend_from_slice(&reference.to_le_bytes());
+        ids.extend_from_slice(&(set.len() as u32).to_le_bytes());
+        ids.extend_from_slice(&(size as u32).to_le_bytes());
+    }
+    let mut out = pairs.finish()?;
+    let ids_at = start + out.len() as u64;
+    let (id_table, index_offset) = indexed_table(compressor, block_size, &ids, ids_at)?;
+    let (blocks, index) = id_table.split_at(index_offset as usize);
+    out.extend_from_slice(blocks);
+    let header = out.len() as u64;
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&(sets.len() as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(index);
+    Ok((out, Some(header)))
+}
+
 fn content_path(content: &Content, image_path: &str) -> std::path::PathBuf {
     match content {
         Content::Host { path, .. } => path.clone(),
@@ -460,10 +526,12 @@ fn content_path(content: &Content, image_path: &str) -> std::path::PathBuf {
 }
 
 /// The inode and directory tables, and what the superblock needs from them.
-struct Tables {
+struct Tables<'a> {
     inodes: Vec<u8>,
     directories: Vec<u8>,
     ids: Vec<u32>,
+    /// Distinct extended attribute sets, in the order of their ids.
+    xattr_sets: Vec<&'a Xattrs>,
     root: u64,
     inode_count: u32,
 }
@@ -480,6 +548,7 @@ struct TableBuilder<'a> {
     /// Inodes written so far for hard-linked files: reference and basic type.
     written: HashMap<&'a str, (u64, u16)>,
     id_index: HashMap<u32, u16>,
+    xattr_index: HashMap<&'a Xattrs, u32>,
     inodes: MetadataWriter,
     dirs: MetadataWriter,
 }
@@ -488,13 +557,13 @@ fn too_large(what: String) -> ComposeError {
     ComposeError::Format(format!("the tree is too large for squashfs: {what}"))
 }
 
-impl Tables {
+impl<'a> Tables<'a> {
     fn build(
-        fs: &RootFs,
+        fs: &'a RootFs,
         file_index: &HashMap<&str, usize>,
         files: &[FileData],
         opts: SquashfsOptions,
-    ) -> Result<Tables, ComposeError> {
+    ) -> Result<Tables<'a>, ComposeError> {
         let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         children.insert("", Vec::new());
         for (path, e) in &fs.entries {
@@ -534,6 +603,15 @@ impl Tables {
                 *names.entry(file.as_str()).or_insert(1) += 1;
             }
         }
+        // Each distinct attribute set once, numbered in path order.
+        let mut xattr_sets = Vec::new();
+        let mut xattr_index = HashMap::new();
+        for e in fs.entries.values() {
+            if !e.xattrs.is_empty() && !xattr_index.contains_key(&e.xattrs) {
+                xattr_index.insert(&e.xattrs, xattr_sets.len() as u32);
+                xattr_sets.push(&e.xattrs);
+            }
+        }
         let mut b = TableBuilder {
             fs,
             file_index,
@@ -544,6 +622,7 @@ impl Tables {
             names,
             written: HashMap::new(),
             id_index,
+            xattr_index,
             inodes: MetadataWriter::new(opts.compressor, opts.block_size),
             dirs: MetadataWriter::new(opts.compressor, opts.block_size),
         };
@@ -555,6 +634,7 @@ impl Tables {
             inodes: b.inodes.finish().map_err(io_err)?,
             directories: b.dirs.finish().map_err(io_err)?,
             ids: ids.into_iter().collect(),
+            xattr_sets,
             root,
             inode_count,
         })
@@ -604,6 +684,15 @@ impl<'a> TableBuilder<'a> {
         v
     }
 
+    /// The xattr id of an entry's attributes, or "none".
+    fn xattr_id(&self, xattrs: &Xattrs) -> u32 {
+        if xattrs.is_empty() {
+            NO_XATTR
+        } else {
+            self.xattr_index[xattrs]
+        }
+    }
+
     /// The path holding the inode behind `path`: the file a hard link names, else `path`.
     fn inode_of(&self, path: &'a str) -> &'a str {
         match &self.fs.entries[path].kind {
@@ -637,8 +726,13 @@ impl<'a> TableBuilder<'a> {
                 let start = d.start.unwrap_or(0);
                 let (frag, frag_offset) = d.fragment.unwrap_or((u32::MAX, 0));
                 let mut v;
-                // Only the extended inode counts links.
-                if start > u64::from(u32::MAX) || d.size > u64::from(u32::MAX) || links > 1 {
+                // Only the extended inode counts links and refers to attributes.
+                let xattr = self.xattr_id(&e.xattrs);
+                if start > u64::from(u32::MAX)
+                    || d.size > u64::from(u32::MAX)
+                    || links > 1
+                    || xattr != NO_XATTR
+                {
                     v = self.header(9, e.mode, e.uid, e.gid, number);
                     v.extend_from_slice(&start.to_le_bytes());
                     v.extend_from_slice(&d.size.to_le_bytes());
@@ -646,7 +740,7 @@ impl<'a> TableBuilder<'a> {
                     v.extend_from_slice(&links.to_le_bytes());
                     v.extend_from_slice(&frag.to_le_bytes());
                     v.extend_from_slice(&frag_offset.to_le_bytes());
-                    v.extend_from_slice(&u32::MAX.to_le_bytes()); // no xattrs
+                    v.extend_from_slice(&xattr.to_le_bytes());
                 } else {
                     v = self.header(2, e.mode, e.uid, e.gid, number);
                     v.extend_from_slice(&(start as u32).to_le_bytes());
@@ -716,14 +810,14 @@ impl<'a> TableBuilder<'a> {
         }
         self.dirs.write(&listing)?;
         let file_size = listing.len() as u64 + 3;
-        let (mode, uid, gid) = match self.fs.entries.get(dir) {
-            Some(e) => (e.mode, e.uid, e.gid),
-            None => (0o755, 0, 0),
+        let (mode, uid, gid, xattr) = match self.fs.entries.get(dir) {
+            Some(e) => (e.mode, e.uid, e.gid, self.xattr_id(&e.xattrs)),
+            None => (0o755, 0, 0, NO_XATTR),
         };
         let reference = self.inodes.reference();
         let links = 2 + subdirs;
         let mut v;
-        if file_size > 0xffff {
+        if file_size > 0xffff || xattr != NO_XATTR {
             v = self.header(8, mode, uid, gid, number);
             v.extend_from_slice(&links.to_le_bytes());
             v.extend_from_slice(&(file_size as u32).to_le_bytes());
@@ -731,7 +825,7 @@ impl<'a> TableBuilder<'a> {
             v.extend_from_slice(&parent.to_le_bytes());
             v.extend_from_slice(&0u16.to_le_bytes()); // no index
             v.extend_from_slice(&offset.to_le_bytes());
-            v.extend_from_slice(&u32::MAX.to_le_bytes()); // no xattrs
+            v.extend_from_slice(&xattr.to_le_bytes());
         } else {
             v = self.header(1, mode, uid, gid, number);
             v.extend_from_slice(&block.to_le_bytes());
@@ -775,6 +869,7 @@ mod tests {
                 mode: 0o644,
                 uid: 0,
                 gid: 0,
+                xattrs: Default::default(),
                 origin: Origin::File(0),
             };
             fs.insert("/data/f", entry).unwrap();
@@ -806,6 +901,7 @@ mod tests {
                 mode: 0o644,
                 uid: i % 3,
                 gid: 0,
+                xattrs: Default::default(),
                 origin: Origin::File(0),
             };
             fs.insert(&format!("/d{}/f{i}", i % 4), entry).unwrap();
