@@ -104,6 +104,27 @@ fn a_gzip_image_is_read_by_skopeo_and_unpacked_by_umoci_exactly_as_declared() {
             .collect();
         assert_eq!(links, [link], "{c}");
     }
+    // What an auditor looks for: which files get capabilities.
+    let daemon = components
+        .iter()
+        .find(|c| c["name"] == "/usr/sbin/daemon")
+        .unwrap();
+    let property = |name: &str| {
+        daemon["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        property("cargo-cra:image:capabilities").as_deref(),
+        Some("cap_net_bind_service")
+    );
+    assert_eq!(
+        property("cargo-cra:image:xattr:user.origin").as_deref(),
+        Some("rich")
+    );
 }
 
 #[test]

@@ -206,6 +206,40 @@ fn recipe_errors_name_file_line_and_column_and_write_nothing() {
             "gid = 1000\n\n[[hardlink]]\ndest = \"/etc/app/app.conf\"\ntarget = \"/etc/app/app.conf\"\n",
             &["recipe.toml:21:8:", "declared twice"],
         ),
+        (
+            "mode = 0o640",
+            "mode = 0o640\ncapabilities = [\"net_bind\"]",
+            &[
+                "recipe.toml:10:16:",
+                "\"net_bind\" is not a Linux capability",
+            ],
+        ),
+        (
+            "mode = 0o640",
+            "mode = 0o640\nxattrs = { \"system.posix_acl_access\" = \"x\" }",
+            &[
+                "recipe.toml:10:10:",
+                "names start with user., trusted. or security.",
+            ],
+        ),
+        (
+            "mode = 0o640",
+            "mode = 0o640\nxattrs = { \"security.capability\" = \"x\" }",
+            &["recipe.toml:10:10:", "set with `capabilities = [...]`"],
+        ),
+        (
+            "mode = 0o640",
+            "mode = 0o640\nxattrs = { \"trusted.overlay.opaque\" = \"y\" }",
+            &["recipe.toml:10:10:", "belongs to overlayfs"],
+        ),
+        (
+            "source = \"files/app.conf\"\ndest = \"/etc/app/app.conf\"\nmode = 0o640",
+            "source = \"files\"\ndest = \"/etc/app\"\nmode = 0o640\ncapabilities = [\"chown\"]",
+            &[
+                "recipe.toml:10:16:",
+                "source files is a directory; capabilities and xattrs are set on single files",
+            ],
+        ),
     ] {
         let p = Project::new();
         let out = p.with(from, to);

@@ -114,6 +114,18 @@ fn stage_by_hand(dir: &Path) {
     for p in ["etc/app/app.conf", "var/lib/app"] {
         std::os::unix::fs::chown(dir.join(p), Some(1000), Some(1000)).unwrap();
     }
+    w("usr/sbin/daemon", "#!/bin/sh\nexec sleep 1\n", 0o750);
+    run(Command::new(tool("setcap"))
+        .arg("cap_net_bind_service=ep")
+        .arg(dir.join("usr/sbin/daemon")));
+    for (name, value, path) in [
+        ("user.origin", "rich", "usr/sbin/daemon"),
+        ("user.state", "persistent", "var/lib/app"),
+    ] {
+        run(Command::new(tool("setfattr"))
+            .args(["-n", name, "-v", value])
+            .arg(dir.join(path)));
+    }
     for d in [
         "",
         "etc",
@@ -124,6 +136,7 @@ fn stage_by_hand(dir: &Path) {
         "opt/tree/data",
         "usr",
         "usr/bin",
+        "usr/sbin",
         "var",
         "var/lib",
     ] {

@@ -1,6 +1,6 @@
 //! Deterministic tar entries: ustar headers with fixed times, numeric owners only (no user or
-//! group names), no extended attributes, and PAX extended headers only where ustar cannot hold
-//! a value (long paths and link targets, large ids or sizes).
+//! group names), and PAX extended headers only where ustar cannot hold a value (long paths and
+//! link targets, large ids or sizes) or for the extended attributes an entry has.
 
 use crate::xattrs::Xattrs;
 use std::io::{self, Read, Write};

@@ -56,11 +56,19 @@ gid = 1000
 source = "tree"
 dest = "/opt/tree"
 
+[[file]]
+source = "files/daemon"
+dest = "/usr/sbin/daemon"
+mode = 0o750
+capabilities = ["net_bind_service"]
+xattrs = { "user.origin" = "rich" }
+
 [[dir]]
 dest = "/var/lib/app"
 mode = 0o750
 uid = 1000
 gid = 1000
+xattrs = { "user.state" = "persistent" }
 
 [[symlink]]
 dest = "/usr/bin/run"
@@ -98,6 +106,7 @@ pub fn rich_project(dir: &Path, compression: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("tree/bin")).unwrap();
     std::fs::create_dir_all(dir.join("tree/data")).unwrap();
     std::fs::write(dir.join("files/app.conf"), "port = 8080\n").unwrap();
+    std::fs::write(dir.join("files/daemon"), "#!/bin/sh\nexec sleep 1\n").unwrap();
     std::fs::write(dir.join("tree/bin/run.sh"), "#!/bin/sh\necho hi\n").unwrap();
     std::fs::set_permissions(
         dir.join("tree/bin/run.sh"),
@@ -113,11 +122,55 @@ pub fn rich_project(dir: &Path, compression: &str) -> PathBuf {
 }
 
 /// One entry of a tree: type, mode, owner, and content digest or link target. A file with more
-/// than one name has ` =FIRST` after its digest, FIRST being its first name in path order.
+/// than one name has ` =FIRST` after its digest, FIRST being its first name in path order; then
+/// come its extended attributes as ` NAME=0xHEX`, as `getfattr` reads them.
 pub type Tree = BTreeMap<String, (char, u32, u32, u32, String)>;
+
+/// Every extended attribute under `root` (read by `getfattr`, from the attr package), by path
+/// relative to `root`: ` NAME=0xHEX` each, in name order.
+fn xattrs_of(root: &Path) -> BTreeMap<String, String> {
+    let out = run(Command::new(tool("getfattr"))
+        .args([
+            "-h",
+            "-R",
+            "-P",
+            "-d",
+            "-m",
+            "-",
+            "-e",
+            "hex",
+            "--absolute-names",
+        ])
+        .arg(root));
+    let mut found: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current = None;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        if let Some(path) = line.strip_prefix("# file: ") {
+            let rel = Path::new(path)
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            current = Some(rel);
+        } else if let (Some((name, value)), Some(path)) = (line.split_once('='), &current) {
+            found
+                .entry(path.clone())
+                .or_default()
+                .insert(name.into(), value.into());
+        }
+    }
+    found
+        .into_iter()
+        .map(|(path, attrs)| {
+            let text: String = attrs.iter().map(|(n, v)| format!(" {n}={v}")).collect();
+            (path, text)
+        })
+        .collect()
+}
 
 pub fn tree_of(root: &Path) -> Tree {
     let mut inodes = BTreeMap::new();
+    let xattrs = xattrs_of(root);
     fn walk(root: &Path, dir: &Path, out: &mut Tree, inodes: &mut BTreeMap<(u64, u64), String>) {
         let mut names: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -154,6 +207,11 @@ pub fn tree_of(root: &Path) -> Tree {
     }
     let mut out = Tree::new();
     walk(root, root, &mut out, &mut inodes);
+    for (path, text) in xattrs {
+        if let Some(entry) = out.get_mut(&path) {
+            entry.4.push_str(&text);
+        }
+    }
     out
 }
 
@@ -166,6 +224,9 @@ pub fn rich_expected() -> Tree {
     let d = |mode, uid, gid| ('d', mode, uid, gid, String::new());
     let f = |mode, uid, gid, content: &str| ('f', mode, uid, gid, sha(content.as_bytes()));
     let l = |target: &str| ('l', 0o777, 0, 0, target.to_string());
+    let with_xattrs = |(k, m, u, g, detail): (char, u32, u32, u32, String), x: &str| {
+        (k, m, u, g, format!("{detail}{x}"))
+    };
     let linked = |mode, content: &str, first: &str| {
         let (k, m, u, g, digest) = f(mode, 0, 0, content);
         (k, m, u, g, format!("{digest} ={first}"))
@@ -203,9 +264,23 @@ pub fn rich_expected() -> Tree {
         ("usr", d(0o755, 0, 0)),
         ("usr/bin", d(0o755, 0, 0)),
         ("usr/bin/run", l("/opt/tree/bin/run.sh")),
+        ("usr/sbin", d(0o755, 0, 0)),
+        (
+            "usr/sbin/daemon",
+            with_xattrs(
+                f(0o750, 0, 0, "#!/bin/sh\nexec sleep 1\n"),
+                // `setcap cap_net_bind_service=ep`; "rich".
+                " security.capability=0x0100000200040000000000000000000000000000 \
+                 user.origin=0x72696368",
+            ),
+        ),
         ("var", d(0o755, 0, 0)),
         ("var/lib", d(0o755, 0, 0)),
-        ("var/lib/app", d(0o750, 1000, 1000)),
+        (
+            "var/lib/app",
+            // "persistent"
+            with_xattrs(d(0o750, 1000, 1000), " user.state=0x70657273697374656e74"),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -5,7 +5,8 @@
 //! count), with file tails packed into fragment blocks and identical small files stored once.
 //! At most a few blocks per core are in memory, whatever the tree's size. Inodes are numbered
 //! and written children-first, then the directory, inode, fragment and id tables follow; every
-//! time is `SOURCE_DATE_EPOCH`, no extended attributes are written, and the image is padded to
+//! time is `SOURCE_DATE_EPOCH`, only the extended attributes the recipe sets are written (after
+//! the id table, each distinct set once), hard links share one inode, and the image is padded to
 //! 4 KiB (dm-verity's block size).
 //!
 //! Why not a crate: `backhand` (the maintained Rust squashfs library) compresses on one thread
