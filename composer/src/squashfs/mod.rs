@@ -339,7 +339,8 @@ pub fn write_squashfs(
     let mut stored = Stored::default();
     // Small files are read and hashed on worker threads, in order, a bounded number ahead;
     // large ones are streamed block by block here.
-    let mut readers: OrderedPool<Result<Loaded, ComposeError>> = OrderedPool::new(1, READ_AHEAD);
+    let mut readers: OrderedPool<Result<Loaded, ComposeError>> =
+        OrderedPool::new(threads.clamp(1, 4), READ_AHEAD);
     for path in &paths {
         let Kind::File(content) = &fs.entries[*path].kind else {
             continue;
