@@ -7,6 +7,7 @@
 //! of the single top block. The salt (and the UUID) are derived from the image's SHA-256, so
 //! the same image always gets the same tree and root hash.
 
+use crate::ordered::{OrderedPool, threads};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
 
@@ -71,17 +72,23 @@ pub fn build(
     }
     let salt = salt_for(image_digest);
     let data_blocks = data_len / BLOCK as u64;
-    // Level 0: one hash per data block.
+    // Level 0: one hash per data block, 1 MiB chunks hashed on every core (in order).
     let mut level: Vec<[u8; 32]> = Vec::with_capacity(data_blocks as usize);
-    let mut buf = vec![0u8; BLOCK * 256];
+    let threads = threads();
+    let mut pool: OrderedPool<Vec<[u8; 32]>> = OrderedPool::new(threads, threads * 2);
     let mut remaining = data_len;
     while remaining > 0 {
-        let n = remaining.min(buf.len() as u64) as usize;
-        reader.read_exact(&mut buf[..n])?;
-        for block in buf[..n].chunks(BLOCK) {
-            level.push(hash_block(&salt, block));
+        let n = remaining.min((BLOCK * 256) as u64) as usize;
+        let mut buf = vec![0u8; n];
+        reader.read_exact(&mut buf)?;
+        let hashes = move || buf.chunks(BLOCK).map(|b| hash_block(&salt, b)).collect();
+        if let Some(done) = pool.submit(hashes) {
+            level.extend(done);
         }
         remaining -= n as u64;
+    }
+    while let Some(done) = pool.next_result() {
+        level.extend(done);
     }
     // Pack each level into zero-padded hash blocks and hash those, until one hash remains: the
     // root. (One data block needs no tree: its hash is the root.)
