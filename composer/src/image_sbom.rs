@@ -8,7 +8,7 @@
 
 use crate::error::ComposeError;
 use crate::recipe::Recipe;
-use crate::tree::{BuiltApp, Kind, Origin, RootFs};
+use crate::tree::{BuiltApp, Kind, Origin, RootFs, app_dest};
 use cra_attest::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, Hash, Lifecycle, Metadata, Property,
     Tools,
@@ -127,8 +127,17 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     }
     for (path, entry) in &input.fs.entries {
         let Kind::File(_) = &entry.kind else { continue };
-        let link_properties = links.remove(path.as_str()).unwrap_or_default();
-        let image_path = format!("/{path}");
+        let mut link_properties = links.remove(path.as_str()).unwrap_or_default();
+        let mut image_path = format!("/{path}");
+        if let Origin::App(i) = entry.origin {
+            // An app keeps its recipe name; the name holding its data is then one of its others.
+            let dest = app_dest(recipe, i);
+            if dest != image_path {
+                link_properties.retain(|p| p.value != dest);
+                link_properties.insert(0, Property::new("cargo-cra:image:hard-link", &image_path));
+                image_path = dest;
+            }
+        }
         let digest = input
             .file_digests
             .get(path)
@@ -262,4 +271,83 @@ fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An app whose data a hard link holds (its name sorts first) is still named by its recipe
+    /// `dest`, with the link among its other names; its capabilities are listed.
+    #[test]
+    fn an_app_keeps_its_recipe_name_and_lists_its_links_and_capabilities() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(dir.join("app"), b"\x7fELF app").unwrap();
+        let digest = cra_attest::digest::to_hex(&cra_attest::digest::sha256(b"\x7fELF app"));
+        let mut component = Component::new(ComponentType::Application, "app");
+        component.hashes = vec![Hash::sha256(digest.clone())];
+        let mut app_bom = Bom::new(Metadata {
+            component: Some(component),
+            ..Default::default()
+        });
+        app_bom.set_content_serial_number();
+        let mut f = std::fs::File::create(dir.join("app.cdx.json")).unwrap();
+        app_bom.write_pretty(&mut f).unwrap();
+        let text = "[image]\nname = \"t\"\nversion = \"1\"\narchitecture = \"amd64\"\n\
+            [[app]]\npath = \".\"\npackage = \"app\"\ndest = \"/usr/bin/app\"\n\
+            capabilities = [\"net_bind_service\"]\n\
+            [[hardlink]]\ndest = \"/bin/app\"\ntarget = \"/usr/bin/app\"\n\
+            [[hardlink]]\ndest = \"/usr/bin/zz\"\ntarget = \"/usr/bin/app\"\n";
+        let recipe = Recipe::parse(&dir.join("r.toml"), text).unwrap();
+        let apps = [BuiltApp {
+            binary: dir.join("app"),
+            sbom: dir.join("app.cdx.json"),
+            provenance: dir.join("app.provenance.json"),
+            target: "x86_64-unknown-linux-musl".into(),
+        }];
+        let fs = RootFs::from_recipe(&recipe, &apps).unwrap();
+        assert!(matches!(fs.entries["bin/app"].kind, Kind::File(_)));
+        let mut file_digests = BTreeMap::new();
+        file_digests.insert(
+            "bin/app".to_string(),
+            cra_attest::digest::sha256(b"\x7fELF app"),
+        );
+        let bom = image_sbom(&ImageSbomInput {
+            recipe: &recipe,
+            fs: &fs,
+            apps: &apps,
+            file_digests: &file_digests,
+            manifest_digest: Some([7; 32]),
+            squashfs: None,
+            timestamp: "2023-11-14T22:13:20Z".into(),
+        })
+        .unwrap();
+        let app = bom
+            .components
+            .iter()
+            .find(|c| c.bom_ref.as_deref() == Some("/usr/bin/app"))
+            .expect("the app is named by its dest");
+        let values = |name: &str| -> Vec<&str> {
+            app.properties
+                .iter()
+                .filter(|p| p.name == name)
+                .map(|p| p.value.as_str())
+                .collect()
+        };
+        assert_eq!(
+            values("cargo-cra:image:hard-link"),
+            ["/bin/app", "/usr/bin/zz"]
+        );
+        assert_eq!(values("cargo-cra:image:path"), ["/usr/bin/app"]);
+        assert_eq!(
+            values("cargo-cra:image:capabilities"),
+            ["cap_net_bind_service"]
+        );
+        assert!(
+            !bom.components
+                .iter()
+                .any(|c| c.bom_ref.as_deref() == Some("/bin/app"))
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! The build type is documented field by field in `docs/compose-type-v1.md`.
 
 use crate::recipe::Recipe;
-use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs};
+use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
 use cra_attest::digest::to_hex;
 use cra_attest::intoto::Subject;
 use cra_attest::slsa::{
@@ -101,6 +101,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
         let image_path = format!("/{path}");
         match entry.origin {
             Origin::App(i) => {
+                let image_path = app_dest(recipe, i);
                 let app = &recipe.apps[i];
                 let built = &input.apps[i];
                 deps.push(ResourceDescriptor {

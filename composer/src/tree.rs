@@ -503,6 +503,13 @@ fn describe(kind: &Kind) -> &'static str {
     }
 }
 
+/// The path an app is known by: its recipe `dest` (normalised), even when a hard link that sorts
+/// first holds its data in the tree.
+pub fn app_dest(recipe: &Recipe, i: usize) -> String {
+    let dest = recipe.apps[i].dest.get_ref();
+    normalize_dest(dest).unwrap_or_else(|_| dest.clone())
+}
+
 /// A host file's content reference, with the size and time it has now.
 pub fn host_content(path: &Path) -> Result<Content, ComposeError> {
     let meta = std::fs::metadata(path).map_err(io_at(path))?;
