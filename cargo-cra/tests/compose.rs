@@ -375,23 +375,18 @@ fn composing_again_elsewhere_with_other_umask_tz_and_locale_gives_the_same_bytes
         );
         copy_tree(&repo_root().join("recipes"), &root.join("recipes"));
         let out_dir = tmp.path().join(format!("out-{i}"));
-        let script = format!(
-            "umask {umask} && exec \"$0\" cra compose recipes/hello-device.toml --out {} --json",
-            out_dir.display()
-        );
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .arg(cargo_cra())
-            .current_dir(&root)
-            .env("TZ", tz)
-            .env("LANG", lang)
-            .env("LC_ALL", lang)
-            .env("SOURCE_DATE_EPOCH", "1700000000")
-            .env("CARGO_BUILD_JOBS", if i == 0 { "1" } else { "2" })
-            .env_remove("CARGO_CRA_RUSTC_WRAPPER")
-            .output()
-            .unwrap();
+        let out = compose_elsewhere(
+            &root,
+            Path::new("recipes/hello-device.toml"),
+            &out_dir,
+            (umask, tz, lang),
+            None,
+        )
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("CARGO_BUILD_JOBS", if i == 0 { "1" } else { "2" })
+        .env_remove("CARGO_CRA_RUSTC_WRAPPER")
+        .output()
+        .unwrap();
         let r = report(&out);
         results.push((out_dir.join("hello-device-0.1.0"), r));
     }

@@ -329,19 +329,7 @@ fn composing_again_elsewhere_with_other_umask_tz_locale_and_cores_gives_the_same
         let root = tmp.path().join(format!("c{i}/deeper{}", "/x".repeat(i)));
         let recipe = squashfs_project(&root, "compression = \"zstd\"\nlevel = 3");
         let out_dir = tmp.path().join(format!("out-{i}"));
-        let script = format!(
-            "umask {umask} && exec taskset -c {cpus} \"$0\" cra compose {} --out {} --json",
-            recipe.display(),
-            out_dir.display()
-        );
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .arg(cargo_cra())
-            .current_dir(&root)
-            .env("TZ", tz)
-            .env("LANG", lang)
-            .env("LC_ALL", lang)
+        let out = compose_elsewhere(&root, &recipe, &out_dir, (umask, tz, lang), Some(cpus))
             .env("SOURCE_DATE_EPOCH", EPOCH)
             .output()
             .unwrap();

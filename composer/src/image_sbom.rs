@@ -116,15 +116,18 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let mut top: BTreeSet<String> = BTreeSet::new();
 
     // A hard-linked file is one component; its other names are listed on it.
-    let mut links: BTreeMap<&str, Vec<Property>> = BTreeMap::new();
-    for (path, entry) in &input.fs.entries {
-        if let Kind::Hardlink(file) = &entry.kind {
-            links.entry(file.as_str()).or_default().push(Property::new(
-                "cargo-cra:image:hard-link",
-                format!("/{path}"),
-            ));
-        }
-    }
+    let mut links: BTreeMap<&str, Vec<Property>> = input
+        .fs
+        .hardlinks()
+        .into_iter()
+        .map(|(file, names)| {
+            let properties = names
+                .iter()
+                .map(|n| Property::new("cargo-cra:image:hard-link", format!("/{n}")))
+                .collect();
+            (file, properties)
+        })
+        .collect();
     for (path, entry) in &input.fs.entries {
         let Kind::File(_) = &entry.kind else { continue };
         let mut link_properties = links.remove(path.as_str()).unwrap_or_default();

@@ -192,12 +192,10 @@ pub struct File {
     /// Group (default 0).
     #[serde(default = "root_id")]
     pub gid: Spanned<u32>,
-    /// File capabilities (a file source only) granted on exec (`["net_bind_service"]`), as `setcap CAPS=ep` would
-    /// set them: how an app that is not root binds a low port. Stored as `security.capability`.
+    /// File capabilities granted on exec, as for `[[app]]` (a file source only).
     #[serde(default)]
     pub capabilities: Option<Spanned<Vec<String>>>,
-    /// Extended attributes (a file source only) with text values (`{ "user.origin" = "factory" }`): names in the
-    /// `user.`, `trusted.` or `security.` name spaces. None are set unless declared.
+    /// Extended attributes with text values, as for `[[app]]` (a file source only).
     #[serde(default)]
     pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
 }
@@ -417,7 +415,7 @@ pub fn entry_xattrs(
 ) -> Result<Xattrs, (std::ops::Range<usize>, String)> {
     let mut out = Xattrs::new();
     if let Some(t) = text {
-        out = xattrs::from_recipe(None, t.get_ref()).map_err(|m| (t.span(), m))?;
+        out = xattrs::from_text(t.get_ref()).map_err(|m| (t.span(), m))?;
     }
     if let Some(c) = capabilities {
         let value = xattrs::capability_value(c.get_ref())

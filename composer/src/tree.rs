@@ -315,22 +315,20 @@ impl RootFs {
     /// content, and every other name a link to it: tar readers need a link's target before the
     /// link, and the choice then depends only on the names, not on the order they were found.
     fn settle_hardlinks(&mut self) {
-        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (path, e) in &self.entries {
-            if let Kind::Hardlink(file) = &e.kind {
-                groups.entry(file.clone()).or_default().push(path.clone());
-            }
-        }
+        let groups: Vec<(String, Vec<String>)> = self
+            .hardlinks()
+            .into_iter()
+            .map(|(file, links)| (file.into(), links.into_iter().map(String::from).collect()))
+            .collect();
         for (file, links) in groups {
             // Links are in path order; the first name of the group is the smaller of the file's
             // and its first link's.
             let first = links[0].clone();
             if first < file {
                 let holder = self.entries[&file].clone();
-                let first_entry = self.entries[&first].clone();
                 let moved = Entry {
                     kind: Kind::Hardlink(first.clone()),
-                    origin: first_entry.origin,
+                    origin: self.entries[&first].origin.clone(),
                     ..holder.clone()
                 };
                 self.entries.insert(first.clone(), holder);
@@ -345,6 +343,17 @@ impl RootFs {
                 }
             }
         }
+    }
+
+    /// Every hard-linked file's other names, in path order: file → its links.
+    pub fn hardlinks(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (path, e) in &self.entries {
+            if let Kind::Hardlink(file) = &e.kind {
+                groups.entry(file.as_str()).or_default().push(path.as_str());
+            }
+        }
+        groups
     }
 
     /// Adds `entry` at `dest` (absolute, normalised), creating undeclared parents.

@@ -78,18 +78,12 @@ pub fn check(name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An entry's attributes from a recipe's `capabilities` and `xattrs` (both checked).
-pub fn from_recipe(
-    capabilities: Option<&[String]>,
-    text: &BTreeMap<String, String>,
-) -> Result<Xattrs, String> {
+/// An entry's text attributes from a recipe's `xattrs` table (checked).
+pub fn from_text(text: &BTreeMap<String, String>) -> Result<Xattrs, String> {
     let mut out = Xattrs::new();
     for (name, value) in text {
         check(name, value)?;
         out.insert(name.clone(), value.as_bytes().to_vec());
-    }
-    if let Some(names) = capabilities {
-        out.insert(CAPABILITY.into(), capability_value(names)?);
     }
     Ok(out)
 }

@@ -100,6 +100,33 @@ archive = true
 compression = "COMPRESSION"
 "#;
 
+/// `cargo cra compose RECIPE --out OUT --json` in `dir` under another host setting: `umask`,
+/// `TZ`, `LANG`/`LC_ALL` = `lang`, and a CPU set (`taskset -c CPUS`) when given. The caller adds
+/// what else differs and runs it.
+pub fn compose_elsewhere(
+    dir: &Path,
+    recipe: &Path,
+    out: &Path,
+    (umask, tz, lang): (&str, &str, &str),
+    cpus: Option<&str>,
+) -> Command {
+    let taskset = cpus.map(|c| format!("taskset -c {c} ")).unwrap_or_default();
+    let script = format!(
+        "umask {umask} && exec {taskset}\"$0\" cra compose {} --out {} --json",
+        recipe.display(),
+        out.display()
+    );
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&script)
+        .arg(cargo_cra())
+        .current_dir(dir)
+        .env("TZ", tz)
+        .env("LANG", lang)
+        .env("LC_ALL", lang);
+    cmd
+}
+
 /// Writes the rich recipe and its sources under `dir`; returns the recipe path.
 pub fn rich_project(dir: &Path, compression: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("files")).unwrap();

@@ -599,12 +599,11 @@ impl<'a> Tables<'a> {
             .enumerate()
             .map(|(i, id)| (*id, i as u16))
             .collect();
-        let mut names: HashMap<&str, u32> = HashMap::new();
-        for e in fs.entries.values() {
-            if let Kind::Hardlink(file) = &e.kind {
-                *names.entry(file.as_str()).or_insert(1) += 1;
-            }
-        }
+        let names = fs
+            .hardlinks()
+            .into_iter()
+            .map(|(file, links)| (file, links.len() as u32 + 1))
+            .collect();
         // Each distinct attribute set once, numbered in path order.
         let mut xattr_sets = Vec::new();
         let mut xattr_index = HashMap::new();
