@@ -6,7 +6,7 @@ use crate::cargo::{self, RunningBuild};
 use crate::config::{self, ProductConfig};
 use crate::crate_cache::{self, Wanted};
 use crate::error::BuildError;
-use crate::linked::{LinkedGraph, Resolver};
+use crate::linked::{self, BuildPackages, LinkedGraph, Records};
 use crate::lockfile::LockFile;
 use crate::provenance::{self, CompiledCrate, GitSource, ProvenanceInput, Request};
 use crate::repro::{self, Remap, WrapperState};
@@ -14,8 +14,7 @@ use crate::sbom::{SbomInput, sbom};
 use crate::signing;
 use crate::source_date;
 use crate::toolchain::{Toolchain, target_dir_name};
-use cargo_metadata::cargo_platform::Cfg;
-use cargo_metadata::{Artifact, Metadata, PackageId, TargetKind};
+use cargo_metadata::{Artifact, Metadata, TargetKind};
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
@@ -71,7 +70,8 @@ struct Plan {
     build_dir: PathBuf,
     /// The user's target directory (outputs go under its `cra/`).
     target_dir: PathBuf,
-    configs: HashMap<PackageId, ProductConfig>,
+    /// Product configuration of each workspace member, by manifest directory.
+    configs: HashMap<PathBuf, ProductConfig>,
     timestamp: String,
     /// `SOURCE_DATE_EPOCH` for the build and its documents.
     source_date_epoch: i64,
@@ -160,23 +160,9 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
         plan.source_date_epoch.to_string().into(),
     ));
 
-    // The resolve graph is read while cargo builds; cargo's output is held back until then.
+    prepare_build_dir(&plan.build_dir)?;
     let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env)?;
-    let resolved = std::thread::scope(|s| {
-        let cfgs = s.spawn(|| plan.toolchain.target_cfgs(Path::new("."), &plan.target));
-        let metadata = cargo::metadata(args, &plan.target, &plan.lock_file);
-        let cfgs = cfgs.join().expect("cfg query thread panicked");
-        Ok::<_, BuildError>((metadata?, cfgs?))
-    });
-    let (metadata, cfgs) = match resolved {
-        Ok(r) => r,
-        Err(e) => {
-            build.abort();
-            return Err(e);
-        }
-    };
-    timings.phase("metadata (during build)");
-    let artifacts = build.finish()?;
+    let artifacts = build.finish(&plan.lock_file)?;
     timings.phase("cargo build");
     let attestation = Attestation {
         signer,
@@ -193,7 +179,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
         started_on,
         finished_on: cra_attest::slsa::now_rfc3339(),
     };
-    let reports = write_outputs(&plan, &metadata, &cfgs, &artifacts, &attestation);
+    let reports = write_outputs(&plan, &artifacts, &attestation);
     timings.phase("SBOMs, provenance, copies");
     timings.report();
     reports
@@ -224,7 +210,10 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
     let mut configs = HashMap::new();
     for pkg in workspace.workspace_packages() {
         configs.insert(
-            pkg.id.clone(),
+            pkg.manifest_path
+                .parent()
+                .map(|d| d.as_std_path().to_path_buf())
+                .unwrap_or_default(),
             config::for_package(pkg.manifest_path.as_std_path(), &ws_manifest)?,
         );
     }
@@ -321,14 +310,6 @@ fn for_target(artifact: &Artifact, target_root: &Path) -> bool {
         .any(|f| f.as_std_path().starts_with(target_root))
 }
 
-fn is_linkable_lib(artifact: &Artifact) -> bool {
-    artifact
-        .target
-        .kind
-        .iter()
-        .any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib))
-}
-
 /// `externalParameters` of the provenance: what the user asked for.
 fn request(args: &BuildArgs, target: &str) -> Request {
     let profile = match (&args.compilation.profile, args.compilation.release) {
@@ -349,45 +330,66 @@ fn request(args: &BuildArgs, target: &str) -> Request {
 }
 
 /// Every crate cargo compiled for the build (for the target or the host), sorted.
-fn compiled_crates(
-    metadata: &Metadata,
-    artifacts: &[Artifact],
-    plan: &Plan,
-    lock: &LockFile,
-) -> Vec<CompiledCrate> {
-    let ids: BTreeSet<&PackageId> = artifacts.iter().map(|a| &a.package_id).collect();
-    let mut crates: Vec<CompiledCrate> = ids
-        .into_iter()
-        .filter_map(|id| metadata.packages.iter().find(|p| p.id == *id))
-        .map(|p| CompiledCrate {
-            purl: crate::sbom::purl(p, &plan.workspace_root),
-            name: p.name.to_string(),
-            sha256: p
-                .source
-                .as_ref()
-                .and_then(|s| lock.checksum(p.name.as_str(), &p.version.to_string(), &s.repr))
-                .map(str::to_string),
-        })
-        .collect();
-    crates.sort();
-    crates
+fn compiled_crates(artifacts: &[Artifact], plan: &Plan, lock: &LockFile) -> Vec<CompiledCrate> {
+    let mut crates: BTreeSet<CompiledCrate> = BTreeSet::new();
+    for a in artifacts {
+        let Some((name, version)) = linked::package_id_name_version(&a.package_id.repr) else {
+            continue;
+        };
+        let source = lock.source_of(
+            &name,
+            &version,
+            linked::package_id_source(&a.package_id.repr),
+        );
+        let manifest_dir = a
+            .manifest_path
+            .parent()
+            .map(|d| d.as_std_path().to_path_buf())
+            .unwrap_or_default();
+        let sha256 = source
+            .as_deref()
+            .and_then(|s| lock.checksum(&name, &version, s))
+            .map(str::to_string);
+        crates.insert(CompiledCrate {
+            purl: crate::sbom::purl(
+                &name,
+                &version,
+                source.as_deref(),
+                &manifest_dir,
+                &plan.workspace_root,
+            ),
+            name,
+            sha256,
+        });
+    }
+    crates.into_iter().collect()
 }
+
+/// Makes sure cargo-cra's build directory holds unit records for every unit cargo may find
+/// fresh: a directory without the current [`BUILD_DIR_FORMAT`] stamp (made by an older
+/// cargo-cra, say) is emptied first, so every unit is compiled through the wrapper once.
+fn prepare_build_dir(build_dir: &Path) -> Result<(), BuildError> {
+    let stamp = build_dir.join(BUILD_DIR_STAMP);
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == BUILD_DIR_FORMAT) {
+        return Ok(());
+    }
+    if build_dir.exists() {
+        std::fs::remove_dir_all(build_dir).map_err(|e| BuildError::io(build_dir, e))?;
+    }
+    std::fs::create_dir_all(build_dir).map_err(|e| BuildError::io(build_dir, e))?;
+    std::fs::write(&stamp, BUILD_DIR_FORMAT).map_err(|e| BuildError::io(&stamp, e))
+}
+
+/// The stamp file in the build directory, and the format it names.
+const BUILD_DIR_STAMP: &str = ".cargo-cra-format";
+const BUILD_DIR_FORMAT: &str = "unit-records-v1\n";
 
 fn write_outputs(
     plan: &Plan,
-    metadata: &Metadata,
-    cfgs: &[Cfg],
     artifacts: &[Artifact],
     attestation: &Attestation<'_>,
 ) -> Result<Vec<BinaryReport>, BuildError> {
     let target_root = plan.build_dir.join(target_dir_name(&plan.target));
-    let mut compiled: HashMap<PackageId, Vec<String>> = HashMap::new();
-    for a in artifacts
-        .iter()
-        .filter(|a| is_linkable_lib(a) && for_target(a, &target_root))
-    {
-        compiled.insert(a.package_id.clone(), a.features.clone());
-    }
     let bins: Vec<&Artifact> = artifacts
         .iter()
         .filter(|a| {
@@ -397,17 +399,6 @@ fn write_outputs(
         })
         .collect();
 
-    let resolver = Resolver::new(metadata, &plan.target, cfgs)?;
-    let graphs = bins
-        .iter()
-        .map(|bin| {
-            Ok((
-                *bin,
-                resolver.linked(&bin.package_id, &bin.features, &compiled)?,
-            ))
-        })
-        .collect::<Result<Vec<(&Artifact, LinkedGraph)>, BuildError>>()?;
-
     // With --unlocked, cargo may have just written or changed the lock file.
     let reread;
     let lock = if plan.unlocked {
@@ -416,10 +407,19 @@ fn write_outputs(
     } else {
         &plan.lock
     };
+    let packages = BuildPackages::new(artifacts, lock);
+    let mut records = Records::default();
+    let graphs = bins
+        .iter()
+        .map(|bin| {
+            let exe = bin.executable.as_ref().expect("filtered on executable");
+            let record = linked::binary_record(exe.as_std_path(), &bin.target.name)?;
+            Ok((*bin, linked::linked(&record, &packages, &mut records)?))
+        })
+        .collect::<Result<Vec<(&Artifact, LinkedGraph)>, BuildError>>()?;
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
     let (archives, copies) = std::thread::scope(|s| {
-        let archives =
-            s.spawn(|| verified_archives(&resolver, lock, graphs.iter().map(|(_, g)| g)));
+        let archives = s.spawn(|| verified_archives(lock, graphs.iter().map(|(_, g)| g)));
         let copies = graphs
             .iter()
             .map(|(bin, _)| copy_binary(plan, bin))
@@ -428,12 +428,11 @@ fn write_outputs(
     });
     let copies = copies?;
 
-    let crates = compiled_crates(metadata, artifacts, plan, lock);
+    let crates = compiled_crates(artifacts, plan, lock);
     let mut reports = Vec::new();
     for ((bin, graph), copy) in graphs.iter().zip(copies) {
         let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
         let bom = sbom(&SbomInput {
-            resolver: &resolver,
             graph,
             bin_name: &bin.target.name,
             bin_file_name: &copy.file_name,
@@ -457,7 +456,7 @@ fn write_outputs(
         let subject = Subject::new(&copy.file_name, &copy.digests);
         let provenance = provenance::statement(&ProvenanceInput {
             subject: subject.clone(),
-            package: metadata[&graph.root].name.as_str(),
+            package: &graph.crate_info(&graph.root).facts.name,
             bin: &bin.target.name,
             compiled_features: &bin.features,
             request: &attestation.request,
@@ -505,7 +504,7 @@ fn write_outputs(
         reports.push(BinaryReport {
             reason: "cra-binary",
             name: bin.target.name.clone(),
-            package: metadata[&graph.root].name.to_string(),
+            package: graph.crate_info(&graph.root).facts.name.clone(),
             target: plan.target.clone(),
             profile: copy.profile,
             path: copy.path,
@@ -560,25 +559,27 @@ fn copy_binary(plan: &Plan, bin: &Artifact) -> Result<CopiedBinary, BuildError> 
 
 /// Hashes, once, the cached `.crate` archive of every registry package any binary links.
 fn verified_archives<'g>(
-    resolver: &Resolver<'_>,
     lock: &LockFile,
     graphs: impl Iterator<Item = &'g LinkedGraph>,
-) -> HashMap<PackageId, Digests> {
-    let ids: BTreeSet<&PackageId> = graphs.flat_map(|g| g.edges.keys()).collect();
+) -> HashMap<PathBuf, Digests> {
     let mut keys = Vec::new();
     let mut wanted = Vec::new();
-    for id in ids {
-        let Some(p) = resolver.package(id) else {
-            continue;
-        };
-        let Some(source) = &p.source else { continue };
-        if let Some(sum) = lock.checksum(p.name.as_str(), &p.version.to_string(), &source.repr) {
-            keys.push(id.clone());
-            wanted.push(Wanted {
-                name: p.name.to_string(),
-                version: p.version.to_string(),
-                checksum: sum.to_string(),
-            });
+    let mut seen = BTreeSet::new();
+    for g in graphs {
+        for (key, info) in &g.crates {
+            let Some(source) = &info.source else { continue };
+            if !seen.insert(key) {
+                continue;
+            }
+            let p = &info.facts;
+            if let Some(sum) = lock.checksum(&p.name, &p.version, source) {
+                keys.push(key.clone());
+                wanted.push(Wanted {
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    checksum: sum.to_string(),
+                });
+            }
         }
     }
     let dirs = home::cargo_home()

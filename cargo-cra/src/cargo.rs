@@ -1,11 +1,12 @@
-//! Running cargo: the workspace pre-flight (`cargo metadata --no-deps`), the full resolve graph,
-//! and the build itself with cargo's JSON messages on stdout.
+//! Running cargo: the workspace pre-flight (`cargo metadata --no-deps`) and the build itself
+//! with cargo's JSON messages on stdout. No full `cargo metadata` is run: what is linked comes
+//! from the compiler's inputs ([`crate::units`]), so nothing races the build for cargo's locks.
 //!
-//! The full `cargo metadata` (about as slow as a no-op build on a large project) runs while
-//! cargo builds. cargo's human output is held back until that metadata has been read: if it
-//! fails (a stale lock file, say), the build is stopped and its output discarded, so the user
-//! sees one clear line instead of two tools' errors. Once released, cargo's output streams
-//! through as it comes, with colours and progress bar when stderr is a terminal.
+//! cargo's human output is held back until cargo shows that resolution is over (its first
+//! `Compiling`/`Fresh`/… line or artefact message): if cargo stops before that because the
+//! lock file is stale, the user sees one clear line instead of cargo's. Once released, cargo's
+//! output streams through as it comes, with colours and progress bar when stderr is a
+//! terminal.
 
 use crate::args::BuildArgs;
 use crate::error::BuildError;
@@ -13,7 +14,8 @@ use crate::toolchain::first_error_line;
 use cargo_metadata::{Artifact, Message, Metadata, MetadataCommand};
 use std::ffi::OsString;
 use std::io::{BufReader, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -23,15 +25,6 @@ pub fn cargo_program() -> PathBuf {
     std::env::var_os("CARGO")
         .map(PathBuf::from)
         .unwrap_or_else(|| "cargo".into())
-}
-
-fn metadata_command(args: &BuildArgs) -> MetadataCommand {
-    let mut cmd = MetadataCommand::new();
-    cmd.cargo_path(cargo_program());
-    if let Some(p) = &args.manifest.manifest_path {
-        cmd.manifest_path(p);
-    }
-    cmd
 }
 
 /// The workspace without its dependencies (`cargo metadata --no-deps`): root, target
@@ -45,59 +38,57 @@ pub fn workspace(args: &BuildArgs) -> Result<Metadata, BuildError> {
             p.display()
         )));
     }
-    let mut cmd = metadata_command(args);
+    let mut cmd = MetadataCommand::new();
+    cmd.cargo_path(cargo_program());
+    if let Some(p) = &args.manifest.manifest_path {
+        cmd.manifest_path(p);
+    }
     cmd.no_deps();
     cmd.exec().map_err(|e| match e {
         cargo_metadata::Error::CargoMetadata { stderr } if stderr.contains("could not find") => {
             BuildError::NotACargoProject(first_error_line(stderr.as_bytes()))
         }
-        other => metadata_error(other),
+        cargo_metadata::Error::CargoMetadata { stderr } => BuildError::Tool {
+            what: "cargo metadata".into(),
+            message: first_error_line(stderr.as_bytes()),
+        },
+        other => BuildError::Tool {
+            what: "cargo metadata".into(),
+            message: other.to_string(),
+        },
     })
 }
 
-/// `cargo metadata` for `target`, with every feature of the workspace on, so that the resolve
-/// graph is a superset of what any build can link; the build's own per-unit features then
-/// decide what is really linked.
-pub fn metadata(args: &BuildArgs, target: &str, lock_file: &Path) -> Result<Metadata, BuildError> {
-    let mut cmd = metadata_command(args);
-    let mut other = args.lock_args();
-    other.extend([
-        "--filter-platform".to_string(),
-        target.to_string(),
-        "--all-features".to_string(),
-    ]);
-    cmd.other_options(other);
-    cmd.exec().map_err(|e| match e {
-        // cargo ≥ 1.84 says "cannot update the lock file"; older ones "needs to be updated but".
-        cargo_metadata::Error::CargoMetadata { stderr }
-            if stderr.contains("cannot update the lock file")
-                || stderr.contains("needs to be updated but") =>
-        {
-            BuildError::StaleLockFile(lock_file.to_path_buf())
-        }
-        other => metadata_error(other),
-    })
+/// Whether cargo's stderr `text` says that `--locked` stopped it from updating the lock file
+/// (cargo ≥ 1.84: "cannot update the lock file"; older: "needs to be updated but").
+fn says_lock_is_stale(text: &str) -> bool {
+    text.contains("cannot update the lock file") || text.contains("needs to be updated but")
 }
 
-fn metadata_error(e: cargo_metadata::Error) -> BuildError {
-    let message = match e {
-        cargo_metadata::Error::CargoMetadata { stderr } => first_error_line(stderr.as_bytes()),
-        other => other.to_string(),
-    };
-    BuildError::Tool {
-        what: "cargo metadata".into(),
-        message,
-    }
+/// Whether a line of cargo's stderr shows that resolution is over and work has started, so its
+/// output can be let through.
+fn shows_progress(line: &str) -> bool {
+    [
+        "Compiling",
+        "Fresh",
+        "Checking",
+        "Downloading",
+        "Downloaded",
+        "Building",
+        "Finished",
+        "warning",
+    ]
+    .iter()
+    .any(|w| line.contains(w))
 }
 
-/// Where cargo's stderr goes: held in memory, passed through, or dropped.
+/// Where cargo's stderr goes: held in memory, or passed through.
 enum GateState {
     Holding(Vec<u8>),
     Open,
-    Discarding,
 }
 
-/// A running `cargo build` whose human output is held back until [`RunningBuild::release`].
+/// A running `cargo build` whose human output is held back until cargo shows progress.
 pub struct RunningBuild {
     child: Child,
     stdout: ChildStdout,
@@ -146,13 +137,22 @@ impl RunningBuild {
                 };
                 let mut state = pump_gate.lock().unwrap_or_else(|e| e.into_inner());
                 match &mut *state {
-                    GateState::Holding(buf) => buf.extend_from_slice(&chunk[..n]),
+                    GateState::Holding(buf) => {
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(buf);
+                        let complete = text.rsplit_once('\n').map(|(c, _)| c).unwrap_or("");
+                        if complete.lines().any(shows_progress) {
+                            let mut out = std::io::stderr().lock();
+                            let _ = out.write_all(buf);
+                            let _ = out.flush();
+                            *state = GateState::Open;
+                        }
+                    }
                     GateState::Open => {
                         let mut out = std::io::stderr().lock();
                         let _ = out.write_all(&chunk[..n]);
                         let _ = out.flush();
                     }
-                    GateState::Discarding => {}
                 }
             }
         });
@@ -163,10 +163,12 @@ impl RunningBuild {
             stderr_pump,
         })
     }
+}
 
-    /// Lets cargo's output through, starting with what was held back.
-    pub fn release(&self) {
-        let mut state = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+/// Lets cargo's output through, starting with what was held back.
+fn release_gate(gate: &Mutex<GateState>) {
+    {
+        let mut state = gate.lock().unwrap_or_else(|e| e.into_inner());
         if let GateState::Holding(buf) = &*state {
             let mut out = std::io::stderr().lock();
             let _ = out.write_all(buf);
@@ -174,22 +176,21 @@ impl RunningBuild {
         }
         *state = GateState::Open;
     }
+}
 
-    /// Stops the build and drops its output.
-    pub fn abort(mut self) {
-        *self.gate.lock().unwrap_or_else(|e| e.into_inner()) = GateState::Discarding;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = self.stderr_pump.join();
-    }
-
+impl RunningBuild {
     /// Waits for the build; returns the compiler artefacts cargo reported (including fresh
-    /// ones), or cargo's exit code as an error.
-    pub fn finish(mut self) -> Result<Vec<Artifact>, BuildError> {
-        self.release();
+    /// ones), or cargo's exit code as an error ([`BuildError::StaleLockFile`] naming
+    /// `lock_file` when `--locked` stopped it).
+    pub fn finish(mut self, lock_file: &Path) -> Result<Vec<Artifact>, BuildError> {
         let mut artifacts = Vec::new();
         let mut parse_error = None;
+        let mut released = false;
         for message in Message::parse_stream(BufReader::new(self.stdout)) {
+            if !released {
+                release_gate(&self.gate);
+                released = true;
+            }
             match message {
                 Ok(Message::CompilerArtifact(a)) => artifacts.push(a),
                 Ok(Message::TextLine(line)) => eprintln!("{line}"),
@@ -205,6 +206,18 @@ impl RunningBuild {
             message: e.to_string(),
         })?;
         let _ = self.stderr_pump.join();
+        let held = {
+            let mut state = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *state, GateState::Open)
+        };
+        if let GateState::Holding(buf) = held {
+            if !status.success() && says_lock_is_stale(&String::from_utf8_lossy(&buf)) {
+                return Err(BuildError::StaleLockFile(lock_file.to_path_buf()));
+            }
+            let mut out = std::io::stderr().lock();
+            let _ = out.write_all(&buf);
+            let _ = out.flush();
+        }
         if !status.success() {
             return Err(BuildError::CargoBuildFailed {
                 code: status.code().unwrap_or(101),

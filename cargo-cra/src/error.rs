@@ -71,6 +71,9 @@ pub enum BuildError {
     /// Signing an output failed.
     #[error(transparent)]
     Sign(#[from] crate::signing::SignError),
+    /// A unit linked into a binary cannot be accounted for, so its SBOM would be incomplete.
+    #[error("cannot account for every crate linked into the binary: {0}; no SBOM was written")]
+    UnrecordedUnit(String),
     /// Something cargo reported does not fit together.
     #[error("{0}")]
     Inconsistent(String),

@@ -24,4 +24,5 @@ pub mod sbom;
 pub mod signing;
 pub mod source_date;
 pub mod toolchain;
+pub mod units;
 pub mod verifying;

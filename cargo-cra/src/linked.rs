@@ -1,171 +1,249 @@
-//! Which crates are linked into a binary.
+//! Which crates are linked into a binary: the transitive `--extern` closure of the binary's own
+//! rustc invocation, read from the unit records the rustc wrapper wrote (see [`crate::units`]).
 //!
-//! `cargo metadata --all-features --filter-platform T` gives a resolve graph that is a superset
-//! of any build for target `T`. The build itself tells which units it compiled for the target
-//! and with which features (cargo's `compiler-artifact` messages). A crate is linked into a
-//! binary when it is reachable from the binary's package through *normal* dependency edges whose
-//! platform matches the target and which are active: the dependency is not optional, or the
-//! dependent's compiled features turn it on. Build-dependencies, dev-dependencies and
-//! proc-macros (host units, never compiled for the target) are therefore never listed, nor is
-//! anything only they pull in.
+//! Nothing of cargo's resolver or feature logic is re-derived: a crate is listed exactly when
+//! the compiler was handed its library, directly or through another linked library. Procedural
+//! macros (host libraries that run inside the compiler) are never listed, nor anything only
+//! they reach. Features are the ones passed to each unit. Every unit must be accounted for: an
+//! `--extern` without a record is an error, never a silently shorter list.
 
 use crate::error::BuildError;
-use cargo_metadata::cargo_platform::Cfg;
-use cargo_metadata::{DependencyKind, Metadata, Node, Package, PackageId};
+use crate::lockfile::LockFile;
+use crate::units::{self, PackageFacts, RECORD_SUFFIX, UnitRecord};
+use cargo_metadata::{Artifact, PackageId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// A package as the SBOM names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateInfo {
+    /// Locked source (`registry+URL`, `git+URL?…#commit`), `None` for a path package.
+    pub source: Option<String>,
+    /// What cargo told the compiler about it.
+    pub facts: PackageFacts,
+}
+
+/// Packages are told apart by their manifest directory: one per package in a build.
+pub type PackageKey = PathBuf;
 
 /// The crates linked into one binary, with the edges between them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkedGraph {
-    /// The package the binary belongs to.
-    pub root: PackageId,
+    /// The binary's package.
+    pub root: PackageKey,
     /// Every linked package (including the root) → its linked direct dependencies.
-    pub edges: BTreeMap<PackageId, BTreeSet<PackageId>>,
-    /// Every linked package → the features it was compiled with.
-    pub features: BTreeMap<PackageId, Vec<String>>,
+    pub edges: BTreeMap<PackageKey, BTreeSet<PackageKey>>,
+    /// Every linked package → the features its units were compiled with, sorted.
+    pub features: BTreeMap<PackageKey, Vec<String>>,
+    /// Every linked package's facts.
+    pub crates: BTreeMap<PackageKey, CrateInfo>,
 }
 
 impl LinkedGraph {
-    /// The linked packages other than the root, sorted by id.
-    pub fn dependencies(&self) -> impl Iterator<Item = &PackageId> {
+    /// The linked packages other than the root.
+    pub fn dependencies(&self) -> impl Iterator<Item = &PackageKey> {
         self.edges.keys().filter(move |id| **id != self.root)
     }
+
+    /// The facts of a linked package.
+    pub fn crate_info(&self, key: &PackageKey) -> &CrateInfo {
+        &self.crates[key]
+    }
 }
 
-/// The metadata plus the target facts needed to decide which edges are live.
-pub struct Resolver<'a> {
-    packages: HashMap<&'a PackageId, &'a Package>,
-    nodes: HashMap<&'a PackageId, &'a Node>,
-    target: &'a str,
-    cfgs: &'a [Cfg],
+/// The build's packages, by manifest directory, as cargo's artifact messages name them.
+pub struct BuildPackages<'a> {
+    ids: HashMap<PathBuf, &'a PackageId>,
+    lock: &'a LockFile,
 }
 
-impl<'a> Resolver<'a> {
-    /// A resolver over `metadata` for `target` with its `cfgs`.
-    pub fn new(
-        metadata: &'a Metadata,
-        target: &'a str,
-        cfgs: &'a [Cfg],
-    ) -> Result<Self, BuildError> {
-        let resolve = metadata.resolve.as_ref().ok_or_else(|| {
-            BuildError::Inconsistent("cargo metadata returned no resolve graph".into())
+impl<'a> BuildPackages<'a> {
+    /// The packages of `artifacts` (every unit of the build, fresh or not), sources from `lock`.
+    pub fn new(artifacts: &'a [Artifact], lock: &'a LockFile) -> Self {
+        let ids = artifacts
+            .iter()
+            .filter_map(|a| {
+                let dir = a.manifest_path.parent()?.as_std_path().to_path_buf();
+                Some((dir, &a.package_id))
+            })
+            .collect();
+        BuildPackages { ids, lock }
+    }
+
+    /// The locked source of the package in `manifest_dir`.
+    fn source(&self, facts: &PackageFacts) -> Result<Option<String>, BuildError> {
+        let id = self.ids.get(&facts.manifest_dir).ok_or_else(|| {
+            BuildError::Inconsistent(format!(
+                "{} {} ({}) was compiled into the binary but cargo reported no unit of it",
+                facts.name,
+                facts.version,
+                facts.manifest_dir.display()
+            ))
         })?;
-        Ok(Resolver {
-            packages: metadata.packages.iter().map(|p| (&p.id, p)).collect(),
-            nodes: resolve.nodes.iter().map(|n| (&n.id, n)).collect(),
-            target,
-            cfgs,
-        })
+        let id_source = package_id_source(&id.repr);
+        Ok(self.lock.source_of(&facts.name, &facts.version, id_source))
     }
+}
 
-    /// The package with `id`.
-    pub fn package(&self, id: &PackageId) -> Option<&'a Package> {
-        self.packages.get(id).copied()
+/// The source part of a cargo package id specification (`registry+URL#name@1.0` → `registry+URL`).
+pub fn package_id_source(repr: &str) -> &str {
+    repr.rsplit_once('#').map(|(s, _)| s).unwrap_or(repr)
+}
+
+/// The `(name, version)` of a package id specification (`…#name@1.0`, or `path+file:///x/name#1.0`).
+pub fn package_id_name_version(repr: &str) -> Option<(String, String)> {
+    let (source, rest) = repr.rsplit_once('#')?;
+    if let Some((name, version)) = rest.split_once('@') {
+        return Some((name.to_string(), version.to_string()));
     }
+    let url = source.split('?').next().unwrap_or(source);
+    let name = url.trim_end_matches('/').rsplit('/').next()?;
+    Some((name.to_string(), rest.to_string()))
+}
 
-    /// The crates linked into a binary of package `root` built with `root_features`, given the
-    /// features each library was compiled with for the target (`compiled`).
-    pub fn linked(
-        &self,
-        root: &PackageId,
-        root_features: &[String],
-        compiled: &HashMap<PackageId, Vec<String>>,
-    ) -> Result<LinkedGraph, BuildError> {
-        let mut edges: BTreeMap<PackageId, BTreeSet<PackageId>> = BTreeMap::new();
-        let mut linked_features: BTreeMap<PackageId, Vec<String>> = BTreeMap::new();
-        let mut queue = VecDeque::from([root.clone()]);
-        while let Some(id) = queue.pop_front() {
-            if edges.contains_key(&id) {
-                continue;
-            }
-            let features = if id == *root {
-                Some(root_features)
-            } else {
-                compiled.get(&id).map(Vec::as_slice)
-            };
-            let features = features.ok_or_else(|| {
-                BuildError::Inconsistent(format!(
-                    "cargo reported no unit for {id} compiled for {}",
-                    self.target
+/// The unit record of the binary `executable` (cargo's uplifted copy, a hard link to
+/// `deps/<crate><extra-filename>`): the record in `deps/` whose output is that same file.
+pub fn binary_record(executable: &Path, bin_name: &str) -> Result<PathBuf, BuildError> {
+    let deps = executable.parent().map(|p| p.join("deps")).ok_or_else(|| {
+        BuildError::Inconsistent(format!("{}: no directory", executable.display()))
+    })?;
+    let crate_name = bin_name.replace('-', "_");
+    let exe_meta = std::fs::metadata(executable).map_err(|e| BuildError::io(executable, e))?;
+    let entries = std::fs::read_dir(&deps).map_err(|e| BuildError::io(&deps, e))?;
+    let mut same_size = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(RECORD_SUFFIX)) else {
+            continue;
+        };
+        let ours = stem == crate_name
+            || stem
+                .strip_prefix(&crate_name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !ours {
+            continue;
+        }
+        let output = deps.join(stem);
+        let Ok(meta) = std::fs::metadata(&output) else {
+            continue;
+        };
+        if same_file(&meta, &exe_meta) {
+            return Ok(entry.path());
+        }
+        if meta.len() == exe_meta.len() {
+            same_size.push((entry.path(), output));
+        }
+    }
+    // cargo copies instead of linking where hard links are not possible.
+    let exe_bytes = std::fs::read(executable).map_err(|e| BuildError::io(executable, e))?;
+    for (record, output) in same_size {
+        if std::fs::read(&output).is_ok_and(|b| b == exe_bytes) {
+            return Ok(record);
+        }
+    }
+    Err(BuildError::UnrecordedUnit(format!(
+        "binary {bin_name} ({}): no unit record in {}",
+        executable.display(),
+        deps.display()
+    )))
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Reads records once each.
+#[derive(Default)]
+pub struct Records {
+    cache: HashMap<PathBuf, UnitRecord>,
+}
+
+impl Records {
+    fn get(&mut self, path: &Path) -> Result<&UnitRecord, BuildError> {
+        if !self.cache.contains_key(path) {
+            let r =
+                units::read_record(path).map_err(|e| BuildError::UnrecordedUnit(e.to_string()))?;
+            self.cache.insert(path.to_path_buf(), r);
+        }
+        Ok(&self.cache[path])
+    }
+}
+
+/// The crates linked into the binary whose unit record is `bin_record`.
+pub fn linked(
+    bin_record: &Path,
+    packages: &BuildPackages<'_>,
+    records: &mut Records,
+) -> Result<LinkedGraph, BuildError> {
+    let root_record = records.get(bin_record)?.clone();
+    let root = root_record.package.manifest_dir.clone();
+    let mut edges: BTreeMap<PackageKey, BTreeSet<PackageKey>> = BTreeMap::new();
+    let mut features: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
+    let mut crates: BTreeMap<PackageKey, CrateInfo> = BTreeMap::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut queue = VecDeque::from([bin_record.to_path_buf()]);
+    while let Some(path) = queue.pop_front() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let record = records.get(&path)?.clone();
+        let key = record.package.manifest_dir.clone();
+        if !crates.contains_key(&key) {
+            let source = packages.source(&record.package)?;
+            crates.insert(
+                key.clone(),
+                CrateInfo {
+                    source,
+                    facts: record.package.clone(),
+                },
+            );
+        }
+        features
+            .entry(key.clone())
+            .or_default()
+            .extend(record.features.iter().cloned());
+        let deps = edges.entry(key.clone()).or_default();
+        for ext in &record.externs {
+            let Some(lib) = &ext.path else { continue };
+            let dep_path = units::record_path_for_library(lib).ok_or_else(|| {
+                BuildError::UnrecordedUnit(format!("--extern {}={}", ext.name, lib.display()))
+            })?;
+            let dep = records.get(&dep_path).map_err(|e| {
+                BuildError::UnrecordedUnit(format!(
+                    "--extern {}={} of {} {}: {e}",
+                    ext.name,
+                    lib.display(),
+                    record.package.name,
+                    record.package.version
                 ))
             })?;
-            let deps: BTreeSet<PackageId> = self
-                .active_normal_deps(&id, features)?
-                .into_iter()
-                // Proc-macros and anything else not compiled for the target are host-only.
-                .filter(|d| compiled.contains_key(d))
-                .collect();
-            queue.extend(deps.iter().cloned());
-            linked_features.insert(id.clone(), features.to_vec());
-            edges.insert(id, deps);
-        }
-        Ok(LinkedGraph {
-            root: root.clone(),
-            edges,
-            features: linked_features,
-        })
-    }
-
-    /// Direct normal dependencies of `id` that are live for the target with `features` on.
-    fn active_normal_deps(
-        &self,
-        id: &PackageId,
-        features: &[String],
-    ) -> Result<Vec<PackageId>, BuildError> {
-        let pkg = self
-            .package(id)
-            .ok_or_else(|| BuildError::Inconsistent(format!("unknown package {id}")))?;
-        let node = self
-            .nodes
-            .get(id)
-            .ok_or_else(|| BuildError::Inconsistent(format!("{id} is not in the resolve graph")))?;
-        let mut out = Vec::new();
-        for dep in &node.deps {
-            let normal_here = dep.dep_kinds.iter().any(|k| {
-                k.kind == DependencyKind::Normal
-                    && k.target
-                        .as_ref()
-                        .is_none_or(|p| p.matches(self.target, self.cfgs))
-            });
-            if !normal_here {
+            if dep.is_proc_macro() {
                 continue;
             }
-            let Some(dep_pkg) = self.package(&dep.pkg) else {
-                continue;
-            };
-            // The declarations in the dependent's manifest that this resolved edge comes from.
-            let mut declared = pkg.dependencies.iter().filter(|d| {
-                d.kind == DependencyKind::Normal
-                    && d.name == dep_pkg.name.as_str()
-                    && d.rename.as_deref().unwrap_or(&d.name).replace('-', "_") == dep.name
-                    && d.target
-                        .as_ref()
-                        .is_none_or(|p| p.matches(self.target, self.cfgs))
-            });
-            let live = declared.any(|d| {
-                !d.optional
-                    || optional_enabled(pkg, d.rename.as_deref().unwrap_or(&d.name), features)
-            });
-            if live {
-                out.push(dep.pkg.clone());
+            let dep_key = dep.package.manifest_dir.clone();
+            // A binary's own package's library is the same component as the binary.
+            if dep_key != key {
+                deps.insert(dep_key);
             }
+            queue.push_back(dep_path);
         }
-        Ok(out)
     }
-}
-
-/// Whether optional dependency `key` (its name in the manifest, or its rename) of `pkg` is
-/// switched on by the enabled `features`: some enabled feature lists `dep:key` or `key/feat`
-/// (a weak `key?/feat` does not count), which includes the implicit feature `key = ["dep:key"]`.
-fn optional_enabled(pkg: &Package, key: &str, features: &[String]) -> bool {
-    let dep_value = format!("dep:{key}");
-    let strong_prefix = format!("{key}/");
-    features.iter().any(|f| {
-        pkg.features.get(f).is_some_and(|values| {
-            values
-                .iter()
-                .any(|v| *v == dep_value || v.starts_with(&strong_prefix))
-        })
+    Ok(LinkedGraph {
+        root,
+        edges,
+        features: features
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect(),
+        crates,
     })
 }
 
@@ -173,38 +251,28 @@ fn optional_enabled(pkg: &Package, key: &str, features: &[String]) -> bool {
 mod tests {
     use super::*;
 
-    fn pkg_with_features(features: &[(&str, &[&str])]) -> Package {
-        let json = serde_json::json!({
-            "name": "p", "version": "1.0.0", "id": "p 1.0.0", "authors": [], "dependencies": [],
-            "targets": [], "manifest_path": "/x/Cargo.toml", "edition": "2021",
-            "features": features.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect::<BTreeMap<_, _>>(),
-        });
-        serde_json::from_value(json).unwrap()
-    }
-
     #[test]
-    fn optional_dependency_activation_rules() {
-        let p = pkg_with_features(&[
-            ("smallvec", &["dep:smallvec"]),
-            ("fast", &["dep:hashbrown"]),
-            ("serde", &["dep:serde", "itoa/std"]),
-            ("weak", &["log?/std"]),
-        ]);
-        let on = |key: &str, feats: &[&str]| {
-            optional_enabled(
-                &p,
-                key,
-                &feats.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            )
-        };
-        assert!(on("smallvec", &["smallvec"]), "implicit feature");
-        assert!(!on("smallvec", &["fast"]));
-        assert!(on("hashbrown", &["fast"]), "dep: syntax");
-        assert!(
-            on("itoa", &["serde"]),
-            "strong dep/feature enables the dependency"
+    fn package_id_specs_are_split() {
+        let reg = "registry+https://github.com/rust-lang/crates.io-index#utf-8@0.7.6";
+        assert_eq!(
+            package_id_source(reg),
+            "registry+https://github.com/rust-lang/crates.io-index"
         );
-        assert!(!on("log", &["weak"]), "weak dep?/feature does not");
-        assert!(!on("hashbrown", &[]));
+        assert_eq!(
+            package_id_name_version(reg),
+            Some(("utf-8".into(), "0.7.6".into()))
+        );
+        assert_eq!(
+            package_id_name_version("path+file:///work/hello-device#0.1.0"),
+            Some(("hello-device".into(), "0.1.0".into()))
+        );
+        assert_eq!(
+            package_id_name_version("path+file:///work/x#probe@0.2.0"),
+            Some(("probe".into(), "0.2.0".into()))
+        );
+        assert_eq!(
+            package_id_source("git+https://example.com/r.git?branch=main#lib@1.0.0"),
+            "git+https://example.com/r.git?branch=main"
+        );
     }
 }

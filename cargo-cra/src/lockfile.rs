@@ -30,6 +30,9 @@ struct LockPackage {
 pub struct LockFile {
     checksums: HashMap<(String, String, String), String>,
     names: BTreeSet<String>,
+    /// `(name, version)` → the sources of the packages locked at that version (`None` for a
+    /// path package).
+    sources: HashMap<(String, String), Vec<Option<String>>>,
 }
 
 impl LockFile {
@@ -44,17 +47,55 @@ impl LockFile {
     pub fn parse(text: &str) -> Result<Self, String> {
         let doc: LockDoc = toml::from_str(text).map_err(|e| e.message().to_string())?;
         let names = doc.package.iter().map(|p| p.name.clone()).collect();
+        let mut sources: HashMap<(String, String), Vec<Option<String>>> = HashMap::new();
+        for p in &doc.package {
+            sources
+                .entry((p.name.clone(), p.version.clone()))
+                .or_default()
+                .push(p.source.clone());
+        }
         let checksums = doc
             .package
             .into_iter()
             .filter_map(|p| Some(((p.name, p.version, p.source?), p.checksum?)))
             .collect();
-        Ok(LockFile { checksums, names })
+        Ok(LockFile {
+            checksums,
+            names,
+            sources,
+        })
     }
 
     /// Whether a package of this name is in the lock file.
     pub fn has_package(&self, name: &str) -> bool {
         self.names.contains(name)
+    }
+
+    /// The locked source of package `name` `version` whose cargo package id names the source
+    /// `id_source` (`registry+URL`, `git+URL?query`, `path+file://…`): `None` for path
+    /// packages. A git source comes back with its locked commit (`git+URL?query#commit`).
+    pub fn source_of(&self, name: &str, version: &str, id_source: &str) -> Option<String> {
+        if id_source.starts_with("path+") {
+            return None;
+        }
+        let locked = self.sources.get(&(name.to_string(), version.to_string()));
+        let without_fragment = |s: &str| s.split('#').next().unwrap_or(s).to_string();
+        let wanted = without_fragment(id_source);
+        let base = |s: &str| s.split(['?', '#']).next().unwrap_or(s).to_string();
+        locked
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|s| without_fragment(s) == wanted)
+            .or_else(|| {
+                locked
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .find(|s| base(s) == base(&wanted))
+            })
+            .cloned()
+            .or(Some(wanted))
     }
 
     /// The checksum of a registry package, as cargo recorded it.

@@ -150,16 +150,29 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
     if compiling {
         cmd.args(&state.extra_args);
     }
-    Some(match cmd.status() {
+    let code = match cmd.status() {
         Ok(st) => st.code().unwrap_or(101),
         Err(e) => {
             eprintln!(
                 "error: cargo-cra rustc wrapper: cannot run {}: {e}",
                 rustc.to_string_lossy()
             );
-            101
+            return Some(101);
         }
-    })
+    };
+    if code == 0
+        && compiling
+        && let Some((path, record)) =
+            crate::units::record_from_invocation(rest, |k| std::env::var(k).ok())
+        && let Err(e) = crate::units::write_record(&path, &record)
+    {
+        eprintln!(
+            "error: cargo-cra rustc wrapper: writing the unit record {}: {e}",
+            path.display()
+        );
+        return Some(101);
+    }
+    Some(code)
 }
 
 /// `(variable, value)` pairs that append `-ffile-prefix-map` for every remap to the C and C++

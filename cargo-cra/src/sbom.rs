@@ -4,10 +4,10 @@
 //! `SOURCE_DATE_EPOCH`, serial number derived from the content.
 
 use crate::config::ProductConfig;
-use crate::linked::{LinkedGraph, Resolver};
+use crate::linked::{CrateInfo, LinkedGraph, PackageKey};
 use crate::lockfile::LockFile;
 use crate::toolchain::Toolchain;
-use cargo_metadata::{Package, PackageId};
+use crate::units::PackageFacts;
 use cra_attest::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, License,
     LicenseChoice, LicenseExpression, Lifecycle, Metadata, OrganizationalContact,
@@ -24,8 +24,6 @@ const CRATES_IO_SPARSE: &str = "sparse+https://index.crates.io/";
 
 /// Everything the SBOM of one binary is made from.
 pub struct SbomInput<'a> {
-    /// Package metadata.
-    pub resolver: &'a Resolver<'a>,
     /// The linked crates.
     pub graph: &'a LinkedGraph,
     /// The binary's name (its file name, without any extension).
@@ -39,7 +37,7 @@ pub struct SbomInput<'a> {
     /// Cargo.lock.
     pub lock: &'a LockFile,
     /// Verified `.crate` archives found in the local cache.
-    pub archives: &'a HashMap<PackageId, Digests>,
+    pub archives: &'a HashMap<PackageKey, Digests>,
     /// Product information of the binary's package.
     pub config: &'a ProductConfig,
     /// RFC 3339 time of the build.
@@ -54,28 +52,18 @@ pub struct SbomInput<'a> {
 
 /// The SBOM, with its content-derived serial number set.
 pub fn sbom(input: &SbomInput<'_>) -> Bom {
-    let root_pkg = input
-        .resolver
-        .package(&input.graph.root)
-        .expect("root package is in the metadata");
-    let refs: HashMap<&PackageId, String> = input
-        .graph
-        .edges
-        .keys()
-        .filter_map(|id| {
-            input
-                .resolver
-                .package(id)
-                .map(|p| (id, purl(p, input.workspace_root)))
-        })
+    let graph = input.graph;
+    let root_pkg = graph.crate_info(&graph.root);
+    let refs: HashMap<&PackageKey, String> = graph
+        .crates
+        .iter()
+        .map(|(key, info)| (key, crate_purl(info, input.workspace_root)))
         .collect();
     let root_ref = format!("bin:{}", input.bin_name);
 
-    let mut components: Vec<Component> = input
-        .graph
+    let mut components: Vec<Component> = graph
         .dependencies()
-        .filter_map(|id| input.resolver.package(id).map(|p| (id, p)))
-        .map(|(id, p)| crate_component(input, id, p, &refs[id]))
+        .map(|key| crate_component(input, key, graph.crate_info(key), &refs[key]))
         .collect();
     components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
 
@@ -119,12 +107,12 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     let mut root =
         Component::new(ComponentType::Application, input.bin_name).with_digests(input.bin_digests);
     root.bom_ref = Some(root_ref.clone());
-    root.version = Some(root_pkg.version.to_string());
-    root.description = root_pkg.description.clone();
+    root.version = Some(root_pkg.facts.version.clone());
+    root.description = root_pkg.facts.description.clone();
     root.supplier = manufacturer.clone();
-    root.licenses = licenses(root_pkg);
+    root.licenses = licenses(&root_pkg.facts);
     root.purl = Some(refs[&input.graph.root].clone());
-    root.external_references = external_references(root_pkg);
+    root.external_references = external_references(&root_pkg.facts);
     if let Some(contact) = &input.config.security_contact {
         root.external_references.push(ExternalReference {
             kind: "security-contact".into(),
@@ -134,7 +122,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     }
     root.properties = bsi_properties(input.bin_file_name, true, false, false);
     let mut extra = vec![
-        Property::new("cargo-cra:package", root_pkg.name.as_str()),
+        Property::new("cargo-cra:package", &root_pkg.facts.name),
         Property::new("cargo-cra:target", input.target),
         Property::new("cargo-cra:profile", input.profile),
     ];
@@ -182,10 +170,16 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     bom
 }
 
-fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &str) -> Component {
-    let mut c = Component::new(ComponentType::Library, p.name.as_str());
+fn crate_component(
+    input: &SbomInput<'_>,
+    key: &PackageKey,
+    info: &CrateInfo,
+    purl: &str,
+) -> Component {
+    let p = &info.facts;
+    let mut c = Component::new(ComponentType::Library, &p.name);
     c.bom_ref = Some(purl.to_string());
-    c.version = Some(p.version.to_string());
+    c.version = Some(p.version.clone());
     c.description = p
         .description
         .as_ref()
@@ -195,19 +189,16 @@ fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &st
     c.licenses = licenses(p);
     c.purl = Some(purl.to_string());
     c.external_references = external_references(p);
-    let source = p.source.as_ref().map(|s| s.repr.as_str());
+    let source = info.source.as_deref();
     let registry = source.is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"));
     let mut notes = Vec::new();
     if registry {
         let source = source.unwrap_or_default();
-        match input
-            .lock
-            .checksum(p.name.as_str(), &p.version.to_string(), source)
-        {
+        match input.lock.checksum(&p.name, &p.version, source) {
             Some(sum) => c.hashes.push(Hash::sha256(sum)),
             None => notes.push("Cargo.lock records no checksum for this package".to_string()),
         }
-        match input.archives.get(id) {
+        match input.archives.get(key) {
             Some(d) => c.hashes.push(Hash::sha512(d.sha512_hex())),
             None => notes.push(
                 "SHA-512 not computed: no .crate archive with the locked checksum in the local cargo cache".into(),
@@ -255,7 +246,7 @@ fn crate_component(input: &SbomInput<'_>, id: &PackageId, p: &Package, purl: &st
             Some(_) => "registry",
         },
     ));
-    if let Some(f) = features_property(input.graph.features.get(id)) {
+    if let Some(f) = features_property(input.graph.features.get(key)) {
         c.properties.push(f);
     }
     for n in notes {
@@ -309,19 +300,20 @@ fn features_property(features: Option<&Vec<String>>) -> Option<Property> {
 /// crates.io packages plain; other registries with `repository_url`; git checkouts with
 /// `vcs_url` (`git+URL@COMMIT`); local path packages with `download_url` naming the path
 /// relative to the workspace root, never an absolute path.
-pub fn purl(p: &Package, workspace_root: &Path) -> String {
-    let version = p.version.to_string();
-    let mut purl = PackageUrl::new("cargo", p.name.as_str())
-        .expect("cargo package names are valid purl names");
-    purl.with_version(version.as_str())
+pub fn purl(
+    name: &str,
+    version: &str,
+    source: Option<&str>,
+    manifest_dir: &Path,
+    workspace_root: &Path,
+) -> String {
+    let mut purl =
+        PackageUrl::new("cargo", name).expect("cargo package names are valid purl names");
+    purl.with_version(version)
         .expect("cargo versions are valid purl versions");
-    let qualifier = match p.source.as_ref().map(|s| s.repr.as_str()) {
+    let qualifier = match source {
         None => {
-            let dir = p
-                .manifest_path
-                .parent()
-                .map(|d| d.as_std_path())
-                .unwrap_or(Path::new("."));
+            let dir = manifest_dir;
             let rel =
                 pathdiff::diff_paths(dir, workspace_root).unwrap_or_else(|| dir.to_path_buf());
             let rel = if rel.as_os_str().is_empty() {
@@ -355,9 +347,21 @@ pub fn purl(p: &Package, workspace_root: &Path) -> String {
     purl.to_string()
 }
 
+/// [`purl`] of a linked crate.
+fn crate_purl(info: &CrateInfo, workspace_root: &Path) -> String {
+    let p = &info.facts;
+    purl(
+        &p.name,
+        &p.version,
+        info.source.as_deref(),
+        &p.manifest_dir,
+        workspace_root,
+    )
+}
+
 /// The package's declared licence: its SPDX `license` (old `A/B` spelling normalised to
 /// `A OR B`), else its licence file's name.
-fn licenses(p: &Package) -> Vec<LicenseChoice> {
+fn licenses(p: &PackageFacts) -> Vec<LicenseChoice> {
     let declared = Some("declared".to_string());
     if let Some(l) = &p.license {
         let expression = l.split('/').map(str::trim).collect::<Vec<_>>().join(" OR ");
@@ -367,7 +371,10 @@ fn licenses(p: &Package) -> Vec<LicenseChoice> {
         })];
     }
     if let Some(f) = &p.license_file {
-        let name = f.file_name().unwrap_or(f.as_str());
+        let name = Path::new(f)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| f.clone());
         return vec![LicenseChoice::License {
             license: License {
                 id: None,
@@ -379,7 +386,7 @@ fn licenses(p: &Package) -> Vec<LicenseChoice> {
     Vec::new()
 }
 
-fn external_references(p: &Package) -> Vec<ExternalReference> {
+fn external_references(p: &PackageFacts) -> Vec<ExternalReference> {
     [
         ("vcs", &p.repository),
         ("website", &p.homepage),
@@ -420,30 +427,34 @@ fn author(a: &str) -> OrganizationalContact {
 mod tests {
     use super::*;
 
-    fn package(source: Option<&str>, manifest: &str) -> Package {
-        serde_json::from_value(serde_json::json!({
-            "name": "my-crate", "version": "1.2.3", "id": "x", "authors": [], "dependencies": [],
-            "targets": [], "features": {}, "manifest_path": manifest, "edition": "2021", "source": source,
-            "license": "MIT/Apache-2.0",
-        }))
-        .unwrap()
+    fn package(source: Option<&'static str>, manifest_dir: &str) -> CrateInfo {
+        CrateInfo {
+            source: source.map(str::to_string),
+            facts: PackageFacts {
+                name: "my-crate".into(),
+                version: "1.2.3".into(),
+                manifest_dir: manifest_dir.into(),
+                license: Some("MIT/Apache-2.0".into()),
+                ..Default::default()
+            },
+        }
     }
 
     #[test]
     fn purls_per_source_kind() {
         let ws = Path::new("/home/dev/ws");
         assert_eq!(
-            purl(&package(Some(CRATES_IO), "/c/my-crate/Cargo.toml"), ws),
+            crate_purl(&package(Some(CRATES_IO), "/c/my-crate"), ws),
             "pkg:cargo/my-crate@1.2.3"
         );
         assert_eq!(
-            purl(&package(None, "/home/dev/ws/crates/util/Cargo.toml"), ws),
+            crate_purl(&package(None, "/home/dev/ws/crates/util"), ws),
             "pkg:cargo/my-crate@1.2.3?download_url=file:crates%2Futil"
         );
-        let git = purl(
+        let git = crate_purl(
             &package(
                 Some("git+https://example.com/r.git?branch=main#abc123"),
-                "/c/Cargo.toml",
+                "/c",
             ),
             ws,
         );
@@ -451,23 +462,20 @@ mod tests {
             git,
             "pkg:cargo/my-crate@1.2.3?vcs_url=git%2Bhttps:%2F%2Fexample.com%2Fr.git%40abc123"
         );
-        let reg = purl(
-            &package(
-                Some("sparse+https://reg.example.com/index/"),
-                "/c/Cargo.toml",
-            ),
+        let reg = crate_purl(
+            &package(Some("sparse+https://reg.example.com/index/"), "/c"),
             ws,
         );
         assert_eq!(
             reg,
             "pkg:cargo/my-crate@1.2.3?repository_url=https:%2F%2Freg.example.com%2Findex%2F"
         );
-        assert!(!purl(&package(None, "/home/dev/ws/Cargo.toml"), ws).contains("/home"));
+        assert!(!crate_purl(&package(None, "/home/dev/ws"), ws).contains("/home"));
     }
 
     #[test]
     fn legacy_license_slashes_become_or() {
-        let l = licenses(&package(None, "/x/Cargo.toml"));
+        let l = licenses(&package(None, "/x").facts);
         assert_eq!(
             l,
             vec![LicenseChoice::Expression(LicenseExpression {
