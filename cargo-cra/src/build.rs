@@ -5,6 +5,7 @@ use crate::args::BuildArgs;
 use crate::cargo::{self, RunningBuild};
 use crate::config::{self, ProductConfig};
 use crate::crate_cache::{self, Wanted};
+use crate::cross::{self, CrossSetup};
 use crate::error::BuildError;
 use crate::linked::{self, BuildPackages, LinkedGraph, Records};
 use crate::lockfile::LockFile;
@@ -154,13 +155,21 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
             .into_iter()
             .map(|(k, v)| (k, v.into())),
     );
+    prepare_build_dir(&plan.build_dir)?;
+    let cross = cross::setup(
+        &plan.toolchain,
+        &plan.target,
+        &plan.lock,
+        &plan.build_dir.join("cra-tools"),
+        &self_exe,
+    )?;
+    env.extend(cross.env.iter().cloned());
     env.push(("CARGO_TARGET_DIR".into(), plan.build_dir.clone().into()));
     env.push((
         "SOURCE_DATE_EPOCH".into(),
         plan.source_date_epoch.to_string().into(),
     ));
 
-    prepare_build_dir(&plan.build_dir)?;
     let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env)?;
     let artifacts = build.finish(&plan.lock_file)?;
     timings.phase("cargo build");
@@ -179,7 +188,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
         started_on,
         finished_on: cra_attest::slsa::now_rfc3339(),
     };
-    let reports = write_outputs(&plan, &artifacts, &attestation);
+    let reports = write_outputs(&plan, &artifacts, &attestation, &cross);
     timings.phase("SBOMs, provenance, copies");
     timings.report();
     reports
@@ -388,6 +397,7 @@ fn write_outputs(
     plan: &Plan,
     artifacts: &[Artifact],
     attestation: &Attestation<'_>,
+    cross: &CrossSetup,
 ) -> Result<Vec<BinaryReport>, BuildError> {
     let target_root = plan.build_dir.join(target_dir_name(&plan.target));
     let bins: Vec<&Artifact> = artifacts
@@ -443,6 +453,7 @@ fn write_outputs(
             config: &config,
             timestamp: plan.timestamp.clone(),
             toolchain: &plan.toolchain,
+            cross,
             target: &plan.target,
             profile: &copy.profile,
         });
@@ -463,6 +474,7 @@ fn write_outputs(
             source: attestation.source.as_ref(),
             lock: &attestation.lock,
             toolchain: &plan.toolchain,
+            cross,
             source_date_epoch: plan.source_date_epoch,
             remaps: &attestation.remaps,
             crates: &crates,

@@ -71,6 +71,14 @@ pub enum BuildError {
     /// Signing an output failed.
     #[error(transparent)]
     Sign(#[from] crate::signing::SignError),
+    /// The Rust target, its linker or its C cross compiler is not installed.
+    #[error("{what} is missing: {fix}")]
+    MissingTool {
+        /// What is missing.
+        what: String,
+        /// The command that installs it.
+        fix: String,
+    },
     /// A unit linked into a binary cannot be accounted for, so its SBOM would be incomplete.
     #[error("cannot account for every crate linked into the binary: {0}; no SBOM was written")]
     UnrecordedUnit(String),

@@ -14,6 +14,7 @@ pub mod cargo;
 pub mod composing;
 pub mod config;
 pub mod crate_cache;
+pub mod cross;
 pub mod error;
 pub mod linked;
 pub mod lockfile;

@@ -127,7 +127,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
-    if let Some(code) = cargo_cra::repro::run_as_rustc_wrapper(&args) {
+    if let Some(code) = cargo_cra::repro::run_as_rustc_wrapper(&args)
+        .or_else(|| cargo_cra::cross::zig::run_as_c_tool(&args))
+    {
         return ExitCode::from(u8::try_from(code).unwrap_or(101));
     }
     // `cargo cra build` runs `cargo-cra cra build`; `cargo-cra build` works as well.

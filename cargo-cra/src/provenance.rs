@@ -5,6 +5,7 @@
 //! builds of the same sources only `runDetails.metadata` (invocation id, start and end times)
 //! and, on another platform, `runDetails.builder` differ.
 
+use crate::cross::CrossSetup;
 use crate::repro::Remap;
 use crate::toolchain::Toolchain;
 use cra_attest::digest::Digests;
@@ -71,6 +72,8 @@ pub struct ProvenanceInput<'a> {
     pub lock: &'a Digests,
     /// The compiler.
     pub toolchain: &'a Toolchain,
+    /// The linker and C cross compiler cargo-cra set up.
+    pub cross: &'a CrossSetup,
     /// `SOURCE_DATE_EPOCH` used.
     pub source_date_epoch: i64,
     /// Path rewrites (only their targets are recorded).
@@ -104,7 +107,7 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
     if let Some(src) = input.source {
         external["source"] = src.external_parameter();
     }
-    let internal = json!({
+    let mut internal = json!({
         "cargoCraVersion": env!("CARGO_PKG_VERSION"),
         "compiledFeatures": input.compiled_features,
         "locked": r.locked,
@@ -114,6 +117,12 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
         "cFlags": "-ffile-prefix-map for every remapped path",
         "remappedPathsTo": input.remaps.iter().map(|m| m.to.clone()).collect::<Vec<_>>(),
     });
+    if let Some(linker) = &input.cross.linker {
+        internal["linker"] = json!(linker);
+    }
+    if let Some(zig) = &input.cross.zig {
+        internal["cCompiler"] = json!(format!("zig {} (cc, c++, ar)", zig.version));
+    }
 
     let mut deps = Vec::new();
     if let Some(src) = input.source {
@@ -132,6 +141,14 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
             json!({ "version": input.toolchain.version_line, "host": input.toolchain.host }),
         ),
     });
+    if let Some(zig) = &input.cross.zig {
+        deps.push(ResourceDescriptor {
+            uri: Some(format!("pkg:generic/zig@{}", zig.version)),
+            name: Some("zig".into()),
+            digest: BTreeMap::from([("sha256".to_string(), zig.sha256.clone())]),
+            annotations: None,
+        });
+    }
     for c in input.crates {
         deps.push(ResourceDescriptor {
             uri: Some(c.purl.clone()),

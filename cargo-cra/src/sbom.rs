@@ -4,6 +4,7 @@
 //! `SOURCE_DATE_EPOCH`, serial number derived from the content.
 
 use crate::config::ProductConfig;
+use crate::cross::CrossSetup;
 use crate::linked::{CrateInfo, LinkedGraph, PackageKey};
 use crate::lockfile::LockFile;
 use crate::toolchain::Toolchain;
@@ -44,6 +45,8 @@ pub struct SbomInput<'a> {
     pub timestamp: String,
     /// The compiler.
     pub toolchain: &'a Toolchain,
+    /// The linker and C cross compiler cargo-cra set up.
+    pub cross: &'a CrossSetup,
     /// Target triple.
     pub target: &'a str,
     /// Profile directory name (`debug`, `release`, or a custom profile's name).
@@ -146,14 +149,20 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         &input.toolchain.commit_hash,
     )];
 
+    let mut tools = vec![cargo_cra, rustc];
+    if let Some(zig) = &input.cross.zig {
+        let mut c = Component::new(ComponentType::Application, "zig");
+        c.version = Some(zig.version.clone());
+        c.description = Some("C cross compiler (zig cc)".into());
+        c.hashes.push(Hash::sha256(&zig.sha256));
+        tools.push(c);
+    }
     let mut bom = Bom::new(Metadata {
         timestamp: Some(input.timestamp.clone()),
         lifecycles: vec![Lifecycle {
             phase: "build".into(),
         }],
-        tools: Some(Tools {
-            components: vec![cargo_cra, rustc],
-        }),
+        tools: Some(Tools { components: tools }),
         component: Some(root),
         manufacturer,
         supplier: None,

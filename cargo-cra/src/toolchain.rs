@@ -47,6 +47,24 @@ impl Toolchain {
         })
     }
 
+    /// The `rust-lld` linker shipped with the toolchain.
+    pub fn rust_lld(&self) -> PathBuf {
+        self.sysroot
+            .join("lib/rustlib")
+            .join(&self.host)
+            .join("bin/rust-lld")
+    }
+
+    /// Where the toolchain keeps `target`'s standard library (present or not).
+    pub fn target_libdir(&self, target: &str) -> Result<PathBuf, BuildError> {
+        let out = run(
+            &self.rustc,
+            Path::new("."),
+            &["--print", "target-libdir", "--target", target],
+        )?;
+        Ok(PathBuf::from(out.trim()))
+    }
+
     /// The `cfg` values rustc sets for `target` (used to evaluate `[target.'cfg(..)']` tables).
     pub fn target_cfgs(&self, dir: &Path, target: &str) -> Result<Vec<Cfg>, BuildError> {
         let out = run(&self.rustc, dir, &["--print", "cfg", "--target", target])?;

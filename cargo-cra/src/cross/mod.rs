@@ -1,0 +1,145 @@
+//! Building for the device's architecture on this machine: the pre-flight check of the Rust
+//! target, and the linker and C cross compiler for static musl targets.
+//!
+//! For every `*-linux-musl*` target cargo-cra links with `rust-lld`, which ships with the Rust
+//! toolchain, against the toolchain's own self-contained musl (crt objects and `libc.a`): no
+//! system cross linker is needed, and the same linker serves every architecture. C and C++ that
+//! build scripts compile (`cc` crate: ring, zstd-sys, …) go to [zig](https://ziglang.org) as
+//! the cross C compiler (`zig cc -target <arch>-linux-musl`), the approach cargo-zigbuild
+//! takes: one self-contained download (`pip install ziglang`) carries clang and the musl
+//! headers for every architecture, with no sysroot to assemble. cargo-cra itself is the `CC`,
+//! `CXX` and `AR` cargo's build scripts see (through links named [`zig::CC_NAME`], …): it drops
+//! the flags clang would get wrong and runs zig with the target and path remapping.
+//!
+//! The target's own `CARGO_TARGET_<TRIPLE>_LINKER` and `CC_<triple>`/`AR_<triple>` in the
+//! environment win over these.
+
+pub mod zig;
+
+use crate::error::BuildError;
+use crate::lockfile::LockFile;
+use crate::toolchain::Toolchain;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+pub use zig::Zig;
+
+/// What a build for a target needs beyond cargo's defaults.
+#[derive(Debug, Default)]
+pub struct CrossSetup {
+    /// Environment for `cargo build`.
+    pub env: Vec<(String, OsString)>,
+    /// The C cross compiler, when one is set up.
+    pub zig: Option<Zig>,
+    /// The linker cargo-cra chose, when it chose one.
+    pub linker: Option<String>,
+}
+
+/// Whether `target` is a static musl Linux target.
+pub fn is_musl(target: &str) -> bool {
+    target.contains("-linux-musl")
+}
+
+/// Checks that the Rust target is installed and, for musl targets, sets up `rust-lld` and zig.
+/// `tools_dir` is where the `CC`/`AR` links to `self_exe` are made.
+pub fn setup(
+    toolchain: &Toolchain,
+    target: &str,
+    lock: &LockFile,
+    tools_dir: &Path,
+    self_exe: &Path,
+) -> Result<CrossSetup, BuildError> {
+    check_rust_target(toolchain, target)?;
+    let mut setup = CrossSetup::default();
+    if !is_musl(target) || target.ends_with(".json") {
+        return Ok(setup);
+    }
+    let upper = target.replace(['-', '.'], "_").to_uppercase();
+    let linker_var = format!("CARGO_TARGET_{upper}_LINKER");
+    if std::env::var_os(&linker_var).is_none() {
+        let lld = toolchain.rust_lld();
+        if !lld.is_file() {
+            return Err(BuildError::MissingTool {
+                what: format!("the linker for {target} (rust-lld, part of the Rust toolchain)"),
+                fix: format!(
+                    "`{}` does not exist; reinstall the toolchain with `rustup toolchain install {}`",
+                    lld.display(),
+                    toolchain.release
+                ),
+            });
+        }
+        setup.env.push((linker_var, "rust-lld".into()));
+        setup.linker = Some("rust-lld".into());
+    }
+    let underscored = target.replace('-', "_");
+    let user_cc = [format!("CC_{target}"), format!("CC_{underscored}")]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if user_cc {
+        return Ok(setup);
+    }
+    match Zig::find()? {
+        Some(zig) => {
+            let zig_target = zig::zig_target(target).ok_or_else(|| BuildError::MissingTool {
+                what: format!("a C cross compiler for {target}"),
+                fix: format!("cargo-cra knows no zig target for it; set CC_{underscored}"),
+            })?;
+            let links = zig::make_tool_links(tools_dir, self_exe)?;
+            for (var, link) in [("CC", &links.cc), ("CXX", &links.cxx), ("AR", &links.ar)] {
+                setup
+                    .env
+                    .push((format!("{var}_{underscored}"), link.clone().into()));
+            }
+            let state = zig::ZigState {
+                zig: zig.path.clone(),
+                target: zig_target.target.into(),
+                cpu: zig_target.cpu.map(str::to_string),
+                lib_dir: zig.lib_dir.clone(),
+            };
+            setup.env.extend(state.env(&tools_dir.join("zig-cache")));
+            setup.zig = Some(zig);
+        }
+        None if compiles_c(lock) => {
+            return Err(BuildError::MissingTool {
+                what: format!(
+                    "a C cross compiler for {target} (the build compiles C: the `cc` crate is in Cargo.lock)"
+                ),
+                fix: format!(
+                    "cargo-cra uses zig: run `pip install ziglang=={}` (or put `zig` on PATH, or set {})",
+                    zig::RECOMMENDED_VERSION,
+                    zig::ZIG_ENV
+                ),
+            });
+        }
+        None => {}
+    }
+    Ok(setup)
+}
+
+/// Whether the build may compile C: a C-building crate is in the lock file.
+fn compiles_c(lock: &LockFile) -> bool {
+    ["cc", "cmake"].iter().any(|n| lock.has_package(n))
+}
+
+/// One line naming the missing target and the command that installs it.
+fn check_rust_target(toolchain: &Toolchain, target: &str) -> Result<(), BuildError> {
+    if target.ends_with(".json") || target == toolchain.host {
+        return Ok(());
+    }
+    let libdir: PathBuf = toolchain.target_libdir(target)?;
+    let has_std = std::fs::read_dir(&libdir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with("libstd-") || n.starts_with("libcore-"))
+        })
+    });
+    if has_std {
+        Ok(())
+    } else {
+        Err(BuildError::MissingTool {
+            what: format!("the Rust standard library for {target}"),
+            fix: format!("run `rustup target add {target}`"),
+        })
+    }
+}
