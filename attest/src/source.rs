@@ -9,7 +9,8 @@ use std::process::Command;
 /// The git commit a build (or composition) starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitSource {
-    /// `origin`'s URL with any credentials removed, when there is an `origin`.
+    /// `origin`'s URL in one canonical form ([`canonical_remote`]): the same for https and
+    /// ssh clones of a repository, never a local path.
     pub repository: Option<String>,
     /// `HEAD`'s commit id.
     pub commit: String,
@@ -32,7 +33,7 @@ impl GitSource {
                 .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
         };
         let commit = git(&["rev-parse", "HEAD"])?;
-        let repository = git(&["remote", "get-url", "origin"]).map(|u| strip_credentials(&u));
+        let repository = git(&["remote", "get-url", "origin"]).and_then(|u| canonical_remote(&u));
         let dirty =
             git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
         Some(GitSource {
@@ -66,6 +67,47 @@ impl GitSource {
     }
 }
 
+/// A remote URL in one form for every way of cloning the same repository:
+/// `git@host:o/r.git`, `ssh://git@host:22/o/r`, `git://host/o/r` and `https://u:tok@host/o/r/`
+/// all become `https://host/o/r`. Local paths and `file://` URLs (which would name a directory
+/// of this machine) give `None`.
+pub fn canonical_remote(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
+        if !matches!(
+            scheme,
+            "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git"
+        ) {
+            return None;
+        }
+        let rest = strip_credentials(&format!("https://{rest}"));
+        let rest = rest.trim_start_matches("https://");
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.split(':').next().unwrap_or(authority);
+        (host.to_string(), path.to_string())
+    } else if let Some((user_host, path)) = url.split_once(':')
+        && !user_host.contains('/')
+        && !path.starts_with("//")
+        && user_host.len() > 1
+    {
+        // scp-like `user@host:path` (a one-letter "host" would be a Windows drive).
+        let host = user_host.rsplit('@').next().unwrap_or(user_host);
+        (host.to_string(), path.to_string())
+    } else {
+        return None;
+    };
+    let host = host.to_ascii_lowercase();
+    let path = path.trim_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    if host.is_empty() || path.is_empty() {
+        return None;
+    }
+    Some(format!("https://{host}/{path}"))
+}
+
 /// `https://user:token@host/x` → `https://host/x`.
 pub fn strip_credentials(url: &str) -> String {
     match url.split_once("://") {
@@ -80,6 +122,34 @@ pub fn strip_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_clone_url_of_a_repository_is_one_url() {
+        for url in [
+            "https://github.com/cargo-cra/cargo-cra",
+            "https://github.com/cargo-cra/cargo-cra.git",
+            "https://user:token@github.com/cargo-cra/cargo-cra.git/",
+            "git@github.com:cargo-cra/cargo-cra.git",
+            "ssh://git@github.com/cargo-cra/cargo-cra.git",
+            "ssh://git@GitHub.com:22/cargo-cra/cargo-cra",
+            "git://github.com/cargo-cra/cargo-cra.git",
+        ] {
+            assert_eq!(
+                canonical_remote(url).as_deref(),
+                Some("https://github.com/cargo-cra/cargo-cra"),
+                "{url}"
+            );
+        }
+        for local in [
+            "/home/dev/src/cargo-cra",
+            "../cargo-cra",
+            "file:///home/dev/cargo-cra",
+            "C:/src/x",
+            "./x:y",
+        ] {
+            assert_eq!(canonical_remote(local), None, "{local}");
+        }
+    }
 
     #[test]
     fn credentials_are_stripped_from_remote_urls() {

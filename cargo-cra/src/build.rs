@@ -53,6 +53,9 @@ pub struct BinaryReport {
     pub components: usize,
     /// The unsigned SLSA provenance statement.
     pub provenance: PathBuf,
+    /// The package's declared `repository`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// With `--sign`: the bundles written (binary signature, SBOM attestation, provenance
     /// attestation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -524,6 +527,7 @@ fn write_outputs(
             sbom: sbom_out,
             components: bom.components.len(),
             provenance: provenance_out,
+            repository: graph.crate_info(&graph.root).facts.repository.clone(),
             bundles,
         });
     }

@@ -101,6 +101,7 @@ pub fn run(
             sbom: report.sbom,
             provenance: report.provenance,
             target: report.target,
+            repository: report.repository,
         });
     }
     let base = recipe.base_dir();

@@ -8,7 +8,6 @@ use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 const SDE: &str = "1700000000";
@@ -34,17 +33,7 @@ struct Built {
 
 impl Built {
     fn components(&self, bin: &str) -> BTreeSet<(String, String)> {
-        self.boms[bin]["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["name"].as_str().unwrap().to_string(),
-                    c["version"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
+        oracle::sbom_components(&self.boms[bin])
     }
 
     fn component<'a>(&'a self, bin: &str, name: &str) -> &'a Value {
@@ -95,41 +84,10 @@ fn build(args: &[&str]) -> Built {
     }
 }
 
-/// `cargo tree -e normal,no-proc-macro --target <host> --prefix none`: the crates linked into
-/// `package` as cargo sees them, without the package itself.
+/// `cargo tree` for the host target in the fixture.
 fn cargo_tree(package: &str, features: &[&str]) -> BTreeSet<(String, String)> {
     let (_, dir, _) = fixture();
-    let host = host_triple();
-    let mut cmd = Command::new("cargo");
-    cmd.args([
-        "tree",
-        "--locked",
-        "-e",
-        "normal,no-proc-macro",
-        "--target",
-        &host,
-        "--prefix",
-        "none",
-        "-p",
-        package,
-    ]);
-    for f in features {
-        cmd.args(["--features", f]);
-    }
-    let out = cmd.current_dir(dir).output().unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            let mut t = l.split_whitespace();
-            Some((
-                t.next()?.to_string(),
-                t.next()?.trim_start_matches('v').to_string(),
-            ))
-        })
-        .filter(|(name, _)| name != package)
-        .collect()
+    oracle::cargo_tree(dir, package, &host_triple(), features)
 }
 
 fn default_build() -> &'static Built {
@@ -237,7 +195,7 @@ fn lock_checksums() -> BTreeMap<(String, String), String> {
 }
 
 fn sha_sum(tool: &str, file: &Path) -> String {
-    let out = Command::new(tool).arg(file).output().unwrap();
+    let out = std::process::Command::new(tool).arg(file).output().unwrap();
     assert!(out.status.success(), "{tool} {}", file.display());
     String::from_utf8(out.stdout)
         .unwrap()

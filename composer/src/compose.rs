@@ -217,7 +217,17 @@ pub fn compose_tree(
 
     let oci = match &oci_output {
         Some(o) => Some(write_oci(
-            recipe, fs, o, opts, &stage_dir, mtime, &created, progress,
+            recipe,
+            fs,
+            o,
+            &OciContext {
+                opts,
+                source: image_source(recipe, apps),
+                stage_dir: &stage_dir,
+                mtime,
+                created: &created,
+            },
+            progress,
         )?),
         None => None,
     };
@@ -456,17 +466,41 @@ fn verity_facts(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the OCI image is written with, beside the recipe and the tree.
+struct OciContext<'a> {
+    opts: &'a ComposeOptions<'a>,
+    /// `org.opencontainers.image.source`.
+    source: Option<String>,
+    stage_dir: &'a Path,
+    mtime: u64,
+    created: &'a str,
+}
+
+/// `org.opencontainers.image.source`: the recipe's `[image] source`, else the first app's
+/// declared `package.repository` — never the clone's remote, which differs between https, ssh
+/// and local clones of the same commit.
+fn image_source(recipe: &Recipe, apps: &[BuiltApp]) -> Option<String> {
+    recipe
+        .image
+        .source
+        .clone()
+        .or_else(|| apps.iter().find_map(|a| a.repository.clone()))
+}
+
 fn write_oci(
     recipe: &Recipe,
     fs: &RootFs,
     oci_output: &crate::recipe::OciOutput,
-    opts: &ComposeOptions<'_>,
-    stage_dir: &Path,
-    mtime: u64,
-    created: &str,
+    ctx: &OciContext<'_>,
     progress: &dyn Progress,
 ) -> Result<OciWritten, ComposeError> {
+    let OciContext {
+        opts,
+        stage_dir,
+        mtime,
+        created,
+        ..
+    } = *ctx;
     let compression = oci_output
         .layer_compression()
         .map_err(|(span, m)| recipe.error_at(span, m))?;
@@ -486,7 +520,7 @@ fn write_oci(
         version: recipe.image.version.clone(),
         architecture: recipe.image.architecture.get_ref().clone(),
         created: created.to_string(),
-        source: opts.source.as_ref().and_then(|s| s.repository.clone()),
+        source: ctx.source.clone(),
         revision: opts.source.as_ref().map(|s| s.commit.clone()),
         labels: recipe.image.labels.clone(),
         annotations: recipe.image.annotations.clone(),

@@ -308,6 +308,7 @@ mod tests {
             sbom: dir.join("app.cdx.json"),
             provenance: dir.join("app.provenance.json"),
             target: "x86_64-unknown-linux-musl".into(),
+            repository: None,
         }];
         let fs = RootFs::from_recipe(&recipe, &apps).unwrap();
         assert!(matches!(fs.entries["bin/app"].kind, Kind::File(_)));

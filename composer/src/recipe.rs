@@ -133,6 +133,11 @@ pub struct Image {
     pub version: String,
     /// `amd64`, `arm64`, `arm` or `riscv64`.
     pub architecture: Spanned<String>,
+    /// The source repository's URL, for `org.opencontainers.image.source` (default: the first
+    /// app's `package.repository`). Never taken from `git remote`: the image must not depend
+    /// on how the repository was cloned.
+    #[serde(default)]
+    pub source: Option<String>,
     /// OCI config labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,

@@ -27,6 +27,8 @@ pub struct BuiltApp {
     pub provenance: PathBuf,
     /// The Rust target it was built for.
     pub target: String,
+    /// Its package's declared `repository`, if any.
+    pub repository: Option<String>,
 }
 
 /// Where an entry's bytes come from.

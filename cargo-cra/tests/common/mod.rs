@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod image;
+pub mod oracle;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -325,4 +326,49 @@ pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
         assert!(err.contains(n), "{err:?} should mention {n:?}");
     }
     assert!(out.stdout.is_empty(), "{}", describe(out));
+}
+
+/// The qemu-user-static program that runs `target`'s binaries here, or `None` for this
+/// machine's own architecture.
+pub fn qemu_for(target: &str) -> Option<&'static str> {
+    let arch = target.split('-').next().unwrap_or(target);
+    if arch == std::env::consts::ARCH {
+        return None;
+    }
+    Some(match arch {
+        "aarch64" => "qemu-aarch64-static",
+        a if a.starts_with("arm") => "qemu-arm-static",
+        a if a.starts_with("riscv64") => "qemu-riscv64-static",
+        "x86_64" => "qemu-x86_64-static",
+        other => panic!("no qemu known for {other}"),
+    })
+}
+
+/// Runs the binary `exe` built for `target`, under qemu-user-static (installed by `tests/run`)
+/// when it is foreign.
+pub fn run_foreign(target: &str, exe: &Path) -> Output {
+    let mut cmd = match qemu_for(target) {
+        Some(qemu) => {
+            let mut c = Command::new(qemu);
+            c.arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running {} for {target}: {e}", exe.display()))
+}
+
+/// Whether the Rust standard library for `target` is installed (some targets cannot be
+/// installed on every machine: `tests/run` tries them all).
+pub fn rust_target_installed(target: &str) -> bool {
+    let out = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", target])
+        .output()
+        .unwrap();
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+    })
 }
