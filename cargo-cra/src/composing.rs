@@ -3,6 +3,7 @@
 
 use crate::args::{BuildArgs, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::build;
+use crate::error::BuildError;
 use crate::provenance::GitSource;
 use crate::source_date;
 use anyhow::{Context, Result};
@@ -89,7 +90,19 @@ pub fn run(
     for (i, app) in recipe.apps.iter().enumerate() {
         let build_args = app_build_args(&recipe, i, args);
         let bin = build_args.selection.bins[0].clone();
-        let reports = build::run(&build_args, None)?;
+        let reports = build::run(&build_args, None).map_err(|e| match e {
+            // The build's own wording names the SBOM; compose did not write an image.
+            BuildError::CargoBuildFailed { code } => BuildError::AppBuildFailed {
+                package: app.package.clone(),
+                code,
+            }
+            .into(),
+            BuildError::UnrecordedUnit(what) => anyhow::anyhow!(
+                "building {}: cannot account for every linked crate: {what}; no image was written",
+                app.package
+            ),
+            other => other.into(),
+        })?;
         let report = reports
             .into_iter()
             .find(|r| r.name == bin)

@@ -59,6 +59,14 @@ pub enum BuildError {
         /// cargo's exit code, kept as ours.
         code: i32,
     },
+    /// `cargo build` of a recipe's app failed (compose); its diagnostics were shown.
+    #[error("building {package} failed (cargo exit code {code}); no image was written")]
+    AppBuildFailed {
+        /// The app's package.
+        package: String,
+        /// cargo's exit code, kept as ours.
+        code: i32,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -91,7 +99,9 @@ impl BuildError {
     /// The process exit code for this error: cargo's own for a failed build, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BuildError::CargoBuildFailed { code } => *code,
+            BuildError::CargoBuildFailed { code } | BuildError::AppBuildFailed { code, .. } => {
+                *code
+            }
             _ => 1,
         }
     }

@@ -311,9 +311,10 @@ fn a_failed_app_build_exits_non_zero_and_writes_no_image() {
             .lines()
             .last()
             .unwrap()
-            .starts_with("error: "),
-        "{err}"
+            .starts_with("error: building app failed (cargo exit code 101); no image was written"),
+        "compose says what compose did not write: {err}"
     );
+    assert!(!err.contains("no SBOM was written"), "{err}");
     assert!(p.outputs().is_empty(), "{:?}", p.outputs());
 }
 
