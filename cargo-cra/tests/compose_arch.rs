@@ -87,8 +87,7 @@ fn compose_for(architecture: &str, target: &str) {
 fn config_digest(image_dir: &Path) -> String {
     let blobs = image_dir.join("oci/blobs/sha256");
     let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(image_dir.join("oci/index.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(image_dir.join("oci/index.json")).unwrap()).unwrap();
     let manifest = index["manifests"][0]["digest"].as_str().unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(blobs.join(manifest.trim_start_matches("sha256:"))).unwrap(),
@@ -167,7 +166,12 @@ fn clones_with_https_ssh_and_local_origins_compose_identical_images() {
         let clone = tmp.path().join(format!("clone-{i}"));
         git(
             tmp.path(),
-            &["clone", "-q", upstream.to_str().unwrap(), clone.to_str().unwrap()],
+            &[
+                "clone",
+                "-q",
+                upstream.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
         );
         git(&clone, &["remote", "set-url", "origin", origin]);
         let out = compose(

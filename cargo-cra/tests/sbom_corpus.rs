@@ -74,10 +74,7 @@ fn fetch(app: &App) -> PathBuf {
         return tree;
     }
     let archive = dir.join(format!("{stem}.crate"));
-    let url = format!(
-        "https://static.crates.io/crates/{}/{stem}.crate",
-        app.name
-    );
+    let url = format!("https://static.crates.io/crates/{}/{stem}.crate", app.name);
     let st = Command::new("curl")
         .args(["-sSfL", "--retry", "3", "-o"])
         .arg(&archive)
@@ -94,7 +91,10 @@ fn fetch(app: &App) -> PathBuf {
         .status()
         .unwrap();
     assert!(st.success());
-    assert!(tree.join("Cargo.lock").is_file(), "{stem} ships no Cargo.lock");
+    assert!(
+        tree.join("Cargo.lock").is_file(),
+        "{stem} ships no Cargo.lock"
+    );
     tree
 }
 
@@ -105,7 +105,14 @@ fn hex(bytes: &[u8]) -> String {
 /// Builds `app` for `target`; returns every binary's report.
 fn build(app: &App, dir: &Path, target: &str) -> Vec<Value> {
     let target_dir = corpus_dir().join("build");
-    let mut args = vec!["cra", "build", "--message-format", "json", "--target", target];
+    let mut args = vec![
+        "cra",
+        "build",
+        "--message-format",
+        "json",
+        "--target",
+        target,
+    ];
     for f in app.features {
         args.extend(["--features", f]);
     }
@@ -133,7 +140,9 @@ fn build(app: &App, dir: &Path, target: &str) -> Vec<Value> {
 
 fn check_corpus(target: &str) {
     if !rust_target_installed(target) {
-        panic!("the Rust target {target} is not installed: run `rustup target add {target}` (tests/run does)");
+        panic!(
+            "the Rust target {target} is not installed: run `rustup target add {target}` (tests/run does)"
+        );
     }
     let mut table = Vec::new();
     for app in CORPUS {
@@ -161,8 +170,7 @@ fn check_corpus(target: &str) {
                 out = run_foreign_args(target, exe, &["-V"]);
             }
             assert!(
-                out.status.success()
-                    && String::from_utf8_lossy(&out.stdout).contains(app.version),
+                out.status.success() && String::from_utf8_lossy(&out.stdout).contains(app.version),
                 "{} --version for {target}: {}",
                 r["name"],
                 describe(&out)

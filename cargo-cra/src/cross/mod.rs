@@ -84,7 +84,15 @@ pub fn setup(
                 what: format!("a C cross compiler for {target}"),
                 fix: format!("cargo-cra knows no zig target for it; set CC_{underscored}"),
             })?;
-            let links = zig::make_tool_links(tools_dir, self_exe)?;
+            // The links' directory names zig and the flags cargo-cra adds, so that the `cc`
+            // crate's `rerun-if-env-changed=CC_<target>` rebuilds C when either changes.
+            let links_dir = tools_dir.join(format!(
+                "zig-{}-{}-{}",
+                zig.version,
+                &zig.sha256[..12],
+                zig::FLAGS_VERSION
+            ));
+            let links = zig::make_tool_links(&links_dir, self_exe)?;
             for (var, link) in [("CC", &links.cc), ("CXX", &links.cxx), ("AR", &links.ar)] {
                 setup
                     .env

@@ -12,6 +12,8 @@ use std::process::Command;
 pub const ZIG_ENV: &str = "CARGO_CRA_ZIG";
 /// The zig release cargo-cra is tested with (PyPI `ziglang`).
 pub const RECOMMENDED_VERSION: &str = "0.13.0";
+/// Changes whenever [`compiler_args`] adds other flags (C is then compiled again).
+pub const FLAGS_VERSION: &str = "f2";
 /// Environment variable carrying [`ZigState`] to the compiler links.
 const STATE_ENV: &str = "CARGO_CRA_ZIG_STATE";
 /// Names of the links to cargo-cra that build scripts run as their C compiler, C++ compiler and
@@ -258,12 +260,15 @@ pub fn run_as_c_tool(args: &[OsString]) -> Option<i32> {
 }
 
 /// The arguments for `zig cc`: the build script's, less the target flags the `cc` crate adds
-/// for clang (in Rust's spelling, which zig does not take), plus zig's target and the remap of
-/// zig's own headers.
+/// for clang (in Rust's spelling, which zig does not take), plus zig's target, UBSan off (as
+/// in every other C compiler) and the remap of zig's own headers.
 fn compiler_args(state: &ZigState, args: &[OsString]) -> Vec<OsString> {
     let mut out: Vec<OsString> = vec![
         "-target".into(),
         state.target.clone().into(),
+        // zig cc, unlike gcc and clang, turns on trapping UBSan in unoptimised builds: C that
+        // runs fine elsewhere (jemalloc, say) would die on SIGILL/SIGTRAP in a dev build.
+        "-fno-sanitize=undefined".into(),
         format!("-ffile-prefix-map={}=/zig/lib", state.lib_dir.display()).into(),
     ];
     if let Some(cpu) = &state.cpu {
@@ -321,6 +326,7 @@ mod tests {
             [
                 "-target",
                 "arm-linux-musleabihf",
+                "-fno-sanitize=undefined",
                 "-ffile-prefix-map=/z/lib=/zig/lib",
                 "-mcpu=generic+v7a",
                 "-O3",
