@@ -6,7 +6,7 @@
 #
 # Project: bench/sbom-project (132 crates linked into its binary, 203 in Cargo.lock).
 # Reports medians of wall time for:
-#   cra      `cargo cra build --release` (no-op cargo build + metadata + SBOM + copies)
+#   cra      `cargo cra build --release` (no-op cargo build + unit records + SBOM + copies)
 #   cargo    `cargo build --release --target <host>` (the no-op build alone)
 #   cdx      `cargo cyclonedx --format json` (cargo-cyclonedx 0.5.9, installed here)
 # and the ratios cra/cdx and the overhead cra - cargo (≈ the time cargo-cra adds to a build).
@@ -62,6 +62,7 @@ printf '%-48s %8.3f s\n' "cargo cra build --release (fully built tree)" "$cra_t"
 printf '%-48s %8.3f s\n' "cargo build --release (fully built tree)" "$cargo_t"
 printf '%-48s %8.3f s\n' "cargo cyclonedx --format json" "$cdx_t"
 printf '%-48s %8.3f s\n' "cargo-cra overhead over cargo build" "$(echo "$cra_t - $cargo_t" | bc -l)"
+printf '%-48s %8.2f\n' "ratio cargo cra build / cargo build" "$(echo "$cra_t / $cargo_t" | bc -l)"
 printf '%-48s %8.2f\n' "ratio cargo cra build / cargo cyclonedx" "$(echo "$cra_t / $cdx_t" | bc -l)"
 printf '%-48s %8.2f\n' "ratio overhead / cargo cyclonedx" "$(echo "($cra_t - $cargo_t) / $cdx_t" | bc -l)"
 printf '\nPhases of one more cargo cra build (CARGO_CRA_TIMINGS=1):\n'

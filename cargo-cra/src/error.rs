@@ -88,7 +88,9 @@ pub enum BuildError {
         fix: String,
     },
     /// A unit linked into a binary cannot be accounted for, so its SBOM would be incomplete.
-    #[error("cannot account for every crate linked into the binary: {0}; no SBOM was written")]
+    #[error(
+        "cannot account for every crate linked into the binary: {0}; no SBOM was written (`cargo clean` makes every unit compile again)"
+    )]
     UnrecordedUnit(String),
     /// Something cargo reported does not fit together.
     #[error("{0}")]

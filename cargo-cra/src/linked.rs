@@ -9,7 +9,7 @@
 
 use crate::error::BuildError;
 use crate::lockfile::LockFile;
-use crate::units::{self, PackageFacts, RECORD_SUFFIX, UnitRecord};
+use crate::units::{self, PackageFacts, RECORD_SUFFIX, RecordError, UnitRecord};
 use cargo_metadata::{Artifact, PackageId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -167,10 +167,9 @@ pub struct Records {
 }
 
 impl Records {
-    fn get(&mut self, path: &Path) -> Result<&UnitRecord, BuildError> {
+    fn get(&mut self, path: &Path) -> Result<&UnitRecord, RecordError> {
         if !self.cache.contains_key(path) {
-            let r =
-                units::read_record(path).map_err(|e| BuildError::UnrecordedUnit(e.to_string()))?;
+            let r = units::read_record(path)?;
             self.cache.insert(path.to_path_buf(), r);
         }
         Ok(&self.cache[path])
@@ -183,7 +182,8 @@ pub fn linked(
     packages: &BuildPackages<'_>,
     records: &mut Records,
 ) -> Result<LinkedGraph, BuildError> {
-    let root_record = records.get(bin_record)?.clone();
+    let unrecorded = |e: RecordError| BuildError::UnrecordedUnit(e.to_string());
+    let root_record = records.get(bin_record).map_err(unrecorded)?.clone();
     let root = root_record.package.manifest_dir.clone();
     let mut edges: BTreeMap<PackageKey, BTreeSet<PackageKey>> = BTreeMap::new();
     let mut features: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
@@ -194,7 +194,7 @@ pub fn linked(
         if !seen.insert(path.clone()) {
             continue;
         }
-        let record = records.get(&path)?.clone();
+        let record = records.get(&path).map_err(unrecorded)?.clone();
         let key = record.package.manifest_dir.clone();
         if !crates.contains_key(&key) {
             let source = packages.source(&record.package)?;

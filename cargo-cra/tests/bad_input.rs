@@ -197,3 +197,133 @@ fn compile_error_on_first_build_writes_no_sbom() {
         outputs.display()
     );
 }
+
+#[test]
+fn a_missing_rust_target_is_one_line_with_the_rustup_command() {
+    let (_tmp, dir) = tiny_project("fn main() {}\n");
+    let target = "sparc64-unknown-linux-gnu";
+    assert!(!rust_target_installed(target), "{target} is installed here");
+    let out = build(&dir, &["--target", target]);
+    assert_one_line_error(&out, &[target, &format!("rustup target add {target}")]);
+    assert!(!dir.join("target/cra").join(target).exists());
+}
+
+/// A directory with a `python3` that has no ziglang package, for a PATH without zig.
+fn path_without_zig(tmp: &Path) -> String {
+    let bin = tmp.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let py = bin.join("python3");
+    std::fs::write(&py, "#!/bin/sh\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&py, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rest: Vec<_> = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .filter(|d| !d.join("zig").exists())
+        .collect();
+    std::env::join_paths(std::iter::once(bin).chain(rest))
+        .unwrap()
+        .into_string()
+        .unwrap()
+}
+
+#[test]
+fn a_cross_build_that_compiles_c_without_zig_is_one_line_with_the_install_command() {
+    let (tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let path = path_without_zig(tmp.path());
+    let mut cmd = std::process::Command::new(cargo_cra());
+    cmd.args(["cra", "build", "--target", "aarch64-unknown-linux-musl"])
+        .current_dir(&dir)
+        .env_remove("CARGO_CRA_ZIG")
+        .env_remove("CARGO_CRA_RUSTC_WRAPPER")
+        .env("PATH", &path);
+    let out = cmd.output().unwrap();
+    assert_one_line_error(
+        &out,
+        &[
+            "C cross compiler for aarch64-unknown-linux-musl",
+            "`cc` crate is in Cargo.lock",
+            "pip install ziglang==",
+        ],
+    );
+    assert!(!dir.join("target/cra/aarch64-unknown-linux-musl").exists());
+
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--target", "aarch64-unknown-linux-musl"],
+        &[("CARGO_CRA_ZIG", "/nonexistent/zig")],
+    );
+    assert_one_line_error(&out, &["CARGO_CRA_ZIG=/nonexistent/zig", "no such file"]);
+}
+
+/// The unit records of the tiny project's dependency-free build, after a first build.
+fn records(dir: &Path) -> Vec<std::path::PathBuf> {
+    let deps = dir.join(format!(
+        "target/cra/cargo-target/{}/debug/deps",
+        host_triple()
+    ));
+    std::fs::read_dir(&deps)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".cra-unit.json"))
+        .collect()
+}
+
+#[test]
+fn a_lost_or_forged_unit_record_stops_the_build_instead_of_shortening_the_sbom() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
+    let out = build(&dir, &["-p", "probe"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let sbom = dir.join(format!("target/cra/{}/debug/probe.cdx.json", host_triple()));
+    let before = std::fs::read(&sbom).unwrap();
+    let itoa = records(&dir)
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("itoa-")
+        })
+        .expect("itoa's record");
+
+    std::fs::write(&itoa, b"{\"version\": 1, \"crate-name\": 7}").unwrap();
+    let out = build(&dir, &["-p", "probe"]);
+    assert_one_error_line_after_cargo(
+        &out,
+        &[
+            "cannot account for every crate",
+            "unreadable unit record",
+            "no SBOM was written",
+        ],
+    );
+    assert_eq!(std::fs::read(&sbom).unwrap(), before, "previous SBOM kept");
+
+    std::fs::remove_file(&itoa).unwrap();
+    let out = build(&dir, &["-p", "probe"]);
+    assert_one_error_line_after_cargo(
+        &out,
+        &[
+            "cannot account for every crate",
+            "--extern itoa=",
+            "missing",
+        ],
+    );
+    assert_eq!(std::fs::read(&sbom).unwrap(), before, "previous SBOM kept");
+}
+
+/// cargo's own lines (its `Finished` line: cargo succeeded), then exactly one error line of
+/// ours, last, naming every needle.
+fn assert_one_error_line_after_cargo(out: &Output, needles: &[&str]) {
+    assert!(!out.status.success(), "{}", describe(out));
+    let err = stderr(out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{}", describe(out));
+    assert_eq!(err.lines().last(), Some(errors[0]), "{}", describe(out));
+    for n in needles {
+        assert!(
+            errors[0].contains(n),
+            "{:?} should mention {n:?}",
+            errors[0]
+        );
+    }
+    assert_eq!(errors[0].matches("no SBOM was written").count(), 1, "{err}");
+}

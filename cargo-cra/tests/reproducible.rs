@@ -1,7 +1,8 @@
-//! `cargo cra build` of the example app is bit-for-bit reproducible: two builds that differ in
-//! checkout directory, target directory, HOME and CARGO_HOME, the path of cargo-cra itself,
-//! umask, TZ, LANG and job count give identical binaries and identical SBOM bytes — with debug
-//! info off and on.
+//! `cargo cra build` is bit-for-bit reproducible: two builds that differ in checkout directory,
+//! target directory, HOME and CARGO_HOME, the path of cargo-cra itself, umask, TZ, LANG and job
+//! count give identical binaries and identical SBOM bytes — with debug info off and on, for the
+//! example app on the host and for a workspace that compiles C cross-compiled for arm64 (rust-lld
+//! and zig).
 
 mod common;
 
@@ -18,6 +19,7 @@ struct Setup {
     umask: &'static str,
     /// Where the outputs land (depends on the target dir).
     out_dir: PathBuf,
+    target: String,
 }
 
 fn rustup_home() -> String {
@@ -25,7 +27,20 @@ fn rustup_home() -> String {
         .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap()))
 }
 
+/// A copy of `source` (a directory of the repository) under `<tmp>/<nesting>/src/`, built for
+/// `target` (`None`: the host).
+struct Project<'a> {
+    source: &'a str,
+    target: Option<&'a str>,
+}
+
+const EXAMPLE: Project<'static> = Project {
+    source: "examples/hello-device",
+    target: None,
+};
+
 fn setup(
+    project_of: &Project<'_>,
     nesting: &str,
     own_target_dir: bool,
     tz: &str,
@@ -35,8 +50,11 @@ fn setup(
 ) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join(nesting);
-    let project = root.join("src/hello-device");
-    copy_tree(&repo_root().join("examples/hello-device"), &project);
+    let project = root
+        .join("src")
+        .join(Path::new(project_of.source).file_name().unwrap());
+    copy_tree(&repo_root().join(project_of.source), &project);
+    let _ = std::fs::remove_dir_all(project.join("target"));
     let cra = root.join("tools/bin/cargo-cra");
     std::fs::create_dir_all(cra.parent().unwrap()).unwrap();
     std::fs::copy(cargo_cra(), &cra).unwrap();
@@ -58,7 +76,11 @@ fn setup(
     } else {
         project.join("target")
     };
-    let out_dir = target_dir.join("cra").join(host_triple()).join("release");
+    let target = project_of
+        .target
+        .map(str::to_string)
+        .unwrap_or_else(host_triple);
+    let out_dir = target_dir.join("cra").join(&target).join("release");
     Setup {
         _tmp: tmp,
         root,
@@ -67,6 +89,7 @@ fn setup(
         env,
         umask,
         out_dir,
+        target,
     }
 }
 
@@ -74,8 +97,8 @@ fn build(s: &Setup, debug_info: bool) {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(format!(
-            "umask {}; exec \"$0\" cra build --release",
-            s.umask
+            "umask {}; exec \"$0\" cra build --release --target {}",
+            s.umask, s.target
         ))
         .arg(&s.cra)
         .current_dir(&s.project);
@@ -119,8 +142,9 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[test]
 fn example_app_builds_bit_for_bit_identically_in_different_environments() {
-    let a = setup("a", false, "UTC", "C.UTF-8", "2", "022");
+    let a = setup(&EXAMPLE, "a", false, "UTC", "C.UTF-8", "2", "022");
     let b = setup(
+        &EXAMPLE,
         "b/a/much/longer/checkout/path",
         true,
         "Asia/Kolkata",
@@ -165,5 +189,60 @@ fn example_app_builds_bit_for_bit_identically_in_different_environments() {
             0o755,
             "umask 077 must not matter"
         );
+    }
+}
+
+#[test]
+fn a_workspace_with_c_cross_compiled_for_arm64_builds_bit_for_bit_identically() {
+    let project = Project {
+        source: "tests/fixtures/sbom-workspace",
+        target: Some("aarch64-unknown-linux-musl"),
+    };
+    let a = setup(&project, "a", false, "UTC", "C.UTF-8", "2", "022");
+    let b = setup(
+        &project,
+        "b/another/checkout",
+        true,
+        "America/New_York",
+        "de_DE.UTF-8",
+        "1",
+        "077",
+    );
+    for debug_info in [false, true] {
+        build(&a, debug_info);
+        build(&b, debug_info);
+        for file in ["gateway", "gateway.cdx.json", "probe", "probe.cdx.json"] {
+            assert_same_bytes(&a.out_dir.join(file), &b.out_dir.join(file));
+        }
+        let bin = b.out_dir.join("gateway");
+        let bytes = std::fs::read(&bin).unwrap();
+        for s in [&a, &b] {
+            let root = s.root.display().to_string();
+            assert!(
+                !contains(&bytes, &root),
+                "binary (debug info {debug_info}) contains {root}"
+            );
+        }
+        let zig = std::env::var("CARGO_CRA_ZIG").expect("tests/run sets CARGO_CRA_ZIG");
+        let zig_dir = Path::new(&zig).parent().unwrap().display().to_string();
+        assert!(!contains(&bytes, &zig_dir), "binary contains {zig_dir}");
+        // The C function compiled by zig runs: CRC-32 of "123456789" is cbf43926.
+        let run = run_foreign(&b.target, &bin);
+        assert!(run.status.success(), "{}", describe(&run));
+        assert!(
+            String::from_utf8_lossy(&run.stdout).contains("crc=cbf43926"),
+            "{}",
+            describe(&run)
+        );
+        let bom: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(b.out_dir.join("gateway.cdx.json")).unwrap())
+                .unwrap();
+        let tools: Vec<&str> = bom["metadata"]["tools"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(tools, ["cargo-cra", "rustc", "zig"]);
     }
 }

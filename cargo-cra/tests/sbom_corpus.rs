@@ -205,3 +205,72 @@ fn real_apps_for_x86_64_list_exactly_what_cargo_tree_links_and_run() {
 fn real_apps_for_arm64_list_exactly_what_cargo_tree_links_and_run_under_qemu() {
     check_corpus("aarch64-unknown-linux-musl");
 }
+
+#[test]
+fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
+    // ripgrep links jemalloc (C, compiled by zig) on musl targets.
+    let app = &CORPUS[0];
+    assert_eq!(app.name, "ripgrep");
+    let dir = fetch(app);
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = dir.parent().unwrap().join("ripgrep-arm64.toml");
+    std::fs::write(
+        &recipe,
+        format!(
+            "[image]\nname = \"rg\"\nversion = \"{}\"\narchitecture = \"arm64\"\n\n\
+             [[app]]\npath = \"{}\"\npackage = \"ripgrep\"\nbin = \"rg\"\ndest = \"/usr/bin/rg\"\n\n\
+             [[user]]\nname = \"rg\"\nuid = 1000\ngid = 1000\n\n\
+             [[group]]\nname = \"rg\"\ngid = 1000\n\n\
+             [output.squashfs]\ncompression = \"zstd\"\nlevel = 3\n",
+            app.version,
+            dir.file_name().unwrap().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "compose",
+            recipe.to_str().unwrap(),
+            "--out",
+            "images",
+            "--json",
+        ],
+        &[(
+            "CARGO_TARGET_DIR",
+            corpus_dir().join("build").to_str().unwrap(),
+        )],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let image = Path::new(report["dir"].as_str().unwrap());
+    let root = tmp.path().join("root");
+    let st = Command::new("unsquashfs")
+        .arg("-d")
+        .arg(&root)
+        .arg(image.join("rg.squashfs"))
+        .output()
+        .expect("unsquashfs (tests/run installs squashfs-tools)");
+    assert!(st.status.success(), "{}", describe(&st));
+    let rg = root.join("usr/bin/rg");
+    let version = run_foreign_args("aarch64-unknown-linux-musl", &rg, &["--version"]);
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("ripgrep 14.1.1"),
+        "{}",
+        describe(&version)
+    );
+    let haystack = tmp.path().join("haystack.txt");
+    std::fs::write(&haystack, "device\nneedle one\nnothing\nneedle two\n").unwrap();
+    let found = run_foreign_args(
+        "aarch64-unknown-linux-musl",
+        &rg,
+        &["-c", "needle", haystack.to_str().unwrap()],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&found.stdout).trim(),
+        "2",
+        "{}",
+        describe(&found)
+    );
+}
