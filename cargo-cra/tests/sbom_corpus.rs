@@ -237,10 +237,17 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
             "images",
             "--json",
         ],
-        &[(
-            "CARGO_TARGET_DIR",
-            corpus_dir().join("build").to_str().unwrap(),
-        )],
+        &[
+            (
+                "CARGO_TARGET_DIR",
+                corpus_dir().join("build").to_str().unwrap(),
+            ),
+            // compose builds with the release profile: keep it cheap for CI.
+            ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),
+            ("CARGO_PROFILE_RELEASE_DEBUG", "0"),
+            ("CARGO_PROFILE_RELEASE_LTO", "false"),
+            ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ],
     );
     assert!(out.status.success(), "{}", describe(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
