@@ -69,22 +69,34 @@ impl GitSource {
 
 /// A remote URL in one form for every way of cloning the same repository:
 /// `git@host:o/r.git`, `ssh://git@host:22/o/r`, `git://host/o/r` and `https://u:tok@host/o/r/`
-/// all become `https://host/o/r`. Local paths and `file://` URLs (which would name a directory
-/// of this machine) give `None`.
+/// all become `https://host/o/r`. An http(s) URL keeps its scheme and port (another port is
+/// another server); ssh and git ports are dropped (they name a transport, not the repository).
+/// Credentials are removed wherever they stand. Local paths and `file://` URLs (which would
+/// name a directory of this machine) give `None`.
 pub fn canonical_remote(url: &str) -> Option<String> {
     let url = url.trim();
-    let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
+    let (scheme, authority, path) = if let Some((scheme, rest)) = url.split_once("://") {
+        let scheme = scheme.to_ascii_lowercase();
         if !matches!(
-            scheme,
+            scheme.as_str(),
             "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git"
         ) {
             return None;
         }
-        let rest = strip_credentials(&format!("https://{rest}"));
-        let rest = rest.trim_start_matches("https://");
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let host = authority.split(':').next().unwrap_or(authority);
-        (host.to_string(), path.to_string())
+        // Userinfo ends at the authority's last `@` (a token may hold an unencoded one).
+        let host_port = authority
+            .rsplit_once('@')
+            .map(|(_, h)| h)
+            .unwrap_or(authority);
+        let keep_port = scheme.starts_with("http");
+        let host_port = if keep_port {
+            host_port.to_string()
+        } else {
+            strip_port(host_port).to_string()
+        };
+        let scheme = if keep_port { scheme } else { "https".into() };
+        (scheme, host_port, path.to_string())
     } else if let Some((user_host, path)) = url.split_once(':')
         && !user_host.contains('/')
         && !path.starts_with("//")
@@ -92,20 +104,35 @@ pub fn canonical_remote(url: &str) -> Option<String> {
     {
         // scp-like `user@host:path` (a one-letter "host" would be a Windows drive).
         let host = user_host.rsplit('@').next().unwrap_or(user_host);
-        (host.to_string(), path.to_string())
+        ("https".into(), host.to_string(), path.to_string())
     } else {
         return None;
     };
-    let host = host.to_ascii_lowercase();
-    let path = path.trim_matches('/');
+    let authority = authority.to_ascii_lowercase();
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_matches('/');
     let path = path
         .strip_suffix(".git")
         .unwrap_or(path)
         .trim_end_matches('/');
-    if host.is_empty() || path.is_empty() {
+    if authority.is_empty() || path.is_empty() {
         return None;
     }
-    Some(format!("https://{host}/{path}"))
+    Some(format!("{scheme}://{authority}/{path}"))
+}
+
+/// `host:22` → `host`, `[::1]:22` → `[::1]`.
+fn strip_port(host_port: &str) -> &str {
+    if host_port.starts_with('[') {
+        return host_port
+            .find(']')
+            .map(|i| &host_port[..=i])
+            .unwrap_or(host_port);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
 }
 
 /// `https://user:token@host/x` → `https://host/x`.
@@ -140,6 +167,24 @@ mod tests {
                 "{url}"
             );
         }
+        assert_eq!(
+            canonical_remote("https://git.corp:8443/o/r.git").as_deref(),
+            Some("https://git.corp:8443/o/r"),
+            "an https port is another server"
+        );
+        assert_eq!(
+            canonical_remote("http://git.local/o/r").as_deref(),
+            Some("http://git.local/o/r")
+        );
+        assert_eq!(
+            canonical_remote("https://u:p@ss@host.example/o/r").as_deref(),
+            Some("https://host.example/o/r"),
+            "no part of a token survives"
+        );
+        assert_eq!(
+            canonical_remote("ssh://git@[2001:db8::1]:2222/o/r.git").as_deref(),
+            Some("https://[2001:db8::1]/o/r")
+        );
         for local in [
             "/home/dev/src/cargo-cra",
             "../cargo-cra",

@@ -15,6 +15,7 @@ use crate::sbom::{SbomInput, sbom};
 use crate::signing;
 use crate::source_date;
 use crate::toolchain::{Toolchain, target_dir_name};
+use crate::units::PackageFacts;
 use cargo_metadata::{Artifact, Metadata, TargetKind};
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
@@ -76,6 +77,9 @@ struct Plan {
     target_dir: PathBuf,
     /// Product configuration of each workspace member, by manifest directory.
     configs: HashMap<PathBuf, ProductConfig>,
+    /// Each workspace member's package facts as its manifest says them now (cargo does not
+    /// recompile a unit when, say, only its licence changed, so its record may be older).
+    members: HashMap<PathBuf, PackageFacts>,
     timestamp: String,
     /// `SOURCE_DATE_EPOCH` for the build and its documents.
     source_date_epoch: i64,
@@ -158,7 +162,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
             .into_iter()
             .map(|(k, v)| (k, v.into())),
     );
-    prepare_build_dir(&plan.build_dir)?;
+    prepare_build_dir(&plan.build_dir, BUILD_DIR_FORMAT)?;
     let cross = cross::setup(
         &plan.toolchain,
         &plan.target,
@@ -168,6 +172,12 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
     )?;
     env.extend(cross.env.iter().cloned());
     env.push(("CARGO_TARGET_DIR".into(), plan.build_dir.clone().into()));
+    // Intermediate artefacts beside the final ones, where the unit records are looked up,
+    // whatever `build.build-dir` the user configured.
+    env.push((
+        "CARGO_BUILD_BUILD_DIR".into(),
+        plan.build_dir.clone().into(),
+    ));
     env.push((
         "SOURCE_DATE_EPOCH".into(),
         plan.source_date_epoch.to_string().into(),
@@ -220,14 +230,14 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
     check_selection(args, &workspace, &lock)?;
     let ws_manifest = workspace_root.join("Cargo.toml");
     let mut configs = HashMap::new();
+    let mut members = HashMap::new();
     for pkg in workspace.workspace_packages() {
+        let facts = member_facts(pkg);
         configs.insert(
-            pkg.manifest_path
-                .parent()
-                .map(|d| d.as_std_path().to_path_buf())
-                .unwrap_or_default(),
+            facts.manifest_dir.clone(),
             config::for_package(pkg.manifest_path.as_std_path(), &ws_manifest)?,
         );
+        members.insert(facts.manifest_dir.clone(), facts);
     }
     let target = args
         .compilation
@@ -250,10 +260,31 @@ fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
         target,
         toolchain,
         configs,
+        members,
         timestamp: source_date::rfc3339(source_date_epoch),
         source_date_epoch,
         unlocked: args.manifest.unlocked,
     })
+}
+
+/// A workspace member's facts from `cargo metadata --no-deps` (inherited fields resolved).
+fn member_facts(pkg: &cargo_metadata::Package) -> PackageFacts {
+    PackageFacts {
+        name: pkg.name.to_string(),
+        version: pkg.version.to_string(),
+        manifest_dir: pkg
+            .manifest_path
+            .parent()
+            .map(|d| d.as_std_path().to_path_buf())
+            .unwrap_or_default(),
+        description: pkg.description.clone().filter(|d| !d.trim().is_empty()),
+        authors: pkg.authors.clone(),
+        license: pkg.license.clone(),
+        license_file: pkg.license_file.as_ref().map(|f| f.to_string()),
+        repository: pkg.repository.clone(),
+        homepage: pkg.homepage.clone(),
+        documentation: pkg.documentation.clone(),
+    }
 }
 
 /// The package name a `-p` spec names (`name`, `name@version`, `name:version`), or `None` for
@@ -378,21 +409,22 @@ fn compiled_crates(artifacts: &[Artifact], plan: &Plan, lock: &LockFile) -> Vec<
 }
 
 /// Makes sure cargo-cra's build directory holds unit records for every unit cargo may find
-/// fresh: a directory without the current [`BUILD_DIR_FORMAT`] stamp (made by an older
-/// cargo-cra, say) is emptied first, so every unit is compiled through the wrapper once.
-fn prepare_build_dir(build_dir: &Path) -> Result<(), BuildError> {
-    let stamp = build_dir.join(BUILD_DIR_STAMP);
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == BUILD_DIR_FORMAT) {
+/// fresh: a directory whose stamp is not `stamp` (made by an older cargo-cra, say) is emptied
+/// first, so every unit is compiled through the wrapper once. (Records name paths through the
+/// build's remaps, so a moved checkout or a target directory shared by workspaces keeps them.)
+fn prepare_build_dir(build_dir: &Path, stamp: &str) -> Result<(), BuildError> {
+    let stamp_file = build_dir.join(BUILD_DIR_STAMP);
+    if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) {
         return Ok(());
     }
     if build_dir.exists() {
         std::fs::remove_dir_all(build_dir).map_err(|e| BuildError::io(build_dir, e))?;
     }
     std::fs::create_dir_all(build_dir).map_err(|e| BuildError::io(build_dir, e))?;
-    std::fs::write(&stamp, BUILD_DIR_FORMAT).map_err(|e| BuildError::io(&stamp, e))
+    std::fs::write(&stamp_file, stamp).map_err(|e| BuildError::io(&stamp_file, e))
 }
 
-/// The stamp file in the build directory, and the format it names.
+/// The stamp file in the build directory, and the record format it names.
 const BUILD_DIR_STAMP: &str = ".cargo-cra-format";
 const BUILD_DIR_FORMAT: &str = "unit-records-v1\n";
 
@@ -402,16 +434,6 @@ fn write_outputs(
     attestation: &Attestation<'_>,
     cross: &CrossSetup,
 ) -> Result<Vec<BinaryReport>, BuildError> {
-    let target_root = plan.build_dir.join(target_dir_name(&plan.target));
-    let bins: Vec<&Artifact> = artifacts
-        .iter()
-        .filter(|a| {
-            a.target.kind.contains(&TargetKind::Bin)
-                && a.executable.is_some()
-                && for_target(a, &target_root)
-        })
-        .collect();
-
     // With --unlocked, cargo may have just written or changed the lock file.
     let reread;
     let lock = if plan.unlocked {
@@ -420,16 +442,7 @@ fn write_outputs(
     } else {
         &plan.lock
     };
-    let packages = BuildPackages::new(artifacts, lock);
-    let mut records = Records::default();
-    let graphs = bins
-        .iter()
-        .map(|bin| {
-            let exe = bin.executable.as_ref().expect("filtered on executable");
-            let record = linked::binary_record(exe.as_std_path(), &bin.target.name)?;
-            Ok((*bin, linked::linked(&record, &packages, &mut records)?))
-        })
-        .collect::<Result<Vec<(&Artifact, LinkedGraph)>, BuildError>>()?;
+    let graphs = linked_graphs(plan, artifacts, lock, &attestation.remaps)?;
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
     let (archives, copies) = std::thread::scope(|s| {
         let archives = s.spawn(|| verified_archives(lock, graphs.iter().map(|(_, g)| g)));
@@ -439,99 +452,156 @@ fn write_outputs(
             .collect::<Result<Vec<_>, _>>();
         (archives.join().expect("hashing thread panicked"), copies)
     });
-    let copies = copies?;
+    let shared = Shared {
+        plan,
+        lock,
+        archives: &archives,
+        crates: compiled_crates(artifacts, plan, lock),
+        attestation,
+        cross,
+    };
+    graphs
+        .iter()
+        .zip(copies?)
+        .map(|((bin, graph), copy)| write_binary_documents(&shared, bin, graph, copy))
+        .collect()
+}
 
-    let crates = compiled_crates(artifacts, plan, lock);
-    let mut reports = Vec::new();
-    for ((bin, graph), copy) in graphs.iter().zip(copies) {
-        let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
-        let bom = sbom(&SbomInput {
-            graph,
-            bin_name: &bin.target.name,
-            bin_file_name: &copy.file_name,
-            bin_digests: &copy.digests,
-            workspace_root: &plan.workspace_root,
-            lock,
-            archives: &archives,
-            config: &config,
-            timestamp: plan.timestamp.clone(),
-            toolchain: &plan.toolchain,
-            cross,
-            target: &plan.target,
-            profile: &copy.profile,
-        });
-        let sbom_out = copy
-            .path
-            .with_file_name(format!("{}.cdx.json", bin.target.name));
-        let sbom_json = bom.to_json_pretty();
-        persist::write_atomic(&sbom_out, &sbom_json, 0o644)
-            .map_err(|e| BuildError::io(&sbom_out, e))?;
+/// What every binary's documents are made from, beside the binary and its graph.
+struct Shared<'a> {
+    plan: &'a Plan,
+    lock: &'a LockFile,
+    archives: &'a HashMap<PathBuf, Digests>,
+    crates: Vec<CompiledCrate>,
+    attestation: &'a Attestation<'a>,
+    cross: &'a CrossSetup,
+}
 
-        let subject = Subject::new(&copy.file_name, &copy.digests);
-        let provenance = provenance::statement(&ProvenanceInput {
-            subject: subject.clone(),
-            package: &graph.crate_info(&graph.root).facts.name,
-            bin: &bin.target.name,
-            compiled_features: &bin.features,
-            request: &attestation.request,
-            source: attestation.source.as_ref(),
-            lock: &attestation.lock,
-            toolchain: &plan.toolchain,
-            cross,
-            source_date_epoch: plan.source_date_epoch,
-            remaps: &attestation.remaps,
-            crates: &crates,
-            platform: &attestation.platform,
-            local_invocation_id: &attestation.invocation_id,
-            started_on: &attestation.started_on,
-            finished_on: &attestation.finished_on,
-        });
-        let provenance_out = copy
-            .path
-            .with_file_name(format!("{}.provenance.json", bin.target.name));
-        persist::write_atomic(&provenance_out, &provenance.to_json_pretty(), 0o644)
-            .map_err(|e| BuildError::io(&provenance_out, e))?;
+/// Each binary cargo built for the target, with the crates linked into it.
+fn linked_graphs<'a>(
+    plan: &Plan,
+    artifacts: &'a [Artifact],
+    lock: &LockFile,
+    remaps: &[Remap],
+) -> Result<Vec<(&'a Artifact, LinkedGraph)>, BuildError> {
+    let target_root = plan.build_dir.join(target_dir_name(&plan.target));
+    let packages = BuildPackages::new(artifacts, lock);
+    let mut records = Records::new(remaps);
+    artifacts
+        .iter()
+        .filter(|a| a.target.kind.contains(&TargetKind::Bin) && for_target(a, &target_root))
+        .filter_map(|a| Some((a, a.executable.as_ref()?)))
+        .map(|(bin, exe)| {
+            let record = linked::binary_record(exe.as_std_path(), &bin.target.name)?;
+            let mut graph = linked::linked(&record, &packages, &mut records)?;
+            graph.refresh_facts(&plan.members);
+            Ok((bin, graph))
+        })
+        .collect()
+}
 
-        let mut bundles = Vec::new();
-        if let Some(key) = attestation.signer {
-            let out = |suffix: &str| {
-                copy.path
-                    .with_file_name(format!("{}{suffix}", bin.target.name))
-            };
-            let blob = out(".sigstore.json");
-            signing::sign_blob(&copy.path, key, &blob)?;
-            let sbom_value: serde_json::Value =
-                serde_json::from_slice(&sbom_json).expect("our own JSON");
-            let sbom_statement =
-                Statement::new(vec![subject.clone()], CYCLONEDX_PREDICATE_TYPE, sbom_value);
-            let sbom_bundle = out(".cdx.sigstore.json");
-            signing::write_bundle(
-                &signing::sign_statement(&sbom_statement, key)?,
-                &sbom_bundle,
-            )?;
-            let provenance_bundle = out(".provenance.sigstore.json");
-            signing::write_bundle(
-                &signing::sign_statement(&provenance, key)?,
-                &provenance_bundle,
-            )?;
-            bundles = vec![blob, sbom_bundle, provenance_bundle];
-        }
-        reports.push(BinaryReport {
-            reason: "cra-binary",
-            name: bin.target.name.clone(),
-            package: graph.crate_info(&graph.root).facts.name.clone(),
-            target: plan.target.clone(),
-            profile: copy.profile,
-            path: copy.path,
-            sha256: copy.digests.sha256_hex(),
-            sbom: sbom_out,
-            components: bom.components.len(),
-            provenance: provenance_out,
-            repository: graph.crate_info(&graph.root).facts.repository.clone(),
-            bundles,
-        });
-    }
-    Ok(reports)
+/// The SBOM, provenance and (with a signer) bundles of one copied binary.
+fn write_binary_documents(
+    shared: &Shared<'_>,
+    bin: &Artifact,
+    graph: &LinkedGraph,
+    copy: CopiedBinary,
+) -> Result<BinaryReport, BuildError> {
+    let (plan, attestation) = (shared.plan, shared.attestation);
+    let out = |suffix: &str| {
+        copy.path
+            .with_file_name(format!("{}{suffix}", bin.target.name))
+    };
+    let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
+    let bom = sbom(&SbomInput {
+        graph,
+        bin_name: &bin.target.name,
+        bin_file_name: &copy.file_name,
+        bin_digests: &copy.digests,
+        workspace_root: &plan.workspace_root,
+        lock: shared.lock,
+        archives: shared.archives,
+        config: &config,
+        timestamp: plan.timestamp.clone(),
+        toolchain: &plan.toolchain,
+        cross: shared.cross,
+        target: &plan.target,
+        profile: &copy.profile,
+    });
+    let sbom_out = out(".cdx.json");
+    let sbom_json = bom.to_json_pretty();
+    persist::write_atomic(&sbom_out, &sbom_json, 0o644)
+        .map_err(|e| BuildError::io(&sbom_out, e))?;
+
+    let subject = Subject::new(&copy.file_name, &copy.digests);
+    let root = &graph.crate_info(&graph.root).facts;
+    let provenance = provenance::statement(&ProvenanceInput {
+        subject: subject.clone(),
+        package: &root.name,
+        bin: &bin.target.name,
+        compiled_features: &bin.features,
+        request: &attestation.request,
+        source: attestation.source.as_ref(),
+        lock: &attestation.lock,
+        toolchain: &plan.toolchain,
+        cross: shared.cross,
+        source_date_epoch: plan.source_date_epoch,
+        remaps: &attestation.remaps,
+        crates: &shared.crates,
+        platform: &attestation.platform,
+        local_invocation_id: &attestation.invocation_id,
+        started_on: &attestation.started_on,
+        finished_on: &attestation.finished_on,
+    });
+    let provenance_out = out(".provenance.json");
+    persist::write_atomic(&provenance_out, &provenance.to_json_pretty(), 0o644)
+        .map_err(|e| BuildError::io(&provenance_out, e))?;
+
+    let bundles = match attestation.signer {
+        Some(key) => sign_binary(key, &copy.path, &subject, &sbom_json, &provenance, out)?,
+        None => Vec::new(),
+    };
+    Ok(BinaryReport {
+        reason: "cra-binary",
+        name: bin.target.name.clone(),
+        package: root.name.clone(),
+        target: plan.target.clone(),
+        profile: copy.profile,
+        path: copy.path,
+        sha256: copy.digests.sha256_hex(),
+        sbom: sbom_out,
+        components: bom.components.len(),
+        provenance: provenance_out,
+        repository: root.repository.clone(),
+        bundles,
+    })
+}
+
+/// Signs the binary and attests its SBOM and provenance; returns the bundles written.
+fn sign_binary(
+    key: &Signer,
+    binary: &Path,
+    subject: &Subject,
+    sbom_json: &[u8],
+    provenance: &Statement,
+    out: impl Fn(&str) -> PathBuf,
+) -> Result<Vec<PathBuf>, BuildError> {
+    let blob = out(".sigstore.json");
+    signing::sign_blob(binary, key, &blob)?;
+    let sbom_value: serde_json::Value = serde_json::from_slice(sbom_json).expect("our own JSON");
+    let sbom_statement =
+        Statement::new(vec![subject.clone()], CYCLONEDX_PREDICATE_TYPE, sbom_value);
+    let sbom_bundle = out(".cdx.sigstore.json");
+    signing::write_bundle(
+        &signing::sign_statement(&sbom_statement, key)?,
+        &sbom_bundle,
+    )?;
+    let provenance_bundle = out(".provenance.sigstore.json");
+    signing::write_bundle(
+        &signing::sign_statement(provenance, key)?,
+        &provenance_bundle,
+    )?;
+    Ok(vec![blob, sbom_bundle, provenance_bundle])
 }
 
 /// A binary copied to `<target-dir>/cra/<target>/<profile>/`.

@@ -65,10 +65,14 @@ fn says_lock_is_stale(text: &str) -> bool {
     text.contains("cannot update the lock file") || text.contains("needs to be updated but")
 }
 
-/// Whether a line of cargo's stderr shows that resolution is over and work has started, so its
-/// output can be let through.
+/// How long cargo's output is held back at most.
+const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether a line of cargo's stderr shows that resolution is over and work has started (or
+/// that cargo waits for a lock, which the user must see), so its output can be let through.
 fn shows_progress(line: &str) -> bool {
     [
+        "Blocking",
         "Compiling",
         "Fresh",
         "Checking",
@@ -128,6 +132,12 @@ impl RunningBuild {
         let mut err = child.stderr.take().expect("stderr is piped");
         let gate = Arc::new(Mutex::new(GateState::Holding(Vec::new())));
         let pump_gate = Arc::clone(&gate);
+        // Whatever holds cargo up (a slow index update, say), it is shown after a while.
+        let timer_gate = Arc::clone(&gate);
+        std::thread::spawn(move || {
+            std::thread::sleep(HOLD_AT_MOST);
+            release_gate(&timer_gate);
+        });
         let stderr_pump = std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
             loop {
@@ -196,8 +206,8 @@ impl RunningBuild {
                 Ok(Message::TextLine(line)) => eprintln!("{line}"),
                 Ok(_) => {}
                 Err(e) => {
-                    parse_error = Some(e);
-                    break;
+                    // Keep reading: cargo blocks on a full pipe otherwise.
+                    parse_error.get_or_insert(e);
                 }
             }
         }

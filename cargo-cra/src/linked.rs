@@ -9,6 +9,7 @@
 
 use crate::error::BuildError;
 use crate::lockfile::LockFile;
+use crate::repro::Remap;
 use crate::units::{self, PackageFacts, RECORD_SUFFIX, RecordError, UnitRecord};
 use cargo_metadata::{Artifact, PackageId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -43,6 +44,17 @@ impl LinkedGraph {
     /// The linked packages other than the root.
     pub fn dependencies(&self) -> impl Iterator<Item = &PackageKey> {
         self.edges.keys().filter(move |id| **id != self.root)
+    }
+
+    /// Replaces the recorded facts of the packages in `current` (the workspace's members, read
+    /// this build) with those: a unit cargo did not recompile keeps the record of the build that
+    /// compiled it, and cargo does not recompile for a changed licence, say.
+    pub fn refresh_facts(&mut self, current: &HashMap<PathBuf, PackageFacts>) {
+        for (key, info) in &mut self.crates {
+            if let Some(facts) = current.get(key) {
+                info.facts = facts.clone();
+            }
+        }
     }
 
     /// The facts of a linked package.
@@ -160,16 +172,24 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
-/// Reads records once each.
-#[derive(Default)]
+/// Reads records once each, resolving their paths for this build.
 pub struct Records {
     cache: HashMap<PathBuf, UnitRecord>,
+    remaps: Vec<Remap>,
 }
 
 impl Records {
+    /// A reader for a build with `remaps`.
+    pub fn new(remaps: &[Remap]) -> Self {
+        Records {
+            cache: HashMap::new(),
+            remaps: remaps.to_vec(),
+        }
+    }
+
     fn get(&mut self, path: &Path) -> Result<&UnitRecord, RecordError> {
         if !self.cache.contains_key(path) {
-            let r = units::read_record(path)?;
+            let r = units::read_record(path, &self.remaps)?;
             self.cache.insert(path.to_path_buf(), r);
         }
         Ok(&self.cache[path])

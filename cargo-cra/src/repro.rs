@@ -36,6 +36,45 @@ pub struct Remap {
     pub to: String,
 }
 
+impl Remap {
+    /// `path` with this rewrite applied, if it is under [`Remap::from`].
+    pub fn apply(&self, path: &Path) -> Option<PathBuf> {
+        let rest = path.strip_prefix(&self.from).ok()?;
+        Some(if rest.as_os_str().is_empty() {
+            PathBuf::from(&self.to)
+        } else {
+            Path::new(&self.to).join(rest)
+        })
+    }
+
+    /// The inverse of [`Remap::apply`].
+    pub fn undo(&self, path: &Path) -> Option<PathBuf> {
+        let rest = path.strip_prefix(&self.to).ok()?;
+        Some(self.from.join(rest))
+    }
+}
+
+/// `path` under the most specific of `remaps` that covers it (the last, as they are sorted),
+/// else as it is.
+pub fn portable(path: &Path, remaps: &[Remap]) -> PathBuf {
+    remaps
+        .iter()
+        .rev()
+        .find_map(|r| r.apply(path))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// The inverse of [`portable`] for this build's `remaps`: the rewrite with the longest
+/// replacement that covers `path` is undone.
+pub fn resolve(path: &Path, remaps: &[Remap]) -> PathBuf {
+    remaps
+        .iter()
+        .filter_map(|r| Some((Path::new(&r.to).components().count(), r.undo(path)?)))
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 /// The rewrites for a build, most general first (rustc and gcc apply the last match, so more
 /// specific prefixes come later).
 pub fn remaps(
@@ -82,6 +121,10 @@ pub struct WrapperState {
     pub extra_args: Vec<String>,
     /// The wrapper the user had configured, run in turn by ours.
     pub inner_wrapper: Option<PathBuf>,
+    /// The build's path rewrites, which unit records use too (so that they stay true when the
+    /// checkout moves).
+    #[serde(default)]
+    pub remaps: Vec<Remap>,
 }
 
 impl WrapperState {
@@ -98,6 +141,7 @@ impl WrapperState {
                 .map(|r| format!("--remap-path-prefix={}={}", r.from.display(), r.to))
                 .collect(),
             inner_wrapper,
+            remaps: remaps.to_vec(),
         }
     }
 
@@ -137,7 +181,9 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
     let rustc = &args[1];
     let rest = &args[2..];
     // Only real compilations get the extra flags; `rustc -vV` and friends stay as they are.
-    let compiling = rest.iter().any(|a| a == "--crate-name");
+    // cargo passes an `@argfile` instead of the arguments when the command line is too long.
+    let expanded = crate::units::expand_argfiles(rest);
+    let compiling = expanded.iter().any(|a| a == "--crate-name");
     let mut cmd = match &state.inner_wrapper {
         Some(inner) => {
             let mut c = Command::new(inner);
@@ -162,14 +208,9 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
     };
     if code == 0
         && compiling
-        && let Some((path, record)) =
-            crate::units::record_from_invocation(rest, |k| std::env::var(k).ok())
-        && let Err(e) = crate::units::write_record(&path, &record)
+        && let Err(e) = crate::units::record_compilation(&expanded, &state.remaps)
     {
-        eprintln!(
-            "error: cargo-cra rustc wrapper: writing the unit record {}: {e}",
-            path.display()
-        );
+        eprintln!("error: cargo-cra rustc wrapper: writing the unit record: {e}");
         return Some(101);
     }
     Some(code)
@@ -230,6 +271,41 @@ mod tests {
     }
 
     #[test]
+    fn portable_paths_resolve_under_another_checkout() {
+        let remaps = |root: &str| {
+            remaps(
+                Path::new(root),
+                &Path::new(root).join("target"),
+                Some(Path::new("/home/u/.cargo")),
+                Path::new("/home/u/.rustup/toolchains/stable"),
+                "abc",
+            )
+        };
+        let old = remaps("/home/u/ws");
+        let new = remaps("/srv/moved/ws");
+        let dep = Path::new("/home/u/ws/target/cra/cargo-target/x/debug/deps/libutil-1.rlib");
+        let p = portable(dep, &old);
+        assert_eq!(
+            p,
+            Path::new("target/cra/cargo-target/x/debug/deps/libutil-1.rlib")
+        );
+        assert_eq!(
+            resolve(&p, &new),
+            Path::new("/srv/moved/ws/target/cra/cargo-target/x/debug/deps/libutil-1.rlib")
+        );
+        assert_eq!(portable(Path::new("/home/u/ws"), &old), Path::new("."));
+        assert_eq!(resolve(Path::new("."), &new), Path::new("/srv/moved/ws"));
+        assert_eq!(
+            resolve(&portable(Path::new("/home/u/ws/util"), &old), &new),
+            Path::new("/srv/moved/ws/util")
+        );
+        let reg = Path::new("/home/u/.cargo/registry/src/i/itoa-1.0.0");
+        assert_eq!(resolve(&portable(reg, &old), &new), reg);
+        let elsewhere = Path::new("/opt/other/crate");
+        assert_eq!(resolve(&portable(elsewhere, &old), &new), elsewhere);
+    }
+
+    #[test]
     fn wrapper_state_round_trips_and_makes_remap_flags() {
         let r = vec![Remap {
             from: "/w s/x".into(),
@@ -238,6 +314,7 @@ mod tests {
         let st = WrapperState {
             extra_args: WrapperState::new(&r).extra_args,
             inner_wrapper: None,
+            remaps: r.clone(),
         };
         assert_eq!(
             st.extra_args,

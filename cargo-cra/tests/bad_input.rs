@@ -327,3 +327,21 @@ fn assert_one_error_line_after_cargo(out: &Output, needles: &[&str]) {
     }
     assert_eq!(errors[0].matches("no SBOM was written").count(), 1, "{err}");
 }
+
+#[test]
+fn a_linker_set_in_a_cargo_config_file_is_not_overridden() {
+    let (_tmp, dir) = tiny_project("fn main() {}\n");
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        "[target.aarch64-unknown-linux-musl]\nlinker = \"/nonexistent/board-vendor-ld\"\n",
+    )
+    .unwrap();
+    let out = build(&dir, &["--target", "aarch64-unknown-linux-musl"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/board-vendor-ld"),
+        "cargo ran the user's linker, not rust-lld: {}",
+        describe(&out)
+    );
+}

@@ -143,3 +143,58 @@ fn arm64_sbom_equals_cargo_tree_and_the_binary_runs_under_qemu() {
         .unwrap();
     assert_eq!(target["value"], ARM64);
 }
+
+#[test]
+fn a_moved_checkout_and_a_licence_change_without_recompilation_keep_the_sbom_true() {
+    let (tmp, dir) = fixture_copy("tests/fixtures/lib-names");
+    let host = host_triple();
+    let sbom = |dir: &Path| dir.join(format!("target/cra/{host}/debug/lib-names.cdx.json"));
+    let build = |dir: &Path| {
+        let out = run_cra(
+            dir,
+            &["cra", "build"],
+            &[("SOURCE_DATE_EPOCH", "1700000000")],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        out
+    };
+    build(&dir);
+    let before = std::fs::read(sbom(&dir)).unwrap();
+
+    // The checkout moves, target directory and all: cargo finds every unit fresh there.
+    let moved = tmp.path().join("moved/elsewhere");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&dir, &moved).unwrap();
+    let out = build(&moved);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Compiling lib-names"),
+        "expected a fresh build: {}",
+        describe(&out)
+    );
+    assert_eq!(
+        std::fs::read(sbom(&moved)).unwrap(),
+        before,
+        "same SBOM after the move"
+    );
+
+    // A member's licence changes; cargo does not recompile it, the SBOM follows the manifest.
+    let manifest = moved.join("custom-lib/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("license = \"MIT\"", "license = \"Apache-2.0\""),
+    )
+    .unwrap();
+    build(&moved);
+    let bom: Value = serde_json::from_slice(&std::fs::read(sbom(&moved)).unwrap()).unwrap();
+    let custom = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "custom-lib")
+        .unwrap();
+    assert_eq!(
+        custom["licenses"][0]["expression"], "Apache-2.0",
+        "{custom:#}"
+    );
+}

@@ -11,8 +11,11 @@
 //! `CXX` and `AR` cargo's build scripts see (through links named [`zig::CC_NAME`], …): it drops
 //! the flags clang would get wrong and runs zig with the target and path remapping.
 //!
-//! The target's own `CARGO_TARGET_<TRIPLE>_LINKER` and `CC_<triple>`/`AR_<triple>` in the
-//! environment win over these.
+//! What the user set for the target wins over these: `CARGO_TARGET_<TRIPLE>_LINKER`, `CC_…`,
+//! `CXX_…`, `AR_…`, in the environment or in a cargo configuration file (`target.<triple>.linker`,
+//! `[env]`). C++ is not cross-compiled yet: rust-lld links only the toolchain's musl, without a
+//! C++ standard library, so the C++ link says so in one line (set `CXX_<triple>` to a C++ cross
+//! toolchain of your own).
 
 pub mod zig;
 
@@ -54,9 +57,8 @@ pub fn setup(
     if !is_musl(target) || target.ends_with(".json") {
         return Ok(setup);
     }
-    let upper = target.replace(['-', '.'], "_").to_uppercase();
-    let linker_var = format!("CARGO_TARGET_{upper}_LINKER");
-    if std::env::var_os(&linker_var).is_none() {
+    let user = UserSettings::read(target);
+    if !user.linker {
         let lld = toolchain.rust_lld();
         if !lld.is_file() {
             return Err(BuildError::MissingTool {
@@ -68,14 +70,11 @@ pub fn setup(
                 ),
             });
         }
-        setup.env.push((linker_var, "rust-lld".into()));
+        setup.env.push((linker_variable(target), "rust-lld".into()));
         setup.linker = Some("rust-lld".into());
     }
     let underscored = target.replace('-', "_");
-    let user_cc = [format!("CC_{target}"), format!("CC_{underscored}")]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    if user_cc {
+    if user.cc && user.cxx && user.ar {
         return Ok(setup);
     }
     match Zig::find()? {
@@ -93,10 +92,16 @@ pub fn setup(
                 zig::FLAGS_VERSION
             ));
             let links = zig::make_tool_links(&links_dir, self_exe)?;
-            for (var, link) in [("CC", &links.cc), ("CXX", &links.cxx), ("AR", &links.ar)] {
-                setup
-                    .env
-                    .push((format!("{var}_{underscored}"), link.clone().into()));
+            for (var, link, theirs) in [
+                ("CC", &links.cc, user.cc),
+                ("CXX", &links.cxx, user.cxx),
+                ("AR", &links.ar, user.ar),
+            ] {
+                if !theirs {
+                    setup
+                        .env
+                        .push((format!("{var}_{underscored}"), link.clone().into()));
+                }
             }
             let state = zig::ZigState {
                 zig: zig.path.clone(),
@@ -107,7 +112,7 @@ pub fn setup(
             setup.env.extend(state.env(&tools_dir.join("zig-cache")));
             setup.zig = Some(zig);
         }
-        None if compiles_c(lock) => {
+        None if compiles_c(lock) && !user.cc => {
             return Err(BuildError::MissingTool {
                 what: format!(
                     "a C cross compiler for {target} (the build compiles C: the `cc` crate is in Cargo.lock)"
@@ -122,6 +127,82 @@ pub fn setup(
         None => {}
     }
     Ok(setup)
+}
+
+/// `CARGO_TARGET_<TRIPLE>_LINKER`.
+fn linker_variable(target: &str) -> String {
+    format!(
+        "CARGO_TARGET_{}_LINKER",
+        target.replace(['-', '.'], "_").to_uppercase()
+    )
+}
+
+/// Which of the target's linker, C compiler, C++ compiler and archiver the user set: in the
+/// environment, or in a cargo configuration file cargo would read from here (`.cargo/config.toml`
+/// in this directory and its parents, then `$CARGO_HOME/config.toml`; `target.<triple>.linker`
+/// and `[env]` entries). cargo-cra sets only the others: its own would win over a file's.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct UserSettings {
+    linker: bool,
+    cc: bool,
+    cxx: bool,
+    ar: bool,
+}
+
+impl UserSettings {
+    fn read(target: &str) -> UserSettings {
+        let underscored = target.replace('-', "_");
+        let names = |tool: &str| [format!("{tool}_{target}"), format!("{tool}_{underscored}")];
+        let configs = config_files();
+        let in_env_or_config = |vars: &[String]| {
+            vars.iter()
+                .any(|v| std::env::var_os(v).is_some() || configs.iter().any(|c| c.sets_env(v)))
+        };
+        UserSettings {
+            linker: std::env::var_os(linker_variable(target)).is_some()
+                || configs.iter().any(|c| c.sets_linker(target)),
+            cc: in_env_or_config(&names("CC")),
+            cxx: in_env_or_config(&names("CXX")),
+            ar: in_env_or_config(&names("AR")),
+        }
+    }
+}
+
+/// A cargo configuration file's `[target]` and `[env]` tables.
+#[derive(Debug, Default, serde::Deserialize)]
+struct CargoConfig {
+    #[serde(default)]
+    target: std::collections::BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    env: std::collections::BTreeMap<String, toml::Value>,
+}
+
+impl CargoConfig {
+    fn sets_linker(&self, target: &str) -> bool {
+        self.target
+            .get(target)
+            .and_then(|t| t.get("linker"))
+            .is_some()
+    }
+
+    fn sets_env(&self, var: &str) -> bool {
+        self.env.contains_key(var)
+    }
+}
+
+/// The configuration files cargo reads when run here (unreadable ones are cargo's to report).
+fn config_files() -> Vec<CargoConfig> {
+    let mut dirs: Vec<PathBuf> = std::env::current_dir()
+        .map(|d| d.ancestors().map(|a| a.join(".cargo")).collect())
+        .unwrap_or_default();
+    if let Ok(home) = home::cargo_home() {
+        dirs.push(home);
+    }
+    dirs.iter()
+        .flat_map(|d| [d.join("config.toml"), d.join("config")])
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter_map(|text| toml::from_str(&text).ok())
+        .collect()
 }
 
 /// Whether the build may compile C: a C-building crate is in the lock file.

@@ -243,6 +243,13 @@ pub fn run_as_c_tool(args: &[OsString]) -> Option<i32> {
             return Some(1);
         }
     };
+    if tool == "c++" {
+        eprintln!(
+            "error: cargo-cra: C++ is not cross-compiled for {} yet: rust-lld links only the Rust toolchain's musl, which has no C++ standard library; set CXX_<target> and CXXSTDLIB_<target> to a C++ cross toolchain",
+            state.target
+        );
+        return Some(1);
+    }
     let mut cmd = Command::new(&state.zig);
     cmd.arg(tool);
     if tool == "ar" {

@@ -1,17 +1,17 @@
 //! The wrapper's side: a [`UnitRecord`] from one rustc command line and cargo's environment.
 
 use super::{Extern, PackageFacts, RECORD_VERSION, UnitRecord, record_path};
+use crate::repro::{Remap, portable};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// The record of the compilation `args` (rustc's arguments, without the program) run with
-/// `env`, and where it belongs; `None` when the invocation is not a cargo compilation with an
-/// output directory (`rustc -vV`, `--print`, …).
+/// The record of the compilation `args` (rustc's arguments, without the program, argument
+/// files expanded) run with `env`, and where it belongs; `None` when the invocation is not a
+/// cargo compilation with an output directory (`rustc -vV`, `--print`, …).
 pub fn record_from_invocation(
-    args: &[OsString],
+    args: &[String],
     env: impl Fn(&str) -> Option<String>,
 ) -> Option<(PathBuf, UnitRecord)> {
-    let args = expand_argfiles(args);
     let mut crate_name = None;
     let mut crate_types = Vec::new();
     let mut target = None;
@@ -21,7 +21,7 @@ pub fn record_from_invocation(
     let mut extra_filename = String::new();
     let mut i = 0;
     while i < args.len() {
-        let (flag, value, used) = split_flag(&args, i);
+        let (flag, value, used) = split_flag(args, i);
         i += used;
         let Some(value) = value else { continue };
         match flag.as_str() {
@@ -57,9 +57,37 @@ pub fn record_from_invocation(
     ))
 }
 
+/// Writes the record of the compilation `args` that just succeeded, if it is one of cargo's
+/// units: those compile into a `deps/` directory. Build scripts' probes (autocfg and the like
+/// run the wrapper with `--out-dir $OUT_DIR`) and build scripts themselves are not recorded.
+///
+/// Paths in the record are written through the build's `remaps` (`./util`,
+/// `target/…/deps/libutil-….rlib`, `/cargo/registry/…`), so it stays true when the checkout
+/// or `CARGO_HOME` moves and cargo finds the unit fresh there.
+pub fn record_compilation(args: &[String], remaps: &[Remap]) -> std::io::Result<()> {
+    let Some((path, mut record)) = record_from_invocation(args, |k| std::env::var(k).ok()) else {
+        return Ok(());
+    };
+    record.package.manifest_dir = portable(&record.package.manifest_dir, remaps);
+    for e in &mut record.externs {
+        if let Some(p) = &mut e.path {
+            *p = portable(p, remaps);
+        }
+    }
+    let in_deps = path
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|d| d == "deps");
+    if !in_deps {
+        return Ok(());
+    }
+    super::write_record(&path, &record)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
 /// Arguments with every `@file` replaced by the file's lines, as rustc reads them (cargo passes
 /// an argument file when the command line would be too long).
-fn expand_argfiles(args: &[OsString]) -> Vec<String> {
+pub fn expand_argfiles(args: &[OsString]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     for a in args {
         let a = a.to_string_lossy();
@@ -127,44 +155,74 @@ fn parse_extern(value: &str) -> Extern {
 fn package_facts(env: &impl Fn(&str) -> Option<String>) -> Option<PackageFacts> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let manifest_dir = PathBuf::from(get("CARGO_MANIFEST_DIR")?);
+    let manifest = ManifestExtras::read(&manifest_dir.join("Cargo.toml"));
     Some(PackageFacts {
         name: get("CARGO_PKG_NAME")?,
         version: get("CARGO_PKG_VERSION")?,
         description: get("CARGO_PKG_DESCRIPTION"),
-        authors: get("CARGO_PKG_AUTHORS")
-            .map(|a| {
-                a.split(':')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        // CARGO_PKG_AUTHORS joins the list with `:`, which an author's URL may contain: the
+        // manifest's own list wins where it is spelled out.
+        authors: manifest.authors.unwrap_or_else(|| {
+            get("CARGO_PKG_AUTHORS")
+                .map(|a| {
+                    a.split(':')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
         license: get("CARGO_PKG_LICENSE"),
         license_file: get("CARGO_PKG_LICENSE_FILE"),
         repository: get("CARGO_PKG_REPOSITORY"),
         homepage: get("CARGO_PKG_HOMEPAGE"),
-        documentation: documentation_link(&manifest_dir.join("Cargo.toml")),
+        documentation: manifest.documentation,
         manifest_dir,
     })
 }
 
-/// `package.documentation` when the manifest spells it as a string (cargo gives rustc no
-/// variable for it; an inherited `documentation.workspace = true` is left out).
-fn documentation_link(manifest: &Path) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        package: Option<Package>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Package {
-        documentation: Option<toml::Value>,
-    }
-    let text = std::fs::read_to_string(manifest).ok()?;
-    let m: Manifest = toml::from_str(&text).ok()?;
-    match m.package?.documentation? {
-        toml::Value::String(s) => Some(s),
-        _ => None,
+/// What cargo gives rustc no exact variable for, from the manifest when it spells the value
+/// out (an inherited `x.workspace = true` is left to the environment, or out).
+#[derive(Default)]
+struct ManifestExtras {
+    authors: Option<Vec<String>>,
+    documentation: Option<String>,
+}
+
+impl ManifestExtras {
+    fn read(manifest: &Path) -> ManifestExtras {
+        #[derive(serde::Deserialize)]
+        struct Manifest {
+            package: Option<Package>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Package {
+            authors: Option<toml::Value>,
+            documentation: Option<toml::Value>,
+        }
+        let Some(p) = std::fs::read_to_string(manifest)
+            .ok()
+            .and_then(|text| toml::from_str::<Manifest>(&text).ok())
+            .and_then(|m| m.package)
+        else {
+            return ManifestExtras::default();
+        };
+        let authors = match p.authors {
+            Some(toml::Value::Array(a)) => a
+                .into_iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        let documentation = match p.documentation {
+            Some(toml::Value::String(s)) => Some(s),
+            _ => None,
+        };
+        ManifestExtras {
+            authors,
+            documentation,
+        }
     }
 }
 
@@ -173,8 +231,8 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn os(v: &[&str]) -> Vec<OsString> {
-        v.iter().map(OsString::from).collect()
+    fn os(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
     }
 
     fn env(dir: &str) -> impl Fn(&str) -> Option<String> {
@@ -251,6 +309,24 @@ mod tests {
     }
 
     #[test]
+    fn authors_and_documentation_come_from_the_manifest_when_spelled_out() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"utf-8\"\nversion = \"0.7.6\"\n\
+             authors = [\"Jane <https://jane.dev>\"]\ndocumentation = \"https://docs.rs/utf-8\"\n",
+        )
+        .unwrap();
+        let args = os(&["--crate-name", "utf8", "--out-dir", "/o"]);
+        let (_, r) = record_from_invocation(&args, env(dir.path().to_str().unwrap())).unwrap();
+        assert_eq!(r.package.authors, ["Jane <https://jane.dev>"]);
+        assert_eq!(
+            r.package.documentation.as_deref(),
+            Some("https://docs.rs/utf-8")
+        );
+    }
+
+    #[test]
     fn argfiles_are_expanded_and_joined_codegen_flags_read() {
         let dir = tempfile::tempdir().unwrap();
         let argfile = dir.path().join("args");
@@ -259,7 +335,7 @@ mod tests {
             "--crate-name\nmacros\n--crate-type\nproc-macro\n-Cextra-filename=-ff\n--out-dir\n/o\n",
         )
         .unwrap();
-        let args = vec![OsString::from(format!("@{}", argfile.display()))];
+        let args = expand_argfiles(&[OsString::from(format!("@{}", argfile.display()))]);
         let (path, r) = record_from_invocation(&args, env("/p")).unwrap();
         assert_eq!(path, Path::new("/o/macros-ff.cra-unit.json"));
         assert!(r.is_proc_macro());

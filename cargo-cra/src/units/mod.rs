@@ -5,14 +5,18 @@
 //! them (`<out-dir>/<crate-name><extra-filename>.cra-unit.json`): the package (from the
 //! `CARGO_PKG_*` environment cargo gives rustc), the crate types, the features passed
 //! (`--cfg feature="…"`) and every `--extern name=path`. Units that cargo does not recompile keep
-//! their record from the build that compiled them, so a fully built tree is still described
-//! exactly. The linked set of a binary is then the transitive `--extern` closure of its own
-//! unit (see [`crate::linked`]): no resolver or feature logic is re-implemented.
+//! their record from the build that compiled them: cargo recompiles whenever the compiler's
+//! inputs change, so the externs and features of a fresh unit are still exact. The linked set of
+//! a binary is then the transitive `--extern` closure of its own unit (see [`crate::linked`]):
+//! no resolver or feature logic is re-implemented. Package facts cargo does not recompile for
+//! (a changed licence) are re-read for workspace members at every build; registry and git
+//! packages cannot change under a version.
 
 mod capture;
 
-pub use capture::record_from_invocation;
+pub use capture::{expand_argfiles, record_compilation, record_from_invocation};
 
+use crate::repro::{Remap, resolve};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -136,8 +140,8 @@ pub enum RecordError {
     },
 }
 
-/// Reads the record at `path`.
-pub fn read_record(path: &Path) -> Result<UnitRecord, RecordError> {
+/// Reads the record at `path`, its paths resolved for this build's `remaps`.
+pub fn read_record(path: &Path, remaps: &[Remap]) -> Result<UnitRecord, RecordError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -160,6 +164,13 @@ pub fn read_record(path: &Path) -> Result<UnitRecord, RecordError> {
             path: path.to_path_buf(),
             message: format!("version {} (expected {RECORD_VERSION})", record.version),
         });
+    }
+    let mut record = record;
+    record.package.manifest_dir = resolve(&record.package.manifest_dir, remaps);
+    for e in &mut record.externs {
+        if let Some(p) = &mut e.path {
+            *p = resolve(p, remaps);
+        }
     }
     Ok(record)
 }
