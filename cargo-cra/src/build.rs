@@ -424,6 +424,9 @@ fn prepare_build_dir(build_dir: &Path, stamp: &str) -> Result<(), BuildError> {
     std::fs::write(&stamp_file, stamp).map_err(|e| BuildError::io(&stamp_file, e))
 }
 
+/// The SHA-512s of verified `.crate` archives, by SHA-256, in the build directory.
+const ARCHIVE_DIGESTS: &str = ".cargo-cra-archive-sha512.json";
+
 /// The stamp file in the build directory, and the record format it names.
 const BUILD_DIR_STAMP: &str = ".cargo-cra-format";
 const BUILD_DIR_FORMAT: &str = "unit-records-v1\n";
@@ -444,8 +447,9 @@ fn write_outputs(
     };
     let graphs = linked_graphs(plan, artifacts, lock, &attestation.remaps)?;
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
+    let memo = plan.build_dir.join(ARCHIVE_DIGESTS);
     let (archives, copies) = std::thread::scope(|s| {
-        let archives = s.spawn(|| verified_archives(lock, graphs.iter().map(|(_, g)| g)));
+        let archives = s.spawn(|| verified_archives(lock, graphs.iter().map(|(_, g)| g), &memo));
         let copies = graphs
             .iter()
             .map(|(bin, _)| copy_binary(plan, bin))
@@ -471,7 +475,7 @@ fn write_outputs(
 struct Shared<'a> {
     plan: &'a Plan,
     lock: &'a LockFile,
-    archives: &'a HashMap<PathBuf, Digests>,
+    archives: &'a HashMap<PathBuf, String>,
     crates: Vec<CompiledCrate>,
     attestation: &'a Attestation<'a>,
     cross: &'a CrossSetup,
@@ -647,7 +651,8 @@ fn copy_binary(plan: &Plan, bin: &Artifact) -> Result<CopiedBinary, BuildError> 
 fn verified_archives<'g>(
     lock: &LockFile,
     graphs: impl Iterator<Item = &'g LinkedGraph>,
-) -> HashMap<PathBuf, Digests> {
+    memo: &Path,
+) -> HashMap<PathBuf, String> {
     let mut keys = Vec::new();
     let mut wanted = Vec::new();
     let mut seen = BTreeSet::new();
@@ -672,7 +677,7 @@ fn verified_archives<'g>(
         .map(|h| crate_cache::cache_dirs(&h))
         .unwrap_or_default();
     keys.into_iter()
-        .zip(crate_cache::lookup(&dirs, &wanted))
+        .zip(crate_cache::lookup_remembered(&dirs, &wanted, memo))
         .filter_map(|(k, d)| d.map(|d| (k, d)))
         .collect()
 }

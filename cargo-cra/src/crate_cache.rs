@@ -2,9 +2,12 @@
 //! (`$CARGO_HOME/registry/cache/<registry>/<name>-<version>.crate`) and hashes them.
 //!
 //! An archive counts only if its SHA-256 equals the checksum in `Cargo.lock`, so the SHA-512
-//! written to the SBOM is always of the very archive the build used.
+//! written to the SBOM is always of the very archive the build used. A SHA-512 once computed is
+//! kept in a small file of the build directory, by the archive's SHA-256: an archive with that
+//! SHA-256 always has that SHA-512, so a no-op build does not read every archive again.
 
 use cra_attest::digest::{Digests, to_hex};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One registry package to look up.
@@ -30,6 +33,42 @@ pub fn cache_dirs(cargo_home: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     dirs.sort();
     dirs
+}
+
+/// For each wanted package, the SHA-512 (hex) of its verified `.crate` archive, or `None`
+/// when no archive with the locked checksum is cached: from `memo` (a JSON file of earlier
+/// results, rewritten when new ones were found) where it has the checksum, else by hashing.
+pub fn lookup_remembered(dirs: &[PathBuf], wanted: &[Wanted], memo: &Path) -> Vec<Option<String>> {
+    let mut known: BTreeMap<String, String> = std::fs::read(memo)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let missing: Vec<Wanted> = wanted
+        .iter()
+        .filter(|w| !known.contains_key(&w.checksum))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let mut found = false;
+        for (w, d) in missing.iter().zip(lookup(dirs, &missing)) {
+            if let Some(d) = d {
+                known.insert(w.checksum.clone(), d.sha512_hex());
+                found = true;
+            }
+        }
+        if found {
+            // Best effort: without the file the next build hashes again.
+            let _ = cra_attest::persist::write_atomic(
+                memo,
+                &serde_json::to_vec(&known).expect("serialisable"),
+                0o644,
+            );
+        }
+    }
+    wanted
+        .iter()
+        .map(|w| known.get(&w.checksum).cloned())
+        .collect()
 }
 
 /// For each wanted package, the digests of its verified `.crate` archive, or `None` when no
@@ -92,5 +131,15 @@ mod tests {
         assert_eq!(dirs.len(), 2);
         let found = lookup(&dirs, &wanted);
         assert_eq!(found, vec![Some(real), None]);
+
+        let memo = home.path().join("memo.json");
+        let sha512 = Some(real.sha512_hex());
+        assert_eq!(
+            lookup_remembered(&dirs, &wanted, &memo),
+            vec![sha512.clone(), None]
+        );
+        // Remembered by checksum: found even once the archive is gone.
+        std::fs::remove_file(b.join("foo-1.0.0.crate")).unwrap();
+        assert_eq!(lookup_remembered(&dirs, &wanted, &memo), vec![sha512, None]);
     }
 }

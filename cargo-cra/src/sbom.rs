@@ -37,8 +37,8 @@ pub struct SbomInput<'a> {
     pub workspace_root: &'a Path,
     /// Cargo.lock.
     pub lock: &'a LockFile,
-    /// Verified `.crate` archives found in the local cache.
-    pub archives: &'a HashMap<PackageKey, Digests>,
+    /// SHA-512 (hex) of the verified `.crate` archives found in the local cache.
+    pub archives: &'a HashMap<PackageKey, String>,
     /// Product information of the binary's package.
     pub config: &'a ProductConfig,
     /// RFC 3339 time of the build.
@@ -208,7 +208,7 @@ fn crate_component(
             None => notes.push("Cargo.lock records no checksum for this package".to_string()),
         }
         match input.archives.get(key) {
-            Some(d) => c.hashes.push(Hash::sha512(d.sha512_hex())),
+            Some(sha512) => c.hashes.push(Hash::sha512(sha512)),
             None => notes.push(
                 "SHA-512 not computed: no .crate archive with the locked checksum in the local cargo cache".into(),
             ),

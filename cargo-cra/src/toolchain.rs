@@ -30,13 +30,19 @@ impl Toolchain {
         let rustc = std::env::var_os("RUSTC")
             .map(PathBuf::from)
             .unwrap_or_else(|| "rustc".into());
-        let vv = run(&rustc, dir, &["-vV"])?;
+        // Two rustc runs (through rustup's proxy, ~20 ms each), side by side.
+        let (vv, sysroot) = std::thread::scope(|s| {
+            let sysroot = s.spawn(|| run(&rustc, dir, &["--print", "sysroot"]));
+            let vv = run(&rustc, dir, &["-vV"]);
+            (vv, sysroot.join().expect("rustc query thread panicked"))
+        });
+        let vv = vv?;
         let field = |name: &str| {
             vv.lines()
                 .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
                 .unwrap_or_else(|| "unknown".into())
         };
-        let sysroot = PathBuf::from(run(&rustc, dir, &["--print", "sysroot"])?.trim());
+        let sysroot = PathBuf::from(sysroot?.trim());
         Ok(Toolchain {
             host: field("host:"),
             release: field("release:"),
