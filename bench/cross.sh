@@ -10,7 +10,7 @@ root=$(cd "$here/.." && pwd)
 tools="$root/.tools/bench"
 runs=${RUNS:-3}
 app=${APP:-hickory-dns-0.26.3}
-features=${FEATURES:-https-ring,dnssec-ring}
+features=${FEATURES:-https-ring,dnssec-ring,quic-ring,prometheus-metrics}
 target=aarch64-unknown-linux-musl
 export PATH="$tools/bin:$PATH"
 : "${CARGO_CRA_ZIG:?set CARGO_CRA_ZIG to the zig program (tests/run installs one in .tools/venv)}"

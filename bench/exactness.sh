@@ -37,7 +37,7 @@ apps=(
   "hexyl 0.17.0 -"
   "sd 1.0.0 -"
   "bore-cli 0.6.0 -"
-  "hickory-dns 0.26.3 https-ring,dnssec-ring"
+  "hickory-dns 0.26.3 https-ring,dnssec-ring,quic-ring,prometheus-metrics"
 )
 
 sorted() { sort -u | sed '/^$/d'; }

@@ -3,8 +3,8 @@
 //! (static musl), each binary's SBOM lists exactly what `cargo tree -e normal,no-proc-macro`
 //! says is linked, and the binary runs (`--version`, under qemu-user-static for arm64).
 //!
-//! The corpus covers C code compiled by zig (hickory-dns: SQLite and ring; ripgrep's build
-//! script), a 150+ crate graph (hickory-dns with its ring TLS features), and a binary whose
+//! The corpus covers C code compiled by zig (hickory-dns: SQLite and ring; ripgrep: jemalloc),
+//! a 179-crate graph (hickory-dns with its ring TLS, QUIC and Prometheus features), and a binary whose
 //! package's library has another name (bore-cli → `bore_cli`). It builds in the `dev` profile
 //! without debug info (the linked set does not depend on optimisation) in one shared target
 //! directory under `target/cra-corpus/`.
@@ -56,7 +56,12 @@ const CORPUS: &[App] = &[
         name: "hickory-dns",
         version: "0.26.3",
         sha256: "2c00f9de6ccb1de862fa8fac2cb03ad826cb7637aeb4406f9ea54b44d6c1e2e1",
-        features: &["https-ring", "dnssec-ring"],
+        features: &[
+            "https-ring",
+            "dnssec-ring",
+            "quic-ring",
+            "prometheus-metrics",
+        ],
     },
 ];
 
@@ -145,6 +150,8 @@ fn check_corpus(target: &str) {
         );
     }
     let mut table = Vec::new();
+    let mut largest = 0;
+    let mut with_ring = false;
     for app in CORPUS {
         let dir = fetch(app);
         let reports = build(app, &dir, target);
@@ -155,6 +162,8 @@ fn check_corpus(target: &str) {
                 serde_json::from_slice(&std::fs::read(r["sbom"].as_str().unwrap()).unwrap())
                     .unwrap();
             let listed = oracle::sbom_components(&bom);
+            largest = largest.max(listed.len());
+            with_ring |= listed.iter().any(|(name, _)| name == "ring");
             assert_eq!(
                 listed,
                 tree,
@@ -182,6 +191,11 @@ fn check_corpus(target: &str) {
         }
     }
     eprintln!("corpus for {target}:\n  {}", table.join("\n  "));
+    assert!(
+        largest >= 150,
+        "the corpus must hold a large graph: the largest has {largest} crates"
+    );
+    assert!(with_ring, "the corpus must hold an app linking ring (C)");
 }
 
 fn run_foreign_args(target: &str, exe: &Path, args: &[&str]) -> std::process::Output {
