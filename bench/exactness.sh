@@ -5,7 +5,7 @@
 #
 # For each app of the test corpus (cargo-cra/tests/sbom_corpus.rs: pinned crates.io versions
 # with their published Cargo.lock, archives checked against pinned SHA-256), builds for
-# x86_64-unknown-linux-musl and compares, with the crates `cargo tree -e normal,no-proc-macro
+# the host (x86_64-unknown-linux-gnu: plain cargo-auditable cannot compile C for musl) and compares, with the crates `cargo tree -e normal,no-proc-macro
 # --target T` says are linked:
 #   cra        the components of `cargo cra build`'s SBOM
 #   cyclonedx  the components of `cargo cyclonedx --format json --target T` (0.5.9)
@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 tools="$root/.tools/bench"
-target=${TARGET:-x86_64-unknown-linux-musl}
+target=${TARGET:-x86_64-unknown-linux-gnu}
 export PATH="$tools/bin:$PATH"
 
 cargo build --quiet --release --locked --manifest-path "$root/Cargo.toml" -p cargo-cra

@@ -392,7 +392,7 @@ fn an_image_without_users_composes_with_a_warning_that_it_runs_as_root() {
 }
 
 #[test]
-fn a_name_squashfs_cannot_hold_is_one_line_and_leaves_nothing() {
+fn a_name_linux_cannot_hold_is_one_line_at_the_recipe_and_leaves_nothing() {
     let p = Project::new();
     let long = "n".repeat(300);
     let out = p.with(
@@ -401,7 +401,8 @@ fn a_name_squashfs_cannot_hold_is_one_line_and_leaves_nothing() {
             "gid = 1000\n\n[[symlink]]\ndest = \"/opt/{long}\"\ntarget = \"x\"\n\n[output.squashfs]\n"
         ),
     );
-    assert_one_line_error(&out, &["too large for squashfs", "at most 256 bytes"]);
+    // Caught at the recipe (file:line:column), before anything is built or written.
+    assert_one_line_error(&out, &["recipe.toml:", "300 bytes long", "at most 255"]);
     assert!(p.outputs().is_empty(), "{:?}", p.outputs());
 }
 
@@ -447,4 +448,47 @@ fn no_space_left_on_the_device_is_one_line_and_leaves_nothing() {
     let _ = std::process::Command::new("umount").arg(&small).status();
     assert_one_line_error(&out, &["No space left on device"]);
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_newline_in_a_passwd_field_cannot_add_an_account() {
+    let p = Project::new();
+    let out = p.with(
+        "gid = 1000\n",
+        "gid = 1000\nshell = \"/bin/sh\\nroot2::0:0::/root:/bin/sh\"\n",
+    );
+    assert_one_line_error(&out, &["recipe.toml:", "shell", "/etc/passwd"]);
+    assert!(p.outputs().is_empty(), "{:?}", p.outputs());
+    let out = p.with(
+        "[[user]]\nname = \"app\"",
+        "[[group]]\nname = \"wheel:x:0:app\"\ngid = 10\n\n[[user]]\nname = \"app\"",
+    );
+    assert_one_line_error(&out, &["recipe.toml:", "group name"]);
+    assert!(p.outputs().is_empty(), "{:?}", p.outputs());
+}
+
+#[test]
+fn an_image_version_or_name_cannot_reach_outside_the_output_directory() {
+    let p = Project::new();
+    // What the attacker aims at: a directory beside the project.
+    let victim = p.dir.parent().unwrap().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("keep.txt"), "precious").unwrap();
+    let before = snapshot(p.dir.parent().unwrap());
+    for (from, to) in [
+        ("version = \"1.0\"", "version = \"1/../../victim\""),
+        ("version = \"1.0\"", "version = \"../../../victim\""),
+        ("name = \"bad\"", "name = \"../victim\""),
+        ("name = \"bad\"", "name = \".hidden\""),
+    ] {
+        let out = p.with(from, to);
+        assert_one_line_error(&out, &["recipe.toml:"]);
+        assert!(p.outputs().is_empty(), "{to}: {:?}", p.outputs());
+    }
+    std::fs::write(p.dir.join("recipe.toml"), GOOD).unwrap();
+    assert_eq!(
+        snapshot(p.dir.parent().unwrap()),
+        before,
+        "nothing outside changed"
+    );
 }

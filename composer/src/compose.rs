@@ -186,7 +186,7 @@ pub fn compose_tree(
     progress: &dyn Progress,
 ) -> Result<ComposeReport, ComposeError> {
     let name = recipe.image.name.get_ref().clone();
-    let version = recipe.image.version.clone();
+    let version = recipe.image.version.get_ref().clone();
     // Without any output section, the OCI layout is written.
     let oci_output = match (&recipe.output.oci, &recipe.output.squashfs) {
         (Some(o), _) => Some(o.clone()),
@@ -198,6 +198,20 @@ pub fn compose_tree(
 
     std::fs::create_dir_all(&opts.out_dir).map_err(io_at(&opts.out_dir))?;
     let dir_name = format!("{name}-{version}");
+    // The recipe checks make this one plain file name; never join anything else.
+    let single = {
+        let mut c = Path::new(&dir_name).components();
+        matches!(
+            (c.next(), c.next()),
+            (Some(std::path::Component::Normal(_)), None)
+        ) && !dir_name.starts_with('.')
+    };
+    if !single {
+        return Err(ComposeError::Recipe(recipe.error_at(
+            recipe.image.name.span(),
+            format!("the image directory name {dir_name:?} is not a single plain file name"),
+        )));
+    }
     let final_dir = opts.out_dir.join(&dir_name);
     let unique = format!(
         "{}-{}",
@@ -517,18 +531,18 @@ fn write_oci(
     let recipe_name = recipe.file_name();
     let info = ImageInfo {
         name: name.clone(),
-        version: recipe.image.version.clone(),
+        version: recipe.image.version.get_ref().clone(),
         architecture: recipe.image.architecture.get_ref().clone(),
         created: created.to_string(),
         source: ctx.source.clone(),
         revision: opts.source.as_ref().map(|s| s.commit.clone()),
-        labels: recipe.image.labels.clone(),
-        annotations: recipe.image.annotations.clone(),
+        labels: recipe.image.labels.get_ref().clone(),
+        annotations: recipe.image.annotations.get_ref().clone(),
         entrypoint: recipe.runtime.entrypoint.clone(),
         cmd: recipe.runtime.cmd.clone(),
-        env: recipe.runtime.env.clone(),
+        env: recipe.runtime.env.get_ref().clone(),
         user: recipe.run_as(),
-        workdir: recipe.runtime.workdir.clone(),
+        workdir: recipe.runtime.workdir.as_ref().map(|w| w.get_ref().clone()),
         ports: recipe
             .runtime
             .ports

@@ -60,7 +60,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let hex = cra_attest::digest::to_hex;
     let (purl, mut root) = match (&input.manifest_digest, &input.squashfs) {
         (Some(m), _) => {
-            let purl = image_purl(name, m, arch, &recipe.image.version);
+            let purl = image_purl(name, m, arch, recipe.image.version.get_ref());
             let mut root = Component::new(ComponentType::Container, name.clone());
             root.purl = Some(purl.clone());
             root.hashes = vec![Hash::sha256(hex(m))];
@@ -73,7 +73,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         (None, Some(sq)) => {
             let purl = format!(
                 "pkg:generic/{name}@{}?checksum=sha256:{}",
-                recipe.image.version,
+                recipe.image.version.get_ref(),
                 hex(&sq.sha256)
             );
             let mut root = Component::new(ComponentType::Firmware, name.clone());
@@ -88,7 +88,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         }
     };
     root.bom_ref = Some(purl.clone());
-    root.version = Some(recipe.image.version.clone());
+    root.version = Some(recipe.image.version.get_ref().clone());
     root.properties
         .push(Property::new("cargo-cra:image:architecture", arch));
     if let Some(sq) = &input.squashfs {

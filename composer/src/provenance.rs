@@ -67,7 +67,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
         "recipe": recipe_name,
         "image": {
             "name": recipe.image.name.get_ref(),
-            "version": recipe.image.version,
+            "version": recipe.image.version.get_ref(),
             "architecture": recipe.image.architecture.get_ref(),
         },
     });

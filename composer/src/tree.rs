@@ -166,7 +166,7 @@ impl RootFs {
             let dest =
                 normalize_dest(s.dest.get_ref()).map_err(|m| recipe.error_at(s.dest.span(), m))?;
             let entry = Entry {
-                kind: Kind::Symlink(s.target.clone()),
+                kind: Kind::Symlink(s.target.get_ref().clone()),
                 mode: 0o777,
                 uid: 0,
                 gid: 0,
@@ -608,8 +608,10 @@ fn passwd(recipe: &Recipe) -> Vec<u8> {
             u.name.get_ref(),
             u.uid.get_ref(),
             u.gid.get_ref(),
-            u.home.as_deref().unwrap_or("/"),
-            u.shell.as_deref().unwrap_or("/sbin/nologin"),
+            u.home.as_ref().map_or("/", |h| h.get_ref().as_str()),
+            u.shell
+                .as_ref()
+                .map_or("/sbin/nologin", |s| s.get_ref().as_str()),
         ));
     }
     out.into_bytes()

@@ -13,6 +13,8 @@ use toml::Spanned;
 
 use crate::xattrs::{self, Xattrs};
 
+mod values;
+
 /// A recipe error: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
@@ -130,7 +132,7 @@ pub struct Image {
     /// Image name (also the output file stem).
     pub name: Spanned<String>,
     /// Image version (the OCI tag).
-    pub version: String,
+    pub version: Spanned<String>,
     /// `amd64`, `arm64`, `arm` or `riscv64`.
     pub architecture: Spanned<String>,
     /// The source repository's URL, for `org.opencontainers.image.source` (default: the first
@@ -139,11 +141,11 @@ pub struct Image {
     #[serde(default)]
     pub source: Option<String>,
     /// OCI config labels.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    #[serde(default = "no_strings")]
+    pub labels: Spanned<BTreeMap<String, String>>,
     /// OCI manifest annotations.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
+    #[serde(default = "no_strings")]
+    pub annotations: Spanned<BTreeMap<String, String>>,
 }
 
 /// `[[app]]`: a binary from a cargo workspace.
@@ -232,7 +234,7 @@ pub struct Symlink {
     /// Where in the image.
     pub dest: Spanned<String>,
     /// What it points to (stored as written; never followed while writing the image).
-    pub target: String,
+    pub target: Spanned<String>,
 }
 
 /// `[[hardlink]]`: another name for a regular file of the image (an app, a `[[file]]` or a file
@@ -259,10 +261,10 @@ pub struct User {
     pub gid: Spanned<u32>,
     /// Home directory (default `/`).
     #[serde(default)]
-    pub home: Option<String>,
+    pub home: Option<Spanned<String>>,
     /// Shell (default `/sbin/nologin`).
     #[serde(default)]
-    pub shell: Option<String>,
+    pub shell: Option<Spanned<String>>,
 }
 
 /// `[[group]]`.
@@ -276,7 +278,7 @@ pub struct Group {
 }
 
 /// `[runtime]`: the OCI config's process settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runtime {
     /// Entrypoint argv.
@@ -286,14 +288,14 @@ pub struct Runtime {
     #[serde(default)]
     pub cmd: Vec<String>,
     /// Environment.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    #[serde(default = "no_strings")]
+    pub env: Spanned<BTreeMap<String, String>>,
     /// User name or `uid[:gid]` (default: the first declared user).
     #[serde(default)]
     pub user: Option<Spanned<String>>,
-    /// Working directory.
+    /// Working directory (absolute).
     #[serde(default)]
-    pub workdir: Option<String>,
+    pub workdir: Option<Spanned<String>>,
     /// Exposed ports, such as `8080/tcp`.
     #[serde(default)]
     pub ports: Vec<String>,
@@ -430,6 +432,24 @@ pub fn entry_xattrs(
     Ok(out)
 }
 
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime {
+            entrypoint: Vec::new(),
+            cmd: Vec::new(),
+            env: no_strings(),
+            user: None,
+            workdir: None,
+            ports: Vec::new(),
+            stop_signal: None,
+        }
+    }
+}
+
+fn no_strings() -> Spanned<BTreeMap<String, String>> {
+    Spanned::new(0..0, BTreeMap::new())
+}
+
 fn exec_mode() -> Spanned<u32> {
     Spanned::new(0..0, 0o755)
 }
@@ -519,11 +539,11 @@ impl Recipe {
                 e.message().split_whitespace().collect::<Vec<_>>().join(" "),
             )
         })?;
-        recipe.validate().map_err(|(span, m)| err(span, m))?;
         recipe.origin = Origin {
             path: file.to_path_buf(),
             text: text.to_string(),
         };
+        recipe.validate().map_err(|(span, m)| err(span, m))?;
         Ok(recipe)
     }
 
@@ -541,19 +561,18 @@ impl Recipe {
     /// Checks what the format cannot; the error carries the offending value's span.
     pub fn validate(&self) -> Result<(), (std::ops::Range<usize>, String)> {
         let name = &self.image.name;
-        let valid_name = !name.get_ref().is_empty()
-            && name
-                .get_ref()
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-        if !valid_name {
-            return Err((
-                name.span(),
-                format!(
-                    "image name {:?}: use lower-case letters, digits, `-`, `_`, `.`",
-                    name.get_ref()
-                ),
-            ));
+        values::image_name(name.get_ref()).map_err(|m| (name.span(), m))?;
+        let version = &self.image.version;
+        values::oci_tag(version.get_ref()).map_err(|m| (version.span(), m))?;
+        for (what, map) in [
+            ("label", &self.image.labels),
+            ("annotation", &self.image.annotations),
+        ] {
+            for (k, v) in map.get_ref() {
+                values::annotation_key(what, k)
+                    .and_then(|()| values::one_line(&format!("{what} {k:?} value"), v))
+                    .map_err(|m| (map.span(), m))?;
+            }
         }
         let arch = &self.image.architecture;
         if default_target(arch.get_ref()).is_none() {
@@ -567,15 +586,21 @@ impl Recipe {
         }
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut claim = |dest: &Spanned<String>| -> Result<(), (std::ops::Range<usize>, String)> {
+            values::image_path("destination", dest.get_ref()).map_err(|m| (dest.span(), m))?;
             let d = normalize_dest(dest.get_ref()).map_err(|m| (dest.span(), m))?;
             if !seen.insert(d.clone()) {
                 return Err((dest.span(), format!("{d} is declared twice")));
             }
             Ok(())
         };
+        let text = &self.origin.text;
         let check_mode =
             |mode: &Spanned<u32>, what: &str| -> Result<(), (std::ops::Range<usize>, String)> {
                 let m = *mode.get_ref();
+                // Defaults have no span; a written mode must be an octal literal.
+                if let Some(literal) = text.get(mode.span()).filter(|l| !l.is_empty()) {
+                    values::octal_literal(literal).map_err(|e| (mode.span(), e))?;
+                }
                 if m > 0o7777 {
                     return Err((
                         mode.span(),
@@ -590,6 +615,12 @@ impl Recipe {
                 }
                 if m & 0o002 != 0 {
                     return Err((mode.span(), format!("{what} mode {m:#o} is world-writable")));
+                }
+                if what != "directory" && m & !0o777 != 0 {
+                    return Err((
+                        mode.span(),
+                        format!("{what} mode {m:#o} sets the sticky bit, which files never need"),
+                    ));
                 }
                 Ok(())
             };
@@ -623,6 +654,11 @@ impl Recipe {
         }
         for s in &self.symlinks {
             claim(&s.dest)?;
+            let t = &s.target;
+            if t.get_ref().is_empty() {
+                return Err((t.span(), "symlink target is empty".into()));
+            }
+            values::image_path("symlink target", t.get_ref()).map_err(|m| (t.span(), m))?;
         }
         for h in &self.hardlinks {
             claim(&h.dest)?;
@@ -634,21 +670,20 @@ impl Recipe {
             check_id(&u.uid)?;
             check_id(&u.gid)?;
             let n = u.name.get_ref();
-            if n.is_empty()
-                || !n
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-                || !names.insert(n.clone())
-            {
-                return Err((
-                    u.name.span(),
-                    format!("user name {n:?} is invalid or declared twice"),
-                ));
+            values::account_name("user", n).map_err(|m| (u.name.span(), m))?;
+            if !names.insert(n.clone()) {
+                return Err((u.name.span(), format!("user {n:?} is declared twice")));
+            }
+            for (what, field) in [("home", &u.home), ("shell", &u.shell)] {
+                if let Some(f) = field {
+                    values::passwd_path(what, f.get_ref()).map_err(|m| (f.span(), m))?;
+                }
             }
         }
         let mut groups = BTreeSet::new();
         for g in &self.groups {
             check_id(&g.gid)?;
+            values::account_name("group", g.name.get_ref()).map_err(|m| (g.name.span(), m))?;
             if !groups.insert(g.name.get_ref().clone()) {
                 return Err((
                     g.name.span(),
@@ -683,15 +718,37 @@ impl Recipe {
         }
         if let Some(user) = &self.runtime.user {
             let u = user.get_ref();
-            let numeric = u
-                .split(':')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-            if !numeric && !names.contains(u) {
+            match values::numeric_user(u) {
+                Some(checked) => checked.map_err(|m| (user.span(), m))?,
+                None if names.contains(u) => {}
+                None => {
+                    return Err((
+                        user.span(),
+                        format!("runtime user {u:?} is not a declared user nor uid[:gid]"),
+                    ));
+                }
+            }
+        }
+        let env = &self.runtime.env;
+        for (k, v) in env.get_ref() {
+            values::env_key(k)
+                .and_then(|()| {
+                    if v.contains('\0') {
+                        Err(format!("environment variable {k:?} contains a NUL byte"))
+                    } else {
+                        Ok(())
+                    }
+                })
+                .map_err(|m| (env.span(), m))?;
+        }
+        if let Some(w) = &self.runtime.workdir {
+            if !w.get_ref().starts_with('/') {
                 return Err((
-                    user.span(),
-                    format!("runtime user {u:?} is not a declared user nor uid[:gid]"),
+                    w.span(),
+                    format!("workdir {:?} is not an absolute path", w.get_ref()),
                 ));
             }
+            values::image_path("workdir", w.get_ref()).map_err(|m| (w.span(), m))?;
         }
         Ok(())
     }
@@ -832,6 +889,67 @@ compression = "zstd"
                 "user = \"nobody\"",
                 "not a declared user",
             ),
+            // Hostile values (issue 11): each refused where it stands.
+            (
+                "name = \"hello\"\nuid",
+                "name = \"hello\"\nshell = \"/bin/sh\\nroot2::0:0::/root:/bin/sh\"\nuid",
+                "would end a field or a line of /etc/passwd",
+            ),
+            (
+                "name = \"hello\"\nuid",
+                "name = \"hello\"\nhome = \"/home/x:0\"\nuid",
+                "would end a field",
+            ),
+            (
+                "name = \"hello\"\ngid",
+                "name = \"wheel:x:0:hello\"\ngid",
+                "group name",
+            ),
+            ("name = \"hello\"\nuid", "name = \"Root\"\nuid", "user name"),
+            (
+                "version = \"0.1.0\"",
+                "version = \"1/../../victim\"",
+                "not an OCI tag",
+            ),
+            (
+                "version = \"0.1.0\"",
+                "version = \"0.20.0+build.1\"",
+                "not an OCI tag",
+            ),
+            ("version = \"0.1.0\"", "version = \"\"", "not an OCI tag"),
+            (
+                "name = \"hello-device\"",
+                "name = \".hidden\"",
+                "image name",
+            ),
+            ("mode = 0o640", "mode = 640", "write 0o640"),
+            ("mode = 0o640", "mode = 0o1644", "sticky"),
+            ("user = \"hello\"", "user = \"0:0:0\"", "uid or uid:gid"),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nenv = { \"A=B\" = \"1\" }",
+                "environment variable name",
+            ),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nworkdir = \"var/lib\"",
+                "not an absolute path",
+            ),
+            (
+                "architecture = \"amd64\"",
+                "architecture = \"amd64\"\nlabels = { \"vendor\" = \"x\\ny\" }",
+                "control character",
+            ),
+            (
+                "dest = \"/var/lib/hello\"",
+                "dest = \"/var/lib/he\\u0000llo\"",
+                "NUL byte",
+            ),
+            (
+                "target = \"hello-device\"",
+                "target = \"\"",
+                "symlink target is empty",
+            ),
         ] {
             let e = error_of(from, to);
             assert!(e.contains(needle), "{to}: {e}");
@@ -841,6 +959,17 @@ compression = "zstd"
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn names_longer_than_linux_takes_are_refused_at_the_recipe() {
+        let long = "n".repeat(300);
+        let e = error_of(
+            "dest = \"/var/lib/hello\"",
+            &format!("dest = \"/var/lib/{long}\""),
+        );
+        assert!(e.contains("at most 255"), "{e}");
+        assert!(e.starts_with("r.toml:"), "{e}");
     }
 
     #[test]
