@@ -30,6 +30,33 @@ pub const PRIVATE_KEY_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
 /// PEM label of keys written by older cosign releases, also read.
 pub const LEGACY_PRIVATE_KEY_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 
+/// The most memory (128·N·r bytes) a key file may make scrypt take: 512 MiB, eight times
+/// cosign's own keys (N = 2^16, r = 8: 64 MiB).
+pub const SCRYPT_MAX_MEMORY: u64 = 512 << 20;
+/// The most work (N·r·p) a key file may ask for: 32 times cosign's own keys.
+pub const SCRYPT_MAX_WORK: u64 = (1 << 16) * 8 * 32;
+
+/// Refuses scrypt parameters a hostile key file could use to exhaust memory or time, before
+/// anything is derived: N a power of two ≥ 2, r and p ≥ 1, memory and work within the limits.
+fn check_scrypt_cost(n: u64, r: u32, p: u32) -> Result<(), KeyError> {
+    let (r64, p64) = (u64::from(r), u64::from(p));
+    let memory = 128u64.saturating_mul(n).saturating_mul(r64);
+    let work = n.saturating_mul(r64).saturating_mul(p64);
+    if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 {
+        return Err(KeyError::Malformed(format!(
+            "scrypt N = {n}, r = {r}, p = {p}: N must be a power of two ≥ 2, r and p ≥ 1"
+        )));
+    }
+    if memory > SCRYPT_MAX_MEMORY || work > SCRYPT_MAX_WORK {
+        return Err(KeyError::Unsupported(format!(
+            "scrypt cost N = {n}, r = {r}, p = {p} ({} MiB, work {work}): above the limit of {} MiB and work {SCRYPT_MAX_WORK}",
+            memory >> 20,
+            SCRYPT_MAX_MEMORY >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// scrypt cost cosign uses for new keys: N = 2^16, r = 8, p = 1.
 const SCRYPT_LOG_N: u8 = 16;
 
@@ -207,12 +234,8 @@ impl SigningKey {
                 enc.cipher.name
             )));
         }
+        check_scrypt_cost(enc.kdf.params.n, enc.kdf.params.r, enc.kdf.params.p)?;
         let n = enc.kdf.params.n;
-        if !n.is_power_of_two() || !(2..=1 << 22).contains(&n) {
-            return Err(KeyError::Malformed(format!(
-                "scrypt N = {n} is not a power of two up to 2^22"
-            )));
-        }
         let decode = |what: &str, s: &str| {
             B64.decode(s)
                 .map_err(|e| KeyError::Malformed(format!("{what} is not base64 ({e})")))
@@ -415,6 +438,42 @@ mod tests {
         let public = PublicKey::from_pem(&key.public_key().to_pem()).unwrap();
         assert_eq!(public, key.public_key());
         public.verify(b"m", &back.sign(b"m")).unwrap();
+    }
+
+    /// A generated key's PEM with its scrypt parameters replaced.
+    fn with_scrypt(n: u64, r: u32, p: u32) -> String {
+        let pem = SigningKey::generate_p256().to_encrypted_pem(b"");
+        let (label, body) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        json["kdf"]["params"] = serde_json::json!({ "N": n, "r": r, "p": p });
+        pem_rfc7468::encode_string(
+            label,
+            pem_rfc7468::LineEnding::LF,
+            &serde_json::to_vec(&json).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn hostile_scrypt_costs_are_refused_before_deriving() {
+        for (n, r, p) in [
+            (1 << 16, 1 << 20, 1), // 2 TB of memory
+            (1 << 16, 8, 1 << 20), // minutes of work
+            (1 << 30, 8, 1),       // N too large
+            (1 << 16, 0, 1),
+            (1 << 16, 8, 0),
+            (3, 8, 1),
+        ] {
+            // Deriving with the first two would abort (allocation) or run for minutes.
+            let err = SigningKey::from_encrypted_pem(&with_scrypt(n, r, p), b"");
+            assert!(
+                matches!(err, Err(KeyError::Unsupported(_) | KeyError::Malformed(_))),
+                "N={n} r={r} p={p}: {:?}",
+                err.err()
+            );
+        }
+        // cosign's own cost still works.
+        assert!(SigningKey::from_encrypted_pem(&with_scrypt(1 << 16, 8, 1), b"").is_ok());
     }
 
     #[test]

@@ -62,6 +62,50 @@ pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {
     Ok(digests)
 }
 
+/// Writes two files that only make sense together (a private key and its public key): both
+/// go to temporary files first, and are renamed into place only when both were written. If
+/// the second rename fails, the first destination gets back what it held (or is removed), so
+/// either both files are new or both are as they were.
+pub fn write_pair_atomic(
+    (first, first_bytes, first_mode): (&Path, &[u8], u32),
+    (second, second_bytes, second_mode): (&Path, &[u8], u32),
+) -> io::Result<()> {
+    let staged = |dest: &Path, bytes: &[u8], mode: u32| -> io::Result<tempfile::NamedTempFile> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".cra-tmp-")
+            .tempfile_in(parent_of(dest)?)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))?;
+        tmp.as_file().sync_all()?;
+        Ok(tmp)
+    };
+    let a = staged(first, first_bytes, first_mode)?;
+    let b = staged(second, second_bytes, second_mode)?;
+    // What `first` held, kept under a temporary name until the pair is in place.
+    let backup = match fs::symlink_metadata(first) {
+        Ok(m) if m.is_file() => {
+            let path = tempfile::Builder::new()
+                .prefix(".cra-old-")
+                .make_in(parent_of(first)?, |p| fs::hard_link(first, p))?;
+            Some(path)
+        }
+        _ => None,
+    };
+    let restore = |backup: Option<tempfile::TempPath>| match backup {
+        Some(old) => old.persist(first).map(|_| ()).map_err(|e| e.error),
+        None => fs::remove_file(first),
+    };
+    if let Err(e) = a.persist(first) {
+        return Err(e.error);
+    }
+    if let Err(e) = b.persist(second) {
+        let _ = restore(backup.map(|b| b.into_temp_path()));
+        return Err(e.error);
+    }
+    Ok(())
+}
+
 fn parent_of(dest: &Path) -> io::Result<&Path> {
     match dest.parent() {
         Some(p) if p.as_os_str().is_empty() => Ok(Path::new(".")),
@@ -107,6 +151,43 @@ mod tests {
         assert_eq!(
             fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
             0o755
+        );
+    }
+
+    #[test]
+    fn a_pair_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, public) = (dir.path().join("k.key"), dir.path().join("k.pub"));
+        fs::write(&key, b"old key").unwrap();
+        // The public key's name is taken by a directory: the rename fails.
+        fs::create_dir(&public).unwrap();
+        fs::write(public.join("x"), b"").unwrap();
+        let err = write_pair_atomic((&key, b"new key", 0o600), (&public, b"new pub", 0o644));
+        assert!(err.is_err());
+        assert_eq!(fs::read(&key).unwrap(), b"old key", "the old key is back");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".cra-")), "{names:?}");
+
+        fs::remove_dir_all(&public).unwrap();
+        fs::remove_file(&key).unwrap();
+        let err = {
+            fs::create_dir(&public).unwrap();
+            fs::write(public.join("x"), b"").unwrap();
+            write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644))
+        };
+        assert!(err.is_err());
+        assert!(!key.exists(), "no new key without its public key");
+
+        fs::remove_dir_all(&public).unwrap();
+        write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644)).unwrap();
+        assert_eq!(fs::read(&key).unwrap(), b"k");
+        assert_eq!(fs::read(&public).unwrap(), b"p");
+        assert_eq!(
+            fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
         );
     }
 

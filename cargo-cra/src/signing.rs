@@ -246,9 +246,14 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
     let password = password(true)?;
     let key = SigningKey::generate_p256();
     let private = key.to_encrypted_pem(password.as_bytes());
-    persist::write_atomic(&key_path, private.as_bytes(), 0o600).map_err(io_err(&key_path))?;
-    persist::write_atomic(&pub_path, key.public_key().to_pem().as_bytes(), 0o644)
-        .map_err(io_err(&pub_path))?;
+    let public = key.public_key().to_pem();
+    // Both files or neither: a new private key without its public key (or next to an old
+    // one) is worse than no key.
+    persist::write_pair_atomic(
+        (&key_path, private.as_bytes(), 0o600),
+        (&pub_path, public.as_bytes(), 0o644),
+    )
+    .map_err(io_err(&pub_path))?;
     Ok((key_path, pub_path))
 }
 

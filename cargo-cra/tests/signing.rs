@@ -392,3 +392,52 @@ fn bad_input_gets_one_line_and_writes_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn keygen_force_writes_both_files_or_neither() {
+    let w = work();
+    assert!(cra(&w.dir, &["keygen"], Some("pw")).status.success());
+    let old_key = std::fs::read(w.dir.join("cosign.key")).unwrap();
+    // The public key's name is taken by a directory: the pair cannot be written.
+    std::fs::remove_file(w.dir.join("cosign.pub")).unwrap();
+    std::fs::create_dir(w.dir.join("cosign.pub")).unwrap();
+    std::fs::write(w.dir.join("cosign.pub/keep"), b"").unwrap();
+    let out = cra(&w.dir, &["keygen", "--force"], Some("pw"));
+    assert_one_line_failure(&out, "cosign.pub");
+    assert_eq!(
+        std::fs::read(w.dir.join("cosign.key")).unwrap(),
+        old_key,
+        "the old private key is kept, not replaced by one without its public key"
+    );
+    let stray: Vec<String> = std::fs::read_dir(&w.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".cra-"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+}
+
+#[test]
+fn a_key_file_asking_for_terabytes_of_scrypt_memory_is_one_line() {
+    let w = work();
+    let pem = std::fs::read_to_string(cosign_fixture("cosign-password-123.key")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut json: serde_json::Value = serde_json::from_slice(&b64.decode(&body).unwrap()).unwrap();
+    json["kdf"]["params"]["r"] = serde_json::json!(1 << 20);
+    let encoded = b64.encode(serde_json::to_vec(&json).unwrap());
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let hostile = format!(
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    std::fs::write(w.dir.join("hostile.key"), hostile).unwrap();
+    let out = cra(&w.dir, &["public-key", "--key", "hostile.key"], Some("123"));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_one_line_failure(&out, "scrypt cost");
+}
