@@ -95,7 +95,11 @@ pub fn copy_hashing(reader: &mut impl Read, writer: &mut impl Write) -> io::Resu
 /// SHA-256 of a file's contents alone, streamed (when SHA-512 is not needed, this is about
 /// twice as fast as [`Digests::of_file`]).
 pub fn sha256_of_file(path: &Path) -> io::Result<[u8; 32]> {
-    let mut file = File::open(path)?;
+    sha256_of_reader(&mut File::open(path)?)
+}
+
+/// SHA-256 of everything `file` yields, streamed.
+pub fn sha256_of_reader(file: &mut impl Read) -> io::Result<[u8; 32]> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

@@ -4,6 +4,7 @@
 //! - [`digest`]: streaming SHA-256/SHA-512 of files and bytes;
 //! - [`cyclonedx`]: a strict serde model of the CycloneDX 1.6 JSON we write;
 //! - [`persist`]: writing output files crash-safely (temporary file, then rename);
+//! - [`input`]: reading hostile inputs: regular files only, bounded, never blocking;
 //! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
 //! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
 //! - [`sign`]: key-based signing of blobs and statements;
@@ -23,6 +24,7 @@ pub mod cyclonedx;
 pub mod digest;
 pub mod entry_body;
 pub mod http;
+pub mod input;
 pub mod intoto;
 pub mod keyless;
 pub mod keys;

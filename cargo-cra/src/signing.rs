@@ -1,6 +1,7 @@
 //! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
 
 use clap::Args;
+use cra_attest::input;
 use cra_attest::bundle::Bundle;
 use cra_attest::digest::Digests;
 use cra_attest::intoto::{Statement, Subject};
@@ -29,6 +30,9 @@ pub enum SignError {
         #[source]
         source: KeyError,
     },
+    /// An input is not a regular file, or too large for its kind.
+    #[error(transparent)]
+    Input(#[from] cra_attest::input::InputError),
     /// No password could be had.
     #[error("no password: set CRA_PASSWORD or COSIGN_PASSWORD (there is no terminal to ask on)")]
     NoPassword,
@@ -143,7 +147,7 @@ impl SignerArgs {
         let Some(path) = &self.key else {
             return Ok(None);
         };
-        let pem = std::fs::read_to_string(path).map_err(io_err(path))?;
+        let pem = input::read_text_limited(path, input::KEY_MAX, "key")?;
         let password = password(false)?;
         SigningKey::from_encrypted_pem(&pem, password.as_bytes())
             .map(|k| Some(Signer::Key(k)))
@@ -171,7 +175,7 @@ fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
     let token = IdentityToken::discover(o.identity_token.as_deref(), |k| std::env::var(k).ok())?;
     let trusted_root = match &o.trusted_root {
         Some(path) => {
-            let text = std::fs::read(path).map_err(io_err(path))?;
+            let text = input::read_limited(path, input::TRUST_MAX, "trusted root")?;
             TrustedRoot::from_json(&text).map_err(|source| SignError::TrustedRoot {
                 path: path.clone(),
                 source,
@@ -184,7 +188,7 @@ fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
         PUBLIC_GOOD_REKOR.to_string(),
     );
     if let Some(path) = &o.signing_config {
-        let text = std::fs::read(path).map_err(io_err(path))?;
+        let text = input::read_limited(path, input::TRUST_MAX, "signing config")?;
         let bad = |message: String| SignError::SigningConfig {
             path: path.clone(),
             message,
@@ -300,7 +304,7 @@ pub fn attest(
     signer: &Signer,
     out: &Path,
 ) -> Result<Statement, SignError> {
-    let text = std::fs::read(predicate).map_err(io_err(predicate))?;
+    let text = input::read_limited(predicate, input::DOCUMENT_MAX, "predicate")?;
     let value: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| SignError::Predicate {
             path: predicate.to_path_buf(),

@@ -2,6 +2,7 @@
 //! in `cra_attest::verify`.
 
 use clap::Args;
+use cra_attest::input::{self, InputError};
 use cra_attest::digest::Digests;
 use cra_attest::keys::PublicKey;
 use cra_attest::trust::TrustedRoot;
@@ -20,6 +21,9 @@ pub enum VerifyCliError {
         #[source]
         source: std::io::Error,
     },
+    /// An input is not a regular file, or too large for its kind.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// An argument is unusable.
     #[error("{0}")]
     Usage(String),
@@ -71,7 +75,7 @@ impl TrustArgs {
     pub fn policy(&self) -> Result<Policy, VerifyCliError> {
         match &self.key {
             Some(path) => {
-                let pem = String::from_utf8_lossy(&read(path)?).into_owned();
+                let pem = String::from_utf8_lossy(&read(path, input::KEY_MAX, "key")?).into_owned();
                 Ok(Policy::Key(PublicKey::from_pem(&pem).map_err(|e| {
                     VerifyCliError::Usage(format!("{}: {e}", path.display()))
                 })?))
@@ -94,18 +98,26 @@ impl TrustArgs {
     /// The trusted root these options name.
     pub fn root(&self) -> Result<TrustedRoot, VerifyCliError> {
         match &self.trusted_root {
-            Some(path) => TrustedRoot::from_json(&read(path)?)
+            Some(path) => TrustedRoot::from_json(&read(path, input::TRUST_MAX, "trusted root")?)
                 .map_err(|e| VerifyCliError::Usage(format!("{}: {e}", path.display()))),
             None => Ok(TrustedRoot::public_good()),
         }
     }
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, VerifyCliError> {
-    std::fs::read(path).map_err(|source| VerifyCliError::Io {
-        path: path.clone(),
+/// A regular file of at most `limit` bytes (a hostile input: see [`cra_attest::input`]).
+fn read(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, VerifyCliError> {
+    Ok(input::read_limited(path, limit, what)?)
+}
+
+/// The bytes of the regular file `file` (opened by [`input::open_regular`]), whole.
+fn read_all(file: &mut std::fs::File, path: &Path) -> Result<Vec<u8>, VerifyCliError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(file, &mut bytes).map_err(|source| VerifyCliError::Io {
+        path: path.to_path_buf(),
         source,
-    })
+    })?;
+    Ok(bytes)
 }
 
 fn matcher(
@@ -135,10 +147,12 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
             path: path.clone(),
             source,
         };
-        let sha256 = cra_attest::digest::sha256_of_file(&path).map_err(io)?;
+        let mut file = input::open_regular(&path)?;
+        let sha256 = cra_attest::digest::sha256_of_reader(&mut file).map_err(io)?;
         let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
         let bytes = if needs_bytes {
-            Some(std::fs::read(&path).map_err(io)?)
+            let mut file = input::open_regular(&path)?;
+            Some(read_all(&mut file, &path)?)
         } else {
             None
         };
@@ -160,7 +174,7 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
             a.artifact
         )));
     };
-    let json = read(&a.bundle)?;
+    let json = read(&a.bundle, input::BUNDLE_MAX, "bundle")?;
     Ok(verify_bundle(&json, &artifact, &policy, &root, now())?)
 }
 
@@ -175,10 +189,12 @@ fn file_artifact(path: &Path, policy: &Policy) -> Result<(Artifact, Digests), Ve
         path: path.to_path_buf(),
         source,
     };
-    let digests = Digests::of_file(path).map_err(io)?;
+    let mut file = input::open_regular(path)?;
+    let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink()).map_err(io)?;
     let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
     let bytes = if needs_bytes {
-        Some(std::fs::read(path).map_err(io)?)
+        let mut file = input::open_regular(path)?;
+        Some(read_all(&mut file, path)?)
     } else {
         None
     };
@@ -258,7 +274,8 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
         });
     };
     let verify_path = |path: std::path::PathBuf| -> Result<Option<serde_json::Value>, String> {
-        let json = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let json = input::read_limited(&path, input::BUNDLE_MAX, "bundle")
+            .map_err(|e| e.to_string())?;
         verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
         let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
         let statement = bundle["dsseEnvelope"]["payload"]
@@ -298,7 +315,7 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
                 ));
             }
             let path = beside_stem(file);
-            match std::fs::read(&path) {
+            match input::read_limited(&path, input::DOCUMENT_MAX, "document") {
                 Ok(text) => {
                     let on_disk: serde_json::Value = serde_json::from_slice(&text)
                         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -311,7 +328,7 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
                         return Err(format!("{} differs from what was attested", path.display()));
                     }
                 }
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(e) => return Err(e.to_string()),
             }
             Ok(statement)
         });
@@ -393,8 +410,8 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
                     .as_str()
                     .unwrap_or_default()
                     .to_string();
-                let on_disk = std::fs::read_to_string(&roothash)
-                    .map_err(|e| format!("{}: {e}", roothash.display()))?;
+                let on_disk = input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
+                    .map_err(|e| e.to_string())?;
                 if on_disk.trim() != attested {
                     return Err(format!(
                         "{} ({}) is not the attested root hash {attested}",

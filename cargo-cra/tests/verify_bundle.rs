@@ -273,3 +273,66 @@ fn unusable_input_is_one_line() {
         assert!(err.contains(needle), "{err:?} should mention {needle:?}");
     }
 }
+
+/// `cargo-cra ARGS` in `dir` under `timeout 60`: a hang is a failure, not a stuck CI.
+fn within_a_minute(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("60")
+        .arg(cargo_cra())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_CRA_RUSTC_WRAPPER");
+    cmd.output().expect("timeout (coreutils)")
+}
+
+#[test]
+fn devices_fifos_and_directories_are_one_line_never_a_hang_or_an_exhausted_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("a"), b"a").unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(dir.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::create_dir(dir.join("adir")).unwrap();
+    let good = vectors().join("cases/bundle-malformed-json_fail/bundle.sigstore.json");
+    let good = good.to_str().unwrap();
+    let id = [
+        "--certificate-identity",
+        "x",
+        "--certificate-oidc-issuer",
+        "y",
+    ];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--bundle", "/dev/zero"], "/dev/zero: not a regular file (a device)"),
+        (vec!["--bundle", "fifo"], "fifo: not a regular file (a FIFO)"),
+        (vec!["--bundle", "adir"], "adir: not a regular file (a directory)"),
+        (
+            vec!["--bundle", good, "--trusted-root", "/dev/zero"],
+            "not a regular file (a device)",
+        ),
+        (vec!["--bundle", good, "--key", "fifo"], "fifo: not a regular file (a FIFO)"),
+    ];
+    for (mut args, needle) in cases {
+        let mut all = vec!["verify-bundle"];
+        all.append(&mut args);
+        if !all.contains(&"--key") {
+            all.extend(id);
+        }
+        all.push("a");
+        let out = within_a_minute(dir, &all);
+        assert_ne!(out.status.code(), Some(124), "timed out: {all:?}");
+        assert!(!out.status.success(), "{all:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{}", describe(&out));
+        assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+    }
+    // The artefact too: a FIFO artefact is refused, not waited on.
+    let out = within_a_minute(
+        dir,
+        &["verify-bundle", "--bundle", good, "--certificate-identity", "x", "--certificate-oidc-issuer", "y", "fifo"],
+    );
+    assert_ne!(out.status.code(), Some(124), "timed out on a FIFO artefact");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a FIFO"), "{}", describe(&out));
+}

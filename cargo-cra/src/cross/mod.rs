@@ -109,7 +109,7 @@ pub fn setup(
                 cpu: zig_target.cpu.map(str::to_string),
                 lib_dir: zig.lib_dir.clone(),
             };
-            setup.env.extend(state.env(&tools_dir.join("zig-cache")));
+            setup.env.extend(state.env());
             setup.zig = Some(zig);
         }
         None if compiles_c(lock) && !user.cc => {

@@ -207,17 +207,14 @@ pub struct ZigState {
 }
 
 impl ZigState {
-    /// The environment for cargo: the state, and zig's caches inside `cache` (the build
-    /// directory, so nothing is shared with other builds or written to `HOME`).
-    pub fn env(&self, cache: &Path) -> Vec<(String, OsString)> {
-        vec![
-            (
-                STATE_ENV.into(),
-                serde_json::to_string(self).expect("serialisable").into(),
-            ),
-            ("ZIG_GLOBAL_CACHE_DIR".into(), cache.into()),
-            ("ZIG_LOCAL_CACHE_DIR".into(), cache.into()),
-        ]
+    /// The environment for cargo: the state. zig keeps its own content-addressed cache
+    /// (`~/.cache/zig`, where it builds musl once per target for the link checks of
+    /// `configure` scripts): it only saves time, the objects are the same without it.
+    pub fn env(&self) -> Vec<(String, OsString)> {
+        vec![(
+            STATE_ENV.into(),
+            serde_json::to_string(self).expect("serialisable").into(),
+        )]
     }
 }
 
