@@ -118,7 +118,11 @@ pub fn read_limited(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u
 }
 
 /// [`read_limited`] as UTF-8 text.
-pub fn read_text_limited(path: &Path, limit: u64, what: &'static str) -> Result<String, InputError> {
+pub fn read_text_limited(
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+) -> Result<String, InputError> {
     String::from_utf8(read_limited(path, limit, what)?).map_err(|e| InputError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
@@ -136,18 +140,27 @@ mod tests {
         std::fs::write(&f, b"{}").unwrap();
         assert_eq!(read_limited(&f, 2, "bundle").unwrap(), b"{}");
         let err = read_limited(&f, 1, "bundle").unwrap_err().to_string();
-        assert!(err.ends_with("larger than the 1 bytes a bundle may have"), "{err}");
+        assert!(
+            err.ends_with("larger than the 1 bytes a bundle may have"),
+            "{err}"
+        );
     }
 
     #[test]
     fn devices_directories_and_fifos_are_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let err = read_limited(Path::new("/dev/zero"), KEY_MAX, "key").unwrap_err();
-        assert!(err.to_string().contains("not a regular file (a device)"), "{err}");
+        assert!(
+            err.to_string().contains("not a regular file (a device)"),
+            "{err}"
+        );
         let err = read_limited(dir.path(), KEY_MAX, "key").unwrap_err();
         assert!(err.to_string().contains("a directory"), "{err}");
         let fifo = dir.path().join("fifo");
-        let st = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(st.success());
         // Without O_NONBLOCK this open would wait for a writer forever.
         let err = read_limited(&fifo, KEY_MAX, "key").unwrap_err();

@@ -1,9 +1,9 @@
 //! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
 
 use clap::Args;
-use cra_attest::input;
 use cra_attest::bundle::Bundle;
 use cra_attest::digest::Digests;
+use cra_attest::input;
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::keyless::{
     KeylessConfig, KeylessError, KeylessSigner, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR,

@@ -2,8 +2,8 @@
 //! in `cra_attest::verify`.
 
 use clap::Args;
-use cra_attest::input::{self, InputError};
 use cra_attest::digest::Digests;
+use cra_attest::input::{self, InputError};
 use cra_attest::keys::PublicKey;
 use cra_attest::trust::TrustedRoot;
 use cra_attest::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
@@ -274,8 +274,8 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
         });
     };
     let verify_path = |path: std::path::PathBuf| -> Result<Option<serde_json::Value>, String> {
-        let json = input::read_limited(&path, input::BUNDLE_MAX, "bundle")
-            .map_err(|e| e.to_string())?;
+        let json =
+            input::read_limited(&path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
         verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
         let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
         let statement = bundle["dsseEnvelope"]["payload"]

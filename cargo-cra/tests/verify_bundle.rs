@@ -305,14 +305,26 @@ fn devices_fifos_and_directories_are_one_line_never_a_hang_or_an_exhausted_memor
         "y",
     ];
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--bundle", "/dev/zero"], "/dev/zero: not a regular file (a device)"),
-        (vec!["--bundle", "fifo"], "fifo: not a regular file (a FIFO)"),
-        (vec!["--bundle", "adir"], "adir: not a regular file (a directory)"),
+        (
+            vec!["--bundle", "/dev/zero"],
+            "/dev/zero: not a regular file (a device)",
+        ),
+        (
+            vec!["--bundle", "fifo"],
+            "fifo: not a regular file (a FIFO)",
+        ),
+        (
+            vec!["--bundle", "adir"],
+            "adir: not a regular file (a directory)",
+        ),
         (
             vec!["--bundle", good, "--trusted-root", "/dev/zero"],
             "not a regular file (a device)",
         ),
-        (vec!["--bundle", good, "--key", "fifo"], "fifo: not a regular file (a FIFO)"),
+        (
+            vec!["--bundle", good, "--key", "fifo"],
+            "fifo: not a regular file (a FIFO)",
+        ),
     ];
     for (mut args, needle) in cases {
         let mut all = vec!["verify-bundle"];
@@ -331,8 +343,21 @@ fn devices_fifos_and_directories_are_one_line_never_a_hang_or_an_exhausted_memor
     // The artefact too: a FIFO artefact is refused, not waited on.
     let out = within_a_minute(
         dir,
-        &["verify-bundle", "--bundle", good, "--certificate-identity", "x", "--certificate-oidc-issuer", "y", "fifo"],
+        &[
+            "verify-bundle",
+            "--bundle",
+            good,
+            "--certificate-identity",
+            "x",
+            "--certificate-oidc-issuer",
+            "y",
+            "fifo",
+        ],
     );
     assert_ne!(out.status.code(), Some(124), "timed out on a FIFO artefact");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("a FIFO"), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a FIFO"),
+        "{}",
+        describe(&out)
+    );
 }
