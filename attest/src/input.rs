@@ -19,6 +19,9 @@ pub const KEY_MAX: u64 = 64 << 10;
 pub const TRUST_MAX: u64 = 4 << 20;
 /// The most a one-line text file (a verity root hash) may hold.
 pub const LINE_MAX: u64 = 4 << 10;
+/// The most an artefact verified with an Ed25519 key may hold: Ed25519 signs the whole
+/// message, so the artefact is read into memory (ECDSA artefacts are streamed, any size).
+pub const ED25519_MESSAGE_MAX: u64 = 1 << 30;
 
 /// Why an input was not read.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +90,16 @@ pub fn open_regular(path: &Path) -> Result<File, InputError> {
 
 /// The bytes of the regular file `path`, at most `limit` of them (a `what`, for the message).
 pub fn read_limited(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, InputError> {
-    let file = open_regular(path)?;
+    read_handle_limited(open_regular(path)?, path, limit, what)
+}
+
+/// The bytes of `file` (opened from `path` by [`open_regular`]), at most `limit` of them.
+pub fn read_handle_limited(
+    file: File,
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, InputError> {
     let too_large = || InputError::TooLarge {
         path: path.to_path_buf(),
         what,

@@ -30,7 +30,7 @@ pub const PRIVATE_KEY_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
 /// PEM label of keys written by older cosign releases, also read.
 pub const LEGACY_PRIVATE_KEY_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 
-/// The most memory (128·N·r bytes) a key file may make scrypt take: 512 MiB, eight times
+/// The most memory (128·r·(N + p) bytes) a key file may make scrypt take: 512 MiB, eight times
 /// cosign's own keys (N = 2^16, r = 8: 64 MiB).
 pub const SCRYPT_MAX_MEMORY: u64 = 512 << 20;
 /// The most work (N·r·p) a key file may ask for: 32 times cosign's own keys.
@@ -40,7 +40,10 @@ pub const SCRYPT_MAX_WORK: u64 = (1 << 16) * 8 * 32;
 /// anything is derived: N a power of two ≥ 2, r and p ≥ 1, memory and work within the limits.
 fn check_scrypt_cost(n: u64, r: u32, p: u32) -> Result<(), KeyError> {
     let (r64, p64) = (u64::from(r), u64::from(p));
-    let memory = 128u64.saturating_mul(n).saturating_mul(r64);
+    // scrypt holds V (128·r·N bytes) and B (128·r·p bytes).
+    let memory = 128u64
+        .saturating_mul(r64)
+        .saturating_mul(n.saturating_add(p64));
     let work = n.saturating_mul(r64).saturating_mul(p64);
     if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 {
         return Err(KeyError::Malformed(format!(
@@ -459,6 +462,7 @@ mod tests {
         for (n, r, p) in [
             (1 << 16, 1 << 20, 1), // 2 TB of memory
             (1 << 16, 8, 1 << 20), // minutes of work
+            (2, 1, 1 << 23),       // little work, 1 GiB for B
             (1 << 30, 8, 1),       // N too large
             (1 << 16, 0, 1),
             (1 << 16, 8, 0),

@@ -110,14 +110,14 @@ fn read(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, VerifyCl
     Ok(input::read_limited(path, limit, what)?)
 }
 
-/// The bytes of the regular file `file` (opened by [`input::open_regular`]), whole.
-fn read_all(file: &mut std::fs::File, path: &Path) -> Result<Vec<u8>, VerifyCliError> {
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(file, &mut bytes).map_err(|source| VerifyCliError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(bytes)
+/// An artefact that an Ed25519 key signs whole, read from its checked handle.
+fn whole_message(file: std::fs::File, path: &Path) -> Result<Vec<u8>, VerifyCliError> {
+    Ok(input::read_handle_limited(
+        file,
+        path,
+        input::ED25519_MESSAGE_MAX,
+        "artefact verified with an Ed25519 key",
+    )?)
 }
 
 fn matcher(
@@ -147,14 +147,15 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
             path: path.clone(),
             source,
         };
+        // One handle, read once: the digest checked and the bytes verified are the same.
         let mut file = input::open_regular(&path)?;
-        let sha256 = cra_attest::digest::sha256_of_reader(&mut file).map_err(io)?;
         let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
-        let bytes = if needs_bytes {
-            let mut file = input::open_regular(&path)?;
-            Some(read_all(&mut file, &path)?)
+        let (sha256, bytes) = if needs_bytes {
+            let bytes = whole_message(file, &path)?;
+            (cra_attest::digest::sha256(&bytes), Some(bytes))
         } else {
-            None
+            let sha256 = cra_attest::digest::sha256_of_reader(&mut file).map_err(io)?;
+            (sha256, None)
         };
         Artifact { sha256, bytes }
     } else if let Some(hex) = a.artifact.strip_prefix("sha256:") {
@@ -189,14 +190,16 @@ fn file_artifact(path: &Path, policy: &Policy) -> Result<(Artifact, Digests), Ve
         path: path.to_path_buf(),
         source,
     };
+    // One handle, read once: the digests checked and the bytes verified are the same.
     let mut file = input::open_regular(path)?;
-    let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink()).map_err(io)?;
     let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
-    let bytes = if needs_bytes {
-        let mut file = input::open_regular(path)?;
-        Some(read_all(&mut file, path)?)
+    let (digests, bytes) = if needs_bytes {
+        let bytes = whole_message(file, path)?;
+        (Digests::of_bytes(&bytes), Some(bytes))
     } else {
-        None
+        let digests =
+            cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink()).map_err(io)?;
+        (digests, None)
     };
     Ok((
         Artifact {

@@ -497,7 +497,8 @@ fn image_source(recipe: &Recipe, apps: &[BuiltApp]) -> Option<String> {
     recipe
         .image
         .source
-        .clone()
+        .as_ref()
+        .map(|s| s.get_ref().clone())
         .or_else(|| apps.iter().find_map(|a| a.repository.clone()))
 }
 

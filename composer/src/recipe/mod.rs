@@ -139,7 +139,7 @@ pub struct Image {
     /// app's `package.repository`). Never taken from `git remote`: the image must not depend
     /// on how the repository was cloned.
     #[serde(default)]
-    pub source: Option<String>,
+    pub source: Option<Spanned<String>>,
     /// OCI config labels.
     #[serde(default = "no_strings")]
     pub labels: Spanned<BTreeMap<String, String>>,
@@ -732,14 +732,11 @@ impl Recipe {
         let env = &self.runtime.env;
         for (k, v) in env.get_ref() {
             values::env_key(k)
-                .and_then(|()| {
-                    if v.contains('\0') {
-                        Err(format!("environment variable {k:?} contains a NUL byte"))
-                    } else {
-                        Ok(())
-                    }
-                })
+                .and_then(|()| values::one_line(&format!("environment variable {k:?}"), v))
                 .map_err(|m| (env.span(), m))?;
+        }
+        if let Some(source) = &self.image.source {
+            values::one_line("image source", source.get_ref()).map_err(|m| (source.span(), m))?;
         }
         if let Some(w) = &self.runtime.workdir {
             if !w.get_ref().starts_with('/') {
@@ -934,6 +931,16 @@ compression = "zstd"
                 "user = \"hello\"",
                 "user = \"hello\"\nworkdir = \"var/lib\"",
                 "not an absolute path",
+            ),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nenv = { \"GREETING\" = \"hi\\nLD_PRELOAD=/x.so\" }",
+                "control character",
+            ),
+            (
+                "architecture = \"amd64\"",
+                "architecture = \"amd64\"\nsource = \"https://x\\nEvil: 1\"",
+                "image source",
             ),
             (
                 "architecture = \"amd64\"",

@@ -125,8 +125,9 @@ pub fn env_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A value that readers take as one line of text (label and annotation keys and values,
-/// environment values): no control characters (a NUL ends C strings; a newline forges lines).
+/// A value that readers take as one line of text (label and annotation values, environment
+/// values, the image source): no control characters (a NUL ends C strings; a newline forges
+/// lines).
 pub fn one_line(what: &str, value: &str) -> Result<(), String> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(format!(
