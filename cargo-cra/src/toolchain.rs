@@ -1,11 +1,9 @@
-//! Facts about the Rust toolchain that cargo will use: host triple, version, commit, sysroot
-//! and the `cfg` values of the target.
+//! Facts about the Rust toolchain that cargo will use: host triple, version, commit, sysroot,
+//! `rust-lld` and the targets' library directories.
 
 use crate::error::BuildError;
-use cargo_metadata::cargo_platform::Cfg;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::str::FromStr;
 
 /// The toolchain as `rustc -vV` and `rustc --print` describe it.
 #[derive(Debug, Clone)]
@@ -70,20 +68,6 @@ impl Toolchain {
         )?;
         Ok(PathBuf::from(out.trim()))
     }
-
-    /// The `cfg` values rustc sets for `target` (used to evaluate `[target.'cfg(..)']` tables).
-    pub fn target_cfgs(&self, dir: &Path, target: &str) -> Result<Vec<Cfg>, BuildError> {
-        let out = run(&self.rustc, dir, &["--print", "cfg", "--target", target])?;
-        out.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                Cfg::from_str(l).map_err(|e| BuildError::Tool {
-                    what: format!("rustc --print cfg --target {target}"),
-                    message: format!("unreadable cfg line {l:?}: {e}"),
-                })
-            })
-            .collect()
-    }
 }
 
 fn run(rustc: &Path, dir: &Path, args: &[&str]) -> Result<String, BuildError> {
@@ -140,11 +124,6 @@ mod tests {
         let tc = Toolchain::detect(Path::new(".")).unwrap();
         assert!(tc.host.contains('-'), "{tc:?}");
         assert!(tc.sysroot.is_absolute(), "{tc:?}");
-        let cfgs = tc.target_cfgs(Path::new("."), &tc.host).unwrap();
-        assert!(
-            cfgs.iter().any(|c| c.to_string().starts_with("target_os")),
-            "{cfgs:?}"
-        );
     }
 
     #[test]

@@ -64,7 +64,7 @@ fn compose_for(architecture: &str, target: &str) {
     let file = run(Command::new("file").arg(&exe));
     let file = String::from_utf8_lossy(&file.stdout).to_string();
     assert!(file.contains("statically linked"), "{file}");
-    let run = run_foreign(target, &exe);
+    let run = run_foreign(target, &exe, &[]);
     assert!(run.status.success(), "{}", describe(&run));
     let line = String::from_utf8_lossy(&run.stdout);
     assert!(

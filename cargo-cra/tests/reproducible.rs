@@ -134,6 +134,17 @@ fn assert_same_bytes(a: &Path, b: &Path) {
     );
 }
 
+/// No setup's root directory appears in `bytes` (a binary built with or without debug info).
+fn assert_no_checkout_path(bytes: &[u8], setups: &[&Setup], debug_info: bool) {
+    for s in setups {
+        let root = s.root.display().to_string();
+        assert!(
+            !contains(bytes, &root),
+            "binary (debug info {debug_info}) contains {root}"
+        );
+    }
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -165,13 +176,7 @@ fn example_app_builds_bit_for_bit_identically_in_different_environments() {
             &b.out_dir.join("hello-device.cdx.json"),
         );
         let bytes = std::fs::read(&bin_b).unwrap();
-        for s in [&a, &b] {
-            let root = s.root.display().to_string();
-            assert!(
-                !contains(&bytes, &root),
-                "binary (debug info {debug_info}) contains {root}"
-            );
-        }
+        assert_no_checkout_path(&bytes, &[&a, &b], debug_info);
         let run = Command::new(&bin_b)
             .env(
                 "HELLO_DEVICE_CONFIG",
@@ -216,18 +221,12 @@ fn a_workspace_with_c_cross_compiled_for_arm64_builds_bit_for_bit_identically() 
         }
         let bin = b.out_dir.join("gateway");
         let bytes = std::fs::read(&bin).unwrap();
-        for s in [&a, &b] {
-            let root = s.root.display().to_string();
-            assert!(
-                !contains(&bytes, &root),
-                "binary (debug info {debug_info}) contains {root}"
-            );
-        }
+        assert_no_checkout_path(&bytes, &[&a, &b], debug_info);
         let zig = std::env::var("CARGO_CRA_ZIG").expect("tests/run sets CARGO_CRA_ZIG");
         let zig_dir = Path::new(&zig).parent().unwrap().display().to_string();
         assert!(!contains(&bytes, &zig_dir), "binary contains {zig_dir}");
         // The C function compiled by zig runs: CRC-32 of "123456789" is cbf43926.
-        let run = run_foreign(&b.target, &bin);
+        let run = run_foreign(&b.target, &bin, &[]);
         assert!(run.status.success(), "{}", describe(&run));
         assert!(
             String::from_utf8_lossy(&run.stdout).contains("crc=cbf43926"),

@@ -173,10 +173,10 @@ fn check_corpus(target: &str) {
                 oracle::difference(&listed, &tree)
             );
             let exe = Path::new(r["path"].as_str().unwrap());
-            let mut out = run_foreign_args(target, exe, &["--version"]);
+            let mut out = run_foreign(target, exe, &["--version"]);
             if !out.status.success() {
                 // Some apps print their version only with -V.
-                out = run_foreign_args(target, exe, &["-V"]);
+                out = run_foreign(target, exe, &["-V"]);
             }
             assert!(
                 out.status.success() && String::from_utf8_lossy(&out.stdout).contains(app.version),
@@ -196,18 +196,6 @@ fn check_corpus(target: &str) {
         "the corpus must hold a large graph: the largest has {largest} crates"
     );
     assert!(with_ring, "the corpus must hold an app linking ring (C)");
-}
-
-fn run_foreign_args(target: &str, exe: &Path, args: &[&str]) -> std::process::Output {
-    let mut cmd = match qemu_for(target) {
-        Some(q) => {
-            let mut c = Command::new(q);
-            c.arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
-    cmd.args(args).output().unwrap()
 }
 
 #[test]
@@ -275,7 +263,7 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
         .expect("unsquashfs (tests/run installs squashfs-tools)");
     assert!(st.status.success(), "{}", describe(&st));
     let rg = root.join("usr/bin/rg");
-    let version = run_foreign_args("aarch64-unknown-linux-musl", &rg, &["--version"]);
+    let version = run_foreign("aarch64-unknown-linux-musl", &rg, &["--version"]);
     assert!(
         String::from_utf8_lossy(&version.stdout).starts_with("ripgrep 14.1.1"),
         "{}",
@@ -283,7 +271,7 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
     );
     let haystack = tmp.path().join("haystack.txt");
     std::fs::write(&haystack, "device\nneedle one\nnothing\nneedle two\n").unwrap();
-    let found = run_foreign_args(
+    let found = run_foreign(
         "aarch64-unknown-linux-musl",
         &rg,
         &["-c", "needle", haystack.to_str().unwrap()],

@@ -128,7 +128,7 @@ fn save(bom: &Value, name: &str) -> PathBuf {
 fn arm64_sbom_equals_cargo_tree_and_the_binary_runs_under_qemu() {
     let (report, bom) = check_exact(ARM64, &[]);
     let exe = Path::new(report["path"].as_str().unwrap());
-    let out = run_foreign(ARM64, exe);
+    let out = run_foreign(ARM64, exe, &[]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "hello Some(\"gateway\") 2 42 x true 0",

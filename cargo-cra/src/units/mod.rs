@@ -14,7 +14,7 @@
 
 mod capture;
 
-pub use capture::{expand_argfiles, record_compilation, record_from_invocation};
+pub use capture::{expand_argfiles, record_compilation};
 
 use crate::repro::{Remap, resolve};
 use serde::{Deserialize, Serialize};

@@ -344,9 +344,9 @@ pub fn qemu_for(target: &str) -> Option<&'static str> {
     })
 }
 
-/// Runs the binary `exe` built for `target`, under qemu-user-static (installed by `tests/run`)
-/// when it is foreign.
-pub fn run_foreign(target: &str, exe: &Path) -> Output {
+/// Runs the binary `exe` built for `target` with `args`, under qemu-user-static (installed by
+/// `tests/run`) when it is foreign.
+pub fn run_foreign(target: &str, exe: &Path, args: &[&str]) -> Output {
     let mut cmd = match qemu_for(target) {
         Some(qemu) => {
             let mut c = Command::new(qemu);
@@ -355,7 +355,8 @@ pub fn run_foreign(target: &str, exe: &Path) -> Output {
         }
         None => Command::new(exe),
     };
-    cmd.output()
+    cmd.args(args)
+        .output()
         .unwrap_or_else(|e| panic!("running {} for {target}: {e}", exe.display()))
 }
 
