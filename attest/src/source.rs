@@ -67,6 +67,18 @@ impl GitSource {
     }
 }
 
+/// The top of the git work tree containing `dir`, if it is in one.
+pub fn work_tree(dir: &Path) -> Option<std::path::PathBuf> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    let top = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !top.trim().is_empty()).then(|| top.trim_end_matches('\n').into())
+}
+
 /// A remote URL in one form for every way of cloning the same repository:
 /// `git@host:o/r.git`, `ssh://git@host:22/o/r`, `git://host/o/r` and `https://u:tok@host/o/r/`
 /// all become `https://host/o/r`. An http(s) URL keeps its scheme and port (another port is

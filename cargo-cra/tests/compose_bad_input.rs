@@ -492,3 +492,64 @@ fn an_image_version_or_name_cannot_reach_outside_the_output_directory() {
         "nothing outside changed"
     );
 }
+
+#[test]
+fn a_source_outside_the_recipes_directory_is_refused_unless_allowed_and_then_recorded() {
+    let p = Project::new();
+    // The host's secret, beside the project (the project is not a git repository, so the
+    // recipe's directory is the boundary).
+    let secret = p.dir.parent().unwrap().join("id_ed25519");
+    std::fs::write(&secret, "PRIVATE KEY").unwrap();
+    std::os::unix::fs::symlink(&secret, p.dir.join("files/looks-local")).unwrap();
+    for source in [
+        "../id_ed25519",
+        secret.to_str().unwrap(),
+        "files/looks-local",
+        "files/../../id_ed25519",
+    ] {
+        let to = format!("source = \"{source}\"");
+        let out = p.with("source = \"files/app.conf\"", &to);
+        assert_one_line_error(
+            &out,
+            &[
+                "recipe.toml:7:10:",
+                "outside the recipe's repository",
+                "allow_outside = true",
+            ],
+        );
+        assert!(p.outputs().is_empty(), "{source}: {:?}", p.outputs());
+    }
+    let out = p.with(
+        "source = \"files/app.conf\"",
+        "source = \"../id_ed25519\"\nallow_outside = true",
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let image = p.dir.join("images/bad-1.0");
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image.join("bad.cdx.json")).unwrap()).unwrap();
+    let file = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "/etc/app/app.conf")
+        .expect("the file's component");
+    let real = std::fs::canonicalize(&secret).unwrap();
+    assert!(
+        file["properties"].as_array().unwrap().iter().any(|p| {
+            p["name"] == "cargo-cra:image:source-outside-repository"
+                && p["value"] == real.to_str().unwrap()
+        }),
+        "{file:#}"
+    );
+    let provenance: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image.join("bad.provenance.json")).unwrap()).unwrap();
+    let deps = &provenance["predicate"]["buildDefinition"]["resolvedDependencies"];
+    let dep = deps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "/etc/app/app.conf")
+        .expect("the file's dependency");
+    assert_eq!(dep["annotations"]["outsideRepository"], true, "{dep:#}");
+    assert_eq!(dep["uri"], format!("file:{}", real.display()));
+}

@@ -8,7 +8,7 @@
 
 use crate::error::ComposeError;
 use crate::recipe::Recipe;
-use crate::tree::{BuiltApp, Kind, Origin, RootFs, app_dest};
+use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
 use cra_attest::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, Hash, Lifecycle, Metadata, Property,
     Tools,
@@ -224,6 +224,15 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                 ];
                 file.properties.extend(link_properties);
                 file.properties.extend(xattr_properties(&entry.xattrs));
+                if let Kind::File(Content::Host { path: host, .. }) = &entry.kind
+                    && matches!(entry.origin, Origin::File(_))
+                    && input.fs.in_repository(host).is_none()
+                {
+                    file.properties.push(Property::new(
+                        "cargo-cra:image:source-outside-repository",
+                        host.display().to_string(),
+                    ));
+                }
                 if entry.origin == Origin::Accounts {
                     file.description = Some("generated from the recipe's users and groups".into());
                 }

@@ -8,7 +8,7 @@
 use crate::error::{ComposeError, io_at};
 use crate::progress::Progress;
 use crate::tarball::{self, EntryKind, Meta};
-use crate::tree::{Kind, RootFs, check_unchanged, open_content};
+use crate::tree::{Kind, RootFs, open_content};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Read, Write};
@@ -257,7 +257,7 @@ pub fn write_layer(
                     size: content.size(),
                 };
                 if let Err(e) = tarball::append(&mut builder, path, kind, meta, &mut reader) {
-                    check_unchanged(content)?;
+                    reader.inner.finish()?;
                     return Err(match e.kind() {
                         io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => {
                             ComposeError::Changed {
@@ -267,7 +267,7 @@ pub fn write_layer(
                         _ => ComposeError::io(content_path(content, path), e),
                     });
                 }
-                check_unchanged(content)?;
+                reader.inner.finish()?;
                 files.insert(path.clone(), reader.hasher.finalize().into());
             }
         }

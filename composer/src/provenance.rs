@@ -88,7 +88,6 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
     if let Some(src) = input.source {
         deps.push(src.resolved_dependency());
     }
-    let base = recipe.base_dir();
     for (path, entry) in &input.fs.entries {
         let Kind::File(content) = &entry.kind else {
             continue;
@@ -119,18 +118,23 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
                 });
             }
             Origin::File(_) => {
-                let uri = match content {
-                    Content::Host { path, .. } => path
-                        .strip_prefix(&base)
-                        .map(|p| format!("file:{}", p.display()))
-                        .ok(),
-                    Content::Generated(_) => None,
+                // Relative to the repository; a source the recipe allowed from outside it is
+                // named where it was, and marked.
+                let (uri, annotations) = match content {
+                    Content::Host { path, .. } => match input.fs.in_repository(path) {
+                        Some(rel) => (Some(format!("file:{}", rel.display())), None),
+                        None => (
+                            Some(format!("file:{}", path.display())),
+                            Some(json!({ "outsideRepository": true })),
+                        ),
+                    },
+                    Content::Generated(_) => (None, None),
                 };
                 deps.push(ResourceDescriptor {
                     uri,
                     name: Some(image_path),
                     digest: sha256_map(digest),
-                    annotations: None,
+                    annotations,
                 });
             }
             _ => {}

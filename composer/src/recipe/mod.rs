@@ -109,6 +109,20 @@ impl Recipe {
         }
     }
 
+    /// The directory every `[[file]]` source must resolve into (unless it sets
+    /// `allow_outside`): the git work tree holding the recipe, else the recipe's directory; with
+    /// symbolic links resolved.
+    pub fn source_root(&self) -> Result<PathBuf, RecipeError> {
+        let base = self.base_dir();
+        let dir = cra_attest::source::work_tree(&base).unwrap_or(base);
+        std::fs::canonicalize(&dir).map_err(|e| RecipeError {
+            file: self.origin.path.clone(),
+            line: 1,
+            column: 1,
+            message: format!("recipe directory {}: {e}", dir.display()),
+        })
+    }
+
     /// The user the image runs as: the runtime user (a name is resolved to `uid:gid`), else the
     /// first declared user, else `None` (root).
     pub fn run_as(&self) -> Option<String> {
@@ -205,6 +219,11 @@ pub struct File {
     /// Extended attributes with text values, as for `[[app]]` (a file source only).
     #[serde(default)]
     pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
+    /// Takes a source that resolves outside the recipe's repository (its git work tree, or the
+    /// recipe's directory when it is in none). Off by default, so a recipe cannot pull the
+    /// host's files into an image unnoticed; when on, the image SBOM and provenance say so.
+    #[serde(default)]
+    pub allow_outside: bool,
 }
 
 /// `[[dir]]`: an empty directory.

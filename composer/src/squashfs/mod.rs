@@ -20,7 +20,7 @@ pub use compressor::Compressor;
 use crate::error::{ComposeError, io_at};
 use crate::ordered::{OrderedPool, threads};
 use crate::progress::Progress;
-use crate::tree::{Content, Kind, RootFs, check_unchanged, open_content};
+use crate::tree::{Content, Kind, RootFs, open_content};
 use crate::xattrs::{self, Xattrs};
 use metadata::{MetadataWriter, indexed_table};
 use sha2::{Digest, Sha256};
@@ -103,10 +103,11 @@ fn load(file: usize, path: String, content: Content) -> Result<Loaded, ComposeEr
         });
     }
     let mut data = Vec::with_capacity(content.size() as usize);
-    open_content(&content)?
+    let mut reader = open_content(&content)?;
+    reader
         .read_to_end(&mut data)
         .map_err(|e| changed(&content, &path, e))?;
-    check_unchanged(&content)?;
+    reader.finish()?;
     let digest = Sha256::digest(&data).into();
     Ok(Loaded::Whole {
         file,
@@ -184,7 +185,7 @@ fn store<W: Write>(
                     w.add_tail(file, &block).map_err(io)?;
                 }
             }
-            check_unchanged(&content)?;
+            reader.finish()?;
             digests.insert(path, hasher.finalize().into());
         }
     }
