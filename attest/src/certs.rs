@@ -2,12 +2,13 @@
 //! (subject alternative name, OIDC issuer extension), and embedded certificate-transparency
 //! SCTs (RFC 6962 section 3.2, precertificate entries).
 
+use crate::algorithm::{AlgorithmError, Scheme, VerifyingKey};
 use crate::trust::{CertificateAuthority, LogInstance, TrustedRoot};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::asn1::{OctetString, Utf8StringRef};
 use der::{Decode, Encode};
-use sha2::{Digest, Sha256, Sha384};
+use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, SubjectAltName};
@@ -18,8 +19,6 @@ const SCT_LIST_OID: &str = "1.3.6.1.4.1.11129.2.4.2";
 const ISSUER_V1_OID: &str = "1.3.6.1.4.1.57264.1.1";
 /// Fulcio's OIDC issuer extension, DER UTF8String (v2).
 const ISSUER_V2_OID: &str = "1.3.6.1.4.1.57264.1.8";
-const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
 
 /// Why a certificate is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +38,7 @@ pub enum CertError {
     #[error("certificate transparency: {0}")]
     Sct(String),
     /// An algorithm cargo-cra does not verify.
-    #[error("certificate: unsupported algorithm {0}")]
+    #[error("certificate: {0}")]
     Unsupported(String),
 }
 
@@ -165,60 +164,28 @@ impl Cert {
             .to_der()
             .map_err(|e| CertError::Malformed(e.to_string()))?;
         let sig = self.cert.signature.raw_bytes();
-        verify_ecdsa(
-            &issuer.spki_der(),
-            &self.cert.signature_algorithm.oid.to_string(),
-            &tbs,
-            sig,
-        )
+        let key = VerifyingKey::from_spki(&issuer.spki_der())
+            .map_err(|e| CertError::Unsupported(format!("issuer key: {e}")))?;
+        let scheme = Scheme::from_x509(&self.cert.signature_algorithm, None)
+            .map_err(|e| CertError::Unsupported(e.to_string()))?;
+        key.verify_with(scheme, &tbs, sig)
+            .map_err(|e| CertError::Unsupported(e.to_string()))
     }
 }
 
-/// Verifies a CMS signature: `sig_alg` is `ecdsa-with-SHA256/384`, or plain `id-ecPublicKey`
-/// with the hash named by `digest_alg` (SHA-256/384 OIDs).
-pub(crate) fn verify_ecdsa_pub(
+/// Verifies a CMS signer's signature over `message` by the key `spki`: `algorithm` names the
+/// scheme, or only the key type, with `digest` (an OID) naming the hash.
+pub(crate) fn verify_cms_signature(
     spki: &[u8],
-    sig_alg: &str,
-    digest_alg: &str,
+    algorithm: &spki::AlgorithmIdentifierOwned,
+    digest: &str,
     message: &[u8],
     sig: &[u8],
 ) -> Result<bool, CertError> {
-    let alg = match (sig_alg, digest_alg) {
-        ("1.2.840.10045.2.1", "2.16.840.1.101.3.4.2.1") => ECDSA_SHA256,
-        ("1.2.840.10045.2.1", "2.16.840.1.101.3.4.2.2") => ECDSA_SHA384,
-        (other, _) => other,
-    };
-    verify_ecdsa(spki, alg, message, sig)
-}
-
-/// Verifies an ECDSA signature (`ecdsa-with-SHA256` or `-SHA384`, DER) by a P-256 or P-384 key.
-fn verify_ecdsa(spki: &[u8], alg: &str, message: &[u8], sig: &[u8]) -> Result<bool, CertError> {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    use p256::pkcs8::DecodePublicKey;
-    let digest: Vec<u8> = match alg {
-        ECDSA_SHA256 => Sha256::digest(message).to_vec(),
-        ECDSA_SHA384 => Sha384::digest(message).to_vec(),
-        other => {
-            return Err(CertError::Unsupported(format!(
-                "signature algorithm {other}"
-            )));
-        }
-    };
-    if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(spki) {
-        let Ok(s) = p256::ecdsa::Signature::from_der(sig) else {
-            return Ok(false);
-        };
-        return Ok(k.verify_prehash(&digest, &s).is_ok());
-    }
-    if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_der(spki) {
-        let Ok(s) = p384::ecdsa::Signature::from_der(sig) else {
-            return Ok(false);
-        };
-        return Ok(k.verify_prehash(&digest, &s).is_ok());
-    }
-    Err(CertError::Unsupported(
-        "issuer key (not ECDSA P-256 or P-384)".into(),
-    ))
+    let unsupported = |e: AlgorithmError| CertError::Unsupported(e.to_string());
+    let key = VerifyingKey::from_spki(spki).map_err(unsupported)?;
+    let scheme = Scheme::from_x509(algorithm, Some(digest)).map_err(unsupported)?;
+    key.verify_with(scheme, message, sig).map_err(unsupported)
 }
 
 /// The CA chain (intermediates then root) of `ca`.
@@ -302,7 +269,12 @@ pub fn verify_embedded_scts(
         signed.extend_from_slice(&(sct.extensions.len() as u16).to_be_bytes());
         signed.extend_from_slice(&sct.extensions);
         let key = log.key().map_err(|e| CertError::Sct(e.to_string()))?;
-        if key.verify(&signed, &sct.signature).is_err() {
+        let scheme = Scheme::from_tls(sct.scheme.0, sct.scheme.1)
+            .map_err(|e| CertError::Sct(e.to_string()))?;
+        if !key
+            .verify_with(scheme, &signed, &sct.signature)
+            .map_err(|e| CertError::Sct(e.to_string()))?
+        {
             return Err(sct_err("an SCT does not verify with its log's key"));
         }
         if !log.valid_at((sct.timestamp / 1000) as i64).unwrap_or(false) {
@@ -326,6 +298,8 @@ struct Sct {
     log_id: Vec<u8>,
     timestamp: u64,
     extensions: Vec<u8>,
+    /// The TLS hash and signature algorithm bytes.
+    scheme: (u8, u8),
     signature: Vec<u8>,
 }
 
@@ -352,13 +326,15 @@ fn parse_sct_list(mut b: &[u8]) -> Option<Vec<Sct>> {
         let timestamp = u64::from_be_bytes(take(&mut s, 8)?.try_into().ok()?);
         let ext_len = u16_of(&mut s)?;
         let extensions = take(&mut s, ext_len)?.to_vec();
-        let _hash_and_sig_alg = take(&mut s, 2)?;
+        let hash_and_sig_alg = take(&mut s, 2)?;
+        let scheme = (hash_and_sig_alg[0], hash_and_sig_alg[1]);
         let sig_len = u16_of(&mut s)?;
         let signature = take(&mut s, sig_len)?.to_vec();
         out.push(Sct {
             log_id,
             timestamp,
             extensions,
+            scheme,
             signature,
         });
     }

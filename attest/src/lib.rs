@@ -6,6 +6,8 @@
 //! - [`persist`]: writing output files crash-safely (temporary file, then rename);
 //! - [`input`]: reading hostile inputs: regular files only, bounded, never blocking;
 //! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
+//! - [`algorithm`]: verifying every signature algorithm Sigstore allows (ECDSA P-256/384/521,
+//!   RSA PKCS#1 v1.5 and PSS 2048–4096, Ed25519);
 //! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
 //! - [`sign`]: key-based signing of blobs and statements;
 //! - [`slsa`]: SLSA Provenance v1 and build-platform detection;
@@ -18,6 +20,7 @@
 //! public-good instance.
 #![forbid(unsafe_code)]
 
+pub mod algorithm;
 pub mod bundle;
 pub mod certs;
 pub mod cyclonedx;

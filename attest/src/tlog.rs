@@ -188,9 +188,11 @@ impl Checkpoint {
             ));
         }
         for sig in ours {
-            key.verify(self.body.as_bytes(), &sig[4..]).map_err(|_| {
-                TlogError::BadCheckpoint("the log's signature does not verify".into())
-            })?;
+            if !key.verify(self.body.as_bytes(), &sig[4..]) {
+                return Err(TlogError::BadCheckpoint(
+                    "the log's signature does not verify".into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -306,8 +308,9 @@ pub fn verify_entry(
             .decode(&promise.signed_entry_timestamp)
             .map_err(|_| TlogError::Malformed("SET is not base64".into()))?;
         let key = log.key().map_err(|e| TlogError::Malformed(e.to_string()))?;
-        key.verify(&set_payload(entry, &log_id), &sig)
-            .map_err(|_| TlogError::BadSet)?;
+        if !key.verify(&set_payload(entry, &log_id), &sig) {
+            return Err(TlogError::BadSet);
+        }
     }
     Ok(VerifiedEntry {
         integrated_time,

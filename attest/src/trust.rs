@@ -2,7 +2,7 @@
 //! transparency logs, certificate authorities, CT logs and timestamp authorities a verifier
 //! trusts, each with the time window it is trusted for.
 
-use crate::keys::PublicKey;
+use crate::algorithm::{Scheme, VerifyingKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
@@ -195,8 +195,8 @@ impl TrustedRoot {
 }
 
 impl LogInstance {
-    /// The log's public key.
-    pub fn key(&self) -> Result<PublicKey, TrustError> {
+    /// The log's public key, accepting the scheme its `keyDetails` name (if any).
+    pub fn key(&self) -> Result<VerifyingKey, TrustError> {
         let raw =
             self.public_key.raw_bytes.as_ref().ok_or_else(|| {
                 TrustError::BadKey(format!("of {} has no key bytes", self.base_url))
@@ -204,8 +204,13 @@ impl LogInstance {
         let der = B64
             .decode(raw)
             .map_err(|e| TrustError::BadKey(format!("of {}: {e}", self.base_url)))?;
-        PublicKey::from_der(&der)
-            .map_err(|e| TrustError::BadKey(format!("of {}: {e}", self.base_url)))
+        let bad = |e: crate::algorithm::AlgorithmError| {
+            TrustError::BadKey(format!("of {}: {e}", self.base_url))
+        };
+        let scheme = Scheme::from_key_details(&self.public_key.key_details).map_err(bad)?;
+        VerifyingKey::from_spki(&der)
+            .and_then(|k| k.pinned(scheme))
+            .map_err(bad)
     }
 
     /// Whether the log's key was valid at `t` (Unix seconds).

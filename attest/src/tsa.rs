@@ -6,7 +6,7 @@
 //! those attributes; and that authority's certificate chain was valid at that time. Certificates
 //! embedded in the token are never trusted on their own.
 
-use crate::certs::{Cert, verify_ecdsa_pub};
+use crate::certs::{Cert, verify_cms_signature};
 use crate::trust::TrustedRoot;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -154,7 +154,6 @@ pub fn verify_timestamp(
     let signed = attrs
         .to_der()
         .map_err(|e| TsaError::Malformed(e.to_string()))?;
-    let sig_alg = signer.signature_algorithm.oid.to_string();
     let sig = signer.signature.as_bytes();
 
     for tsa in &root.timestamp_authorities {
@@ -175,8 +174,14 @@ pub fn verify_timestamp(
             continue;
         };
         let Some(leaf) = chain.first() else { continue };
-        if !verify_ecdsa_pub(&leaf.spki_der(), &sig_alg, &digest_alg, &signed, sig).unwrap_or(false)
-        {
+        let verified = verify_cms_signature(
+            &leaf.spki_der(),
+            &signer.signature_algorithm,
+            &digest_alg,
+            &signed,
+            sig,
+        );
+        if !verified.unwrap_or(false) {
             continue;
         }
         let chain_ok = chain.iter().all(|c| c.valid_at(time))

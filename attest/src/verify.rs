@@ -7,10 +7,10 @@
 //! embedded SCT at every verified time, and the identity and OIDC issuer; the signature over the
 //! artefact (or the DSSE PAE, with the artefact's digest among the statement's subjects).
 
+use crate::algorithm::VerifyingKey;
 use crate::bundle::{Bundle, pae};
 use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
 use crate::entry_body::{self, BodyError, Signed};
-use crate::keys::PublicKey;
 use crate::tlog::{TlogError, verify_entry};
 use crate::trust::TrustedRoot;
 use crate::tsa::{TsaError, verify_timestamp};
@@ -27,8 +27,8 @@ pub struct Artifact {
 
 /// Whom the signature must come from.
 pub enum Policy {
-    /// A managed key.
-    Key(PublicKey),
+    /// A managed key (of any algorithm Sigstore allows).
+    Key(VerifyingKey),
     /// A Fulcio certificate for this identity and OIDC issuer.
     Identity {
         /// Subject alternative name.
@@ -158,8 +158,8 @@ pub fn verify_bundle(
         }
     };
     let key = match (&leaf, policy) {
-        (Some(cert), Policy::Identity { .. }) => PublicKey::from_der(&cert.spki_der())
-            .map_err(|e| VerifyError::Signature(e.to_string()))?,
+        (Some(cert), Policy::Identity { .. }) => VerifyingKey::from_spki(&cert.spki_der())
+            .map_err(|e| VerifyError::Signature(format!("certificate key: {e}")))?,
         (None, Policy::Key(k)) => k.clone(),
         (Some(_), Policy::Key(_)) => {
             return Err(format(
@@ -182,7 +182,7 @@ pub fn verify_bundle(
     }
     let verifier_der = match &leaf {
         Some(c) => c.der.clone(),
-        None => key.to_der(),
+        None => key.to_der().to_vec(),
     };
     let signed = Signed {
         bundle: &bundle,
@@ -258,7 +258,12 @@ pub fn verify_bundle(
     }
 
     // The signature itself.
-    let bad = |e: crate::keys::KeyError| VerifyError::Signature(e.to_string());
+    let bad = || {
+        VerifyError::Signature(format!(
+            "signature does not verify with this key ({})",
+            key.algorithm()
+        ))
+    };
     match (&bundle.message_signature, &bundle.dsse_envelope) {
         (Some(m), _) => {
             if let Some(d) = &m.message_digest
@@ -268,11 +273,18 @@ pub fn verify_bundle(
                     "the bundle's message digest is not the artefact's".into(),
                 ));
             }
-            match (&artifact.bytes, &key) {
-                (Some(bytes), _) => key.verify(bytes, &signature).map_err(bad)?,
-                (None, _) => key
-                    .verify_sha256_prehash(&artifact.sha256, &signature)
-                    .map_err(bad)?,
+            let verified = match &artifact.bytes {
+                Some(bytes) => key.verify(bytes, &signature),
+                None if key.needs_message() => {
+                    return Err(VerifyError::Signature(format!(
+                        "an {} key's signature needs the artefact's bytes, not only its digest",
+                        key.algorithm()
+                    )));
+                }
+                None => key.verify_sha256_digest(&artifact.sha256, &signature),
+            };
+            if !verified {
+                return Err(bad());
             }
             passed.push("signature: verifies over the artefact".into());
         }
@@ -280,8 +292,9 @@ pub fn verify_bundle(
             let payload = B64
                 .decode(&e.payload)
                 .map_err(|_| format("payload is not base64"))?;
-            key.verify(&pae(&e.payload_type, &payload), &signature)
-                .map_err(bad)?;
+            if !key.verify(&pae(&e.payload_type, &payload), &signature) {
+                return Err(bad());
+            }
             let statement: serde_json::Value = serde_json::from_slice(&payload)
                 .map_err(|_| VerifyError::Signature("payload is not JSON".into()))?;
             let hex = crate::digest::to_hex(&artifact.sha256);
@@ -330,7 +343,7 @@ mod tests {
         };
         let policy = match read("key.pub") {
             Some(pem) => {
-                Policy::Key(PublicKey::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap())
+                Policy::Key(VerifyingKey::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap())
             }
             None => Policy::Identity {
                 identity: Matcher::Exact(text("identity", DEFAULT_IDENTITY)),

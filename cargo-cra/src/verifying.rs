@@ -2,9 +2,9 @@
 //! in `cra_attest::verify`.
 
 use clap::Args;
+use cra_attest::algorithm::VerifyingKey;
 use cra_attest::digest::Digests;
 use cra_attest::input::{self, InputError};
-use cra_attest::keys::PublicKey;
 use cra_attest::trust::TrustedRoot;
 use cra_attest::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ impl TrustArgs {
         match &self.key {
             Some(path) => {
                 let pem = String::from_utf8_lossy(&read(path, input::KEY_MAX, "key")?).into_owned();
-                Ok(Policy::Key(PublicKey::from_pem(&pem).map_err(|e| {
+                Ok(Policy::Key(VerifyingKey::from_pem(&pem).map_err(|e| {
                     VerifyCliError::Usage(format!("{}: {e}", path.display()))
                 })?))
             }
@@ -149,7 +149,7 @@ pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliE
         };
         // One handle, read once: the digest checked and the bytes verified are the same.
         let mut file = input::open_regular(&path)?;
-        let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
+        let needs_bytes = matches!(&policy, Policy::Key(k) if k.needs_message());
         let (sha256, bytes) = if needs_bytes {
             let bytes = whole_message(file, &path)?;
             (cra_attest::digest::sha256(&bytes), Some(bytes))
@@ -192,7 +192,7 @@ fn file_artifact(path: &Path, policy: &Policy) -> Result<(Artifact, Digests), Ve
     };
     // One handle, read once: the digests checked and the bytes verified are the same.
     let mut file = input::open_regular(path)?;
-    let needs_bytes = matches!(policy, Policy::Key(PublicKey::Ed25519(_)));
+    let needs_bytes = matches!(&policy, Policy::Key(k) if k.needs_message());
     let (digests, bytes) = if needs_bytes {
         let bytes = whole_message(file, path)?;
         (Digests::of_bytes(&bytes), Some(bytes))
