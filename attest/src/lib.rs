@@ -26,6 +26,8 @@ pub mod certs;
 pub mod cyclonedx;
 pub mod digest;
 pub mod entry_body;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod input;
 pub mod intoto;

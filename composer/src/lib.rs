@@ -10,6 +10,8 @@
 
 pub mod compose;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image_sbom;
 pub mod layer;
 pub mod oci;
