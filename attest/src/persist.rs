@@ -65,10 +65,13 @@ pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {
 /// Writes two files that only make sense together (a private key and its public key): both
 /// go to temporary files first, and are renamed into place only when both were written. If
 /// the second rename fails, the first destination gets back what it held (or is removed), so
-/// either both files are new or both are as they were.
+/// either both files are new or both are as they were. Unless `replace`, neither destination
+/// may exist, checked as each file is linked into place (not before, which would race): an
+/// existing one is an [`io::ErrorKind::AlreadyExists`] error and nothing is changed.
 pub fn write_pair_atomic(
     (first, first_bytes, first_mode): (&Path, &[u8], u32),
     (second, second_bytes, second_mode): (&Path, &[u8], u32),
+    replace: bool,
 ) -> io::Result<()> {
     let staged = |dest: &Path, bytes: &[u8], mode: u32| -> io::Result<tempfile::NamedTempFile> {
         let mut tmp = tempfile::Builder::new()
@@ -82,6 +85,14 @@ pub fn write_pair_atomic(
     };
     let a = staged(first, first_bytes, first_mode)?;
     let b = staged(second, second_bytes, second_mode)?;
+    if !replace {
+        a.persist_noclobber(first).map_err(|e| e.error)?;
+        if let Err(e) = b.persist_noclobber(second) {
+            let _ = fs::remove_file(first);
+            return Err(e.error);
+        }
+        return Ok(());
+    }
     // What `first` held, kept under a temporary name until the pair is in place.
     let backup = match fs::symlink_metadata(first) {
         Ok(m) if m.is_file() => {
@@ -155,6 +166,40 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_not_replacing_refuses_taken_names_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, public) = (dir.path().join("k.key"), dir.path().join("k.pub"));
+        // The public key's name is taken (even by a dangling link): the new key is not left.
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &public).unwrap();
+        let err =
+            write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644), false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert!(
+            fs::symlink_metadata(&key).is_err(),
+            "no key without its public key"
+        );
+        assert!(
+            fs::symlink_metadata(&public)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // The private key's name is taken: it keeps what it held.
+        fs::remove_file(&public).unwrap();
+        fs::write(&key, b"old").unwrap();
+        let err =
+            write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644), false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&key).unwrap(), b"old");
+        assert!(fs::symlink_metadata(&public).is_err());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".cra-")), "{names:?}");
+    }
+
+    #[test]
     fn a_pair_is_written_whole_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
         let (key, public) = (dir.path().join("k.key"), dir.path().join("k.pub"));
@@ -162,7 +207,11 @@ mod tests {
         // The public key's name is taken by a directory: the rename fails.
         fs::create_dir(&public).unwrap();
         fs::write(public.join("x"), b"").unwrap();
-        let err = write_pair_atomic((&key, b"new key", 0o600), (&public, b"new pub", 0o644));
+        let err = write_pair_atomic(
+            (&key, b"new key", 0o600),
+            (&public, b"new pub", 0o644),
+            true,
+        );
         assert!(err.is_err());
         assert_eq!(fs::read(&key).unwrap(), b"old key", "the old key is back");
         let names: Vec<_> = fs::read_dir(dir.path())
@@ -176,13 +225,13 @@ mod tests {
         let err = {
             fs::create_dir(&public).unwrap();
             fs::write(public.join("x"), b"").unwrap();
-            write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644))
+            write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644), true)
         };
         assert!(err.is_err());
         assert!(!key.exists(), "no new key without its public key");
 
         fs::remove_dir_all(&public).unwrap();
-        write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644)).unwrap();
+        write_pair_atomic((&key, b"k", 0o600), (&public, b"p", 0o644), true).unwrap();
         assert_eq!(fs::read(&key).unwrap(), b"k");
         assert_eq!(fs::read(&public).unwrap(), b"p");
         assert_eq!(

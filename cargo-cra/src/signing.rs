@@ -240,12 +240,11 @@ pub fn password(confirm: bool) -> Result<Zeroizing<String>, SignError> {
 pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignError> {
     let key_path = PathBuf::from(format!("{}.key", prefix.display()));
     let pub_path = PathBuf::from(format!("{}.pub", prefix.display()));
-    if !force {
-        for p in [&key_path, &pub_path] {
-            if p.exists() {
-                return Err(SignError::Exists(p.clone()));
-            }
-        }
+    // Checked before asking for a password (a friendly early answer), and again, without a
+    // race, as the files are linked into place.
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    if !force && let Some(p) = [&key_path, &pub_path].into_iter().find(|p| exists(p)) {
+        return Err(SignError::Exists(p.clone()));
     }
     let password = password(true)?;
     let key = SigningKey::generate_p256();
@@ -256,8 +255,19 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
     persist::write_pair_atomic(
         (&key_path, private.as_bytes(), 0o600),
         (&pub_path, public.as_bytes(), 0o644),
+        force,
     )
-    .map_err(io_err(&pub_path))?;
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            let taken = if exists(&key_path) {
+                &key_path
+            } else {
+                &pub_path
+            };
+            SignError::Exists(taken.clone())
+        }
+        _ => io_err(&pub_path)(e),
+    })?;
     Ok((key_path, pub_path))
 }
 

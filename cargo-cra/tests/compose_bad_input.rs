@@ -256,6 +256,34 @@ fn a_missing_recipe_is_one_line() {
 }
 
 #[test]
+fn a_recipe_that_is_a_fifo_a_directory_or_too_large_is_one_line_without_hanging() {
+    let p = Project::new();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(p.dir.join("fifo.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir(p.dir.join("dir.toml")).unwrap();
+    let mut huge = GOOD.to_string();
+    huge.push_str(&format!("# {}\n", "x".repeat(2 << 20)));
+    std::fs::write(p.dir.join("huge.toml"), huge).unwrap();
+    for (name, needle) in [
+        ("fifo.toml", "not a regular file"),
+        ("dir.toml", "not a regular file"),
+        (
+            "huge.toml",
+            "larger than the 1048576 bytes a recipe may have",
+        ),
+    ] {
+        let out = run_cra(&p.dir, &["cra", "compose", name, "--out", "images"], &[]);
+        assert_one_line_error(&out, &[&format!("{name}:1:1: "), needle]);
+        assert!(p.outputs().is_empty(), "{name}: {:?}", p.outputs());
+    }
+}
+
+#[test]
 fn a_failed_compose_leaves_the_previous_image_untouched() {
     let p = Project::new();
     assert!(p.compose().status.success());

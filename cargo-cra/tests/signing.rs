@@ -102,6 +102,15 @@ fn keygen_writes_a_cosign_key_pair_and_refuses_to_overwrite() {
         key,
         "old key kept"
     );
+    // A dangling link in the public key's place counts as taken: no new private key appears.
+    std::os::unix::fs::symlink("/nonexistent", w.dir.join("linked.pub")).unwrap();
+    let taken = cra(
+        &w.dir,
+        &["keygen", "--output-key-prefix", "linked"],
+        Some("pw"),
+    );
+    assert_one_line_failure(&taken, "already exists; pass --force");
+    assert!(!w.dir.join("linked.key").exists());
     let forced = cra(
         &w.dir,
         &["keygen", "--output-key-prefix", "release", "--force"],

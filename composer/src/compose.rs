@@ -539,8 +539,8 @@ fn write_oci(
         revision: opts.source.as_ref().map(|s| s.commit.clone()),
         labels: recipe.image.labels.get_ref().clone(),
         annotations: recipe.image.annotations.get_ref().clone(),
-        entrypoint: recipe.runtime.entrypoint.clone(),
-        cmd: recipe.runtime.cmd.clone(),
+        entrypoint: strings(&recipe.runtime.entrypoint),
+        cmd: strings(&recipe.runtime.cmd),
         env: recipe.runtime.env.get_ref().clone(),
         user: recipe.run_as(),
         workdir: recipe.runtime.workdir.as_ref().map(|w| w.get_ref().clone()),
@@ -548,9 +548,13 @@ fn write_oci(
             .runtime
             .ports
             .iter()
-            .map(|p| normalize_port(p))
+            .map(|p| normalize_port(p.get_ref()))
             .collect(),
-        stop_signal: recipe.runtime.stop_signal.clone(),
+        stop_signal: recipe
+            .runtime
+            .stop_signal
+            .as_ref()
+            .map(|s| s.get_ref().clone()),
         created_by: format!("cargo cra compose {recipe_name}"),
     };
     let image = oci::image(&info, &layer, compression.media_type())?;
@@ -660,6 +664,10 @@ fn write_squashfs_output(
         compressor,
         block_size,
     })
+}
+
+fn strings(values: &[toml::Spanned<String>]) -> Vec<String> {
+    values.iter().map(|v| v.get_ref().clone()).collect()
 }
 
 /// `8080` → `8080/tcp`; `53/udp` stays.

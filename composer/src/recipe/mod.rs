@@ -15,6 +15,9 @@ use crate::xattrs::{self, Xattrs};
 
 mod values;
 
+/// The largest recipe read (a recipe is a few kilobytes of TOML).
+pub const RECIPE_MAX: u64 = 1 << 20;
+
 /// A recipe error: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
@@ -300,12 +303,12 @@ pub struct Group {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runtime {
-    /// Entrypoint argv.
+    /// Entrypoint argv (no NUL bytes: an argument is a C string).
     #[serde(default)]
-    pub entrypoint: Vec<String>,
-    /// Default arguments.
+    pub entrypoint: Vec<Spanned<String>>,
+    /// Default arguments (no NUL bytes).
     #[serde(default)]
-    pub cmd: Vec<String>,
+    pub cmd: Vec<Spanned<String>>,
     /// Environment.
     #[serde(default = "no_strings")]
     pub env: Spanned<BTreeMap<String, String>>,
@@ -315,12 +318,12 @@ pub struct Runtime {
     /// Working directory (absolute).
     #[serde(default)]
     pub workdir: Option<Spanned<String>>,
-    /// Exposed ports, such as `8080/tcp`.
+    /// Exposed ports: `8080/tcp`, `53/udp`, `9/sctp`, or `8080` (TCP); 1 to 65535.
     #[serde(default)]
-    pub ports: Vec<String>,
-    /// Stop signal, such as `SIGTERM`.
+    pub ports: Vec<Spanned<String>>,
+    /// Stop signal: a name such as `SIGTERM` or `SIGRTMIN+3`, or a number 1 to 64.
     #[serde(default)]
-    pub stop_signal: Option<String>,
+    pub stop_signal: Option<Spanned<String>>,
 }
 
 /// `[output]`.
@@ -566,14 +569,23 @@ impl Recipe {
         Ok(recipe)
     }
 
-    /// Reads and validates the recipe at `path`.
+    /// Reads and validates the recipe at `path`: a regular file of at most [`RECIPE_MAX`]
+    /// bytes of UTF-8.
     pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RecipeError {
-            file: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        })?;
+        let text =
+            cra_attest::input::read_text_limited(path, RECIPE_MAX, "recipe").map_err(|e| {
+                let message = e.to_string();
+                let prefix = format!("{}: ", path.display());
+                RecipeError {
+                    file: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    message: message
+                        .strip_prefix(&prefix)
+                        .unwrap_or(&message)
+                        .to_string(),
+                }
+            })?;
         Self::parse(path, &text)
     }
 
@@ -756,6 +768,16 @@ impl Recipe {
         }
         if let Some(source) = &self.image.source {
             values::one_line("image source", source.get_ref()).map_err(|m| (source.span(), m))?;
+        }
+        let runtime = &self.runtime;
+        for arg in runtime.entrypoint.iter().chain(&runtime.cmd) {
+            values::argument(arg.get_ref()).map_err(|m| (arg.span(), m))?;
+        }
+        for port in &runtime.ports {
+            values::port(port.get_ref()).map_err(|m| (port.span(), m))?;
+        }
+        if let Some(signal) = &runtime.stop_signal {
+            values::stop_signal(signal.get_ref()).map_err(|m| (signal.span(), m))?;
         }
         if let Some(w) = &self.runtime.workdir {
             if !w.get_ref().starts_with('/') {
@@ -976,6 +998,26 @@ compression = "zstd"
                 "target = \"\"",
                 "symlink target is empty",
             ),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nports = [\"8080/tcp\", \"70000\"]",
+                "port \"70000\"",
+            ),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nports = [\"53/icmp\"]",
+                "PORT[/tcp|udp|sctp]",
+            ),
+            (
+                "user = \"hello\"",
+                "user = \"hello\"\nstop_signal = \"TERM; reboot\"",
+                "stop signal",
+            ),
+            (
+                "entrypoint = [\"/usr/bin/hello-device\"]",
+                "entrypoint = [\"/bin/a\", \"b\\u0000c\"]",
+                "NUL byte",
+            ),
         ] {
             let e = error_of(from, to);
             assert!(e.contains(needle), "{to}: {e}");
@@ -996,6 +1038,19 @@ compression = "zstd"
         );
         assert!(e.contains("at most 255"), "{e}");
         assert!(e.starts_with("r.toml:"), "{e}");
+    }
+
+    #[test]
+    fn ports_and_signals_in_their_usual_spellings_are_fine() {
+        for ok in [
+            "ports = [\"8080\", \"53/udp\", \"9/sctp\", \"65535/tcp\"]",
+            "stop_signal = \"SIGTERM\"",
+            "stop_signal = \"SIGRTMIN+3\"",
+            "stop_signal = \"15\"",
+        ] {
+            let text = GOOD.replacen("user = \"hello\"", &format!("user = \"hello\"\n{ok}"), 1);
+            parse(&text).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
     }
 
     #[test]

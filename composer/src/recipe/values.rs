@@ -137,6 +137,54 @@ pub fn one_line(what: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// A process argument (`entrypoint`, `cmd`): a C string, so no NUL byte.
+pub fn argument(arg: &str) -> Result<(), String> {
+    match arg.contains('\0') {
+        true => Err(format!("argument {arg:?} contains a NUL byte")),
+        false => Ok(()),
+    }
+}
+
+/// An exposed port: `N`, `N/tcp`, `N/udp` or `N/sctp`, N from 1 to 65535.
+pub fn port(spec: &str) -> Result<(), String> {
+    let (number, protocol) = spec.split_once('/').unwrap_or((spec, "tcp"));
+    let number_ok = !number.starts_with('0')
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && number.parse::<u16>().is_ok_and(|n| n > 0);
+    if number_ok && matches!(protocol, "tcp" | "udp" | "sctp") {
+        Ok(())
+    } else {
+        Err(format!(
+            "port {spec:?} is not PORT[/tcp|udp|sctp] with PORT from 1 to 65535"
+        ))
+    }
+}
+
+/// A stop signal: `SIG` and upper-case letters (with `+N`/`-N` after `SIGRTMIN`/`SIGRTMAX`),
+/// or a signal number from 1 to 64.
+pub fn stop_signal(signal: &str) -> Result<(), String> {
+    let named = signal.strip_prefix("SIG").is_some_and(|rest| {
+        let (name, offset) = match rest.find(['+', '-']) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase());
+        let offset_ok = offset.is_none_or(|o| {
+            matches!(name, "RTMIN" | "RTMAX") && o.parse::<u8>().is_ok_and(|n| n <= 30)
+        });
+        name_ok && offset_ok
+    });
+    let numbered =
+        signal.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n)) && !signal.starts_with('0');
+    if named || numbered {
+        Ok(())
+    } else {
+        Err(format!(
+            "stop signal {signal:?} is not a signal name (SIGTERM) or number (1 to 64)"
+        ))
+    }
+}
+
 /// A label or annotation key: not empty, no white space or control characters.
 pub fn annotation_key(what: &str, key: &str) -> Result<(), String> {
     if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
