@@ -55,7 +55,8 @@ pub enum InputError {
 }
 
 /// Opens `path` (following symbolic links) if it is a regular file, without blocking on a
-/// FIFO; the type is checked on the opened handle, so it cannot be swapped after the check.
+/// FIFO nor becoming the controlling terminal; the type is checked on the opened handle, so it
+/// cannot be swapped after the check.
 pub fn open_regular(path: &Path) -> Result<File, InputError> {
     let io = |source| InputError::Io {
         path: path.to_path_buf(),
@@ -63,7 +64,7 @@ pub fn open_regular(path: &Path) -> Result<File, InputError> {
     };
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
         .map_err(io)?;
     let kind = file.metadata().map_err(io)?.file_type();
@@ -141,9 +142,33 @@ pub fn read_text_limited(
     })
 }
 
+/// `text` as one printable line: every control character (newline, carriage return, escape,
+/// …) written as its Rust escape (`\r`, `\u{1b}`). For messages that quote hostile input —
+/// a parser naming an unknown field, a server's answer — so that they can neither forge lines
+/// nor drive the terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_escapes_control_characters_only() {
+        assert_eq!(
+            printable("field `a\rb`\n\u{1b}[31m é"),
+            "field `a\\rb`\\n\\u{1b}[31m é"
+        );
+    }
 
     #[test]
     fn regular_files_within_the_limit_are_read() {

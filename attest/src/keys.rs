@@ -223,8 +223,10 @@ impl SigningKey {
                 "PEM label is {label:?}, expected {PRIVATE_KEY_LABEL:?}"
             )));
         }
-        let enc: EncryptedKey = serde_json::from_slice(&body)
-            .map_err(|e| KeyError::Malformed(format!("unreadable key JSON ({e})")))?;
+        let enc: EncryptedKey = serde_json::from_slice(&body).map_err(|e| {
+            let e = crate::input::printable(&e.to_string());
+            KeyError::Malformed(format!("unreadable key JSON ({e})"))
+        })?;
         if enc.kdf.name != "scrypt" {
             return Err(KeyError::Unsupported(format!(
                 "key derivation {:?}",

@@ -60,7 +60,8 @@ pub struct Selector {
 impl SigningConfig {
     /// Parses a signing configuration.
     pub fn from_json(text: &[u8]) -> Result<Self, String> {
-        let c: SigningConfig = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+        let c: SigningConfig =
+            serde_json::from_slice(text).map_err(|e| crate::input::printable(&e.to_string()))?;
         if !c
             .media_type
             .starts_with("application/vnd.dev.sigstore.signingconfig")

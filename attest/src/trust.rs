@@ -169,8 +169,8 @@ impl TrustedRoot {
 
     /// Parses a trusted root from JSON.
     pub fn from_json(text: &[u8]) -> Result<Self, TrustError> {
-        let root: TrustedRoot =
-            serde_json::from_slice(text).map_err(|e| TrustError::Malformed(e.to_string()))?;
+        let root: TrustedRoot = serde_json::from_slice(text)
+            .map_err(|e| TrustError::Malformed(crate::input::printable(&e.to_string())))?;
         if !root
             .media_type
             .starts_with("application/vnd.dev.sigstore.trustedroot")

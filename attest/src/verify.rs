@@ -113,8 +113,12 @@ pub fn verify_bundle(
     now: i64,
 ) -> Result<Vec<String>, VerifyError> {
     let mut passed = Vec::new();
-    let bundle: Bundle =
-        serde_json::from_slice(json).map_err(|e| format(format!("not a bundle: {e}")))?;
+    let bundle: Bundle = serde_json::from_slice(json).map_err(|e| {
+        format(format!(
+            "not a bundle: {}",
+            crate::input::printable(&e.to_string())
+        ))
+    })?;
     let version = version_of(&bundle.media_type)
         .ok_or_else(|| format(format!("unknown media type {:?}", bundle.media_type)))?;
     let signature = match (&bundle.message_signature, &bundle.dsse_envelope) {

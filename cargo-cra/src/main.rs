@@ -141,7 +141,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Every error of ours renders as one line that already includes its cause.
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cra_attest::input::printable(&e.to_string()));
             let code = e
                 .downcast_ref::<BuildError>()
                 .map(BuildError::exit_code)
@@ -172,7 +172,7 @@ fn run(cli: Cli) -> Result<()> {
             let progress = cargo_cra::progress::Terminal::new();
             let report = cargo_cra::composing::run(&c, signer.as_ref(), &progress)?;
             for w in &report.warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", cra_attest::input::printable(w));
             }
             print_image(&report, c.json);
         }
@@ -199,7 +199,11 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 for l in &lines {
                     let mark = if l.ok { "ok  " } else { "FAIL" };
-                    println!("{mark} {}: {}", l.check, l.detail);
+                    println!(
+                        "{mark} {}: {}",
+                        l.check,
+                        cra_attest::input::printable(&l.detail)
+                    );
                 }
             }
             if let Some(failed) = lines.iter().find(|l| !l.ok) {

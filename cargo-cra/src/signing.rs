@@ -318,7 +318,7 @@ pub fn attest(
     let value: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| SignError::Predicate {
             path: predicate.to_path_buf(),
-            message: e.to_string(),
+            message: input::printable(&e.to_string()),
         })?;
     let statement = Statement::new(vec![subject_of(file)?], predicate_type, value);
     write_bundle(&sign_statement(&statement, signer)?, out)?;

@@ -274,6 +274,35 @@ fn unusable_input_is_one_line() {
     }
 }
 
+#[test]
+fn control_characters_quoted_from_a_hostile_bundle_are_escaped_in_the_error() {
+    // Found by the `bundle` fuzz target: serde quotes an unknown field verbatim.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("evil.json"),
+        "{\"mediaType\": \"x\", \"a\\rFORGED\\nerror: \\u001b[2J\": 1}",
+    )
+    .unwrap();
+    std::fs::write(dir.join("a"), b"a").unwrap();
+    let args = [
+        "verify-bundle",
+        "--bundle",
+        "evil.json",
+        "--certificate-identity",
+        "x",
+        "--certificate-oidc-issuer",
+        "y",
+        "a",
+    ];
+    let out = run_cra(dir, &args, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    assert!(!err.trim_end().contains(['\r', '\u{1b}']), "{err:?}");
+    assert!(err.contains("a\\rFORGED\\nerror: \\u{1b}[2J"), "{err:?}");
+}
+
 /// `cargo-cra ARGS` in `dir` under `timeout 60`: a hang is a failure, not a stuck CI.
 fn within_a_minute(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new("timeout");

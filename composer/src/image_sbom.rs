@@ -281,7 +281,7 @@ fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {
     let bytes = std::fs::read(path).map_err(|e| ComposeError::io(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| ComposeError::AppSbom {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: cra_attest::input::printable(&e.to_string()),
     })
 }
 

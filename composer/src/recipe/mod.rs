@@ -558,7 +558,9 @@ impl Recipe {
             let span = e.span().unwrap_or(0..0);
             err(
                 span,
-                e.message().split_whitespace().collect::<Vec<_>>().join(" "),
+                cra_attest::input::printable(
+                    &e.message().split_whitespace().collect::<Vec<_>>().join(" "),
+                ),
             )
         })?;
         recipe.origin = Origin {
