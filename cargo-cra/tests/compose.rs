@@ -374,6 +374,7 @@ fn composing_again_elsewhere_with_other_umask_tz_and_locale_gives_the_same_bytes
             &root.join("examples/hello-device"),
         );
         copy_tree(&repo_root().join("recipes"), &root.join("recipes"));
+        as_work_tree(&root);
         let out_dir = tmp.path().join(format!("out-{i}"));
         let out = compose_elsewhere(
             &root,

@@ -25,6 +25,7 @@ fn example_project(dir: &Path, architecture: &str) -> PathBuf {
     );
     let _ = std::fs::remove_dir_all(dir.join("examples/hello-device/target"));
     std::fs::create_dir_all(dir.join("recipes")).unwrap();
+    as_work_tree(dir);
     let text = std::fs::read_to_string(repo_root().join("recipes/hello-device.toml")).unwrap();
     let recipe = dir.join("recipes/hello-device.toml");
     std::fs::write(

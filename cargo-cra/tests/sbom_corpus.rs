@@ -69,8 +69,11 @@ fn corpus_dir() -> PathBuf {
     repo_root().join("target/cra-corpus")
 }
 
-/// The app's sources, downloaded once and checked against the pinned checksum.
+/// The app's sources, downloaded once and checked against the pinned checksum. Tests fetching
+/// at the same time take turns; the tree is unpacked aside and renamed into place whole.
 fn fetch(app: &App) -> PathBuf {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
     let dir = corpus_dir().join("src");
     std::fs::create_dir_all(&dir).unwrap();
     let stem = format!("{}-{}", app.name, app.version);
@@ -89,17 +92,20 @@ fn fetch(app: &App) -> PathBuf {
     assert!(st.success(), "downloading {url}");
     let digest = hex(&Sha256::digest(std::fs::read(&archive).unwrap()));
     assert_eq!(digest, app.sha256, "{url}: not the pinned archive");
+    let aside = tempfile::tempdir_in(&dir).unwrap();
     let st = Command::new("tar")
         .arg("xzf")
         .arg(&archive)
-        .current_dir(&dir)
+        .current_dir(aside.path())
         .status()
         .unwrap();
     assert!(st.success());
     assert!(
-        tree.join("Cargo.lock").is_file(),
+        aside.path().join(&stem).join("Cargo.lock").is_file(),
         "{stem} ships no Cargo.lock"
     );
+    let _ = std::fs::remove_dir_all(&tree);
+    std::fs::rename(aside.path().join(&stem), &tree).unwrap();
     tree
 }
 

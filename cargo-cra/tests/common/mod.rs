@@ -22,6 +22,17 @@ pub fn cargo_cra() -> PathBuf {
 }
 
 /// Copies the directory `src` to `dest` (created), leaving out `target/` directories.
+/// Makes `dir` a git work tree (no commit: nothing about the outputs changes), as a checkout
+/// of the repository is: a recipe's sources may then lie anywhere inside it.
+pub fn as_work_tree(dir: &Path) {
+    let st = std::process::Command::new("git")
+        .args(["init", "-q", "-b", "main"])
+        .arg(dir)
+        .status()
+        .expect("git is needed");
+    assert!(st.success(), "git init {}", dir.display());
+}
+
 pub fn copy_tree(src: &Path, dest: &Path) {
     std::fs::create_dir_all(dest).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
