@@ -2,6 +2,8 @@
 //!
 //! This crate holds what both `cargo cra build` and the image composer need:
 //! - [`digest`]: streaming SHA-256/SHA-512 of files and bytes;
+//! - [`fileset`]: the names of the evidence files and the predicate types, for writers and
+//!   the verifier;
 //! - [`cyclonedx`]: a strict serde model of the CycloneDX 1.6 JSON we write;
 //! - [`persist`]: writing output files crash-safely (temporary file, then rename);
 //! - [`input`]: reading hostile inputs: regular files only, bounded, never blocking;
@@ -26,6 +28,7 @@ pub mod certs;
 pub mod cyclonedx;
 pub mod digest;
 pub mod entry_body;
+pub mod fileset;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

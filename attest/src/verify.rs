@@ -42,17 +42,24 @@ pub enum Policy {
 pub enum Matcher {
     /// Equal to.
     Exact(String),
-    /// Matching (anchored).
-    Regex(regex::Regex),
+    /// Matching all of the value (made by [`Matcher::regex`], which anchors it).
+    Regex(AnchoredRegex),
 }
 
+/// A regular expression compiled as `^(?:…)$`, so that it matches whole values only (comparing
+/// a leftmost-first match with the value would refuse `ab` for `a|ab`).
+pub struct AnchoredRegex(regex::Regex);
+
 impl Matcher {
+    /// A matcher for values `pattern` matches entirely.
+    pub fn regex(pattern: &str) -> Result<Matcher, regex::Error> {
+        regex::Regex::new(&format!("^(?:{pattern})$")).map(|r| Matcher::Regex(AnchoredRegex(r)))
+    }
+
     fn matches(&self, v: &str) -> bool {
         match self {
             Matcher::Exact(s) => s == v,
-            Matcher::Regex(r) => r
-                .find(v)
-                .is_some_and(|m| m.start() == 0 && m.end() == v.len()),
+            Matcher::Regex(r) => r.0.is_match(v),
         }
     }
 }
@@ -325,6 +332,16 @@ pub fn verify_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_regexes_match_whole_values_whatever_the_alternation_order() {
+        let m = Matcher::regex("a|ab").unwrap();
+        assert!(m.matches("a") && m.matches("ab"));
+        assert!(!m.matches("abc") && !m.matches("xab") && !m.matches(""));
+        let m = Matcher::regex("https://github.com/org/.*").unwrap();
+        assert!(m.matches("https://github.com/org/repo/.github/workflows/r.yml@refs/heads/main"));
+        assert!(!m.matches("https://evil.example/https://github.com/org/x"));
+    }
     use crate::conformance::fixtures;
 
     const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
@@ -423,8 +440,8 @@ mod tamper {
         };
         let root = TrustedRoot::from_json(&std::fs::read(root_file).unwrap()).unwrap();
         let policy = Policy::Identity {
-            identity: Matcher::Regex(regex::Regex::new(".*").unwrap()),
-            issuer: Matcher::Regex(regex::Regex::new(".*").unwrap()),
+            identity: Matcher::regex(".*").unwrap(),
+            issuer: Matcher::regex(".*").unwrap(),
         };
         let artifact = Artifact {
             sha256: crate::digest::sha256(artifact),

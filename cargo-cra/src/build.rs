@@ -18,6 +18,7 @@ use crate::toolchain::{Toolchain, target_dir_name};
 use crate::units::PackageFacts;
 use cargo_metadata::{Artifact, Metadata, TargetKind};
 use cra_attest::digest::Digests;
+use cra_attest::fileset::{self, Documents};
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
 use cra_attest::sign::Signer;
@@ -27,9 +28,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// `predicateType` of SBOM attestations.
-pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
 /// What `cargo cra build` wrote for one binary.
 #[derive(Debug, Clone, Serialize)]
@@ -512,10 +510,8 @@ fn write_binary_documents(
     copy: CopiedBinary,
 ) -> Result<BinaryReport, BuildError> {
     let (plan, attestation) = (shared.plan, shared.attestation);
-    let out = |suffix: &str| {
-        copy.path
-            .with_file_name(format!("{}{suffix}", bin.target.name))
-    };
+    let docs = Documents::of(&bin.target.name);
+    let out = |name: String| copy.path.with_file_name(name);
     let config = plan.configs.get(&graph.root).cloned().unwrap_or_default();
     let bom = sbom(&SbomInput {
         graph,
@@ -532,7 +528,7 @@ fn write_binary_documents(
         target: &plan.target,
         profile: &copy.profile,
     });
-    let sbom_out = out(".cdx.json");
+    let sbom_out = out(docs.sbom());
     let sbom_json = bom.to_json_pretty();
     persist::write_atomic(&sbom_out, &sbom_json, 0o644)
         .map_err(|e| BuildError::io(&sbom_out, e))?;
@@ -557,12 +553,14 @@ fn write_binary_documents(
         started_on: &attestation.started_on,
         finished_on: &attestation.finished_on,
     });
-    let provenance_out = out(".provenance.json");
+    let provenance_out = out(docs.provenance());
     persist::write_atomic(&provenance_out, &provenance.to_json_pretty(), 0o644)
         .map_err(|e| BuildError::io(&provenance_out, e))?;
 
     let bundles = match attestation.signer {
-        Some(key) => sign_binary(key, &copy.path, &subject, &sbom_json, &provenance, out)?,
+        Some(key) => sign_binary(key, &copy.path, &subject, &sbom_json, &provenance, |name| {
+            out(name)
+        })?,
         None => Vec::new(),
     };
     Ok(BinaryReport {
@@ -588,19 +586,23 @@ fn sign_binary(
     subject: &Subject,
     sbom_json: &[u8],
     provenance: &Statement,
-    out: impl Fn(&str) -> PathBuf,
+    out: impl Fn(String) -> PathBuf,
 ) -> Result<Vec<PathBuf>, BuildError> {
-    let blob = out(".sigstore.json");
+    let docs = Documents::of(subject.name.clone());
+    let blob = out(fileset::signature_bundle(&subject.name));
     signing::sign_blob(binary, key, &blob)?;
     let sbom_value: serde_json::Value = serde_json::from_slice(sbom_json).expect("our own JSON");
-    let sbom_statement =
-        Statement::new(vec![subject.clone()], CYCLONEDX_PREDICATE_TYPE, sbom_value);
-    let sbom_bundle = out(".cdx.sigstore.json");
+    let sbom_statement = Statement::new(
+        vec![subject.clone()],
+        fileset::CYCLONEDX_PREDICATE_TYPE,
+        sbom_value,
+    );
+    let sbom_bundle = out(docs.sbom_bundle());
     signing::write_bundle(
         &signing::sign_statement(&sbom_statement, key)?,
         &sbom_bundle,
     )?;
-    let provenance_bundle = out(".provenance.sigstore.json");
+    let provenance_bundle = out(docs.provenance_bundle());
     signing::write_bundle(
         &signing::sign_statement(provenance, key)?,
         &provenance_bundle,

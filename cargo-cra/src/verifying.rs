@@ -4,6 +4,7 @@
 use clap::Args;
 use cra_attest::algorithm::VerifyingKey;
 use cra_attest::digest::Digests;
+use cra_attest::fileset::{self, Documents, ImageArtifact};
 use cra_attest::input::{self, InputError};
 use cra_attest::trust::TrustedRoot;
 use cra_attest::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
@@ -127,9 +128,9 @@ fn matcher(
 ) -> Result<Matcher, VerifyCliError> {
     match (exact, regexp) {
         (Some(e), _) => Ok(Matcher::Exact(e.clone())),
-        (None, Some(r)) => regex::Regex::new(r)
-            .map(Matcher::Regex)
-            .map_err(|e| VerifyCliError::Usage(format!("--{what}-regexp: {e}"))),
+        (None, Some(r)) => {
+            Matcher::regex(r).map_err(|e| VerifyCliError::Usage(format!("--{what}-regexp: {e}")))
+        }
         (None, None) => Err(VerifyCliError::Usage(format!(
             "give --key, or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] (missing {what})"
         ))),
@@ -245,195 +246,255 @@ pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError>
     let policy = a.trust.policy()?;
     let root = a.trust.root()?;
     let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
-    let name = a
-        .artifact
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let beside = |suffix: &str| a.artifact.with_file_name(format!("{name}{suffix}"));
-    // Images written by `cargo cra compose` keep their documents under the image's name:
-    // `<name>.squashfs` / `<name>.oci.tar` beside `<name>.cdx.json` and friends.
-    let image = if let Some(stem) = name.strip_suffix(".squashfs") {
-        Some((stem.to_string(), ImageKind::Squashfs))
-    } else {
-        name.strip_suffix(".oci.tar")
-            .map(|stem| (stem.to_string(), ImageKind::OciArchive))
+    let checker = Checker {
+        on_disk: OnDisk::of(&a.artifact),
+        artifact,
+        digests,
+        policy,
+        root,
     };
-    let stem = image
-        .as_ref()
-        .map(|(s, _)| s.clone())
-        .unwrap_or(name.clone());
-    let beside_stem = |suffix: &str| a.artifact.with_file_name(format!("{stem}{suffix}"));
-    let mut lines = Vec::new();
-    let mut line = |check: &str, result: Result<String, String>| {
-        let (ok, detail) = match result {
-            Ok(d) => (true, d),
-            Err(d) => (false, d),
-        };
-        lines.push(CheckLine {
-            check: check.to_string(),
-            ok,
-            detail,
-        });
-    };
-    let verify_path = |path: std::path::PathBuf| -> Result<Option<serde_json::Value>, String> {
-        let json =
-            input::read_limited(&path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
-        verify_bundle(&json, &artifact, &policy, &root, now()).map_err(|e| e.to_string())?;
-        let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
-        let statement = bundle["dsseEnvelope"]["payload"]
-            .as_str()
-            .and_then(|p| {
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok()
-            })
-            .and_then(|p| serde_json::from_slice(&p).ok());
-        Ok(statement)
-    };
-    let verify_one = |suffix: &str| verify_path(beside_stem(suffix));
-    line(
-        "signature",
-        verify_path(beside(".sigstore.json"))
-            .map(|_| format!("{name}.sigstore.json verifies over the artefact")),
-    );
-    for (check, suffix, predicate_type, file) in [
-        (
-            "SBOM attestation",
-            ".cdx.sigstore.json",
-            "https://cyclonedx.org/bom",
-            ".cdx.json",
-        ),
-        (
-            "provenance attestation",
-            ".provenance.sigstore.json",
-            "https://slsa.dev/provenance/v1",
-            ".provenance.json",
-        ),
-    ] {
-        let result = verify_one(suffix).and_then(|statement| {
-            let statement = statement.ok_or("not a DSSE in-toto attestation")?;
-            if statement["predicateType"] != predicate_type {
-                return Err(format!(
-                    "predicate type is {}, not {predicate_type}",
-                    statement["predicateType"]
-                ));
-            }
-            let path = beside_stem(file);
-            match input::read_limited(&path, input::DOCUMENT_MAX, "document") {
-                Ok(text) => {
-                    let on_disk: serde_json::Value = serde_json::from_slice(&text)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    let attested = if file == ".cdx.json" {
-                        &statement["predicate"]
-                    } else {
-                        &statement
-                    };
-                    if *attested != on_disk {
-                        return Err(format!("{} differs from what was attested", path.display()));
-                    }
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-            Ok(statement)
-        });
-        match result {
-            Ok(statement) if file == ".cdx.json" => {
-                let hashes = &statement["predicate"]["metadata"]["component"]["hashes"];
-                let has = |alg: &str, hex: String| {
-                    hashes.as_array().is_some_and(|h| {
-                        h.iter()
-                            .any(|x| x["alg"] == alg && x["content"] == hex.as_str())
-                    })
-                };
-                line(
-                    check,
-                    Ok(format!(
-                        "{stem}{suffix} verifies; subject is the artefact; equals {stem}{file}"
-                    )),
-                );
-                let property = |n: &str| {
-                    statement["predicate"]["metadata"]["component"]["properties"]
-                        .as_array()
-                        .and_then(|ps| ps.iter().find(|p| p["name"] == n))
-                        .and_then(|p| p["value"].as_str())
-                        .map(String::from)
-                };
-                line(
-                    "SBOM subject",
-                    if let Some((_, kind)) = &image {
-                        match kind {
-                            ImageKind::Squashfs
-                                if property("cargo-cra:squashfs:sha256")
-                                    == Some(digests.sha256_hex()) =>
-                            {
-                                Ok("the image SBOM records the squashfs file's SHA-256".into())
-                            }
-                            ImageKind::Squashfs => {
-                                Err("the image SBOM does not record this squashfs file".into())
-                            }
-                            ImageKind::OciArchive => {
-                                Ok("the archive is a subject of the SBOM attestation".into())
-                            }
-                        }
-                    } else if has("SHA-256", digests.sha256_hex())
-                        && has("SHA-512", digests.sha512_hex())
-                    {
-                        Ok(
-                            "metadata.component hashes are the artefact's SHA-256 and SHA-512"
-                                .into(),
-                        )
-                    } else {
-                        Err("metadata.component hashes are not the artefact's".into())
-                    },
-                );
-            }
-            Ok(_) => line(
-                check,
-                Ok(format!(
-                    "{stem}{suffix} verifies; subject is the artefact; equals {stem}{file}"
-                )),
-            ),
-            Err(e) => line(check, Err(e)),
-        }
-    }
-    if let Some((_, ImageKind::Squashfs)) = &image {
-        let roothash = beside_stem(".roothash");
-        let bundle = beside_stem(".verity.sigstore.json");
-        let result = if !roothash.exists() && !bundle.exists() {
-            Ok("no dm-verity tree was written for this image".to_string())
-        } else {
-            verify_path(bundle).and_then(|statement| {
-                let statement = statement.ok_or("not a DSSE in-toto attestation")?;
-                if statement["predicateType"] != composer::compose::VERITY_PREDICATE_TYPE {
-                    return Err(format!(
-                        "predicate type is {}, not the verity statement's",
-                        statement["predicateType"]
-                    ));
-                }
-                let attested = statement["predicate"]["dmVerity"]["rootHash"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let on_disk = input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
-                    .map_err(|e| e.to_string())?;
-                if on_disk.trim() != attested {
-                    return Err(format!(
-                        "{} ({}) is not the attested root hash {attested}",
-                        roothash.display(),
-                        on_disk.trim()
-                    ));
-                }
-                Ok(format!(
-                    "{stem}.verity.sigstore.json binds the image to root hash {attested}, as in {stem}.roothash"
-                ))
-            })
-        };
-        line("dm-verity root hash", result);
+    let mut lines = vec![checker.signature()];
+    let sbom = checker.attestation(Attested::Sbom);
+    let sbom_subject = sbom.as_ref().ok().map(|st| checker.sbom_subject(st));
+    lines.push(checker.attestation_line(Attested::Sbom, sbom));
+    lines.extend(sbom_subject);
+    let provenance = checker.attestation(Attested::Provenance);
+    lines.push(checker.attestation_line(Attested::Provenance, provenance));
+    if checker.on_disk.image == Some(ImageArtifact::Squashfs) {
+        lines.push(checker.verity());
     }
     Ok(lines)
 }
 
-/// Which kind of composed image `cargo cra verify` was given.
-enum ImageKind {
-    Squashfs,
-    OciArchive,
+/// Where the artefact's evidence lies: its file name, and its documents' stem (an image keeps
+/// them under the image's name: `<name>.squashfs` beside `<name>.cdx.json`).
+struct OnDisk {
+    artifact: PathBuf,
+    name: String,
+    docs: Documents,
+    image: Option<ImageArtifact>,
+}
+
+impl OnDisk {
+    fn of(artifact: &Path) -> OnDisk {
+        let name = artifact
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (stem, image) = match fileset::image_artifact(&name) {
+            Some((stem, kind)) => (stem.to_string(), Some(kind)),
+            None => (name.clone(), None),
+        };
+        OnDisk {
+            artifact: artifact.to_path_buf(),
+            docs: Documents::of(stem),
+            name,
+            image,
+        }
+    }
+
+    fn beside(&self, file_name: &str) -> PathBuf {
+        self.artifact.with_file_name(file_name)
+    }
+}
+
+/// The two attestations every output carries.
+#[derive(Clone, Copy)]
+enum Attested {
+    Sbom,
+    Provenance,
+}
+
+impl Attested {
+    fn check(self) -> &'static str {
+        match self {
+            Attested::Sbom => "SBOM attestation",
+            Attested::Provenance => "provenance attestation",
+        }
+    }
+
+    fn predicate_type(self) -> &'static str {
+        match self {
+            Attested::Sbom => fileset::CYCLONEDX_PREDICATE_TYPE,
+            Attested::Provenance => fileset::PROVENANCE_PREDICATE_TYPE,
+        }
+    }
+
+    /// (bundle, document) file names.
+    fn files(self, docs: &Documents) -> (String, String) {
+        match self {
+            Attested::Sbom => (docs.sbom_bundle(), docs.sbom()),
+            Attested::Provenance => (docs.provenance_bundle(), docs.provenance()),
+        }
+    }
+}
+
+/// One verification of one artefact: each method is one named check.
+struct Checker {
+    on_disk: OnDisk,
+    artifact: Artifact,
+    digests: Digests,
+    policy: Policy,
+    root: TrustedRoot,
+}
+
+fn line(check: &str, result: Result<String, String>) -> CheckLine {
+    let (ok, detail) = match result {
+        Ok(d) => (true, d),
+        Err(d) => (false, d),
+    };
+    CheckLine {
+        check: check.to_string(),
+        ok,
+        detail,
+    }
+}
+
+impl Checker {
+    /// Verifies the bundle at `path` over the artefact; returns its in-toto statement, if it
+    /// is a DSSE attestation.
+    fn verify_path(&self, path: &Path) -> Result<Option<serde_json::Value>, String> {
+        let json =
+            input::read_limited(path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
+        verify_bundle(&json, &self.artifact, &self.policy, &self.root, now())
+            .map_err(|e| e.to_string())?;
+        let bundle: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+        Ok(bundle["dsseEnvelope"]["payload"]
+            .as_str()
+            .and_then(|p| {
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok()
+            })
+            .and_then(|p| serde_json::from_slice(&p).ok()))
+    }
+
+    /// The signature over the artefact itself.
+    fn signature(&self) -> CheckLine {
+        let bundle = fileset::signature_bundle(&self.on_disk.name);
+        line(
+            "signature",
+            self.verify_path(&self.on_disk.beside(&bundle))
+                .map(|_| format!("{bundle} verifies over the artefact")),
+        )
+    }
+
+    /// An attestation: it verifies, has its predicate type, and equals the document beside it.
+    fn attestation(&self, what: Attested) -> Result<serde_json::Value, String> {
+        let (bundle, document) = what.files(&self.on_disk.docs);
+        let statement = self
+            .verify_path(&self.on_disk.beside(&bundle))?
+            .ok_or("not a DSSE in-toto attestation")?;
+        let predicate_type = what.predicate_type();
+        if statement["predicateType"] != predicate_type {
+            return Err(format!(
+                "predicate type is {}, not {predicate_type}",
+                statement["predicateType"]
+            ));
+        }
+        let path = self.on_disk.beside(&document);
+        let text = input::read_limited(&path, input::DOCUMENT_MAX, "document")
+            .map_err(|e| e.to_string())?;
+        let on_disk: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let attested = match what {
+            Attested::Sbom => &statement["predicate"],
+            Attested::Provenance => &statement,
+        };
+        if *attested != on_disk {
+            return Err(format!("{} differs from what was attested", path.display()));
+        }
+        Ok(statement)
+    }
+
+    fn attestation_line(
+        &self,
+        what: Attested,
+        result: Result<serde_json::Value, String>,
+    ) -> CheckLine {
+        let (bundle, document) = what.files(&self.on_disk.docs);
+        line(
+            what.check(),
+            result
+                .map(|_| format!("{bundle} verifies; subject is the artefact; equals {document}")),
+        )
+    }
+
+    /// The attested SBOM describes the artefact: a binary's `metadata.component` hashes, an
+    /// image SBOM's record of its squashfs file (an archive is a subject of the attestation).
+    fn sbom_subject(&self, statement: &serde_json::Value) -> CheckLine {
+        let component = &statement["predicate"]["metadata"]["component"];
+        let has = |alg: &str, hex: String| {
+            component["hashes"].as_array().is_some_and(|h| {
+                h.iter()
+                    .any(|x| x["alg"] == alg && x["content"] == hex.as_str())
+            })
+        };
+        let property = |n: &str| {
+            component["properties"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == n))
+                .and_then(|p| p["value"].as_str())
+                .map(String::from)
+        };
+        let result = match self.on_disk.image {
+            Some(ImageArtifact::Squashfs)
+                if property("cargo-cra:squashfs:sha256") == Some(self.digests.sha256_hex()) =>
+            {
+                Ok("the image SBOM records the squashfs file's SHA-256".into())
+            }
+            Some(ImageArtifact::Squashfs) => {
+                Err("the image SBOM does not record this squashfs file".into())
+            }
+            Some(ImageArtifact::OciArchive) => {
+                Ok("the archive is a subject of the SBOM attestation".into())
+            }
+            None if has("SHA-256", self.digests.sha256_hex())
+                && has("SHA-512", self.digests.sha512_hex()) =>
+            {
+                Ok("metadata.component hashes are the artefact's SHA-256 and SHA-512".into())
+            }
+            None => Err("metadata.component hashes are not the artefact's".into()),
+        };
+        line("SBOM subject", result)
+    }
+
+    /// A squashfs image's verity statement binds it to the root hash written beside it.
+    fn verity(&self) -> CheckLine {
+        let docs = &self.on_disk.docs;
+        let roothash = self.on_disk.beside(&docs.roothash());
+        let bundle = self.on_disk.beside(&docs.verity_bundle());
+        if !roothash.exists() && !bundle.exists() {
+            return line(
+                "dm-verity root hash",
+                Ok("no dm-verity tree was written for this image".to_string()),
+            );
+        }
+        let result = self.verify_path(&bundle).and_then(|statement| {
+            let statement = statement.ok_or("not a DSSE in-toto attestation")?;
+            if statement["predicateType"] != fileset::VERITY_PREDICATE_TYPE {
+                return Err(format!(
+                    "predicate type is {}, not the verity statement's",
+                    statement["predicateType"]
+                ));
+            }
+            let attested = statement["predicate"]["dmVerity"]["rootHash"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let on_disk = input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
+                .map_err(|e| e.to_string())?;
+            if on_disk.trim() != attested {
+                return Err(format!(
+                    "{} ({}) is not the attested root hash {attested}",
+                    roothash.display(),
+                    on_disk.trim()
+                ));
+            }
+            Ok(format!(
+                "{} binds the image to root hash {attested}, as in {}",
+                docs.verity_bundle(),
+                docs.roothash()
+            ))
+        });
+        line("dm-verity root hash", result)
+    }
 }

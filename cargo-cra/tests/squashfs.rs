@@ -46,14 +46,30 @@ fn unsquash(image: &Path, into: &Path) -> Tree {
 
 #[test]
 fn every_compressor_gives_an_image_unsquashfs_recreates_exactly() {
-    for (section, name, block) in [
-        ("compression = \"zstd\"\nlevel = 3", "zstd", "131072"),
-        ("compression = \"xz\"\nblock_size = 65536", "xz", "65536"),
-        ("compression = \"gzip\"\nblock_size = 4096", "gzip", "4096"),
+    for (section, name, block, recorded) in [
+        (
+            "compression = \"zstd\"\nlevel = 3",
+            "zstd",
+            "131072",
+            "zstd-3",
+        ),
+        (
+            "compression = \"xz\"\nblock_size = 65536",
+            "xz",
+            "65536",
+            "xz-6",
+        ),
+        (
+            "compression = \"gzip\"\nblock_size = 4096",
+            "gzip",
+            "4096",
+            "gzip-9",
+        ),
         (
             "compression = \"lz4\"\nblock_size = 1048576",
             "lz4",
             "1048576",
+            "lz4",
         ),
     ] {
         let tmp = tempfile::tempdir().unwrap();
@@ -70,6 +86,16 @@ fn every_compressor_gives_an_image_unsquashfs_recreates_exactly() {
             r.get("manifest_digest").is_none(),
             "no OCI output was asked for"
         );
+        // The provenance names the squashfs compressor as such, and no layer compression.
+        let dir = image.parent().unwrap();
+        let provenance: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{}.provenance.json", r["name"].as_str().unwrap())))
+                .unwrap(),
+        )
+        .unwrap();
+        let internal = &provenance["predicate"]["buildDefinition"]["internalParameters"];
+        assert_eq!(internal["squashfsCompression"], recorded, "{internal:#}");
+        assert!(internal.get("layerCompression").is_none(), "{internal:#}");
     }
 }
 

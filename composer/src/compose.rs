@@ -13,6 +13,9 @@ use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs
 use crate::tree::{BuiltApp, RootFs};
 use crate::verity::{self, VerityTree};
 use cra_attest::digest::{sha256, to_hex};
+use cra_attest::fileset::{
+    self, CYCLONEDX_PREDICATE_TYPE, Documents, PROVENANCE_PREDICATE_TYPE, VERITY_PREDICATE_TYPE,
+};
 use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
 use cra_attest::sign::Signer;
@@ -21,9 +24,6 @@ use cra_attest::source::GitSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-
-/// `predicateType` of SBOM attestations.
-pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
 /// How to compose (everything but the recipe and the apps).
 pub struct ComposeOptions<'a> {
@@ -162,10 +162,6 @@ struct SquashfsWritten {
     block_size: u32,
 }
 
-/// `predicateType` of the statement binding a squashfs image to its dm-verity root hash.
-pub const VERITY_PREDICATE_TYPE: &str =
-    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/verity-v1.md";
-
 /// Composes `recipe` with `apps[i]` built for `recipe.apps[i]`.
 pub fn compose(
     recipe: &Recipe,
@@ -285,33 +281,29 @@ pub fn compose_tree(
         }),
         timestamp: created,
     })?;
-    let sbom_name = format!("{name}.cdx.json");
+    let docs = Documents::of(name.as_str());
+    let sbom_name = docs.sbom();
     let sbom_path = stage_dir.join(&sbom_name);
     // Streamed to the file: an image of many files has a large SBOM.
     persist::write_atomic_with(&sbom_path, 0o644, |w| sbom.write_pretty(w))
         .map_err(io_at(&sbom_path))?;
     drop(sbom);
 
-    let compression = match (&oci, &squashfs) {
-        (Some(o), _) => o.compression.to_string(),
-        (None, Some(s)) => s.compressor.name().to_string(),
-        (None, None) => unreachable!("one output at least"),
-    };
     let mut predicate = provenance::predicate(&ImageProvenanceInput {
         recipe,
         recipe_sha256: sha256(recipe.origin.text.as_bytes()),
         fs,
         apps,
         file_digests,
-        subjects: subjects.clone(),
-        compression: &compression,
+        layer_compression: oci.as_ref().map(|o| o.compression.to_string()),
+        squashfs_compression: squashfs.as_ref().map(|s| s.compressor.to_string()),
         source: opts.source.as_ref(),
         source_date_epoch: opts.source_date_epoch,
         platform: &opts.platform,
         local_invocation_id: &opts.invocation_id,
         started_on: &opts.started_on,
         finished_on: &now_rfc3339(),
-    });
+    })?;
     let verity_statement = squashfs.as_ref().and_then(|sq| {
         sq.verity.as_ref().map(|(tree, separate)| {
             let facts = verity_facts(sq, tree, separate.as_deref());
@@ -323,10 +315,10 @@ pub fn compose_tree(
             )
         })
     });
-    let provenance_name = format!("{name}.provenance.json");
+    let provenance_name = docs.provenance();
     let provenance_path = stage_dir.join(&provenance_name);
     persist::write_atomic_with(&provenance_path, 0o644, |w| {
-        Statement::write_pretty(w, &subjects, cra_attest::slsa::PREDICATE_TYPE, &predicate)
+        Statement::write_pretty(w, &subjects, PROVENANCE_PREDICATE_TYPE, &predicate)
     })
     .map_err(io_at(&provenance_path))?;
     if let Some(v) = &verity_statement {
@@ -349,15 +341,15 @@ pub fn compose_tree(
                 .layout
                 .join("blobs/sha256")
                 .join(to_hex(&o.manifest_digest));
-            sign_file(&manifest_blob, format!("{name}.manifest.sigstore.json"))?;
+            sign_file(&manifest_blob, docs.manifest_bundle())?;
             if let Some((a, _)) = &o.archive {
-                sign_file(&stage_dir.join(a), format!("{a}.sigstore.json"))?;
+                sign_file(&stage_dir.join(a), fileset::signature_bundle(a))?;
             }
         }
         if let Some(sq) = &squashfs {
             sign_file(
                 &stage_dir.join(&sq.file),
-                format!("{}.sigstore.json", sq.file),
+                fileset::signature_bundle(&sq.file),
             )?;
         }
         let sbom_bytes = std::fs::read(&sbom_path).map_err(io_at(&sbom_path))?;
@@ -365,18 +357,18 @@ pub fn compose_tree(
             serde_json::from_slice(&sbom_bytes).expect("the SBOM was just serialised");
         let statement = Statement::new(
             subjects.clone(),
-            cra_attest::slsa::PREDICATE_TYPE,
+            PROVENANCE_PREDICATE_TYPE,
             serde_json::to_value(&predicate).expect("provenance serialises"),
         );
         let mut statements = vec![
             (
                 Statement::new(subjects.clone(), CYCLONEDX_PREDICATE_TYPE, sbom_value),
-                format!("{name}.cdx.sigstore.json"),
+                docs.sbom_bundle(),
             ),
-            (statement, format!("{name}.provenance.sigstore.json")),
+            (statement, docs.provenance_bundle()),
         ];
         if let Some(v) = verity_statement {
-            statements.push((v, format!("{name}.verity.sigstore.json")));
+            statements.push((v, docs.verity_bundle()));
         }
         for (statement, bundle_name) in statements {
             let bundle = signer.sign_statement(&statement)?;
@@ -560,7 +552,7 @@ fn write_oci(
     let image = oci::image(&info, &layer, compression.media_type())?;
     oci::write_layout(&layout, &image)?;
     let archive = if oci_output.archive {
-        let archive_name = format!("{name}.oci.tar");
+        let archive_name = Documents::of(name.as_str()).oci_archive();
         progress.begin("archive", None);
         let digest = oci::write_archive(&layout, &stage_dir.join(&archive_name), mtime)?;
         progress.end();
@@ -591,7 +583,7 @@ fn write_squashfs_output(
         .map_err(|(span, m)| recipe.error_at(span, m))?;
     let block_size = *sq.block_size.get_ref() as u32;
     let name = recipe.image.name.get_ref();
-    let file = format!("{name}.squashfs");
+    let file = Documents::of(name.as_str()).squashfs();
     let path = stage_dir.join(&file);
     let image = write_squashfs(
         fs,
@@ -643,7 +635,7 @@ fn write_squashfs_output(
             hasher.update(&tree.hash_area);
             None
         };
-        let roothash = stage_dir.join(format!("{name}.roothash"));
+        let roothash = stage_dir.join(Documents::of(name.as_str()).roothash());
         persist::write_atomic(
             &roothash,
             format!("{}\n", to_hex(&tree.root_hash)).as_bytes(),

@@ -4,10 +4,10 @@
 //!
 //! The build type is documented field by field in `docs/compose-type-v1.md`.
 
+use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
 use cra_attest::digest::to_hex;
-use cra_attest::intoto::Subject;
 use cra_attest::slsa::{
     BuildDefinition, BuildPlatform, Provenance, ResourceDescriptor, RunDetails,
 };
@@ -31,10 +31,10 @@ pub struct ImageProvenanceInput<'a> {
     pub apps: &'a [BuiltApp],
     /// SHA-256 of every file by relative image path.
     pub file_digests: &'a BTreeMap<String, [u8; 32]>,
-    /// The outputs.
-    pub subjects: Vec<Subject>,
-    /// Layer compression as spelled in the recipe.
-    pub compression: &'a str,
+    /// The OCI layer's compression (`zstd:3`), when there is an OCI output.
+    pub layer_compression: Option<String>,
+    /// The squashfs compressor (`xz`), when there is a squashfs output.
+    pub squashfs_compression: Option<String>,
     /// Git state.
     pub source: Option<&'a GitSource>,
     /// `SOURCE_DATE_EPOCH` used.
@@ -53,14 +53,15 @@ fn sha256_map(hex: String) -> BTreeMap<String, String> {
     BTreeMap::from([("sha256".to_string(), hex)])
 }
 
-fn file_sha256(path: &std::path::Path) -> String {
+/// The SHA-256 of an app's document: an unreadable one is an error, never an empty digest.
+fn file_sha256(path: &std::path::Path) -> Result<String, ComposeError> {
     cra_attest::digest::sha256_of_file(path)
         .map(|d| to_hex(&d))
-        .unwrap_or_default()
+        .map_err(|e| ComposeError::io(path, e))
 }
 
-/// The provenance predicate (the statement's subjects are `input.subjects`).
-pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
+/// The provenance predicate.
+pub fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, ComposeError> {
     let recipe = input.recipe;
     let recipe_name = recipe.file_name();
     let mut external = json!({
@@ -74,11 +75,16 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
     if let Some(src) = input.source {
         external["source"] = src.external_parameter();
     }
-    let internal = json!({
+    let mut internal = json!({
         "cargoCraVersion": env!("CARGO_PKG_VERSION"),
         "sourceDateEpoch": input.source_date_epoch,
-        "layerCompression": input.compression,
     });
+    if let Some(c) = &input.layer_compression {
+        internal["layerCompression"] = json!(c);
+    }
+    if let Some(c) = &input.squashfs_compression {
+        internal["squashfsCompression"] = json!(c);
+    }
 
     let mut deps = vec![ResourceDescriptor {
         name: Some(recipe_name),
@@ -96,7 +102,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
             .file_digests
             .get(path)
             .map(|d| to_hex(d))
-            .unwrap_or_default();
+            .ok_or_else(|| ComposeError::Format(format!("/{path}: no digest recorded")))?;
         let image_path = format!("/{path}");
         match entry.origin {
             Origin::App(i) => {
@@ -111,8 +117,8 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
                         "bin": app.bin.as_deref().unwrap_or(&app.package),
                         "features": app.features,
                         "target": built.target,
-                        "sbomSha256": file_sha256(&built.sbom),
-                        "provenanceSha256": file_sha256(&built.provenance),
+                        "sbomSha256": file_sha256(&built.sbom)?,
+                        "provenanceSha256": file_sha256(&built.provenance)?,
                     })),
                     ..Default::default()
                 });
@@ -141,7 +147,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
         }
     }
 
-    Provenance {
+    Ok(Provenance {
         build_definition: BuildDefinition {
             build_type: BUILD_TYPE.into(),
             external_parameters: external,
@@ -154,5 +160,58 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Provenance {
             input.started_on,
             input.finished_on,
         ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_app_document_or_a_missing_digest_is_an_error_never_an_empty_digest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(dir.join("app"), b"\x7fELF app").unwrap();
+        std::fs::write(dir.join("app.cdx.json"), b"{}").unwrap();
+        let text = "[image]\nname = \"t\"\nversion = \"1\"\narchitecture = \"amd64\"\n\
+            [[app]]\npath = \".\"\npackage = \"app\"\ndest = \"/usr/bin/app\"\n";
+        let recipe = Recipe::parse(&dir.join("r.toml"), text).unwrap();
+        let apps = [BuiltApp {
+            binary: dir.join("app"),
+            sbom: dir.join("app.cdx.json"),
+            // Never written.
+            provenance: dir.join("app.provenance.json"),
+            target: "x86_64-unknown-linux-musl".into(),
+            repository: None,
+        }];
+        let fs = RootFs::from_recipe(&recipe, &apps).unwrap();
+        let platform = BuildPlatform::detect(|_| None);
+        let digests = BTreeMap::from([(
+            "usr/bin/app".to_string(),
+            cra_attest::digest::sha256(b"\x7fELF app"),
+        )]);
+        let input = |file_digests| ImageProvenanceInput {
+            recipe: &recipe,
+            recipe_sha256: [0; 32],
+            fs: &fs,
+            apps: &apps,
+            file_digests,
+            layer_compression: Some("zstd-3".into()),
+            squashfs_compression: None,
+            source: None,
+            source_date_epoch: 0,
+            platform: &platform,
+            local_invocation_id: "urn:uuid:0",
+            started_on: "1970-01-01T00:00:00Z",
+            finished_on: "1970-01-01T00:00:00Z",
+        };
+        let e = predicate(&input(&digests)).unwrap_err().to_string();
+        assert!(e.contains("app.provenance.json"), "{e}");
+        std::fs::write(dir.join("app.provenance.json"), b"{}").unwrap();
+        let p = predicate(&input(&digests)).unwrap();
+        let deps = serde_json::to_value(&p.build_definition.resolved_dependencies).unwrap();
+        assert!(!deps.to_string().contains("\"\""), "{deps}");
+        let e = predicate(&input(&BTreeMap::new())).unwrap_err().to_string();
+        assert!(e.contains("/usr/bin/app: no digest recorded"), "{e}");
     }
 }

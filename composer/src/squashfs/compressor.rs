@@ -21,6 +21,17 @@ pub enum Compressor {
     Zstd(i32),
 }
 
+impl std::fmt::Display for Compressor {
+    /// The algorithm and level, as provenance records it: `gzip-9`, `xz-6`, `lz4`, `zstd-15`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Compressor::Gzip(l) | Compressor::Xz(l) => write!(f, "{}-{l}", self.name()),
+            Compressor::Zstd(l) => write!(f, "zstd-{l}"),
+            Compressor::Lz4 => f.write_str("lz4"),
+        }
+    }
+}
+
 impl Compressor {
     /// From the recipe's spelling and optional level; `Err` says what is wrong.
     pub fn parse(name: &str, level: Option<i64>) -> Result<Compressor, String> {
