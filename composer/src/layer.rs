@@ -5,6 +5,7 @@
 //! on the machine: gzip in fixed chunks ([`crate::pgzip`]) with a zeroed header time, zstd in its
 //! multi-threaded mode (whose output is the same for any number of worker threads).
 
+pub use crate::codec::{Compression, GZIP_DEFAULT_LEVEL, ZSTD_DEFAULT_LEVEL};
 use crate::error::{ComposeError, io_at};
 use crate::progress::Progress;
 use crate::tarball::{self, EntryKind, Meta};
@@ -13,65 +14,6 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
-
-/// Layer compression and its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// gzip, the format every registry and runtime reads (levels 1–9).
-    Gzip(u32),
-    /// zstd, smaller and faster; needs a recent runtime (levels 1–19).
-    Zstd(u32),
-}
-
-/// Default gzip level: 5 compresses within 0.3 % of level 6 in four fifths of the time
-/// (measured by `bench/compose.sh`).
-pub const GZIP_DEFAULT_LEVEL: u32 = 5;
-/// Default zstd level (zstd's own default).
-pub const ZSTD_DEFAULT_LEVEL: u32 = 3;
-
-impl Compression {
-    /// From the recipe's spelling and optional level; `Err` says what is wrong.
-    pub fn parse(s: &str, level: Option<i64>) -> Result<Compression, String> {
-        let (range, default) = match s {
-            "gzip" => (1..=9, GZIP_DEFAULT_LEVEL),
-            "zstd" => (1..=19, ZSTD_DEFAULT_LEVEL),
-            _ => return Err(format!("compression {s:?}: gzip or zstd")),
-        };
-        let level = match level {
-            None => default,
-            Some(l) if range.contains(&l) => l as u32,
-            Some(l) => {
-                return Err(format!(
-                    "{s} level {l} is out of range ({}–{})",
-                    range.start(),
-                    range.end()
-                ));
-            }
-        };
-        Ok(if s == "gzip" {
-            Compression::Gzip(level)
-        } else {
-            Compression::Zstd(level)
-        })
-    }
-
-    /// The OCI media type of a layer compressed this way.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Compression::Gzip(_) => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd(_) => "application/vnd.oci.image.layer.v1.tar+zstd",
-        }
-    }
-}
-
-impl std::fmt::Display for Compression {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Compression::Gzip(l) => write!(f, "gzip-{l}"),
-            Compression::Zstd(l) => write!(f, "zstd-{l}"),
-        }
-    }
-}
 
 /// A written layer blob.
 #[derive(Debug, Clone, PartialEq, Eq)]

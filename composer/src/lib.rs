@@ -1,6 +1,7 @@
 //! Recipes to images: the library behind `cargo cra compose`.
 //!
-//! - [`recipe`]: the strict recipe format and its validation.
+//! - [`recipe`]: the strict recipe format and its validation; [`codec`]: the compression
+//!   codecs it names.
 //! - [`tree`]: the root filesystem laid out in memory from a recipe.
 //! - [`xattrs`]: file capabilities and other extended attributes a recipe sets.
 //! - [`tarball`], [`layer`], [`oci`]: deterministic tar layers and the OCI image layout.
@@ -8,6 +9,7 @@
 //! - [`compose`]: all of it, staged and then renamed into place, optionally signed.
 #![forbid(unsafe_code)]
 
+pub mod codec;
 pub mod compose;
 pub mod error;
 #[doc(hidden)]

@@ -364,11 +364,11 @@ impl SquashfsOutput {
     /// The compressor this output asks for (validated by [`Recipe::validate`]).
     pub fn compressor(
         &self,
-    ) -> Result<crate::squashfs::Compressor, (std::ops::Range<usize>, String)> {
+    ) -> Result<crate::codec::Compressor, (std::ops::Range<usize>, String)> {
         parse_compression(
             &self.compression,
             self.level.as_ref(),
-            crate::squashfs::Compressor::parse,
+            crate::codec::Compressor::parse,
         )
     }
 
@@ -400,11 +400,11 @@ impl OciOutput {
     /// The layer compression this output asks for (validated by [`Recipe::validate`]).
     pub fn layer_compression(
         &self,
-    ) -> Result<crate::layer::Compression, (std::ops::Range<usize>, String)> {
+    ) -> Result<crate::codec::Compression, (std::ops::Range<usize>, String)> {
         parse_compression(
             &self.compression,
             self.level.as_ref(),
-            crate::layer::Compression::parse,
+            crate::codec::Compression::parse,
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Squashfs compressors: ids, default levels, the compressor options block, and one-shot
 //! compression of a block (a data block, fragment block or 8 KiB metadata block).
 
+pub use crate::codec::Compressor;
 use std::io::{self, Write};
 
 thread_local! {
@@ -8,54 +9,7 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// A compressor and its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compressor {
-    /// zlib streams (squashfs calls it gzip), level 1–9.
-    Gzip(u32),
-    /// xz streams with CRC-32 checks and an LZMA2 dictionary of the block size, preset 0–9.
-    Xz(u32),
-    /// LZ4 blocks (legacy format version 1, as the kernel requires).
-    Lz4,
-    /// zstd frames, level 1–22.
-    Zstd(i32),
-}
-
-impl std::fmt::Display for Compressor {
-    /// The algorithm and level, as provenance records it: `gzip-9`, `xz-6`, `lz4`, `zstd-15`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Compressor::Gzip(l) | Compressor::Xz(l) => write!(f, "{}-{l}", self.name()),
-            Compressor::Zstd(l) => write!(f, "zstd-{l}"),
-            Compressor::Lz4 => f.write_str("lz4"),
-        }
-    }
-}
-
 impl Compressor {
-    /// From the recipe's spelling and optional level; `Err` says what is wrong.
-    pub fn parse(name: &str, level: Option<i64>) -> Result<Compressor, String> {
-        let check = |range: std::ops::RangeInclusive<i64>, default: i64| match level {
-            None => Ok(default),
-            Some(l) if range.contains(&l) => Ok(l),
-            Some(l) => Err(format!(
-                "{name} level {l} is out of range ({}–{})",
-                range.start(),
-                range.end()
-            )),
-        };
-        match name {
-            "zstd" => Ok(Compressor::Zstd(check(1..=22, 15)? as i32)),
-            "xz" => Ok(Compressor::Xz(check(0..=9, 6)? as u32)),
-            "gzip" => Ok(Compressor::Gzip(check(1..=9, 9)? as u32)),
-            "lz4" => match level {
-                None => Ok(Compressor::Lz4),
-                Some(_) => Err("lz4 level: lz4 has no levels; remove `level`".into()),
-            },
-            _ => Err(format!("compression {name:?}: zstd, xz, gzip or lz4")),
-        }
-    }
-
     /// The superblock's compression id.
     pub fn id(self) -> u16 {
         match self {
@@ -63,16 +17,6 @@ impl Compressor {
             Compressor::Xz(_) => 4,
             Compressor::Lz4 => 5,
             Compressor::Zstd(_) => 6,
-        }
-    }
-
-    /// The name `unsquashfs -s` prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            Compressor::Gzip(_) => "gzip",
-            Compressor::Xz(_) => "xz",
-            Compressor::Lz4 => "lz4",
-            Compressor::Zstd(_) => "zstd",
         }
     }
 
