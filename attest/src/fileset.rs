@@ -12,7 +12,7 @@
 pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
 /// `predicateType` of provenance attestations (SLSA Provenance v1).
-pub const PROVENANCE_PREDICATE_TYPE: &str = crate::slsa::PREDICATE_TYPE;
+pub const PROVENANCE_PREDICATE_TYPE: &str = crate::evidence::slsa::PREDICATE_TYPE;
 
 /// `predicateType` of the statement binding a squashfs image to its dm-verity root hash.
 pub const VERITY_PREDICATE_TYPE: &str =

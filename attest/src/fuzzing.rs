@@ -2,10 +2,10 @@
 //! `cargo test` (on stable). Each takes arbitrary bytes and panics only on a bug: a crash, an
 //! unbounded allocation, or a property that must hold for every input.
 
-use crate::cyclonedx::Bom;
-use crate::keys::SigningKey;
-use crate::trust::TrustedRoot;
-use crate::verify::{Artifact, Matcher, Policy, verify_bundle};
+use crate::evidence::cyclonedx::Bom;
+use crate::sigstore::keys::SigningKey;
+use crate::sigstore::trust::TrustedRoot;
+use crate::sigstore::verify::{Artifact, Matcher, Policy, verify_bundle};
 
 /// The key the seed bundles were signed with (its private half was discarded).
 pub const BUNDLE_KEY: &str = "-----BEGIN PUBLIC KEY-----
@@ -30,7 +30,8 @@ pub fn bundle(data: &[u8]) {
     };
     let root = TrustedRoot::public_good();
     let now = 1_780_000_000;
-    let key = crate::algorithm::VerifyingKey::from_pem(BUNDLE_KEY).expect("the fixed key");
+    let key =
+        crate::sigstore::algorithm::VerifyingKey::from_pem(BUNDLE_KEY).expect("the fixed key");
     let by_key = Policy::Key(key);
     if let Err(e) = verify_bundle(data, &artifact, &by_key, &root, now) {
         assert_one_line(&e.to_string());

@@ -1,59 +1,38 @@
-//! Evidence that cargo-cra writes and checks for the EU Cyber Resilience Act.
+//! Evidence that cargo-cra writes and checks for the EU Cyber Resilience Act — the library
+//! `cargo cra build`, the image composer and `cargo cra verify` share. By concern:
 //!
-//! This crate holds what both `cargo cra build` and the image composer need:
-//! - [`digest`]: streaming SHA-256/SHA-512 of files and bytes;
-//! - [`fileset`]: the names of the evidence files and the predicate types, for writers and
+//! - [`evidence`]: the documents — CycloneDX 1.6 SBOMs ([`evidence::cyclonedx`]), in-toto
+//!   statements ([`evidence::intoto`]), SLSA Provenance v1 ([`evidence::slsa`]) and the git
+//!   state they record ([`evidence::source`]);
+//! - [`sigstore`]: signing and verifying them — the bundle, trusted-root and signing-config
+//!   formats, cosign keys, every signature algorithm Sigstore allows, signing with a key or
+//!   keyless, offline verification; the services (Fulcio, Rekor, OIDC) stay inside;
+//! - [`fileset`]: the names of the evidence files and the predicate types, for the writers and
 //!   the verifier;
-//! - [`cyclonedx`]: a strict serde model of the CycloneDX 1.6 JSON we write;
-//! - [`persist`]: writing output files crash-safely (temporary file, then rename);
-//! - [`input`]: reading hostile inputs: regular files only, bounded, never blocking;
-//! - [`keys`]: cosign-format signing keys (ECDSA P-256, Ed25519);
-//! - [`algorithm`]: verifying every signature algorithm Sigstore allows (ECDSA P-256/384/521,
-//!   RSA PKCS#1 v1.5 and PSS 2048–4096, Ed25519);
-//! - [`intoto`], [`bundle`]: in-toto statements, DSSE and Sigstore bundles;
-//! - [`sign`]: key-based signing of blobs and statements;
-//! - [`slsa`]: SLSA Provenance v1 and build-platform detection;
-//! - [`trust`], [`tlog`]: trusted roots and transparency-log evidence (inclusion proofs,
-//!   checkpoints, signed entry timestamps);
-//! - [`http`], [`rekor`]: talking to Sigstore services.
+//! - [`digest`], [`persist`], [`input`]: streaming SHA-256/SHA-512, crash-safe output
+//!   (temporary file, then rename), and reading hostile input (regular files only, bounded,
+//!   never blocking; messages quoting it made printable).
 //!
 //! Signing is built on RustCrypto rather than the `sigstore` crate: sigstore 0.15 cannot write
 //! key-based v0.3 bundles, has no DSSE signing, and allows keyless signing only against the
 //! public-good instance.
 #![forbid(unsafe_code)]
 
-pub mod algorithm;
-pub mod bundle;
-pub mod certs;
-pub mod cyclonedx;
 pub mod digest;
-pub mod entry_body;
+pub mod evidence;
 pub mod fileset;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod http;
 pub mod input;
-pub mod intoto;
-pub mod keyless;
-pub mod keys;
-pub mod oidc;
 pub mod persist;
-pub mod rekor;
-pub mod sign;
-pub mod signing_config;
-pub mod slsa;
-pub mod source;
-pub mod tlog;
-pub mod trust;
-pub mod tsa;
-pub mod verify;
+pub mod sigstore;
 
 /// Helpers for tests that read the team's third-party conformance vectors
 /// (`../shared/fixtures/sigstore-bundles`, beside the repository).
 #[cfg(test)]
 pub(crate) mod conformance {
-    use crate::bundle::Bundle;
-    use crate::trust::TrustedRoot;
+    use crate::sigstore::bundle::Bundle;
+    use crate::sigstore::trust::TrustedRoot;
     use std::path::PathBuf;
 
     /// The vectors' directory.

@@ -46,15 +46,16 @@ fn sboms() {
 #[test]
 fn the_seed_bundles_verify_with_the_fuzzing_key() {
     // Seeds that verify let the fuzzer reach every check; a seed that stops early is useless.
-    use cra_attest::verify::{Artifact, Policy, verify_bundle};
+    use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/bundle");
     let key =
-        cra_attest::algorithm::VerifyingKey::from_pem(cra_attest::fuzzing::BUNDLE_KEY).unwrap();
+        cra_attest::sigstore::algorithm::VerifyingKey::from_pem(cra_attest::fuzzing::BUNDLE_KEY)
+            .unwrap();
     let artifact = Artifact {
         sha256: cra_attest::digest::sha256(cra_attest::fuzzing::BUNDLE_ARTIFACT),
         bytes: Some(cra_attest::fuzzing::BUNDLE_ARTIFACT.to_vec()),
     };
-    let root = cra_attest::trust::TrustedRoot::public_good();
+    let root = cra_attest::sigstore::trust::TrustedRoot::public_good();
     for name in ["message-signature.json", "dsse.json"] {
         let json = std::fs::read(fuzz.join(name)).unwrap();
         verify_bundle(

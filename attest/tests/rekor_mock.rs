@@ -4,12 +4,12 @@
 //! entry does not. (The mock accepts any proposed entry, so refusals are tested in the http
 //! module against a scripted server instead.)
 
-use cra_attest::bundle::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
 use cra_attest::digest::Digests;
-use cra_attest::keys::SigningKey;
-use cra_attest::rekor::{self, Rekor};
-use cra_attest::tlog::{TlogError, verify_entry};
-use cra_attest::trust::TrustedRoot;
+use cra_attest::sigstore::bundle::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
+use cra_attest::sigstore::keys::SigningKey;
+use cra_attest::sigstore::services::rekor::{self, Rekor};
+use cra_attest::sigstore::trust::TrustedRoot;
+use cra_attest::sigstore::verify::tlog::{TlogError, verify_entry};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

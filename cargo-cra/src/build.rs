@@ -18,11 +18,11 @@ use crate::toolchain::{Toolchain, target_dir_name};
 use crate::units::PackageFacts;
 use cargo_metadata::{Artifact, Metadata, TargetKind};
 use cra_attest::digest::Digests;
+use cra_attest::evidence::intoto::{Statement, Subject};
+use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::fileset::{self, Documents};
-use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
-use cra_attest::sign::Signer;
-use cra_attest::slsa::BuildPlatform;
+use cra_attest::sigstore::sign::Signer;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -141,7 +141,7 @@ struct Attestation<'a> {
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
 pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
-    let started_on = cra_attest::slsa::now_rfc3339();
+    let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
     timings.phase("pre-flight");
@@ -197,7 +197,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
         platform: BuildPlatform::detect(|k| std::env::var(k).ok()),
         invocation_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         started_on,
-        finished_on: cra_attest::slsa::now_rfc3339(),
+        finished_on: cra_attest::evidence::slsa::now_rfc3339(),
     };
     let reports = write_outputs(&plan, &artifacts, &attestation, &cross);
     timings.phase("SBOMs, provenance, copies");

@@ -8,12 +8,12 @@ use crate::provenance::GitSource;
 use crate::source_date;
 use anyhow::{Context, Result};
 use clap::Args;
-use composer::compose::{ComposeOptions, ComposeReport, compose_tree};
-use composer::progress::Progress;
-use composer::recipe::{Recipe, default_target};
-use composer::tree::{BuiltApp, RootFs};
-use cra_attest::sign::Signer;
-use cra_attest::slsa::BuildPlatform;
+use cra_attest::evidence::slsa::BuildPlatform;
+use cra_attest::sigstore::sign::Signer;
+use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
+use cra_composer::progress::Progress;
+use cra_composer::recipe::{Recipe, default_target};
+use cra_composer::tree::{BuiltApp, RootFs};
 use std::path::PathBuf;
 
 /// `cargo cra compose` options.
@@ -82,7 +82,7 @@ pub fn run(
     signer: Option<&Signer>,
     progress: &dyn Progress,
 ) -> Result<ComposeReport> {
-    let started_on = cra_attest::slsa::now_rfc3339();
+    let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build.
     let mut fs = RootFs::check(&recipe)?;

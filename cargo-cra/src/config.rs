@@ -12,7 +12,7 @@
 //! keys and wrong types are errors that name the manifest, line and column.
 
 use crate::error::BuildError;
-use composer::recipe::line_col;
+use cra_composer::recipe::line_col;
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;

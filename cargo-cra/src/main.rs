@@ -141,7 +141,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Every error of ours renders as one line that already includes its cause.
-            eprintln!("error: {}", cra_attest::input::printable(&e.to_string()));
+            // `{:#}`: the whole chain, where a context was added on the way.
+            eprintln!("error: {}", cra_attest::input::printable(&format!("{e:#}")));
             let code = e
                 .downcast_ref::<BuildError>()
                 .map(BuildError::exit_code)
@@ -283,7 +284,7 @@ fn print_reports(reports: &[BinaryReport], format: MessageFormat) {
     }
 }
 
-fn print_image(r: &composer::compose::ComposeReport, json: bool) {
+fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
     if json {
         println!("{}", serde_json::to_string(r).expect("serialisable"));
         return;

@@ -1,6 +1,6 @@
 //! Progress for long steps: a bar on a terminal (indicatif), one plain line per step otherwise.
 
-use composer::progress::Progress;
+use cra_composer::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;

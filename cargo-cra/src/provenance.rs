@@ -9,8 +9,8 @@ use crate::cross::CrossSetup;
 use crate::repro::Remap;
 use crate::toolchain::Toolchain;
 use cra_attest::digest::Digests;
-use cra_attest::intoto::{Statement, Subject};
-use cra_attest::slsa::{
+use cra_attest::evidence::intoto::{Statement, Subject};
+use cra_attest::evidence::slsa::{
     BuildDefinition, BuildPlatform, PREDICATE_TYPE, Provenance, ResourceDescriptor, RunDetails,
 };
 use serde_json::json;
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 pub const BUILD_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/build-type-v1.md";
 
-pub use cra_attest::source::GitSource;
+pub use cra_attest::evidence::source::GitSource;
 
 /// A crate that went into the build (linked or build-time).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -9,12 +9,12 @@ use crate::linked::{CrateInfo, LinkedGraph, PackageKey};
 use crate::lockfile::LockFile;
 use crate::toolchain::Toolchain;
 use crate::units::PackageFacts;
-use cra_attest::cyclonedx::{
+use cra_attest::digest::Digests;
+use cra_attest::evidence::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, License,
     LicenseChoice, LicenseExpression, Lifecycle, Metadata, OrganizationalContact,
     OrganizationalEntity, Property, Scope, Tools,
 };
-use cra_attest::digest::Digests;
 use packageurl::PackageUrl;
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,19 +1,19 @@
 //! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
 
 use clap::Args;
-use cra_attest::bundle::Bundle;
 use cra_attest::digest::Digests;
+use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::input;
-use cra_attest::intoto::{Statement, Subject};
-use cra_attest::keyless::{
+use cra_attest::persist;
+use cra_attest::sigstore::bundle::Bundle;
+use cra_attest::sigstore::keys::{KeyError, SigningKey};
+use cra_attest::sigstore::services::oidc::{IdentityToken, TokenError};
+use cra_attest::sigstore::sign::keyless::{
     KeylessConfig, KeylessError, KeylessSigner, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR,
 };
-use cra_attest::keys::{KeyError, SigningKey};
-use cra_attest::oidc::{IdentityToken, TokenError};
-use cra_attest::persist;
-use cra_attest::sign::{self, Signer};
-use cra_attest::signing_config::SigningConfig;
-use cra_attest::trust::{TrustError, TrustedRoot};
+use cra_attest::sigstore::sign::{self, Signer};
+use cra_attest::sigstore::signing_config::SigningConfig;
+use cra_attest::sigstore::trust::{TrustError, TrustedRoot};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -273,24 +273,19 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
 
 /// `cargo cra sign-blob`: signs `file`, writes the bundle to `out`.
 pub fn sign_blob(file: &Path, signer: &Signer, out: &Path) -> Result<[u8; 32], SignError> {
-    let (bundle, sha256) = signer.sign_blob(file).map_err(|e| sign_error(file, e))?;
+    let (bundle, sha256) = signer.sign_blob(file).map_err(sign_error)?;
     write_bundle(&bundle, out)?;
     Ok(sha256)
 }
 
 /// Signs `statement` (an attestation) with `signer`.
 pub fn sign_statement(statement: &Statement, signer: &Signer) -> Result<Bundle, SignError> {
-    signer
-        .sign_statement(statement)
-        .map_err(|e| sign_error(Path::new("statement"), e))
+    signer.sign_statement(statement).map_err(sign_error)
 }
 
-fn sign_error(file: &Path, e: sign::SignError) -> SignError {
+fn sign_error(e: sign::SignError) -> SignError {
     match e {
-        sign::SignError::Io(source) => SignError::Io {
-            path: file.to_path_buf(),
-            source,
-        },
+        sign::SignError::Io { path, source } => SignError::Io { path, source },
         sign::SignError::Keyless(k) => SignError::Keyless(k),
     }
 }

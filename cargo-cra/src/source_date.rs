@@ -48,7 +48,7 @@ fn last_commit_time(dir: &Path) -> Option<i64> {
     String::from_utf8(out.stdout).ok()?.trim().parse().ok()
 }
 
-pub use cra_attest::slsa::rfc3339;
+pub use cra_attest::evidence::slsa::rfc3339;
 
 #[cfg(test)]
 mod tests {

@@ -1,13 +1,13 @@
 //! `cargo cra verify-bundle`: the Sigstore conformance client protocol over the offline verifier
-//! in `cra_attest::verify`.
+//! in `cra_attest::sigstore::verify`.
 
 use clap::Args;
-use cra_attest::algorithm::VerifyingKey;
 use cra_attest::digest::Digests;
 use cra_attest::fileset::{self, Documents, ImageArtifact};
 use cra_attest::input::{self, InputError};
-use cra_attest::trust::TrustedRoot;
-use cra_attest::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
+use cra_attest::sigstore::algorithm::VerifyingKey;
+use cra_attest::sigstore::trust::TrustedRoot;
+use cra_attest::sigstore::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
 use std::path::{Path, PathBuf};
 
 /// Why `verify-bundle` could not even start verifying.

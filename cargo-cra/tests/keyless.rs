@@ -12,11 +12,11 @@ mod common;
 
 use base64::Engine as _;
 use common::*;
-use cra_attest::bundle::{Bundle, pae};
-use cra_attest::certs::{Cert, verify_chain, verify_embedded_scts};
-use cra_attest::keys::PublicKey;
-use cra_attest::tlog::verify_entry;
-use cra_attest::trust::TrustedRoot;
+use cra_attest::sigstore::bundle::{Bundle, pae};
+use cra_attest::sigstore::keys::PublicKey;
+use cra_attest::sigstore::trust::TrustedRoot;
+use cra_attest::sigstore::verify::certs::{Cert, verify_chain, verify_embedded_scts};
+use cra_attest::sigstore::verify::tlog::verify_entry;
 use std::path::Path;
 
 const IDENTITY: &str = "https://ci.example.com/acme/gateway/.ci/release.yml@refs/heads/main";
@@ -328,7 +328,9 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
         .decode(&bundle.message_signature.as_ref().unwrap().signature)
         .unwrap();
     let root = TrustedRoot::from_json(&std::fs::read(&m.trusted_root).unwrap()).unwrap();
-    let time = cra_attest::tsa::verify_timestamp(&ts.signed_timestamp, &sig, &root).unwrap();
+    let time =
+        cra_attest::sigstore::verify::tsa::verify_timestamp(&ts.signed_timestamp, &sig, &root)
+            .unwrap();
     assert!((time - now()).abs() < 600, "timestamp {time} is now");
     assert!(sigstore_js_accepts_keyless(
         &m.trusted_root,
@@ -344,8 +346,12 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
     ));
     // The timestamp is over this signature and no other.
     assert!(
-        cra_attest::tsa::verify_timestamp(&ts.signed_timestamp, b"another signature", &root)
-            .is_err()
+        cra_attest::sigstore::verify::tsa::verify_timestamp(
+            &ts.signed_timestamp,
+            b"another signature",
+            &root
+        )
+        .is_err()
     );
 }
 

@@ -4,10 +4,10 @@
 //!
 //! Usage: squashfs-writer RECIPE OUT
 
-use composer::progress::Silent;
-use composer::recipe::Recipe;
-use composer::squashfs::{SquashfsOptions, write_squashfs};
-use composer::tree::RootFs;
+use cra_composer::progress::Silent;
+use cra_composer::recipe::Recipe;
+use cra_composer::squashfs::{SquashfsOptions, write_squashfs};
+use cra_composer::tree::RootFs;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -13,14 +13,14 @@ use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs
 use crate::tree::{BuiltApp, RootFs};
 use crate::verity::{self, VerityTree};
 use cra_attest::digest::{sha256, to_hex};
+use cra_attest::evidence::intoto::{Statement, Subject};
+use cra_attest::evidence::slsa::BuildPlatform;
+use cra_attest::evidence::source::GitSource;
 use cra_attest::fileset::{
     self, CYCLONEDX_PREDICATE_TYPE, Documents, PROVENANCE_PREDICATE_TYPE, VERITY_PREDICATE_TYPE,
 };
-use cra_attest::intoto::{Statement, Subject};
 use cra_attest::persist;
-use cra_attest::sign::Signer;
-use cra_attest::slsa::BuildPlatform;
-use cra_attest::source::GitSource;
+use cra_attest::sigstore::sign::Signer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -109,7 +109,7 @@ impl Drop for Staging {
     }
 }
 
-pub use cra_attest::slsa::{now_rfc3339, rfc3339};
+pub use cra_attest::evidence::slsa::{now_rfc3339, rfc3339};
 
 /// Warnings about a recipe that composes but may not be what was meant.
 pub fn warnings(recipe: &Recipe) -> Vec<String> {
@@ -160,17 +160,6 @@ struct SquashfsWritten {
     sha256: [u8; 32],
     compressor: Compressor,
     block_size: u32,
-}
-
-/// Composes `recipe` with `apps[i]` built for `recipe.apps[i]`.
-pub fn compose(
-    recipe: &Recipe,
-    apps: &[BuiltApp],
-    opts: &ComposeOptions<'_>,
-    progress: &dyn Progress,
-) -> Result<ComposeReport, ComposeError> {
-    let fs = RootFs::from_recipe(recipe, apps)?;
-    compose_tree(recipe, &fs, apps, opts, progress)
 }
 
 /// Composes `fs` (laid out from `recipe`, with `apps` filled in).

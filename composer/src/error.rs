@@ -33,7 +33,7 @@ pub enum ComposeError {
     },
     /// Signing failed.
     #[error("signing: {0}")]
-    Sign(#[from] cra_attest::sign::SignError),
+    Sign(#[from] cra_attest::sigstore::sign::SignError),
     /// A value does not fit the output format.
     #[error("{0}")]
     Format(String),

@@ -9,7 +9,7 @@
 use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
-use cra_attest::cyclonedx::{
+use cra_attest::evidence::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, Hash, Lifecycle, Metadata, Property,
     Tools,
 };

@@ -65,8 +65,6 @@ pub struct OciImage {
     pub config: Vec<u8>,
     /// The manifest blob.
     pub manifest: Vec<u8>,
-    /// The manifest's descriptor (as it appears in `index.json`).
-    pub manifest_descriptor: Descriptor,
     /// `index.json`.
     pub index: Vec<u8>,
 }
@@ -208,13 +206,12 @@ pub fn image(
     let index = ImageIndexBuilder::default()
         .schema_version(2u32)
         .media_type(MediaType::ImageIndex)
-        .manifests(vec![manifest_descriptor.clone()])
+        .manifests(vec![manifest_descriptor])
         .build()
         .map_err(err)?;
     Ok(OciImage {
         config: config_bytes,
         manifest: manifest_bytes,
-        manifest_descriptor,
         index: canonical_json(&index),
     })
 }

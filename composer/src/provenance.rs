@@ -8,10 +8,10 @@ use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
 use cra_attest::digest::to_hex;
-use cra_attest::slsa::{
+use cra_attest::evidence::slsa::{
     BuildDefinition, BuildPlatform, Provenance, ResourceDescriptor, RunDetails,
 };
-use cra_attest::source::GitSource;
+use cra_attest::evidence::source::GitSource;
 use serde_json::json;
 use std::collections::BTreeMap;
 

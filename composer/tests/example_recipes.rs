@@ -1,6 +1,6 @@
 //! Every example recipe in `recipes/` parses and passes validation.
 
-use composer::recipe::Recipe;
+use cra_composer::recipe::Recipe;
 use std::path::Path;
 
 #[test]

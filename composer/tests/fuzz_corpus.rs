@@ -13,7 +13,7 @@ fn the_recipe_corpus_and_past_crashes_replay_without_a_panic() {
             if path.file_name().is_some_and(|n| n == ".gitkeep") {
                 continue;
             }
-            composer::fuzzing::recipe(&std::fs::read(&path).unwrap());
+            cra_composer::fuzzing::recipe(&std::fs::read(&path).unwrap());
             n += 1;
         }
     }
@@ -26,7 +26,7 @@ fn the_seed_recipes_are_valid() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/recipe");
     for name in ["every-kind.toml", "rich.toml"] {
         let text = std::fs::read_to_string(fuzz.join(name)).unwrap();
-        composer::recipe::Recipe::parse(Path::new(name), &text)
+        cra_composer::recipe::Recipe::parse(Path::new(name), &text)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

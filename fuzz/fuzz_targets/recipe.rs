@@ -1,4 +1,4 @@
 #![no_main]
-//! Fuzz target `recipe`: see `composer::fuzzing::recipe`.
+//! Fuzz target `recipe`: see `cra_composer::fuzzing::recipe`.
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| composer::fuzzing::recipe(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cra_composer::fuzzing::recipe(data));

@@ -215,7 +215,12 @@ pub const TEST_ISSUER: &str = "https://ci.example.com";
 /// An unsigned JWT like a CI token: `iss` and `sub`, no `email` (the mock does not check
 /// token signatures).
 pub fn unsigned_jwt(subject: &str) -> String {
-    cra_attest::oidc::unsigned_jwt(&serde_json::json!({ "iss": TEST_ISSUER, "sub": subject }))
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = serde_json::json!({ "iss": TEST_ISSUER, "sub": subject });
+    let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = b64.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{header}.{payload}.")
 }
 
 /// sigstore-js's verdict on a keyless bundle: trusted root, identity and issuer.

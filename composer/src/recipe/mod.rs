@@ -117,7 +117,7 @@ impl Recipe {
     /// symbolic links resolved.
     pub fn source_root(&self) -> Result<PathBuf, RecipeError> {
         let base = self.base_dir();
-        let dir = cra_attest::source::work_tree(&base).unwrap_or(base);
+        let dir = cra_attest::evidence::source::work_tree(&base).unwrap_or(base);
         std::fs::canonicalize(&dir).map_err(|e| RecipeError {
             file: self.origin.path.clone(),
             line: 1,
@@ -362,9 +362,7 @@ pub struct SquashfsOutput {
 
 impl SquashfsOutput {
     /// The compressor this output asks for (validated by [`Recipe::validate`]).
-    pub fn compressor(
-        &self,
-    ) -> Result<crate::codec::Compressor, (std::ops::Range<usize>, String)> {
+    pub fn compressor(&self) -> Result<crate::codec::Compressor, (std::ops::Range<usize>, String)> {
         parse_compression(
             &self.compression,
             self.level.as_ref(),
@@ -745,9 +743,6 @@ impl Recipe {
                     ),
                 ));
             }
-        }
-        if self.output.oci.is_none() && self.output.squashfs.is_none() {
-            // Nothing asked for: the OCI layout is the default output.
         }
         if let Some(user) = &self.runtime.user {
             let u = user.get_ref();

@@ -2,7 +2,7 @@
 //! which Fulcio, Rekor and timestamp authorities to use, each with its API version and the
 //! time window it serves.
 
-use crate::trust::TimeRange;
+use crate::sigstore::trust::TimeRange;
 use serde::{Deserialize, Serialize};
 
 /// A signing configuration.

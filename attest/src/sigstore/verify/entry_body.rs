@@ -5,9 +5,9 @@
 //! Entry kinds: `hashedrekord` 0.0.1 (Rekor v1) and 0.0.2 (Rekor v2, which logs DSSE bundles as
 //! a hashedrekord over the DSSE PAE), `dsse` 0.0.1 and 0.0.2, `intoto` 0.0.2.
 
-use crate::bundle::{Bundle, pae};
-use crate::certs::Cert;
 use crate::digest::{sha256, to_hex};
+use crate::sigstore::bundle::{Bundle, pae};
+use crate::sigstore::verify::certs::Cert;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
@@ -121,7 +121,7 @@ pub fn check(kind: &str, version: &str, body: &[u8], signed: &Signed<'_>) -> Res
             // Some Rekor implementations log the proposal as sent: the whole envelope and its
             // verifiers. It must then be exactly the bundle's envelope.
             let proposal = &spec["proposedContent"];
-            let logged: Option<crate::bundle::Envelope> = proposal["envelope"]
+            let logged: Option<crate::sigstore::bundle::Envelope> = proposal["envelope"]
                 .as_str()
                 .and_then(|s| serde_json::from_str(s).ok());
             let same = logged.is_some_and(|l| {
@@ -227,7 +227,7 @@ pub fn check(kind: &str, version: &str, body: &[u8], signed: &Signed<'_>) -> Res
 mod tests {
     use super::*;
     use crate::conformance::{case, fixtures};
-    use crate::keys::PublicKey;
+    use crate::sigstore::keys::PublicKey;
 
     /// The verifier DER and artefact digest of a conformance case.
     fn signed_of(name: &str, bundle: &Bundle) -> Option<([u8; 32], Vec<u8>)> {
@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn proposed_content_dsse_bodies_must_carry_the_bundle_s_exact_envelope() {
-        use crate::bundle::{Envelope, EnvelopeSignature, VerificationMaterial};
+        use crate::sigstore::bundle::{Envelope, EnvelopeSignature, VerificationMaterial};
         let envelope = |payload: &[u8]| Envelope {
             payload: B64.encode(payload),
             payload_type: "application/vnd.in-toto+json".into(),
@@ -296,9 +296,9 @@ mod tests {
                 keyid: String::new(),
             }],
         };
-        let key = crate::keys::SigningKey::generate_p256().public_key();
+        let key = crate::sigstore::keys::SigningKey::generate_p256().public_key();
         let bundle = Bundle {
-            media_type: crate::bundle::MEDIA_TYPE_V03.into(),
+            media_type: crate::sigstore::bundle::MEDIA_TYPE_V03.into(),
             verification_material: VerificationMaterial::default(),
             message_signature: None,
             dsse_envelope: Some(envelope(b"{}")),
@@ -309,7 +309,7 @@ mod tests {
             verifier_der: key.to_der(),
         };
         let body = |env: &Envelope, verifier: &str| {
-            serde_json::to_vec(&crate::rekor::dsse(env, verifier)).unwrap()
+            serde_json::to_vec(&crate::sigstore::services::rekor::dsse(env, verifier)).unwrap()
         };
         let pem = key.to_pem();
         assert_eq!(
@@ -325,7 +325,7 @@ mod tests {
             ),
             Err(BodyError::Mismatch("envelope"))
         );
-        let other = crate::keys::SigningKey::generate_p256()
+        let other = crate::sigstore::keys::SigningKey::generate_p256()
             .public_key()
             .to_pem();
         assert_eq!(

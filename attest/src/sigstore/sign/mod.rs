@@ -1,19 +1,17 @@
 //! Signing blobs and in-toto statements into Sigstore bundle v0.3, with a managed key or
-//! keyless ([`crate::keyless`]).
+//! keyless ([`crate::sigstore::sign::keyless`]).
 //!
 //! Key-based bundles carry the key's hint and no transparency-log entry (the air-gapped
 //! factory case); the verifier is given the public key.
 
-use crate::bundle::{
-    Bundle, Envelope, EnvelopeSignature, HashOutput, IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03,
-    MessageSignature, PublicKeyIdentifier, VerificationMaterial, pae,
-};
-use crate::digest::{sha256, sha256_of_file};
-use crate::intoto::Statement;
-use crate::keyless::{KeylessError, KeylessSigner};
-use crate::keys::SigningKey;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+pub mod keyless;
+mod parts;
+
+use crate::evidence::intoto::Statement;
+use crate::sigstore::bundle::{Bundle, PublicKeyIdentifier, VerificationMaterial};
+use crate::sigstore::keys::SigningKey;
+use crate::sigstore::sign::keyless::{KeylessError, KeylessSigner};
+use parts::{bundle, dsse_envelope, message_signature};
 use std::io;
 use std::path::Path;
 
@@ -21,8 +19,13 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// Reading the artefact failed.
-    #[error("{0}")]
-    Io(#[from] io::Error),
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The artefact.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// Keyless signing failed.
     #[error(transparent)]
     Keyless(#[from] KeylessError),
@@ -43,7 +46,11 @@ impl Signer {
     pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), SignError> {
         match self {
             Signer::Key(key) => {
-                let (signature, sha256) = message_signature(path, key)?;
+                let (signature, sha256) =
+                    message_signature(path, key).map_err(|source| SignError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
                 Ok((bundle(key_material(key), Some(signature), None), sha256))
             }
             Signer::Keyless(k) => Ok(k.sign_blob(path)?),
@@ -72,69 +79,14 @@ fn key_material(key: &SigningKey) -> VerificationMaterial {
     }
 }
 
-/// A v0.3 bundle from its parts.
-pub fn bundle(
-    material: VerificationMaterial,
-    message: Option<MessageSignature>,
-    dsse: Option<Envelope>,
-) -> Bundle {
-    Bundle {
-        media_type: MEDIA_TYPE_V03.into(),
-        verification_material: material,
-        message_signature: message,
-        dsse_envelope: dsse,
-    }
-}
-
-/// Signs the file at `path`; returns the signature and the file's SHA-256. ECDSA keys sign the
-/// SHA-256 computed while streaming the file (bounded memory, and only the digest that is
-/// signed); Ed25519 signs the whole message, so the file is read into memory.
-pub fn message_signature(
-    path: &Path,
-    key: &SigningKey,
-) -> io::Result<(MessageSignature, [u8; 32])> {
-    let (sha256, signature) = match key {
-        SigningKey::P256(k) => {
-            let sha256 = sha256_of_file(path)?;
-            let sig: p256::ecdsa::Signature =
-                p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(k, &sha256)
-                    .map_err(|e| io::Error::other(format!("signing failed: {e}")))?;
-            (sha256, sig.to_der().as_bytes().to_vec())
-        }
-        SigningKey::Ed25519(_) => {
-            let data = std::fs::read(path)?;
-            (sha256(&data), key.sign(&data))
-        }
-    };
-    let signature = MessageSignature {
-        message_digest: Some(HashOutput {
-            algorithm: "SHA2_256".into(),
-            digest: B64.encode(sha256),
-        }),
-        signature: B64.encode(signature),
-    };
-    Ok((signature, sha256))
-}
-
-/// `statement` signed by `key` in a DSSE envelope.
-pub fn dsse_envelope(statement: &Statement, key: &SigningKey) -> Envelope {
-    let payload = serde_json::to_vec(statement).expect("a statement always serialises");
-    let signature = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &payload));
-    Envelope {
-        payload: B64.encode(&payload),
-        payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
-        signatures: vec![EnvelopeSignature {
-            sig: B64.encode(signature),
-            keyid: String::new(),
-        }],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::digest::Digests;
-    use crate::intoto::Subject;
+    use crate::evidence::intoto::Subject;
+    use crate::sigstore::bundle::{MEDIA_TYPE_V03, pae};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as B64;
 
     #[test]
     fn blob_signature_verifies_over_the_file_bytes() {

@@ -115,7 +115,8 @@ fn github_actions_token(url: &str, bearer: &str) -> Result<String, TokenError> {
 }
 
 /// An unsigned JWT with `claims` (for tests against services that do not verify tokens).
-pub fn unsigned_jwt(claims: &serde_json::Value) -> String {
+#[cfg(test)]
+fn unsigned_jwt(claims: &serde_json::Value) -> String {
     let header = B64URL.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = B64URL.encode(serde_json::to_vec(claims).expect("serialisable"));
     format!("{header}.{payload}.")

@@ -2,8 +2,8 @@
 //! (subject alternative name, OIDC issuer extension), and embedded certificate-transparency
 //! SCTs (RFC 6962 section 3.2, precertificate entries).
 
-use crate::algorithm::{AlgorithmError, Scheme, VerifyingKey};
-use crate::trust::{CertificateAuthority, LogInstance, TrustedRoot};
+use crate::sigstore::algorithm::{AlgorithmError, Scheme, VerifyingKey};
+use crate::sigstore::trust::{CertificateAuthority, LogInstance, TrustedRoot};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::asn1::{OctetString, Utf8StringRef};
@@ -344,8 +344,8 @@ fn parse_sct_list(mut b: &[u8]) -> Option<Vec<Sct>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::Bundle;
     use crate::conformance::case;
+    use crate::sigstore::bundle::Bundle;
 
     fn leaf_of(b: &Bundle) -> Cert {
         let vm = &b.verification_material;

@@ -6,8 +6,8 @@
 //! those attributes; and that authority's certificate chain was valid at that time. Certificates
 //! embedded in the token are never trusted on their own.
 
-use crate::certs::{Cert, verify_cms_signature};
-use crate::trust::TrustedRoot;
+use crate::sigstore::trust::TrustedRoot;
+use crate::sigstore::verify::certs::{Cert, verify_cms_signature};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cms::signed_data::SignedData;
@@ -198,8 +198,8 @@ pub fn verify_timestamp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::Bundle;
     use crate::conformance::fixtures;
+    use crate::sigstore::bundle::Bundle;
 
     fn check(name: &str) -> Result<i64, TsaError> {
         let dir = fixtures().join("cases").join(name);

@@ -1,15 +1,15 @@
 //! A Rekor v1 client: proposes `hashedrekord` (blob signatures) and `dsse` (attestations)
 //! entries and turns the log's answer into a bundle's [`TransparencyLogEntry`].
 //!
-//! The caller must verify the returned entry ([`crate::tlog::verify_entry`]) before trusting
+//! The caller must verify the returned entry ([`crate::sigstore::verify::tlog::verify_entry`]) before trusting
 //! it or writing it into a bundle.
 
-use crate::bundle::{
+use crate::digest::to_hex;
+use crate::sigstore::bundle::{
     Checkpoint, Envelope, InclusionPromise, InclusionProof, KindVersion, LogId,
     TransparencyLogEntry,
 };
-use crate::digest::to_hex;
-use crate::http::{HttpClient, ServiceError};
+use crate::sigstore::services::http::{HttpClient, ServiceError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
@@ -205,7 +205,7 @@ mod tests {
         let envelope = Envelope {
             payload: B64.encode(b"{}"),
             payload_type: "application/vnd.in-toto+json".into(),
-            signatures: vec![crate::bundle::EnvelopeSignature {
+            signatures: vec![crate::sigstore::bundle::EnvelopeSignature {
                 sig: "c2ln".into(),
                 keyid: String::new(),
             }],

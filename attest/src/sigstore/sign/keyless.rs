@@ -7,20 +7,20 @@
 //! - each Rekor entry's inclusion proof, checkpoint and signed entry timestamp verify against a
 //!   trusted log, and the entry was integrated while the certificate was valid.
 
-use crate::bundle::{
+use super::parts::{bundle, dsse_envelope, message_signature};
+use crate::evidence::intoto::Statement;
+use crate::sigstore::bundle::{
     Bundle, Envelope, Rfc3161Timestamp, TimestampVerificationData, VerificationMaterial,
     X509Certificate,
 };
-use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
-use crate::http::{HttpClient, ServiceError};
-use crate::intoto::Statement;
-use crate::keys::SigningKey;
-use crate::oidc::IdentityToken;
-use crate::rekor::{self, Rekor};
-use crate::sign::{bundle, dsse_envelope, message_signature};
-use crate::tlog::{TlogError, verify_entry};
-use crate::trust::TrustedRoot;
-use crate::tsa::{TsaError, verify_timestamp};
+use crate::sigstore::keys::SigningKey;
+use crate::sigstore::services::http::{HttpClient, ServiceError};
+use crate::sigstore::services::oidc::IdentityToken;
+use crate::sigstore::services::rekor::{self, Rekor};
+use crate::sigstore::trust::TrustedRoot;
+use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+use crate::sigstore::verify::tlog::{TlogError, verify_entry};
+use crate::sigstore::verify::tsa::{TsaError, verify_timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
@@ -56,8 +56,13 @@ pub enum KeylessError {
     #[error("Rekor's integration time {0} is outside the certificate's validity")]
     OutsideValidity(i64),
     /// Reading the artefact failed.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The artefact.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Where the Sigstore services are, and what to trust.
@@ -200,7 +205,11 @@ impl KeylessSigner {
 
     /// Signs and logs the file at `path`.
     pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), KeylessError> {
-        let (signature, sha256) = message_signature(path, &self.key)?;
+        let (signature, sha256) =
+            message_signature(path, &self.key).map_err(|source| KeylessError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let raw = B64.decode(&signature.signature).expect("we encoded it");
         let material = self.log(&rekor::hashedrekord(&sha256, &raw, &self.leaf_pem), &raw)?;
         Ok((bundle(material, Some(signature), None), sha256))

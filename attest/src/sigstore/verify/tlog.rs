@@ -3,8 +3,8 @@
 //!
 //! Each check fails closed with an error naming what did not hold.
 
-use crate::bundle::{InclusionProof, TransparencyLogEntry};
-use crate::trust::{LogInstance, TrustedRoot};
+use crate::sigstore::bundle::{InclusionProof, TransparencyLogEntry};
+use crate::sigstore::trust::{LogInstance, TrustedRoot};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use sha2::{Digest, Sha256};

@@ -2,7 +2,7 @@
 //! transparency logs, certificate authorities, CT logs and timestamp authorities a verifier
 //! trusts, each with the time window it is trusted for.
 
-use crate::algorithm::{Scheme, VerifyingKey};
+use crate::sigstore::algorithm::{Scheme, VerifyingKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
@@ -108,7 +108,7 @@ pub struct DistinguishedName {
 #[serde(deny_unknown_fields)]
 pub struct CertChain {
     /// The certificates.
-    pub certificates: Vec<crate::bundle::X509Certificate>,
+    pub certificates: Vec<crate::sigstore::bundle::X509Certificate>,
 }
 
 /// A validity window. `start` is required for trust; `end`, when present, is inclusive.
@@ -159,7 +159,7 @@ impl TimeRange {
 }
 
 /// Sigstore's public-good trusted root, embedded (see `attest/data/README.md`).
-pub const PUBLIC_GOOD_JSON: &[u8] = include_bytes!("../data/public-good-trusted-root.json");
+pub const PUBLIC_GOOD_JSON: &[u8] = include_bytes!("../../data/public-good-trusted-root.json");
 
 impl TrustedRoot {
     /// Sigstore's public-good trusted root, as embedded in cargo-cra.
@@ -204,7 +204,7 @@ impl LogInstance {
         let der = B64
             .decode(raw)
             .map_err(|e| TrustError::BadKey(format!("of {}: {e}", self.base_url)))?;
-        let bad = |e: crate::algorithm::AlgorithmError| {
+        let bad = |e: crate::sigstore::algorithm::AlgorithmError| {
             TrustError::BadKey(format!("of {}: {e}", self.base_url))
         };
         let scheme = Scheme::from_key_details(&self.public_key.key_details).map_err(bad)?;

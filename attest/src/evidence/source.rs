@@ -1,6 +1,6 @@
 //! The git state a build or composition starts from, as provenance records it.
 
-use crate::slsa::ResourceDescriptor;
+use crate::evidence::slsa::ResourceDescriptor;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;

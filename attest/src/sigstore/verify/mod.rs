@@ -7,15 +7,20 @@
 //! embedded SCT at every verified time, and the identity and OIDC issuer; the signature over the
 //! artefact (or the DSSE PAE, with the artefact's digest among the statement's subjects).
 
-use crate::algorithm::VerifyingKey;
-use crate::bundle::{Bundle, pae};
-use crate::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
-use crate::entry_body::{self, BodyError, Signed};
-use crate::tlog::{TlogError, verify_entry};
-use crate::trust::TrustedRoot;
-use crate::tsa::{TsaError, verify_timestamp};
+pub mod certs;
+pub(crate) mod entry_body;
+pub mod tlog;
+pub mod tsa;
+
+use crate::sigstore::algorithm::VerifyingKey;
+use crate::sigstore::bundle::{Bundle, pae};
+use crate::sigstore::trust::TrustedRoot;
+use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+use crate::sigstore::verify::tlog::{TlogError, verify_entry};
+use crate::sigstore::verify::tsa::{TsaError, verify_timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use entry_body::{BodyError, Signed};
 
 /// What the artefact is: its bytes (when at hand) and its SHA-256.
 pub struct Artifact {
