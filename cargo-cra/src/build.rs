@@ -1,7 +1,6 @@
 //! `cargo cra build`: a reproducible `cargo build`, then for every binary a copy and its
 //! CycloneDX SBOM under `<target-dir>/cra/<target>/<profile>/`.
 
-use crate::args::BuildArgs;
 use crate::cargo::{self, RunningBuild};
 use crate::config::{self, ProductConfig};
 use crate::crate_cache::{self, Wanted};
@@ -11,6 +10,7 @@ use crate::linked::{self, BuildPackages, LinkedGraph, Records};
 use crate::lockfile::LockFile;
 use crate::provenance::{self, CompiledCrate, GitSource, ProvenanceInput, Request};
 use crate::repro::{self, Remap, WrapperState};
+use crate::request::BuildRequest;
 use crate::sbom::{SbomInput, sbom};
 use crate::signing;
 use crate::source_date;
@@ -140,7 +140,7 @@ struct Attestation<'a> {
 
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
-pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
+pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
@@ -205,7 +205,7 @@ pub fn run(args: &BuildArgs, signer: Option<&Signer>) -> Result<Vec<BinaryReport
     reports
 }
 
-fn plan(args: &BuildArgs) -> Result<Plan, BuildError> {
+fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
     let (workspace, toolchain) = std::thread::scope(|s| {
         let toolchain = s.spawn(|| Toolchain::detect(Path::new(".")));
         let workspace = cargo::workspace(args);
@@ -294,7 +294,7 @@ fn spec_name(spec: &str) -> Option<&str> {
 /// Clear errors for `-p`/`--bin` values that name nothing, before cargo runs: packages must be
 /// workspace members or in Cargo.lock; binaries must belong to the selected members.
 fn check_selection(
-    args: &BuildArgs,
+    args: &BuildRequest,
     workspace: &Metadata,
     lock: &LockFile,
 ) -> Result<(), BuildError> {
@@ -352,7 +352,7 @@ fn for_target(artifact: &Artifact, target_root: &Path) -> bool {
 }
 
 /// `externalParameters` of the provenance: what the user asked for.
-fn request(args: &BuildArgs, target: &str) -> Request {
+fn request(args: &BuildRequest, target: &str) -> Request {
     let profile = match (&args.compilation.profile, args.compilation.release) {
         (Some(p), _) => p.clone(),
         (None, true) => "release".into(),

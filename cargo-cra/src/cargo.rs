@@ -8,8 +8,8 @@
 //! output streams through as it comes, with colours and progress bar when stderr is a
 //! terminal.
 
-use crate::args::BuildArgs;
 use crate::error::BuildError;
+use crate::request::BuildRequest;
 use crate::toolchain::first_error_line;
 use cargo_metadata::{Artifact, Message, Metadata, MetadataCommand};
 use std::ffi::OsString;
@@ -29,7 +29,7 @@ pub fn cargo_program() -> PathBuf {
 
 /// The workspace without its dependencies (`cargo metadata --no-deps`): root, target
 /// directory, members and their targets. Fast, and no lock file or network is involved.
-pub fn workspace(args: &BuildArgs) -> Result<Metadata, BuildError> {
+pub fn workspace(args: &BuildRequest) -> Result<Metadata, BuildError> {
     if let Some(p) = &args.manifest.manifest_path
         && !p.is_file()
     {

@@ -1,13 +1,12 @@
 //! `cargo cra compose`: builds a recipe's apps with the `cargo cra build` pipeline, then hands
 //! them to the composer library, which writes the image.
 
-use crate::args::{BuildArgs, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::build;
 use crate::error::BuildError;
 use crate::provenance::GitSource;
+use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::source_date;
 use anyhow::{Context, Result};
-use clap::Args;
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
@@ -17,36 +16,30 @@ use cra_composer::tree::{BuiltApp, RootFs};
 use std::path::PathBuf;
 
 /// `cargo cra compose` options.
-#[derive(Debug, Clone, Args)]
-pub struct ComposeArgs {
+#[derive(Debug, Clone)]
+pub struct ComposeRequest {
     /// The recipe (TOML; see the README for every key).
-    #[arg(value_name = "RECIPE")]
     pub recipe: PathBuf,
     /// Parent directory of the image directory `<name>-<version>/`.
-    #[arg(long, value_name = "DIR", default_value = "target/cra/images")]
     pub out: PathBuf,
     /// Print one JSON object describing what was written, instead of lines for people.
-    #[arg(long)]
     pub json: bool,
     /// Number of parallel jobs for the app builds (does not change the output bytes).
-    #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<String>,
     /// Build the apps without accessing the network.
-    #[arg(long)]
     pub offline: bool,
-    #[command(flatten)]
-    #[allow(missing_docs)]
+    /// Whether and how to sign the image.
     pub signing: BuildSigning,
 }
 
 /// The `cargo cra build` arguments that build `recipe.apps[i]`.
-pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeArgs) -> BuildArgs {
+pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> BuildRequest {
     let app = &recipe.apps[i];
     let target = app
         .target
         .clone()
         .or_else(|| default_target(recipe.image.architecture.get_ref()).map(String::from));
-    BuildArgs {
+    BuildRequest {
         selection: Selection {
             packages: vec![app.package.clone()],
             workspace: false,
@@ -78,7 +71,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeArgs) -> BuildArg
 
 /// Composes the image `args.recipe` describes, signing with `signer` when given.
 pub fn run(
-    args: &ComposeArgs,
+    args: &ComposeRequest,
     signer: Option<&Signer>,
     progress: &dyn Progress,
 ) -> Result<ComposeReport> {

@@ -8,7 +8,6 @@
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 #![forbid(unsafe_code)]
 
-pub mod args;
 pub mod build;
 pub mod cargo;
 pub mod composing;
@@ -21,6 +20,7 @@ pub mod lockfile;
 pub mod progress;
 pub mod provenance;
 pub mod repro;
+pub mod request;
 pub mod sbom;
 pub mod signing;
 pub mod source_date;

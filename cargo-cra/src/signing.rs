@@ -1,6 +1,5 @@
 //! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
 
-use clap::Args;
 use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::input;
@@ -95,50 +94,39 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SignError + '_ {
 }
 
 /// How to sign: with a key file, or keyless.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Signing")]
-pub struct SignerArgs {
+#[derive(Debug, Clone, Default)]
+pub struct SignerOptions {
     /// Sign with this cosign-format private key (password from CRA_PASSWORD, else
     /// COSIGN_PASSWORD, else asked on the terminal).
-    #[arg(long, value_name = "KEY", conflicts_with = "keyless")]
     pub key: Option<PathBuf>,
     /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
-    #[arg(long)]
     pub keyless: bool,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub keyless_options: KeylessArgs,
+    /// Where keyless signing goes.
+    pub keyless_options: KeylessOptions,
 }
 
 /// Options of keyless signing.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Keyless signing")]
-pub struct KeylessArgs {
+#[derive(Debug, Clone, Default)]
+pub struct KeylessOptions {
     /// OIDC identity token (else SIGSTORE_ID_TOKEN, else GitHub Actions' ambient token).
-    #[arg(long, value_name = "JWT", requires = "keyless")]
     pub identity_token: Option<String>,
     /// Fulcio to certify the signing key (default: Sigstore's public-good instance).
-    #[arg(long, value_name = "URL", requires = "keyless")]
     pub fulcio_url: Option<String>,
     /// Rekor to log signatures in (default: Sigstore's public-good instance).
-    #[arg(long, value_name = "URL", requires = "keyless")]
     pub rekor_url: Option<String>,
     /// The instance's trusted root (`trusted_root.json`): what Fulcio's certificates and
     /// Rekor's entries are checked against before anything is written (default: Sigstore's
     /// public-good root, embedded in cargo-cra).
-    #[arg(long, value_name = "FILE", requires = "keyless")]
     pub trusted_root: Option<PathBuf>,
     /// An RFC 3161 timestamp authority (such as https://timestamp.sigstore.dev/api/v1/timestamp)
     /// to timestamp every signature; its answer is checked against the trusted root.
-    #[arg(long, value_name = "URL", requires = "keyless")]
     pub tsa_url: Option<String>,
     /// A Sigstore `signing_config.json` choosing Fulcio and Rekor (API v1) by validity window;
     /// --fulcio-url and --rekor-url take precedence.
-    #[arg(long, value_name = "FILE", requires = "keyless")]
     pub signing_config: Option<PathBuf>,
 }
 
-impl SignerArgs {
+impl SignerOptions {
     /// The signer these options choose; `None` when neither was given.
     pub fn signer(&self) -> Result<Option<Signer>, SignError> {
         if self.keyless {
@@ -157,7 +145,7 @@ impl SignerArgs {
             })
     }
 
-    /// Like [`SignerArgs::signer`], but one of `--key`/`--keyless` is required.
+    /// Like [`SignerOptions::signer`], but one of `--key`/`--keyless` is required.
     pub fn required_signer(&self) -> Result<Signer, SignError> {
         self.signer()?.ok_or(SignError::NoSigner)
     }
@@ -171,7 +159,7 @@ impl SignerArgs {
     }
 }
 
-fn keyless_signer(o: &KeylessArgs) -> Result<KeylessSigner, SignError> {
+fn keyless_signer(o: &KeylessOptions) -> Result<KeylessSigner, SignError> {
     let token = IdentityToken::discover(o.identity_token.as_deref(), |k| std::env::var(k).ok())?;
     let trusted_root = match &o.trusted_root {
         Some(path) => {

@@ -1,7 +1,6 @@
 //! `cargo cra verify-bundle`: the Sigstore conformance client protocol over the offline verifier
 //! in `cra_attest::sigstore::verify`.
 
-use clap::Args;
 use cra_attest::digest::Digests;
 use cra_attest::fileset::{self, Documents, ImageArtifact};
 use cra_attest::input::{self, InputError};
@@ -34,44 +33,35 @@ pub enum VerifyCliError {
 }
 
 /// Options of `cargo cra verify-bundle`.
-#[derive(Debug, Clone, Args)]
-pub struct VerifyBundleArgs {
+#[derive(Debug, Clone)]
+pub struct VerifyBundleRequest {
     /// The Sigstore bundle.
-    #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub trust: TrustArgs,
+    /// Whom to trust.
+    pub trust: TrustOptions,
     /// The artefact: a file, or `sha256:<64 hex>` when that is not a path on disk. For a DSSE
     /// bundle, a subject of the in-toto statement.
-    #[arg(value_name = "FILE_OR_DIGEST")]
     pub artifact: String,
 }
 
 /// Whom to trust: a key, or a certificate identity and issuer; and the trusted root.
-#[derive(Debug, Clone, Args)]
-pub struct TrustArgs {
+#[derive(Debug, Clone)]
+pub struct TrustOptions {
     /// The signer's certificate identity (subject alternative name), exactly.
-    #[arg(long, value_name = "ID", conflicts_with = "key")]
     pub certificate_identity: Option<String>,
     /// The signer's certificate identity, as a regular expression matching all of it.
-    #[arg(long, value_name = "RE", conflicts_with_all = ["key", "certificate_identity"])]
     pub certificate_identity_regexp: Option<String>,
     /// The OIDC issuer recorded in the certificate, exactly.
-    #[arg(long, value_name = "URL", conflicts_with = "key")]
     pub certificate_oidc_issuer: Option<String>,
     /// The OIDC issuer, as a regular expression matching all of it.
-    #[arg(long, value_name = "RE", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
     pub certificate_oidc_issuer_regexp: Option<String>,
     /// Verify with this public key (PEM) instead of a certificate identity.
-    #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
     /// Trusted root (default: Sigstore's public-good root, embedded).
-    #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
 }
 
-impl TrustArgs {
+impl TrustOptions {
     /// The verification policy these options give.
     pub fn policy(&self) -> Result<Policy, VerifyCliError> {
         match &self.key {
@@ -138,7 +128,7 @@ fn matcher(
 }
 
 /// Runs the verification; returns the checks that passed, one line each.
-pub fn verify_bundle_cmd(a: &VerifyBundleArgs) -> Result<Vec<String>, VerifyCliError> {
+pub fn verify_bundle_cmd(a: &VerifyBundleRequest) -> Result<Vec<String>, VerifyCliError> {
     let policy = a.trust.policy()?;
     let root = a.trust.root()?;
     let path = PathBuf::from(&a.artifact);
@@ -223,18 +213,15 @@ pub struct CheckLine {
 }
 
 /// Options of `cargo cra verify`.
-#[derive(Debug, Clone, Args)]
-pub struct VerifyArgs {
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
     /// The artefact: a binary written by `cargo cra build --sign`, or an image written by
     /// `cargo cra compose --sign` (`<name>.squashfs`, `<name>.oci.tar`), with its bundles
     /// beside it.
-    #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub trust: TrustArgs,
+    /// Whom to trust.
+    pub trust: TrustOptions,
     /// Print the report as JSON.
-    #[arg(long)]
     pub json: bool,
 }
 
@@ -242,7 +229,7 @@ pub struct VerifyArgs {
 /// `<name>.cdx.sigstore.json`, `<name>.provenance.sigstore.json`) must verify; the attestations
 /// must be about these bytes and equal the SBOM and provenance files beside them; the SBOM's
 /// subject hashes must be the artefact's. A missing bundle is a failed check.
-pub fn verify_artifact(a: &VerifyArgs) -> Result<Vec<CheckLine>, VerifyCliError> {
+pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
     let policy = a.trust.policy()?;
     let root = a.trust.root()?;
     let (artifact, digests) = file_artifact(&a.artifact, &policy)?;

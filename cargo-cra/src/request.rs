@@ -1,109 +1,89 @@
-//! Command-line option groups of `cargo cra build`, shared by the CLI (clap derive, flattened)
-//! and the library API.
+//! What `cargo cra build` is asked to do: the option groups of a build request, as plain data
+//! (the command line's clap types live in the binary and convert into these).
 
-use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 /// Options that choose what cargo builds.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Package selection")]
+#[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Package to build (see `cargo help pkgid`); may be repeated.
-    #[arg(short = 'p', long = "package", value_name = "SPEC")]
     pub packages: Vec<String>,
     /// Build all packages of the workspace.
-    #[arg(long)]
     pub workspace: bool,
     /// Build only this binary; may be repeated.
-    #[arg(long = "bin", value_name = "NAME")]
     pub bins: Vec<String>,
 }
 
 /// Options that choose features.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Feature selection")]
+#[derive(Debug, Clone, Default)]
 pub struct Features {
     /// Space or comma separated features to activate.
-    #[arg(short = 'F', long = "features", value_name = "FEATURES")]
     pub features: Vec<String>,
     /// Activate all available features.
-    #[arg(long)]
     pub all_features: bool,
     /// Do not activate the `default` feature.
-    #[arg(long)]
     pub no_default_features: bool,
 }
 
 /// Options that choose how and for what cargo compiles.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Compilation options")]
+#[derive(Debug, Clone, Default)]
 pub struct Compilation {
     /// Build with the release profile.
-    #[arg(short = 'r', long, conflicts_with = "profile")]
     pub release: bool,
     /// Build with the given profile.
-    #[arg(long, value_name = "PROFILE-NAME")]
     pub profile: Option<String>,
     /// Target triple to build for. Default: `CARGO_BUILD_TARGET`, else the host. cargo-cra
     /// always passes an explicit target, so host-only crates (build scripts, proc-macros) are
     /// kept apart from what ships.
-    #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
     /// Number of parallel jobs (does not change the output bytes).
-    #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<String>,
 }
 
 /// Options about the manifest and the lock file.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Manifest options")]
+#[derive(Debug, Clone, Default)]
 pub struct Manifest {
     /// Path to Cargo.toml.
-    #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
     /// Require Cargo.lock to be up to date (the default; kept for cargo compatibility).
-    #[arg(long)]
     pub locked: bool,
     /// Let cargo update Cargo.lock. Builds are then not reproducible from the commit.
-    #[arg(long, conflicts_with_all = ["locked", "frozen"])]
     pub unlocked: bool,
     /// Like --locked, and also no network access.
-    #[arg(long)]
     pub frozen: bool,
     /// Run without accessing the network.
-    #[arg(long)]
     pub offline: bool,
 }
 
 /// Whether and how `cargo cra build` signs what it writes.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Signing")]
+#[derive(Debug, Clone, Default)]
 pub struct BuildSigning {
     /// Sign what is written (each binary, or the image) with its SBOM and provenance:
     /// Sigstore bundles beside them.
-    #[arg(long)]
     pub sign: bool,
     /// Sign with this cosign-format private key (password from CRA_PASSWORD, else
     /// COSIGN_PASSWORD, else asked on the terminal).
-    #[arg(
-        long,
-        value_name = "KEY",
-        requires = "sign",
-        conflicts_with = "keyless"
-    )]
     pub key: Option<PathBuf>,
     /// Sign keyless: an OIDC identity, a Fulcio certificate and a Rekor entry.
-    #[arg(long, requires = "sign")]
     pub keyless: bool,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub keyless_options: crate::signing::KeylessArgs,
+    /// Where keyless signing goes.
+    pub keyless_options: crate::signing::KeylessOptions,
 }
 
 impl BuildSigning {
+    /// The signer, when `--sign` was given (asking for a key's password now, before any work).
+    pub fn signer(
+        &self,
+    ) -> Result<Option<cra_attest::sigstore::sign::Signer>, crate::signing::SignError> {
+        match self.sign {
+            true => self.signer_args().required_signer().map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// The signer options these flags amount to.
-    pub fn signer_args(&self) -> crate::signing::SignerArgs {
-        crate::signing::SignerArgs {
+    pub fn signer_args(&self) -> crate::signing::SignerOptions {
+        crate::signing::SignerOptions {
             key: self.key.clone(),
             keyless: self.keyless,
             keyless_options: self.keyless_options.clone(),
@@ -112,7 +92,7 @@ impl BuildSigning {
 }
 
 /// How `cargo cra build` reports what it wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MessageFormat {
     /// A few lines per binary, for people.
     #[default]
@@ -122,35 +102,23 @@ pub enum MessageFormat {
 }
 
 /// Everything `cargo cra build` needs to know.
-#[derive(Debug, Clone, Default, Args)]
-pub struct BuildArgs {
-    #[command(flatten)]
-    #[allow(missing_docs)]
+#[derive(Debug, Clone, Default)]
+pub struct BuildRequest {
+    /// What cargo builds.
     pub selection: Selection,
-    #[command(flatten)]
-    #[allow(missing_docs)]
+    /// Which features.
     pub features: Features,
-    #[command(flatten)]
-    #[allow(missing_docs)]
+    /// How and for what cargo compiles.
     pub compilation: Compilation,
-    #[command(flatten)]
-    #[allow(missing_docs)]
+    /// The manifest and the lock file.
     pub manifest: Manifest,
-    #[command(flatten)]
-    #[allow(missing_docs)]
+    /// Whether and how to sign what is written.
     pub signing: BuildSigning,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
-    #[arg(
-        long,
-        value_enum,
-        default_value_t,
-        value_name = "FMT",
-        help_heading = "Output"
-    )]
     pub message_format: MessageFormat,
 }
 
-impl BuildArgs {
+impl BuildRequest {
     /// The lock-file and network arguments shared by `cargo metadata` and `cargo build`.
     pub fn lock_args(&self) -> Vec<String> {
         let mut a = Vec::new();
@@ -212,7 +180,7 @@ mod tests {
 
     #[test]
     fn locked_by_default_and_target_always_explicit() {
-        let args = BuildArgs::default();
+        let args = BuildRequest::default();
         let built = args.cargo_build_args("x86_64-unknown-linux-musl");
         assert!(built.contains(&"--locked".to_string()));
         let t = built.iter().position(|a| a == "--target").unwrap();
@@ -221,7 +189,7 @@ mod tests {
 
     #[test]
     fn unlocked_drops_locked() {
-        let mut args = BuildArgs::default();
+        let mut args = BuildRequest::default();
         args.manifest.unlocked = true;
         assert!(!args.cargo_build_args("t").contains(&"--locked".to_string()));
     }

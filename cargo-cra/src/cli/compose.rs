@@ -1,0 +1,42 @@
+//! `cargo cra compose`'s options (clap), and their conversion into a [`ComposeRequest`].
+
+use super::build::BuildSigning;
+use cargo_cra::composing::ComposeRequest;
+use clap::Args;
+use std::path::PathBuf;
+
+/// `cargo cra compose` options.
+#[derive(Debug, Clone, Args)]
+pub struct ComposeArgs {
+    /// The recipe (TOML; see the README for every key).
+    #[arg(value_name = "RECIPE")]
+    pub recipe: PathBuf,
+    /// Parent directory of the image directory `<name>-<version>/`.
+    #[arg(long, value_name = "DIR", default_value = "target/cra/images")]
+    pub out: PathBuf,
+    /// Print one JSON object describing what was written, instead of lines for people.
+    #[arg(long)]
+    pub json: bool,
+    /// Number of parallel jobs for the app builds (does not change the output bytes).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<String>,
+    /// Build the apps without accessing the network.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub signing: BuildSigning,
+}
+
+impl From<ComposeArgs> for ComposeRequest {
+    fn from(c: ComposeArgs) -> Self {
+        ComposeRequest {
+            recipe: c.recipe,
+            out: c.out,
+            json: c.json,
+            jobs: c.jobs,
+            offline: c.offline,
+            signing: c.signing.into(),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The command line: clap types only, one file per command group. Each converts into the
+//! library's plain request types; `main.rs` dispatches.
+
+pub mod build;
+pub mod compose;
+pub mod sign;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Ship Rust devices under the EU Cyber Resilience Act.
+///
+/// cargo-cra builds device software bit-for-bit reproducibly and writes, beside every binary, a
+/// CycloneDX 1.6 SBOM of exactly what was compiled into it; it signs artefacts and attestations
+/// as Sigstore bundles with cosign-compatible keys.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-cra",
+    bin_name = "cargo cra",
+    version,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    /// The subcommand.
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build reproducibly and write a CycloneDX SBOM beside each binary.
+    ///
+    /// Runs `cargo build` (its output is shown as usual) with: an explicit `--target` (default
+    /// the host), `--locked`, machine paths remapped out of the binaries, and
+    /// `SOURCE_DATE_EPOCH` (else the last commit's time). Then, for each binary built, copies it
+    /// to `<target-dir>/cra/<target>/<profile>/` and writes `<bin>.cdx.json` beside it: the
+    /// crates linked into that binary for that target and feature set, no more.
+    ///
+    /// Product information comes from `[package.metadata.cra]` (defaults from
+    /// `[workspace.metadata.cra]`): manufacturer, security-contact, product-id,
+    /// support-period-end.
+    Build(build::BuildArgs),
+    /// Compose a minimal, reproducible OCI and/or squashfs + dm-verity image from a recipe.
+    ///
+    /// Builds the recipe's apps as `cargo cra build` does (static musl binaries by default),
+    /// lays out exactly the files, directories, symlinks and users the recipe declares, and
+    /// writes into `<DIR>/<name>-<version>/`: the OCI image layout (`oci/`, tagged with the
+    /// version) and/or archive (`<name>.oci.tar`); the squashfs image (`<name>.squashfs`) with
+    /// its dm-verity tree and `<name>.roothash`; the image SBOM (`<name>.cdx.json`) and
+    /// provenance (`<name>.provenance.json`); with `--sign`, Sigstore bundles for the manifest,
+    /// archive and squashfs, and attestations for the SBOM, the provenance and the verity root
+    /// hash. Everything is staged and renamed into place: after an error nothing half-written
+    /// is left.
+    Compose(compose::ComposeArgs),
+    /// Generate a cosign-compatible key pair (ECDSA P-256).
+    ///
+    /// Writes `<prefix>.key` (encrypted as cosign does: scrypt + NaCl secretbox, PEM
+    /// `ENCRYPTED SIGSTORE PRIVATE KEY`, mode 0600) and `<prefix>.pub` (PEM SPKI). The password
+    /// comes from CRA_PASSWORD, else COSIGN_PASSWORD, else is asked twice on the terminal.
+    Keygen {
+        /// Path prefix of the two files.
+        #[arg(long, value_name = "NAME", default_value = "cosign")]
+        output_key_prefix: PathBuf,
+        /// Overwrite existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key of a cosign-format private key (PEM SPKI).
+    PublicKey {
+        /// The private key (password from CRA_PASSWORD, else COSIGN_PASSWORD, else asked).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Write the public key to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
+    },
+    /// Verify a Sigstore bundle offline, failing closed (the Sigstore conformance client form).
+    ///
+    /// Checks the bundle's format, RFC 3161 timestamps, transparency-log entries (inclusion
+    /// proof, checkpoint, signed entry timestamp, and that they record this bundle), the
+    /// certificate's chain, SCT, identity and issuer at the signing time (or the given key), and
+    /// the signature over the artefact. Prints one line per check passed; on failure, one line
+    /// naming the failed check and a non-zero exit.
+    VerifyBundle(verify::VerifyBundleArgs),
+    /// Verify an artefact and everything cargo-cra wrote beside it, offline (for auditors).
+    ///
+    /// Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
+    /// `<name>.provenance.sigstore.json` beside ARTIFACT and verifies each bundle; checks that
+    /// the attestations are about these bytes and equal `<name>.cdx.json` and
+    /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. For an
+    /// image from `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`) the documents are
+    /// found under the image's name, and for squashfs the signed verity statement must name the
+    /// root hash in `<name>.roothash`. Prints one line per check; any failure is a non-zero
+    /// exit. `--json` for machines.
+    Verify(verify::VerifyArgs),
+    /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
+    SignBlob {
+        /// The file to sign.
+        file: PathBuf,
+        #[command(flatten)]
+        signer: sign::SignerArgs,
+        /// Where to write the bundle (`*.sigstore.json`).
+        #[arg(long, value_name = "OUT")]
+        bundle: PathBuf,
+    },
+    /// Attest to a file: an in-toto Statement v1 about it (subject: its name, SHA-256 and
+    /// SHA-512), signed in a DSSE envelope inside a Sigstore bundle (v0.3).
+    Attest {
+        /// The file the statement is about.
+        file: PathBuf,
+        /// The predicate: a JSON file.
+        #[arg(long, value_name = "P")]
+        predicate: PathBuf,
+        /// The predicate's type URI, such as https://cyclonedx.org/bom.
+        #[arg(long, value_name = "URI")]
+        predicate_type: String,
+        #[command(flatten)]
+        signer: sign::SignerArgs,
+        /// Where to write the bundle (`*.sigstore.json`).
+        #[arg(long, value_name = "OUT")]
+        bundle: PathBuf,
+    },
+}

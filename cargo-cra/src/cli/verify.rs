@@ -1,0 +1,93 @@
+//! `cargo cra verify` and `verify-bundle`'s options (clap), and their conversion into the
+//! library's requests.
+
+use cargo_cra::verifying::{TrustOptions, VerifyBundleRequest, VerifyRequest};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options of `cargo cra verify-bundle`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: TrustArgs,
+    /// The artefact: a file, or `sha256:<64 hex>` when that is not a path on disk. For a DSSE
+    /// bundle, a subject of the in-toto statement.
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub artifact: String,
+}
+
+/// Whom to trust: a key, or a certificate identity and issuer; and the trusted root.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// The signer's certificate identity (subject alternative name), exactly.
+    #[arg(long, value_name = "ID", conflicts_with = "key")]
+    pub certificate_identity: Option<String>,
+    /// The signer's certificate identity, as a regular expression matching all of it.
+    #[arg(long, value_name = "RE", conflicts_with_all = ["key", "certificate_identity"])]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer recorded in the certificate, exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// The OIDC issuer, as a regular expression matching all of it.
+    #[arg(long, value_name = "RE", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Verify with this public key (PEM) instead of a certificate identity.
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Trusted root (default: Sigstore's public-good root, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+}
+
+/// Options of `cargo cra verify`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The artefact: a binary written by `cargo cra build --sign`, or an image written by
+    /// `cargo cra compose --sign` (`<name>.squashfs`, `<name>.oci.tar`), with its bundles
+    /// beside it.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: TrustArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<TrustArgs> for TrustOptions {
+    fn from(t: TrustArgs) -> Self {
+        TrustOptions {
+            certificate_identity: t.certificate_identity,
+            certificate_identity_regexp: t.certificate_identity_regexp,
+            certificate_oidc_issuer: t.certificate_oidc_issuer,
+            certificate_oidc_issuer_regexp: t.certificate_oidc_issuer_regexp,
+            key: t.key,
+            trusted_root: t.trusted_root,
+        }
+    }
+}
+
+impl From<VerifyBundleArgs> for VerifyBundleRequest {
+    fn from(v: VerifyBundleArgs) -> Self {
+        VerifyBundleRequest {
+            bundle: v.bundle,
+            trust: v.trust.into(),
+            artifact: v.artifact,
+        }
+    }
+}
+
+impl From<VerifyArgs> for VerifyRequest {
+    fn from(v: VerifyArgs) -> Self {
+        VerifyRequest {
+            artifact: v.artifact,
+            trust: v.trust.into(),
+            json: v.json,
+        }
+    }
+}
