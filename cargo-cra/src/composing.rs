@@ -38,12 +38,12 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
     let target = app
         .target
         .clone()
-        .or_else(|| default_target(recipe.image.architecture.get_ref()).map(String::from));
+        .or_else(|| default_target(&recipe.image.architecture).map(String::from));
     BuildRequest {
         selection: Selection {
             packages: vec![app.package.clone()],
             workspace: false,
-            bins: vec![app.bin.clone().unwrap_or_else(|| app.package.clone())],
+            bins: vec![app.bin.clone()],
         },
         features: Features {
             features: app.features.clone(),
@@ -56,12 +56,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
             ..Default::default()
         },
         manifest: Manifest {
-            manifest_path: Some(
-                recipe
-                    .base_dir()
-                    .join(app.path.get_ref())
-                    .join("Cargo.toml"),
-            ),
+            manifest_path: Some(recipe.base_dir().join(&app.path).join("Cargo.toml")),
             offline: args.offline,
             ..Default::default()
         },

@@ -108,6 +108,9 @@ fn run(cli: Cli) -> Result<()> {
                 None => print!("{pem}"),
             }
         }
+        Command::Schema { format } => match format {
+            cli::SchemaFormat::Recipe => print!("{}", cra_composer::recipe::json_schema()),
+        },
         Command::SignBlob {
             file,
             signer,

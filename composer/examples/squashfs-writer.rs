@@ -20,13 +20,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .squashfs
         .clone()
         .ok_or("the recipe has no [output.squashfs]")?;
-    let compressor = sq.compressor().map_err(|(_, m)| m)?;
+    let compressor = sq.compressor;
     let fs = RootFs::from_recipe(&recipe, &[])?;
     let image = write_squashfs(
         &fs,
         SquashfsOptions {
             compressor,
-            block_size: *sq.block_size.get_ref() as u32,
+            block_size: sq.block_size,
             mtime: 0,
         },
         out.as_ref(),

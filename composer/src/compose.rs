@@ -8,7 +8,7 @@ use crate::layer;
 use crate::oci::{self, ImageInfo};
 use crate::progress::Progress;
 use crate::provenance::{self, ImageProvenanceInput};
-use crate::recipe::Recipe;
+use crate::recipe::{Recipe, VerityLayout};
 use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs};
 use crate::tree::{BuiltApp, RootFs};
 use crate::verity::{self, VerityTree};
@@ -124,16 +124,10 @@ pub fn warnings(recipe: &Recipe) -> Vec<String> {
         Some(_) => {}
     }
     for u in &recipe.users {
-        if !recipe.groups.is_empty()
-            && !recipe
-                .groups
-                .iter()
-                .any(|g| g.gid.get_ref() == u.gid.get_ref())
-        {
+        if !recipe.groups.is_empty() && !recipe.groups.iter().any(|g| g.gid == u.gid) {
             out.push(format!(
                 "user {} has gid {}, which no [[group]] declares",
-                u.name.get_ref(),
-                u.gid.get_ref()
+                *u.name, u.gid
             ));
         }
     }
@@ -170,14 +164,8 @@ pub fn compose_tree(
     opts: &ComposeOptions<'_>,
     progress: &dyn Progress,
 ) -> Result<ComposeReport, ComposeError> {
-    let name = recipe.image.name.get_ref().clone();
-    let version = recipe.image.version.get_ref().clone();
-    // Without any output section, the OCI layout is written.
-    let oci_output = match (&recipe.output.oci, &recipe.output.squashfs) {
-        (Some(o), _) => Some(o.clone()),
-        (None, None) => Some(crate::recipe::OciOutput::default()),
-        (None, Some(_)) => None,
-    };
+    let name = recipe.image.name.to_string();
+    let version = recipe.image.version.clone();
     let mtime = opts.source_date_epoch.max(0) as u64;
     let created = rfc3339(opts.source_date_epoch);
 
@@ -214,7 +202,7 @@ pub fn compose_tree(
     };
     let mut subjects = Vec::new();
 
-    let oci = match &oci_output {
+    let oci = match &recipe.output.oci {
         Some(o) => Some(write_oci(
             recipe,
             fs,
@@ -478,8 +466,7 @@ fn image_source(recipe: &Recipe, apps: &[BuiltApp]) -> Option<String> {
     recipe
         .image
         .source
-        .as_ref()
-        .map(|s| s.get_ref().clone())
+        .clone()
         .or_else(|| apps.iter().find_map(|a| a.repository.clone()))
 }
 
@@ -497,10 +484,8 @@ fn write_oci(
         created,
         ..
     } = *ctx;
-    let compression = oci_output
-        .layer_compression()
-        .map_err(|(span, m)| recipe.error_at(span, m))?;
-    let name = recipe.image.name.get_ref();
+    let compression = oci_output.compression;
+    let name = &recipe.image.name;
     // The layer, straight into the layout's blob store.
     let layout = stage_dir.join("oci");
     let blobs = layout.join("blobs").join("sha256");
@@ -512,30 +497,21 @@ fn write_oci(
 
     let recipe_name = recipe.file_name();
     let info = ImageInfo {
-        name: name.clone(),
-        version: recipe.image.version.get_ref().clone(),
-        architecture: recipe.image.architecture.get_ref().clone(),
+        name: name.to_string(),
+        version: recipe.image.version.clone(),
+        architecture: recipe.image.architecture.clone(),
         created: created.to_string(),
         source: ctx.source.clone(),
         revision: opts.source.as_ref().map(|s| s.commit.clone()),
-        labels: recipe.image.labels.get_ref().clone(),
-        annotations: recipe.image.annotations.get_ref().clone(),
-        entrypoint: strings(&recipe.runtime.entrypoint),
-        cmd: strings(&recipe.runtime.cmd),
-        env: recipe.runtime.env.get_ref().clone(),
+        labels: recipe.image.labels.clone(),
+        annotations: recipe.image.annotations.clone(),
+        entrypoint: recipe.runtime.entrypoint.clone(),
+        cmd: recipe.runtime.cmd.clone(),
+        env: recipe.runtime.env.clone(),
         user: recipe.run_as(),
-        workdir: recipe.runtime.workdir.as_ref().map(|w| w.get_ref().clone()),
-        ports: recipe
-            .runtime
-            .ports
-            .iter()
-            .map(|p| normalize_port(p.get_ref()))
-            .collect(),
-        stop_signal: recipe
-            .runtime
-            .stop_signal
-            .as_ref()
-            .map(|s| s.get_ref().clone()),
+        workdir: recipe.runtime.workdir.clone(),
+        ports: recipe.runtime.ports.clone(),
+        stop_signal: recipe.runtime.stop_signal.clone(),
         created_by: format!("cargo cra compose {recipe_name}"),
     };
     let image = oci::image(&info, &layer, compression.media_type())?;
@@ -567,11 +543,8 @@ fn write_squashfs_output(
     mtime: u64,
     progress: &dyn Progress,
 ) -> Result<SquashfsWritten, ComposeError> {
-    let compressor = sq
-        .compressor()
-        .map_err(|(span, m)| recipe.error_at(span, m))?;
-    let block_size = *sq.block_size.get_ref() as u32;
-    let name = recipe.image.name.get_ref();
+    let (compressor, block_size) = (sq.compressor, sq.block_size);
+    let name = &recipe.image.name;
     let file = Documents::of(name.as_str()).squashfs();
     let path = stage_dir.join(&file);
     let image = write_squashfs(
@@ -600,7 +573,7 @@ fn write_squashfs_output(
         }
     }
     let data_digest: [u8; 32] = hasher.clone().finalize().into();
-    let verity = if sq.verity {
+    let verity = if let Some(layout) = sq.verity {
         progress.begin("dm-verity", None);
         let data = std::fs::File::open(&path).map_err(io_at(&path))?;
         let tree = verity::build(
@@ -609,7 +582,7 @@ fn write_squashfs_output(
             &data_digest,
         )
         .map_err(io_at(&path))?;
-        let separate = if sq.separate_verity() {
+        let separate = if layout == VerityLayout::Separate {
             let hash_file = format!("{file}.verity");
             let hash_path = stage_dir.join(&hash_file);
             persist::write_atomic(&hash_path, &tree.hash_area, 0o644).map_err(io_at(&hash_path))?;
@@ -645,19 +618,6 @@ fn write_squashfs_output(
         compressor,
         block_size,
     })
-}
-
-fn strings(values: &[toml::Spanned<String>]) -> Vec<String> {
-    values.iter().map(|v| v.get_ref().clone()).collect()
-}
-
-/// `8080` → `8080/tcp`; `53/udp` stays.
-fn normalize_port(p: &str) -> String {
-    if p.contains('/') {
-        p.to_string()
-    } else {
-        format!("{p}/tcp")
-    }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), ComposeError> {

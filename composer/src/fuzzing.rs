@@ -21,12 +21,7 @@ pub fn recipe(data: &[u8]) {
     for w in crate::compose::warnings(&recipe) {
         assert_one_line(&w);
     }
-    if let Some(sq) = &recipe.output.squashfs {
-        let _ = sq.compressor();
-    }
-    if let Some(oci) = &recipe.output.oci {
-        let _ = oci.layer_compression();
-    }
+    assert!(recipe.output.oci.is_some() || recipe.output.squashfs.is_some());
     if recipe.files.is_empty() {
         match RootFs::check(&recipe) {
             Ok(fs) => assert!(

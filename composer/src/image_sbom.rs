@@ -55,12 +55,12 @@ pub fn image_purl(name: &str, manifest_digest: &[u8; 32], arch: &str, tag: &str)
 /// Builds the image SBOM, with its content-derived serial number set.
 pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let recipe = input.recipe;
-    let name = recipe.image.name.get_ref();
-    let arch = recipe.image.architecture.get_ref();
+    let name = &*recipe.image.name;
+    let arch = &recipe.image.architecture;
     let hex = cra_attest::digest::to_hex;
     let (purl, mut root) = match (&input.manifest_digest, &input.squashfs) {
         (Some(m), _) => {
-            let purl = image_purl(name, m, arch, recipe.image.version.get_ref());
+            let purl = image_purl(name, m, arch, &recipe.image.version);
             let mut root = Component::new(ComponentType::Container, name.clone());
             root.purl = Some(purl.clone());
             root.hashes = vec![Hash::sha256(hex(m))];
@@ -73,7 +73,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         (None, Some(sq)) => {
             let purl = format!(
                 "pkg:generic/{name}@{}?checksum=sha256:{}",
-                recipe.image.version.get_ref(),
+                &recipe.image.version,
                 hex(&sq.sha256)
             );
             let mut root = Component::new(ComponentType::Firmware, name.clone());
@@ -88,7 +88,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         }
     };
     root.bom_ref = Some(purl.clone());
-    root.version = Some(recipe.image.version.get_ref().clone());
+    root.version = Some(recipe.image.version.clone());
     root.properties
         .push(Property::new("cargo-cra:image:architecture", arch));
     if let Some(sq) = &input.squashfs {

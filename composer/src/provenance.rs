@@ -67,9 +67,9 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, Compose
     let mut external = json!({
         "recipe": recipe_name,
         "image": {
-            "name": recipe.image.name.get_ref(),
-            "version": recipe.image.version.get_ref(),
-            "architecture": recipe.image.architecture.get_ref(),
+            "name": *recipe.image.name,
+            "version": recipe.image.version,
+            "architecture": recipe.image.architecture,
         },
     });
     if let Some(src) = input.source {
@@ -114,7 +114,7 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, Compose
                     digest: sha256_map(digest),
                     annotations: Some(json!({
                         "package": app.package,
-                        "bin": app.bin.as_deref().unwrap_or(&app.package),
+                        "bin": app.bin,
                         "features": app.features,
                         "target": built.target,
                         "sbomSha256": file_sha256(&built.sbom)?,

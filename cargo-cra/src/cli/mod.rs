@@ -94,6 +94,16 @@ pub enum Command {
     /// root hash in `<name>.roothash`. Prints one line per check; any failure is a non-zero
     /// exit. `--json` for machines.
     Verify(verify::VerifyArgs),
+    /// Print the JSON schema of a file format cargo-cra reads.
+    ///
+    /// `recipe`: the image recipe format of `cargo cra compose` (also in the repository as
+    /// `docs/recipe.schema.json`). Editors complete and check recipes with it: taplo and Even
+    /// Better TOML take a first line `#:schema ./recipe.schema.json`.
+    Schema {
+        /// Which format.
+        #[arg(value_enum)]
+        format: SchemaFormat,
+    },
     /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
     SignBlob {
         /// The file to sign.
@@ -121,4 +131,11 @@ pub enum Command {
         #[arg(long, value_name = "OUT")]
         bundle: PathBuf,
     },
+}
+
+/// A format `cargo cra schema` describes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// `cargo cra compose` recipes (TOML).
+    Recipe,
 }

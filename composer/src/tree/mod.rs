@@ -8,7 +8,7 @@
 //! are stored as written.
 
 use crate::error::ComposeError;
-use crate::recipe::{Recipe, entry_xattrs, normalize_dest};
+use crate::recipe::{At, Recipe};
 use crate::xattrs::Xattrs;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -158,113 +158,131 @@ impl RootFs {
 
     fn layout(recipe: &Recipe, apps: Option<&[BuiltApp]>) -> Result<RootFs, ComposeError> {
         let mut fs = RootFs::default();
-        let base = recipe.base_dir();
         // Explicit directories first, so that their modes win over implied parents; then links,
         // so that nothing is ever placed beneath one.
+        fs.lay_out_dirs_and_symlinks(recipe)?;
+        fs.lay_out_apps(recipe, apps)?;
+        fs.lay_out_files(recipe)?;
+        fs.lay_out_accounts(recipe)?;
+        fs.lay_out_hardlinks(recipe)?;
+        fs.settle_hardlinks();
+        Ok(fs)
+    }
+
+    /// Inserts `entry` at the recipe's destination `dest`; an error names that place.
+    fn insert_at(
+        &mut self,
+        recipe: &Recipe,
+        dest: &At<String>,
+        entry: Entry,
+    ) -> Result<(), ComposeError> {
+        self.insert(dest, entry)
+            .map_err(|m| recipe.error_at(dest.span(), m).into())
+    }
+
+    fn lay_out_dirs_and_symlinks(&mut self, recipe: &Recipe) -> Result<(), ComposeError> {
         for d in &recipe.dirs {
-            let dest =
-                normalize_dest(d.dest.get_ref()).map_err(|m| recipe.error_at(d.dest.span(), m))?;
             let entry = Entry {
                 kind: Kind::Dir,
-                mode: *d.mode.get_ref(),
-                uid: *d.uid.get_ref(),
-                gid: *d.gid.get_ref(),
-                xattrs: entry_xattrs(&None, &d.xattrs).map_err(|(at, m)| recipe.error_at(at, m))?,
+                mode: d.mode,
+                uid: d.uid,
+                gid: d.gid,
+                xattrs: d.xattrs.clone(),
                 origin: Origin::Dir,
             };
-            fs.insert(&dest, entry)
-                .map_err(|m| recipe.error_at(d.dest.span(), m))?;
+            self.insert_at(recipe, &d.dest, entry)?;
         }
         for s in &recipe.symlinks {
-            let dest =
-                normalize_dest(s.dest.get_ref()).map_err(|m| recipe.error_at(s.dest.span(), m))?;
             let entry = Entry {
-                kind: Kind::Symlink(s.target.get_ref().clone()),
+                kind: Kind::Symlink(s.target.clone()),
                 mode: 0o777,
                 uid: 0,
                 gid: 0,
                 xattrs: Xattrs::new(),
                 origin: Origin::Symlink,
             };
-            fs.insert(&dest, entry)
-                .map_err(|m| recipe.error_at(s.dest.span(), m))?;
+            self.insert_at(recipe, &s.dest, entry)?;
         }
+        Ok(())
+    }
+
+    /// The apps, built (`apps`) or, when checking the recipe, as empty placeholders.
+    fn lay_out_apps(
+        &mut self,
+        recipe: &Recipe,
+        apps: Option<&[BuiltApp]>,
+    ) -> Result<(), ComposeError> {
         for (i, app) in recipe.apps.iter().enumerate() {
-            let dest = normalize_dest(app.dest.get_ref())
-                .map_err(|m| recipe.error_at(app.dest.span(), m))?;
             let content = match apps {
                 Some(apps) => host_content(&apps[i].binary)?,
                 None => Content::Generated(Arc::new(Vec::new())),
             };
             let entry = Entry {
                 kind: Kind::File(content),
-                mode: *app.mode.get_ref(),
+                mode: app.mode,
                 uid: 0,
                 gid: 0,
-                xattrs: entry_xattrs(&app.capabilities, &app.xattrs)
-                    .map_err(|(at, m)| recipe.error_at(at, m))?,
+                xattrs: app.xattrs.clone(),
                 origin: Origin::App(i),
             };
-            fs.insert(&dest, entry)
-                .map_err(|m| recipe.error_at(app.dest.span(), m))?;
+            self.insert_at(recipe, &app.dest, entry)?;
         }
-        fs.source_root = (!recipe.files.is_empty())
-            .then(|| recipe.source_root())
-            .transpose()?;
-        let root = fs.source_root.clone();
+        Ok(())
+    }
+
+    /// The `[[file]]` sources, confined to the recipe's repository (see [`host`]).
+    fn lay_out_files(&mut self, recipe: &Recipe) -> Result<(), ComposeError> {
+        if recipe.files.is_empty() {
+            return Ok(());
+        }
+        let root = recipe.source_root()?;
+        let base = recipe.base_dir();
         for (i, f) in recipe.files.iter().enumerate() {
-            let dest =
-                normalize_dest(f.dest.get_ref()).map_err(|m| recipe.error_at(f.dest.span(), m))?;
             let at_source = |m: String| recipe.error_at(f.source.span(), m);
-            let source = host::open_source(&base.join(f.source.get_ref()), f.source.get_ref())
+            let source = host::open_source(&base.join(&*f.source), &f.source)
                 .map_err(|m| at_source(format!("source {m}")))?;
-            let root = root.as_deref().expect("computed when there are files");
-            if !f.allow_outside && !source.path.starts_with(root) {
+            if !f.allow_outside && !source.path.starts_with(&root) {
                 return Err(at_source(format!(
                     "source {} resolves to {}, outside the recipe's repository {}; set \
                      allow_outside = true on this [[file]] to take it (the SBOM and provenance \
                      will say so)",
-                    f.source.get_ref().display(),
+                    f.source.display(),
                     source.path.display(),
                     root.display()
                 ))
                 .into());
             }
-            let (mode, uid, gid) = (*f.mode.get_ref(), *f.uid.get_ref(), *f.gid.get_ref());
-            let xattrs = entry_xattrs(&f.capabilities, &f.xattrs)
-                .map_err(|(at, m)| recipe.error_at(at, m))?;
-            if source.is_dir() && !xattrs.is_empty() {
-                let at = f
-                    .capabilities
-                    .as_ref()
-                    .map(|c| c.span())
-                    .or_else(|| f.xattrs.as_ref().map(|x| x.span()))
-                    .unwrap_or(0..0);
-                return Err(recipe
-                    .error_at(
-                        at,
-                        format!(
-                            "source {} is a directory; capabilities and xattrs are set on single files",
-                            f.source.get_ref().display()
-                        ),
-                    )
-                    .into());
-            }
             if source.is_dir() {
+                if let Some(x) = &f.xattrs {
+                    return Err(recipe
+                        .error_at(
+                            x.span(),
+                            format!(
+                                "source {} is a directory; capabilities and xattrs are set on single files",
+                                f.source.display()
+                            ),
+                        )
+                        .into());
+                }
                 let mut inodes = HashMap::new();
-                fs.insert_host_dir(&dest, &source.into_dir(), (mode, uid, gid), i, &mut inodes)
-                    .map_err(at_source)?;
+                self.insert_host_dir(
+                    &f.dest,
+                    &source.into_dir(),
+                    (f.mode, f.uid, f.gid),
+                    i,
+                    &mut inodes,
+                )
+                .map_err(at_source)?;
             } else if source.is_file() {
                 let entry = Entry {
                     kind: Kind::File(source.content()),
-                    mode,
-                    uid,
-                    gid,
-                    xattrs,
+                    mode: f.mode,
+                    uid: f.uid,
+                    gid: f.gid,
+                    xattrs: f.xattrs.as_ref().map(|x| (**x).clone()).unwrap_or_default(),
                     origin: Origin::File(i),
                 };
-                fs.insert(&dest, entry)
-                    .map_err(|m| recipe.error_at(f.dest.span(), m))?;
+                self.insert_at(recipe, &f.dest, entry)?;
             } else {
                 return Err(at_source(format!(
                     "source {} is not a file or directory",
@@ -273,42 +291,46 @@ impl RootFs {
                 .into());
             }
         }
-        if !recipe.users.is_empty() || !recipe.groups.is_empty() {
-            let span = recipe
-                .users
-                .first()
-                .map(|u| u.name.span())
-                .or_else(|| recipe.groups.first().map(|g| g.name.span()))
-                .unwrap_or(0..0);
-            for (path, bytes) in [
-                ("/etc/passwd", passwd(recipe)),
-                ("/etc/group", group(recipe)),
-            ] {
-                let entry = Entry {
-                    kind: Kind::File(Content::Generated(Arc::new(bytes))),
-                    mode: 0o644,
-                    uid: 0,
-                    gid: 0,
-                    xattrs: Xattrs::new(),
-                    origin: Origin::Accounts,
-                };
-                fs.insert(path, entry)
-                    .map_err(|m| recipe.error_at(span.clone(), m))?;
-            }
+        self.source_root = Some(root);
+        Ok(())
+    }
+
+    /// `/etc/passwd` and `/etc/group`, when the recipe declares users or groups.
+    fn lay_out_accounts(&mut self, recipe: &Recipe) -> Result<(), ComposeError> {
+        let Some(first) = recipe
+            .users
+            .first()
+            .map(|u| &u.name)
+            .or_else(|| recipe.groups.first().map(|g| &g.name))
+        else {
+            return Ok(());
+        };
+        for (path, bytes) in [
+            ("/etc/passwd", passwd(recipe)),
+            ("/etc/group", group(recipe)),
+        ] {
+            let entry = Entry {
+                kind: Kind::File(Content::Generated(Arc::new(bytes))),
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                xattrs: Xattrs::new(),
+                origin: Origin::Accounts,
+            };
+            self.insert(path, entry)
+                .map_err(|m| recipe.error_at(first.span(), m))?;
         }
+        Ok(())
+    }
+
+    fn lay_out_hardlinks(&mut self, recipe: &Recipe) -> Result<(), ComposeError> {
         for h in &recipe.hardlinks {
-            let dest =
-                normalize_dest(h.dest.get_ref()).map_err(|m| recipe.error_at(h.dest.span(), m))?;
-            let target = normalize_dest(h.target.get_ref())
+            let entry = self
+                .link_to(&h.target)
                 .map_err(|m| recipe.error_at(h.target.span(), m))?;
-            let entry = fs
-                .link_to(&target)
-                .map_err(|m| recipe.error_at(h.target.span(), m))?;
-            fs.insert(&dest, entry)
-                .map_err(|m| recipe.error_at(h.dest.span(), m))?;
+            self.insert_at(recipe, &h.dest, entry)?;
         }
-        fs.settle_hardlinks();
-        Ok(fs)
+        Ok(())
     }
 
     /// A `[[hardlink]]` entry naming the file at `target` (absolute, normalised).
@@ -527,8 +549,7 @@ fn describe(kind: &Kind) -> &'static str {
 /// The path an app is known by: its recipe `dest` (normalised), even when a hard link that sorts
 /// first holds its data in the tree.
 pub fn app_dest(recipe: &Recipe, i: usize) -> String {
-    let dest = recipe.apps[i].dest.get_ref();
-    normalize_dest(dest).unwrap_or_else(|_| dest.clone())
+    recipe.apps[i].dest.to_string()
 }
 
 /// A host file's content reference: the file `path` resolves to, as it is now.
@@ -629,13 +650,7 @@ fn passwd(recipe: &Recipe) -> Vec<u8> {
     for u in &recipe.users {
         out.push_str(&format!(
             "{}:!:{}:{}::{}:{}\n",
-            u.name.get_ref(),
-            u.uid.get_ref(),
-            u.gid.get_ref(),
-            u.home.as_ref().map_or("/", |h| h.get_ref().as_str()),
-            u.shell
-                .as_ref()
-                .map_or("/sbin/nologin", |s| s.get_ref().as_str()),
+            *u.name, u.uid, u.gid, u.home, u.shell
         ));
     }
     out.into_bytes()
@@ -646,7 +661,7 @@ fn passwd(recipe: &Recipe) -> Vec<u8> {
 fn group(recipe: &Recipe) -> Vec<u8> {
     let mut out = String::new();
     for g in &recipe.groups {
-        out.push_str(&format!("{}:!:{}:\n", g.name.get_ref(), g.gid.get_ref()));
+        out.push_str(&format!("{}:!:{}:\n", *g.name, g.gid));
     }
     out.into_bytes()
 }
