@@ -5,60 +5,25 @@
 //! module against a scripted server instead.)
 
 use cra_attest::digest::Digests;
+use cra_attest::sigstore::bundle::{
+    Bundle, HashOutput, MEDIA_TYPE_V03, MessageSignature, VerificationMaterial,
+};
 use cra_attest::sigstore::bundle::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
 use cra_attest::sigstore::keys::SigningKey;
 use cra_attest::sigstore::services::rekor::{self, Rekor};
 use cra_attest::sigstore::trust::TrustedRoot;
+use cra_attest::sigstore::verify::entry_body::{self, Signed};
 use cra_attest::sigstore::verify::tlog::{TlogError, verify_entry};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use mock_sigstore::MockSigstore;
 
-struct MockSigstore {
-    child: Child,
-    url: String,
-    root: TrustedRoot,
-    _dir: tempfile::TempDir,
-}
+#[path = "../../tests/support/mock_sigstore.rs"]
+mod mock_sigstore;
 
-impl Drop for MockSigstore {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn mock() -> MockSigstore {
-    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools/node");
-    assert!(
-        tools.join("node_modules/@sigstore/mock").exists(),
-        "@sigstore/mock is not installed: run `bash tests/run`, which installs it"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new("node")
-        .arg(tools.join("mock-sigstore.mjs"))
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node is installed (tests/run installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = serde_json::from_str::<serde_json::Value>(&line)
-        .unwrap_or_else(|e| panic!("{line:?}: {e}"))["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let root =
-        TrustedRoot::from_json(&std::fs::read(dir.path().join("trusted_root.json")).unwrap())
-            .unwrap();
-    MockSigstore {
-        child,
-        url,
-        root,
-        _dir: dir,
-    }
+/// The instance and its trusted root, read.
+fn mock() -> (MockSigstore, TrustedRoot) {
+    let m = MockSigstore::start();
+    let root = TrustedRoot::from_json(&std::fs::read(&m.trusted_root).unwrap()).unwrap();
+    (m, root)
 }
 
 fn now() -> i64 {
@@ -70,19 +35,42 @@ fn now() -> i64 {
 
 #[test]
 fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
-    let m = mock();
+    let (m, root) = mock();
     let rekor = Rekor::new(&m.url);
     let key = SigningKey::generate_p256();
     let public_pem = key.public_key().to_pem();
 
     let artifact = b"firmware image";
     let digests = Digests::of_bytes(artifact);
-    let proposed = rekor::hashedrekord(&digests.sha256, &key.sign(artifact), &public_pem);
+    let signature = key.sign(artifact);
+    let proposed = rekor::hashedrekord(&digests.sha256, &signature, &public_pem);
     let entry = rekor.create_entry(&proposed).unwrap();
     assert_eq!(entry.kind_version.kind, "hashedrekord");
-    let verified = verify_entry(&entry, &m.root, true, now()).unwrap();
+    let verified = verify_entry(&entry, &root, true, now()).unwrap();
+    let message = MessageSignature {
+        message_digest: Some(HashOutput {
+            algorithm: "SHA2_256".into(),
+            digest: base64_encode(&digests.sha256),
+        }),
+        signature: base64_encode(&signature),
+    };
+    let records = |body: &[u8], message: Option<MessageSignature>, envelope: Option<Envelope>| {
+        let bundle = Bundle {
+            media_type: MEDIA_TYPE_V03.into(),
+            verification_material: VerificationMaterial::default(),
+            message_signature: message,
+            dsse_envelope: envelope,
+        };
+        let signed = Signed {
+            bundle: &bundle,
+            artifact_sha256: digests.sha256,
+            verifier_der: key.public_key().to_der(),
+        };
+        let kind = &entry_kind(body);
+        entry_body::check(&kind.0, &kind.1, body, &signed).is_ok()
+    };
     assert!(
-        rekor::body_matches(&verified.body, &proposed),
+        records(&verified.body, Some(message.clone()), None),
         "the log recorded what was sent"
     );
     let body: serde_json::Value = serde_json::from_slice(&verified.body).unwrap();
@@ -92,13 +80,13 @@ fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
     let mut forged = entry.clone();
     forged.integrated_time -= 1;
     assert_eq!(
-        verify_entry(&forged, &m.root, true, now()),
+        verify_entry(&forged, &root, true, now()),
         Err(TlogError::BadSet)
     );
     let mut forged = entry.clone();
     forged.log_index += 1;
     assert_eq!(
-        verify_entry(&forged, &m.root, true, now()),
+        verify_entry(&forged, &root, true, now()),
         Err(TlogError::BadSet)
     );
 
@@ -114,12 +102,22 @@ fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
     let proposed = rekor::dsse(&envelope, &public_pem);
     let entry = rekor.create_entry(&proposed).unwrap();
     assert_eq!(entry.kind_version.kind, "dsse");
-    let verified = verify_entry(&entry, &m.root, true, now()).unwrap();
-    assert!(rekor::body_matches(&verified.body, &proposed));
-    assert!(!rekor::body_matches(
-        &verified.body,
-        &rekor::hashedrekord(&digests.sha256, b"x", &public_pem)
-    ));
+    let verified = verify_entry(&entry, &root, true, now()).unwrap();
+    assert!(records(&verified.body, None, Some(envelope.clone())));
+    // The entry does not record another bundle's content.
+    assert!(!records(&verified.body, Some(message), None));
+    let mut other = envelope;
+    other.signatures[0].sig = base64_encode(b"another signature");
+    assert!(!records(&verified.body, None, Some(other)));
+}
+
+/// An entry body's kind and API version.
+fn entry_kind(body: &[u8]) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+    (
+        v["kind"].as_str().unwrap().to_string(),
+        v["apiVersion"].as_str().unwrap().to_string(),
+    )
 }
 
 fn base64_encode(b: &[u8]) -> String {

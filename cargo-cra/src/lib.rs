@@ -9,21 +9,21 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
-pub mod cargo;
+pub(crate) mod cargo;
 pub mod composing;
-pub mod config;
-pub mod crate_cache;
+pub(crate) mod config;
+pub(crate) mod crate_cache;
 pub mod cross;
 pub mod error;
-pub mod linked;
-pub mod lockfile;
+pub(crate) mod linked;
+pub(crate) mod lockfile;
 pub mod progress;
-pub mod provenance;
+pub(crate) mod provenance;
 pub mod repro;
 pub mod request;
-pub mod sbom;
+pub(crate) mod sbom;
 pub mod signing;
-pub mod source_date;
-pub mod toolchain;
-pub mod units;
+pub(crate) mod source_date;
+pub(crate) mod toolchain;
+pub(crate) mod units;
 pub mod verifying;

@@ -5,7 +5,7 @@
 //! on the machine: gzip in fixed chunks ([`crate::pgzip`]) with a zeroed header time, zstd in its
 //! multi-threaded mode (whose output is the same for any number of worker threads).
 
-pub use crate::codec::{Compression, GZIP_DEFAULT_LEVEL, ZSTD_DEFAULT_LEVEL};
+pub use crate::codec::Compression;
 use crate::error::{ComposeError, io_at};
 use crate::progress::Progress;
 use crate::tarball::{self, EntryKind, Meta};

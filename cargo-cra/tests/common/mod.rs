@@ -115,9 +115,10 @@ pub fn host_triple() -> String {
         .unwrap()
 }
 
-/// Runs sigstore-js (@sigstore/verify, installed by `tests/run`) on a bundle with a public key;
-/// true when it accepts the bundle for `artifact`.
-pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) -> bool {
+/// sigstore-js's verdict (@sigstore/verify, installed by `tests/run`, through
+/// tests/tools/node/verify-bundle.mjs) on `bundle` for `artifact`, with the trust arguments
+/// `trust` (`--key PUB`, or a trusted root and identity).
+fn sigstore_js(trust: &[&std::ffi::OsStr], bundle: &Path, artifact: &Path) -> bool {
     let dir = repo_root().join("tests/tools/node");
     assert!(
         dir.join("node_modules/@sigstore/verify").exists(),
@@ -125,8 +126,7 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
     );
     let out = Command::new("node")
         .arg(dir.join("verify-bundle.mjs"))
-        .arg("--key")
-        .arg(public_key)
+        .args(trust)
         .arg("--bundle")
         .arg(bundle)
         .arg(artifact)
@@ -143,56 +143,20 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
     }
 }
 
-/// A Sigstore instance (Fulcio, Rekor, TSA from @sigstore/mock) on 127.0.0.1, killed on drop.
-pub struct MockSigstore {
-    child: std::process::Child,
-    /// Base URL of all three services.
-    pub url: String,
-    /// The instance's trusted root.
-    pub trusted_root: PathBuf,
-    _dir: tempfile::TempDir,
+/// sigstore-js's verdict on a bundle signed with the key whose public half is `public_key`.
+pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) -> bool {
+    sigstore_js(
+        &["--key".as_ref(), public_key.as_os_str()],
+        bundle,
+        artifact,
+    )
 }
 
-impl Drop for MockSigstore {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "../../../tests/support/mock_sigstore.rs"]
+mod mock_sigstore;
+pub use mock_sigstore::MockSigstore;
 
 impl MockSigstore {
-    /// Starts the instance (tests/tools/node/mock-sigstore.mjs).
-    pub fn start() -> Self {
-        use std::io::BufRead;
-        let tools = repo_root().join("tests/tools/node");
-        assert!(
-            tools.join("node_modules/@sigstore/mock").exists(),
-            "@sigstore/mock is not installed: run `bash tests/run`, which installs it"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("node")
-            .arg(tools.join("mock-sigstore.mjs"))
-            .arg(dir.path())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("node is installed (tests/run installs it)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = serde_json::from_str::<serde_json::Value>(&line)
-            .unwrap_or_else(|e| panic!("mock Sigstore did not start: {line:?}: {e}"))["url"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        MockSigstore {
-            child,
-            url,
-            trusted_root: dir.path().join("trusted_root.json"),
-            _dir: dir,
-        }
-    }
-
     /// The keyless options for this instance with an identity token for `subject`.
     pub fn keyless_args(&self, subject: &str) -> Vec<String> {
         vec![
@@ -230,30 +194,15 @@ pub fn sigstore_js_accepts_keyless(
     bundle: &Path,
     artifact: &Path,
 ) -> bool {
-    let out = Command::new("node")
-        .arg(repo_root().join("tests/tools/node/verify-bundle.mjs"))
-        .arg("--trusted-root")
-        .arg(root)
-        .args([
-            "--certificate-identity",
-            identity,
-            "--certificate-oidc-issuer",
-            TEST_ISSUER,
-        ])
-        .arg("--bundle")
-        .arg(bundle)
-        .arg(artifact)
-        .output()
-        .expect("node is installed");
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    match (out.status.success(), text.as_str()) {
-        (true, "OK") => true,
-        (false, t) if t.starts_with("FAILED") => {
-            eprintln!("@sigstore/verify refused {}: {t}", bundle.display());
-            false
-        }
-        _ => panic!("unexpected verifier output:\n{}", describe(&out)),
-    }
+    let trust: [&std::ffi::OsStr; 6] = [
+        "--trusted-root".as_ref(),
+        root.as_os_str(),
+        "--certificate-identity".as_ref(),
+        identity.as_ref(),
+        "--certificate-oidc-issuer".as_ref(),
+        TEST_ISSUER.as_ref(),
+    ];
+    sigstore_js(&trust, bundle, artifact)
 }
 
 /// sigstore-python's verdict (`sigstore --trust-config TC verify identity --offline`) on a

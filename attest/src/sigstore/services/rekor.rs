@@ -69,57 +69,6 @@ impl Rekor {
     }
 }
 
-/// Checks that a logged entry's body (`canonicalized_body`, decoded) records exactly the
-/// `proposed` entry. A `hashedrekord` body must equal the proposal. A `dsse` body is either the
-/// proposal as sent, or Rekor's canonical form: the payload's SHA-256 and the envelope's
-/// signatures with their verifiers.
-pub fn body_matches(body: &[u8], proposed: &Value) -> bool {
-    let Ok(body) = serde_json::from_slice::<Value>(body) else {
-        return false;
-    };
-    if body["kind"] != proposed["kind"] || body["apiVersion"] != proposed["apiVersion"] {
-        return false;
-    }
-    if body == *proposed {
-        return true;
-    }
-    if proposed["kind"] != "dsse" {
-        return false;
-    }
-    let proposal = &proposed["spec"]["proposedContent"];
-    let Some(envelope) = proposal["envelope"]
-        .as_str()
-        .and_then(|e| serde_json::from_str::<Envelope>(e).ok())
-    else {
-        return false;
-    };
-    let Ok(payload) = B64.decode(&envelope.payload) else {
-        return false;
-    };
-    let spec = &body["spec"];
-    let payload_ok = spec["payloadHash"]["algorithm"] == "sha256"
-        && spec["payloadHash"]["value"] == to_hex(&crate::digest::sha256(&payload));
-    let expected: Vec<(String, Value)> = envelope
-        .signatures
-        .iter()
-        .map(|s| (s.sig.clone(), proposal["verifiers"][0].clone()))
-        .collect();
-    let logged: Vec<(String, Value)> = spec["signatures"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| {
-                    (
-                        s["signature"].as_str().unwrap_or_default().to_string(),
-                        s["verifier"].clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    payload_ok && !expected.is_empty() && expected == logged
-}
-
 /// Converts Rekor's `{uuid: LogEntry}` answer into a bundle entry.
 pub fn entry_from_response(
     response: &Value,
@@ -190,46 +139,6 @@ pub fn entry_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn logged_bodies_must_record_what_was_proposed() {
-        let proposed = hashedrekord(&[1; 32], b"sig", "PEM");
-        assert!(body_matches(proposed.to_string().as_bytes(), &proposed));
-        let other = hashedrekord(&[2; 32], b"sig", "PEM");
-        assert!(
-            !body_matches(other.to_string().as_bytes(), &proposed),
-            "another digest"
-        );
-        assert!(!body_matches(b"not json", &proposed));
-
-        let envelope = Envelope {
-            payload: B64.encode(b"{}"),
-            payload_type: "application/vnd.in-toto+json".into(),
-            signatures: vec![crate::sigstore::bundle::EnvelopeSignature {
-                sig: "c2ln".into(),
-                keyid: String::new(),
-            }],
-        };
-        let proposed = dsse(&envelope, "PEM");
-        assert!(
-            body_matches(proposed.to_string().as_bytes(), &proposed),
-            "as sent"
-        );
-        let canonical = json!({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
-            "envelopeHash": {"algorithm": "sha256", "value": "00"},
-            "payloadHash": {"algorithm": "sha256", "value": to_hex(&crate::digest::sha256(b"{}"))},
-            "signatures": [{"signature": "c2ln", "verifier": B64.encode("PEM")}]}});
-        assert!(
-            body_matches(canonical.to_string().as_bytes(), &proposed),
-            "Rekor's canonical form"
-        );
-        let mut forged = canonical.clone();
-        forged["spec"]["signatures"][0]["signature"] = json!("b3RoZXI=");
-        assert!(
-            !body_matches(forged.to_string().as_bytes(), &proposed),
-            "another signature"
-        );
-    }
 
     #[test]
     fn converts_a_rekor_answer() {

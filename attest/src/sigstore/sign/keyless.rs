@@ -19,6 +19,7 @@ use crate::sigstore::services::oidc::IdentityToken;
 use crate::sigstore::services::rekor::{self, Rekor};
 use crate::sigstore::trust::TrustedRoot;
 use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+use crate::sigstore::verify::entry_body::{self, Signed};
 use crate::sigstore::verify::tlog::{TlogError, verify_entry};
 use crate::sigstore::verify::tsa::{TsaError, verify_timestamp};
 use base64::Engine as _;
@@ -177,17 +178,27 @@ impl KeylessSigner {
         }))
     }
 
+    /// Logs `proposed` (the entry for `draft`, the bundle without its verification material)
+    /// and checks, as a verifier will, that the entry Rekor answers with is included and
+    /// records exactly this signature, certificate and digest.
     fn log(
         &self,
         proposed: &serde_json::Value,
         signature: &[u8],
+        draft: &Bundle,
+        artifact_sha256: [u8; 32],
     ) -> Result<VerificationMaterial, KeylessError> {
         let timestamps = self.timestamp(signature)?;
         let entry = self.rekor.create_entry(proposed)?;
         let verified = verify_entry(&entry, &self.root, true, now())?;
-        if !rekor::body_matches(&verified.body, proposed) {
-            return Err(KeylessError::WrongEntry);
-        }
+        let signed = Signed {
+            bundle: draft,
+            artifact_sha256,
+            verifier_der: self.leaf.der.clone(),
+        };
+        let kind = &entry.kind_version;
+        entry_body::check(&kind.kind, &kind.version, &verified.body, &signed)
+            .map_err(|_| KeylessError::WrongEntry)?;
         if let Some(t) = verified.integrated_time
             && !self.leaf.valid_at(t)
         {
@@ -211,8 +222,16 @@ impl KeylessSigner {
                 source,
             })?;
         let raw = B64.decode(&signature.signature).expect("we encoded it");
-        let material = self.log(&rekor::hashedrekord(&sha256, &raw, &self.leaf_pem), &raw)?;
-        Ok((bundle(material, Some(signature), None), sha256))
+        let draft = bundle(VerificationMaterial::default(), Some(signature), None);
+        let proposed = rekor::hashedrekord(&sha256, &raw, &self.leaf_pem);
+        let material = self.log(&proposed, &raw, &draft, sha256)?;
+        Ok((
+            Bundle {
+                verification_material: material,
+                ..draft
+            },
+            sha256,
+        ))
     }
 
     /// Signs `statement` in a DSSE envelope and logs it.
@@ -221,7 +240,15 @@ impl KeylessSigner {
         let sig = B64
             .decode(&envelope.signatures[0].sig)
             .expect("we encoded it");
-        let material = self.log(&rekor::dsse(&envelope, &self.leaf_pem), &sig)?;
-        Ok(bundle(material, None, Some(envelope)))
+        let draft = bundle(VerificationMaterial::default(), None, Some(envelope));
+        let proposed = rekor::dsse(
+            draft.dsse_envelope.as_ref().expect("just set"),
+            &self.leaf_pem,
+        );
+        let material = self.log(&proposed, &sig, &draft, [0; 32])?;
+        Ok(Bundle {
+            verification_material: material,
+            ..draft
+        })
     }
 }

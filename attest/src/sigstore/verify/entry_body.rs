@@ -6,7 +6,7 @@
 //! a hashedrekord over the DSSE PAE), `dsse` 0.0.1 and 0.0.2, `intoto` 0.0.2.
 
 use crate::digest::{sha256, to_hex};
-use crate::sigstore::bundle::{Bundle, pae};
+use crate::sigstore::bundle::{Bundle, Envelope, MessageSignature, pae};
 use crate::sigstore::verify::certs::Cert;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -62,165 +62,194 @@ pub fn check(kind: &str, version: &str, body: &[u8], signed: &Signed<'_>) -> Res
         ));
     }
     let spec = &body["spec"];
-    let ensure = |ok: bool, what: &'static str| {
-        if ok {
-            Ok(())
-        } else {
-            Err(BodyError::Mismatch(what))
-        }
-    };
     let b = signed.bundle;
     match (kind, version, &b.message_signature, &b.dsse_envelope) {
-        ("hashedrekord", "0.0.1", Some(m), None) => {
-            ensure(
-                spec["data"]["hash"]["algorithm"] == "sha256",
-                "digest algorithm",
-            )?;
-            ensure(
-                spec["data"]["hash"]["value"] == to_hex(&signed.artifact_sha256),
-                "artifact digest",
-            )?;
-            ensure(
-                b64(&spec["signature"]["content"]) == B64.decode(&m.signature).ok(),
-                "signature",
-            )?;
-            ensure(
-                pem_b64_der(&spec["signature"]["publicKey"]["content"]).as_deref()
-                    == Some(&signed.verifier_der[..]),
-                "certificate or key",
-            )
-        }
-        ("hashedrekord", "0.0.2", message, dsse) => {
-            let v2 = &spec["hashedRekordV002"];
-            let (digest, sig) = match (message, dsse) {
-                (Some(m), None) => (signed.artifact_sha256, B64.decode(&m.signature).ok()),
-                (None, Some(e)) => {
-                    let payload = B64
-                        .decode(&e.payload)
-                        .map_err(|_| BodyError::Mismatch("payload"))?;
-                    let sig = e.signatures.first().and_then(|s| B64.decode(&s.sig).ok());
-                    (sha256(&pae(&e.payload_type, &payload)), sig)
-                }
-                _ => return Err(BodyError::WrongKind(kind.into())),
-            };
-            ensure(v2["data"]["algorithm"] == "SHA2_256", "digest algorithm")?;
-            ensure(
-                b64(&v2["data"]["digest"]).as_deref() == Some(&digest[..]),
-                "signed digest",
-            )?;
-            ensure(b64(&v2["signature"]["content"]) == sig, "signature")?;
-            let verifier = &v2["signature"]["verifier"];
-            let der = b64(&verifier["x509Certificate"]["rawBytes"])
-                .or_else(|| b64(&verifier["publicKey"]["rawBytes"]));
-            ensure(
-                der.as_deref() == Some(&signed.verifier_der[..]),
-                "certificate or key",
-            )
-        }
+        ("hashedrekord", "0.0.1", Some(m), None) => hashedrekord_v001(spec, m, signed),
+        ("hashedrekord", "0.0.2", message, dsse) => hashedrekord_v002(spec, message, dsse, signed),
         ("dsse", "0.0.1", None, Some(e)) if spec.get("proposedContent").is_some() => {
-            // Some Rekor implementations log the proposal as sent: the whole envelope and its
-            // verifiers. It must then be exactly the bundle's envelope.
-            let proposal = &spec["proposedContent"];
-            let logged: Option<crate::sigstore::bundle::Envelope> = proposal["envelope"]
-                .as_str()
-                .and_then(|s| serde_json::from_str(s).ok());
-            let same = logged.is_some_and(|l| {
-                l.payload == e.payload
-                    && l.payload_type == e.payload_type
-                    && l.signatures
-                        .iter()
-                        .map(|s| &s.sig)
-                        .eq(e.signatures.iter().map(|s| &s.sig))
-            });
-            ensure(same, "envelope")?;
-            ensure(
-                pem_b64_der(&proposal["verifiers"][0]).as_deref() == Some(&signed.verifier_der[..]),
-                "certificate or key",
-            )
+            dsse_proposal(spec, e, signed)
         }
-        ("dsse", "0.0.1", None, Some(e)) => {
-            let payload = B64
-                .decode(&e.payload)
-                .map_err(|_| BodyError::Mismatch("payload"))?;
-            ensure(
-                spec["payloadHash"]["algorithm"] == "sha256",
-                "payload hash algorithm",
-            )?;
-            ensure(
-                spec["payloadHash"]["value"] == to_hex(&sha256(&payload)),
-                "payload hash",
-            )?;
-            let logged = spec["signatures"]
-                .as_array()
-                .ok_or(BodyError::Mismatch("signatures"))?;
-            ensure(logged.len() == e.signatures.len(), "signature count")?;
-            for (l, s) in logged.iter().zip(&e.signatures) {
-                ensure(b64(&l["signature"]) == B64.decode(&s.sig).ok(), "signature")?;
-                ensure(
-                    pem_b64_der(&l["verifier"]).as_deref() == Some(&signed.verifier_der[..]),
-                    "certificate or key",
-                )?;
-            }
-            Ok(())
-        }
-        ("dsse", "0.0.2", None, Some(e)) => {
-            let payload = B64
-                .decode(&e.payload)
-                .map_err(|_| BodyError::Mismatch("payload"))?;
-            let v2 = &spec["dsseV002"];
-            ensure(
-                b64(&v2["payloadHash"]["digest"]).as_deref() == Some(&sha256(&payload)[..]),
-                "payload hash",
-            )?;
-            let logged = v2["signatures"]
-                .as_array()
-                .ok_or(BodyError::Mismatch("signatures"))?;
-            ensure(logged.len() == e.signatures.len(), "signature count")?;
-            for (l, s) in logged.iter().zip(&e.signatures) {
-                ensure(b64(&l["content"]) == B64.decode(&s.sig).ok(), "signature")?;
-                let der = b64(&l["verifier"]["x509Certificate"]["rawBytes"])
-                    .or_else(|| b64(&l["verifier"]["publicKey"]["rawBytes"]));
-                ensure(
-                    der.as_deref() == Some(&signed.verifier_der[..]),
-                    "certificate or key",
-                )?;
-            }
-            Ok(())
-        }
-        ("intoto", "0.0.2", None, Some(e)) => {
-            // intoto 0.0.2 stores the payload and signatures base64-encoded twice.
-            let payload = B64
-                .decode(&e.payload)
-                .map_err(|_| BodyError::Mismatch("payload"))?;
-            let env = &spec["content"]["envelope"];
-            let twice = |v: &Value| b64(v).and_then(|inner| B64.decode(inner).ok());
-            ensure(
-                twice(&env["payload"]).as_deref() == Some(&payload[..]),
-                "payload",
-            )?;
-            ensure(
-                env["payloadType"] == e.payload_type.as_str(),
-                "payload type",
-            )?;
-            ensure(
-                spec["content"]["payloadHash"]["value"] == to_hex(&sha256(&payload)),
-                "payload hash",
-            )?;
-            let logged = env["signatures"]
-                .as_array()
-                .ok_or(BodyError::Mismatch("signatures"))?;
-            ensure(logged.len() == e.signatures.len(), "signature count")?;
-            for (l, s) in logged.iter().zip(&e.signatures) {
-                ensure(twice(&l["sig"]) == B64.decode(&s.sig).ok(), "signature")?;
-                ensure(
-                    pem_b64_der(&l["publicKey"]).as_deref() == Some(&signed.verifier_der[..]),
-                    "certificate or key",
-                )?;
-            }
-            Ok(())
-        }
+        ("dsse", "0.0.1", None, Some(e)) => dsse_v001(spec, e, signed),
+        ("dsse", "0.0.2", None, Some(e)) => dsse_v002(spec, e, signed),
+        ("intoto", "0.0.2", None, Some(e)) => intoto_v002(spec, e, signed),
         _ => Err(BodyError::WrongKind(format!("{kind} {version}"))),
     }
+}
+
+fn ensure(ok: bool, what: &'static str) -> Result<(), BodyError> {
+    match ok {
+        true => Ok(()),
+        false => Err(BodyError::Mismatch(what)),
+    }
+}
+
+/// Checks the artefact's digest, the signature and the verifier of a message signature (Rekor v1).
+fn hashedrekord_v001(
+    spec: &Value,
+    m: &MessageSignature,
+    signed: &Signed<'_>,
+) -> Result<(), BodyError> {
+    ensure(
+        spec["data"]["hash"]["algorithm"] == "sha256",
+        "digest algorithm",
+    )?;
+    ensure(
+        spec["data"]["hash"]["value"] == to_hex(&signed.artifact_sha256),
+        "artifact digest",
+    )?;
+    ensure(
+        b64(&spec["signature"]["content"]) == B64.decode(&m.signature).ok(),
+        "signature",
+    )?;
+    ensure(
+        pem_b64_der(&spec["signature"]["publicKey"]["content"]).as_deref()
+            == Some(&signed.verifier_der[..]),
+        "certificate or key",
+    )
+}
+
+/// Checks the signed digest (of the artefact, or of the DSSE PAE), the signature and the verifier (Rekor v2).
+fn hashedrekord_v002(
+    spec: &Value,
+    message: &Option<MessageSignature>,
+    dsse: &Option<Envelope>,
+    signed: &Signed<'_>,
+) -> Result<(), BodyError> {
+    let v2 = &spec["hashedRekordV002"];
+    let (digest, sig) = match (message, dsse) {
+        (Some(m), None) => (signed.artifact_sha256, B64.decode(&m.signature).ok()),
+        (None, Some(e)) => {
+            let payload = B64
+                .decode(&e.payload)
+                .map_err(|_| BodyError::Mismatch("payload"))?;
+            let sig = e.signatures.first().and_then(|s| B64.decode(&s.sig).ok());
+            (sha256(&pae(&e.payload_type, &payload)), sig)
+        }
+        _ => return Err(BodyError::WrongKind("hashedrekord 0.0.2".into())),
+    };
+    ensure(v2["data"]["algorithm"] == "SHA2_256", "digest algorithm")?;
+    ensure(
+        b64(&v2["data"]["digest"]).as_deref() == Some(&digest[..]),
+        "signed digest",
+    )?;
+    ensure(b64(&v2["signature"]["content"]) == sig, "signature")?;
+    let verifier = &v2["signature"]["verifier"];
+    let der = b64(&verifier["x509Certificate"]["rawBytes"])
+        .or_else(|| b64(&verifier["publicKey"]["rawBytes"]));
+    ensure(
+        der.as_deref() == Some(&signed.verifier_der[..]),
+        "certificate or key",
+    )
+}
+
+/// Checks the proposal as sent: exactly the bundle's envelope and verifier.
+fn dsse_proposal(spec: &Value, e: &Envelope, signed: &Signed<'_>) -> Result<(), BodyError> {
+    // Some Rekor implementations log the proposal as sent: the whole envelope and its
+    // verifiers. It must then be exactly the bundle's envelope.
+    let proposal = &spec["proposedContent"];
+    let logged: Option<Envelope> = proposal["envelope"]
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let same = logged.is_some_and(|l| {
+        l.payload == e.payload
+            && l.payload_type == e.payload_type
+            && l.signatures
+                .iter()
+                .map(|s| &s.sig)
+                .eq(e.signatures.iter().map(|s| &s.sig))
+    });
+    ensure(same, "envelope")?;
+    ensure(
+        pem_b64_der(&proposal["verifiers"][0]).as_deref() == Some(&signed.verifier_der[..]),
+        "certificate or key",
+    )
+}
+
+/// Checks the payload hash and every signature with its verifier (Rekor v1).
+fn dsse_v001(spec: &Value, e: &Envelope, signed: &Signed<'_>) -> Result<(), BodyError> {
+    let payload = B64
+        .decode(&e.payload)
+        .map_err(|_| BodyError::Mismatch("payload"))?;
+    ensure(
+        spec["payloadHash"]["algorithm"] == "sha256",
+        "payload hash algorithm",
+    )?;
+    ensure(
+        spec["payloadHash"]["value"] == to_hex(&sha256(&payload)),
+        "payload hash",
+    )?;
+    let logged = spec["signatures"]
+        .as_array()
+        .ok_or(BodyError::Mismatch("signatures"))?;
+    ensure(logged.len() == e.signatures.len(), "signature count")?;
+    for (l, s) in logged.iter().zip(&e.signatures) {
+        ensure(b64(&l["signature"]) == B64.decode(&s.sig).ok(), "signature")?;
+        ensure(
+            pem_b64_der(&l["verifier"]).as_deref() == Some(&signed.verifier_der[..]),
+            "certificate or key",
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks the payload hash and every signature with its verifier (Rekor v2).
+fn dsse_v002(spec: &Value, e: &Envelope, signed: &Signed<'_>) -> Result<(), BodyError> {
+    let payload = B64
+        .decode(&e.payload)
+        .map_err(|_| BodyError::Mismatch("payload"))?;
+    let v2 = &spec["dsseV002"];
+    ensure(
+        b64(&v2["payloadHash"]["digest"]).as_deref() == Some(&sha256(&payload)[..]),
+        "payload hash",
+    )?;
+    let logged = v2["signatures"]
+        .as_array()
+        .ok_or(BodyError::Mismatch("signatures"))?;
+    ensure(logged.len() == e.signatures.len(), "signature count")?;
+    for (l, s) in logged.iter().zip(&e.signatures) {
+        ensure(b64(&l["content"]) == B64.decode(&s.sig).ok(), "signature")?;
+        let der = b64(&l["verifier"]["x509Certificate"]["rawBytes"])
+            .or_else(|| b64(&l["verifier"]["publicKey"]["rawBytes"]));
+        ensure(
+            der.as_deref() == Some(&signed.verifier_der[..]),
+            "certificate or key",
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks the payload (base64 twice), its type and hash, and every signature with its key.
+fn intoto_v002(spec: &Value, e: &Envelope, signed: &Signed<'_>) -> Result<(), BodyError> {
+    // intoto 0.0.2 stores the payload and signatures base64-encoded twice.
+    let payload = B64
+        .decode(&e.payload)
+        .map_err(|_| BodyError::Mismatch("payload"))?;
+    let env = &spec["content"]["envelope"];
+    let twice = |v: &Value| b64(v).and_then(|inner| B64.decode(inner).ok());
+    ensure(
+        twice(&env["payload"]).as_deref() == Some(&payload[..]),
+        "payload",
+    )?;
+    ensure(
+        env["payloadType"] == e.payload_type.as_str(),
+        "payload type",
+    )?;
+    ensure(
+        spec["content"]["payloadHash"]["value"] == to_hex(&sha256(&payload)),
+        "payload hash",
+    )?;
+    let logged = env["signatures"]
+        .as_array()
+        .ok_or(BodyError::Mismatch("signatures"))?;
+    ensure(logged.len() == e.signatures.len(), "signature count")?;
+    for (l, s) in logged.iter().zip(&e.signatures) {
+        ensure(twice(&l["sig"]) == B64.decode(&s.sig).ok(), "signature")?;
+        ensure(
+            pem_b64_der(&l["publicKey"]).as_deref() == Some(&signed.verifier_der[..]),
+            "certificate or key",
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

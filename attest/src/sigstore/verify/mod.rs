@@ -8,7 +8,7 @@
 //! artefact (or the DSSE PAE, with the artefact's digest among the statement's subjects).
 
 pub mod certs;
-pub(crate) mod entry_body;
+pub mod entry_body;
 pub mod tlog;
 pub mod tsa;
 
@@ -116,7 +116,10 @@ fn version_of(media_type: &str) -> Option<u8> {
 }
 
 /// Verifies the bundle `json` for `artifact` under `policy` and `root`, at time `now` (Unix
-/// seconds). Returns one line per check passed.
+/// seconds). Returns one line per check passed. The steps, each of which must pass: read the
+/// bundle; establish who signed (a key, or a certificate, as the policy expects); establish
+/// when (RFC 3161 timestamps, and transparency-log entries, each checked against the bundle);
+/// the certificate at every verified time (chain, SCT, identity); the signature itself.
 pub fn verify_bundle(
     json: &[u8],
     artifact: &Artifact,
@@ -125,6 +128,28 @@ pub fn verify_bundle(
     now: i64,
 ) -> Result<Vec<String>, VerifyError> {
     let mut passed = Vec::new();
+    let read = read_bundle(json)?;
+    passed.push(format!(
+        "bundle: media type {} (v0.{})",
+        read.bundle.media_type, read.version
+    ));
+    let signer = establish_signer(&read.bundle, policy)?;
+    let times = establish_times(&read, &signer, artifact, root, now, &mut passed)?;
+    if let (Some(cert), Policy::Identity { identity, issuer }) = (&signer.leaf, policy) {
+        check_certificate(cert, (identity, issuer), root, &times, &mut passed)?;
+    }
+    check_signature(&read, &signer.key, artifact, &mut passed)?;
+    Ok(passed)
+}
+
+/// A bundle read: its model, format version and the signature's bytes.
+struct ReadBundle {
+    bundle: Bundle,
+    version: u8,
+    signature: Vec<u8>,
+}
+
+fn read_bundle(json: &[u8]) -> Result<ReadBundle, VerifyError> {
     let bundle: Bundle = serde_json::from_slice(json).map_err(|e| {
         format(format!(
             "not a bundle: {}",
@@ -150,12 +175,20 @@ pub fn verify_bundle(
             ));
         }
     };
-    passed.push(format!(
-        "bundle: media type {} (v0.{version})",
-        bundle.media_type
-    ));
+    Ok(ReadBundle {
+        bundle,
+        version,
+        signature,
+    })
+}
 
-    // Who signed: a key, or a certificate.
+/// Who signed: the certificate (if any) and the key the signature must verify with.
+struct Signer {
+    leaf: Option<Cert>,
+    key: VerifyingKey,
+}
+
+fn establish_signer(bundle: &Bundle, policy: &Policy) -> Result<Signer, VerifyError> {
     let vm = &bundle.verification_material;
     let leaf = match (&vm.certificate, &vm.x509_certificate_chain, &vm.public_key) {
         (Some(c), None, None) => Some(Cert::from_b64(&c.raw_bytes)?),
@@ -188,31 +221,48 @@ pub fn verify_bundle(
             ));
         }
     };
+    Ok(Signer { leaf, key })
+}
 
-    // Timestamps: RFC 3161 tokens, and SET-vouched integration times of verified entries.
+/// When: RFC 3161 tokens, and the SET-vouched integration times of transparency-log entries,
+/// each entry verified (inclusion, checkpoint, SET, log key at its time) and shown to record
+/// this very bundle.
+fn establish_times(
+    read: &ReadBundle,
+    signer: &Signer,
+    artifact: &Artifact,
+    root: &TrustedRoot,
+    now: i64,
+    passed: &mut Vec<String>,
+) -> Result<Vec<i64>, VerifyError> {
+    let vm = &read.bundle.verification_material;
     let mut times = Vec::new();
     if let Some(tv) = &vm.timestamp_verification_data {
         for ts in &tv.rfc3161_timestamps {
-            times.push(verify_timestamp(&ts.signed_timestamp, &signature, root)?);
+            times.push(verify_timestamp(
+                &ts.signed_timestamp,
+                &read.signature,
+                root,
+            )?);
         }
     }
-    let verifier_der = match &leaf {
+    let verifier_der = match &signer.leaf {
         Some(c) => c.der.clone(),
-        None => key.to_der().to_vec(),
+        None => signer.key.to_der().to_vec(),
     };
     let signed = Signed {
-        bundle: &bundle,
+        bundle: &read.bundle,
         artifact_sha256: artifact.sha256,
         verifier_der,
     };
-    if leaf.is_some() && vm.tlog_entries.is_empty() {
+    if signer.leaf.is_some() && vm.tlog_entries.is_empty() {
         return Err(VerifyError::Log(TlogError::NoInclusionEvidence(
             " or promise",
         )));
     }
     let tsa_times = times.clone();
     for entry in &vm.tlog_entries {
-        let verified = verify_entry(entry, root, version >= 2, now)?;
+        let verified = verify_entry(entry, root, read.version >= 2, now)?;
         if verified.integrated_time.is_none() {
             // No integration time (Rekor v2): the log's key must be valid when the signature was
             // timestamped, or now when nothing timestamped it.
@@ -244,43 +294,60 @@ pub fn verify_bundle(
     if !times.is_empty() {
         passed.push(format!("timestamps: {} verified", times.len()));
     }
+    Ok(times)
+}
 
-    // Certificate: chain, SCT and identity, at every verified time.
-    if let (Some(cert), Policy::Identity { identity, issuer }) = (&leaf, policy) {
-        if times.is_empty() {
-            return Err(VerifyError::NoTime);
-        }
-        let mut chain = Vec::new();
-        for &t in &times {
-            chain = verify_chain(cert, root, t)?;
-        }
-        verify_embedded_scts(cert, &chain[0], root)?;
-        passed.push(
-            "certificate: chains to a trusted Fulcio at every verified time; SCT verified".into(),
-        );
-        let sans = cert.subject_alt_names();
-        if !sans.iter().any(|s| identity.matches(s)) {
-            return Err(VerifyError::Identity(format!(
-                "certificate names {sans:?}, not the expected identity"
-            )));
-        }
-        let iss = cert.oidc_issuer().unwrap_or_default();
-        if !issuer.matches(&iss) {
-            return Err(VerifyError::Identity(format!(
-                "certificate's OIDC issuer is {iss:?}, not the expected one"
-            )));
-        }
-        passed.push(format!("identity: {} issued by {iss}", sans.join(", ")));
+/// The certificate chains to a trusted Fulcio at every verified time, carries a valid SCT, and
+/// names the expected identity and OIDC issuer.
+fn check_certificate(
+    cert: &Cert,
+    (identity, issuer): (&Matcher, &Matcher),
+    root: &TrustedRoot,
+    times: &[i64],
+    passed: &mut Vec<String>,
+) -> Result<(), VerifyError> {
+    if times.is_empty() {
+        return Err(VerifyError::NoTime);
     }
+    let mut chain = Vec::new();
+    for &t in times {
+        chain = verify_chain(cert, root, t)?;
+    }
+    verify_embedded_scts(cert, &chain[0], root)?;
+    passed.push(
+        "certificate: chains to a trusted Fulcio at every verified time; SCT verified".into(),
+    );
+    let sans = cert.subject_alt_names();
+    if !sans.iter().any(|s| identity.matches(s)) {
+        return Err(VerifyError::Identity(format!(
+            "certificate names {sans:?}, not the expected identity"
+        )));
+    }
+    let iss = cert.oidc_issuer().unwrap_or_default();
+    if !issuer.matches(&iss) {
+        return Err(VerifyError::Identity(format!(
+            "certificate's OIDC issuer is {iss:?}, not the expected one"
+        )));
+    }
+    passed.push(format!("identity: {} issued by {iss}", sans.join(", ")));
+    Ok(())
+}
 
-    // The signature itself.
+/// The signature over the artefact, or over the DSSE envelope whose statement names it.
+fn check_signature(
+    read: &ReadBundle,
+    key: &VerifyingKey,
+    artifact: &Artifact,
+    passed: &mut Vec<String>,
+) -> Result<(), VerifyError> {
     let bad = || {
         VerifyError::Signature(format!(
             "signature does not verify with this key ({})",
             key.algorithm()
         ))
     };
-    match (&bundle.message_signature, &bundle.dsse_envelope) {
+    let signature = &read.signature;
+    match (&read.bundle.message_signature, &read.bundle.dsse_envelope) {
         (Some(m), _) => {
             if let Some(d) = &m.message_digest
                 && B64.decode(&d.digest).ok().as_deref() != Some(&artifact.sha256[..])
@@ -290,14 +357,14 @@ pub fn verify_bundle(
                 ));
             }
             let verified = match &artifact.bytes {
-                Some(bytes) => key.verify(bytes, &signature),
+                Some(bytes) => key.verify(bytes, signature),
                 None if key.needs_message() => {
                     return Err(VerifyError::Signature(format!(
                         "an {} key's signature needs the artefact's bytes, not only its digest",
                         key.algorithm()
                     )));
                 }
-                None => key.verify_sha256_digest(&artifact.sha256, &signature),
+                None => key.verify_sha256_digest(&artifact.sha256, signature),
             };
             if !verified {
                 return Err(bad());
@@ -308,7 +375,7 @@ pub fn verify_bundle(
             let payload = B64
                 .decode(&e.payload)
                 .map_err(|_| format("payload is not base64"))?;
-            if !key.verify(&pae(&e.payload_type, &payload), &signature) {
+            if !key.verify(&pae(&e.payload_type, &payload), signature) {
                 return Err(bad());
             }
             let statement: serde_json::Value = serde_json::from_slice(&payload)
@@ -329,9 +396,9 @@ pub fn verify_bundle(
                     .into(),
             );
         }
-        _ => unreachable!("checked above"),
+        _ => unreachable!("read_bundle requires exactly one"),
     }
-    Ok(passed)
+    Ok(())
 }
 
 #[cfg(test)]
