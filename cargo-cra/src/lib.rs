@@ -27,3 +27,4 @@ pub(crate) mod source_date;
 pub(crate) mod toolchain;
 pub(crate) mod units;
 pub mod verifying;
+pub mod wrapper;

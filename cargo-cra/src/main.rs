@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     // The compiler links first: build scripts inherit the rustc wrapper's environment.
     if let Some(code) = cargo_cra::cross::zig::run_as_c_tool(&args)
-        .or_else(|| cargo_cra::repro::run_as_rustc_wrapper(&args))
+        .or_else(|| cargo_cra::wrapper::run_as_rustc_wrapper(&args))
     {
         return ExitCode::from(u8::try_from(code).unwrap_or(101));
     }
