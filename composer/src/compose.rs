@@ -23,6 +23,7 @@ use cra_attest::persist;
 use cra_attest::sigstore::sign::Signer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How to compose (everything but the recipe and the apps).
@@ -156,7 +157,9 @@ struct SquashfsWritten {
     block_size: u32,
 }
 
-/// Composes `fs` (laid out from `recipe`, with `apps` filled in).
+/// Composes `fs` (laid out from `recipe`, with `apps` filled in): stage, write the outputs,
+/// write the documents about them, sign, and rename the image directory into place. After an
+/// error nothing half-written is left, and a previous image stays as it was.
 pub fn compose_tree(
     recipe: &Recipe,
     fs: &RootFs,
@@ -164,44 +167,126 @@ pub fn compose_tree(
     opts: &ComposeOptions<'_>,
     progress: &dyn Progress,
 ) -> Result<ComposeReport, ComposeError> {
-    let name = recipe.image.name.to_string();
-    let version = recipe.image.version.clone();
+    let stage = Stage::new(recipe, &opts.out_dir)?;
+    let outputs = write_outputs(recipe, fs, apps, opts, &stage.dir, progress)?;
+    let evidence = write_evidence(recipe, fs, apps, opts, &stage.dir, &outputs)?;
+    let bundles = match opts.signer {
+        Some(signer) => sign_outputs(signer, recipe, &stage.dir, &outputs, &evidence, progress)?,
+        None => Vec::new(),
+    };
+    if let Some(o) = &outputs.oci
+        && !o.keep_layout
+    {
+        std::fs::remove_dir_all(&o.layout).map_err(io_at(&o.layout))?;
+    }
+    let final_dir = stage.commit(&opts.out_dir)?;
+    Ok(report(recipe, fs, final_dir, &outputs, &evidence, bundles))
+}
+
+/// The image directory being written: `.<name>-<version>.partial-<unique>` in the output
+/// directory, removed on drop unless committed.
+struct Stage {
+    dir_name: String,
+    unique: String,
+    dir: PathBuf,
+    staging: Staging,
+}
+
+impl Stage {
+    fn new(recipe: &Recipe, out_dir: &Path) -> Result<Stage, ComposeError> {
+        std::fs::create_dir_all(out_dir).map_err(io_at(out_dir))?;
+        let dir_name = format!("{}-{}", *recipe.image.name, recipe.image.version);
+        // The recipe checks make this one plain file name; never join anything else.
+        let single = {
+            let mut c = Path::new(&dir_name).components();
+            matches!(
+                (c.next(), c.next()),
+                (Some(std::path::Component::Normal(_)), None)
+            ) && !dir_name.starts_with('.')
+        };
+        if !single {
+            return Err(ComposeError::Recipe(recipe.error_at(
+                recipe.image.name.span(),
+                format!("the image directory name {dir_name:?} is not a single plain file name"),
+            )));
+        }
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let dir = out_dir.join(format!(".{dir_name}.partial-{unique}"));
+        std::fs::create_dir(&dir).map_err(io_at(&dir))?;
+        Ok(Stage {
+            staging: Staging {
+                dir: dir.clone(),
+                armed: true,
+            },
+            dir_name,
+            unique,
+            dir,
+        })
+    }
+
+    /// Into place: the old image (if any) is moved aside first and removed last. Returns the
+    /// image directory.
+    fn commit(mut self, out_dir: &Path) -> Result<PathBuf, ComposeError> {
+        let final_dir = out_dir.join(&self.dir_name);
+        sync_dir(&self.dir)?;
+        let old = out_dir.join(format!(".{}.old-{}", self.dir_name, self.unique));
+        let had_old = match std::fs::rename(&final_dir, &old) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(ComposeError::io(&final_dir, e)),
+        };
+        if let Err(e) = std::fs::rename(&self.dir, &final_dir) {
+            if had_old {
+                let _ = std::fs::rename(&old, &final_dir);
+            }
+            return Err(ComposeError::io(&final_dir, e));
+        }
+        self.staging.armed = false;
+        sync_dir(out_dir)?;
+        if had_old {
+            std::fs::remove_dir_all(&old).map_err(io_at(&old))?;
+        }
+        Ok(final_dir)
+    }
+}
+
+/// The images written, and the subjects the documents are about.
+struct Outputs {
+    oci: Option<OciWritten>,
+    squashfs: Option<SquashfsWritten>,
+    subjects: Vec<Subject>,
+}
+
+impl Outputs {
+    /// SHA-256 of every file by image path, as the writers read them.
+    fn file_digests(&self) -> &BTreeMap<String, [u8; 32]> {
+        match (&self.oci, &self.squashfs) {
+            (Some(o), _) => &o.layer.files,
+            (None, Some(s)) => &s.image.files,
+            (None, None) => unreachable!("one output at least"),
+        }
+    }
+}
+
+fn write_outputs(
+    recipe: &Recipe,
+    fs: &RootFs,
+    apps: &[BuiltApp],
+    opts: &ComposeOptions<'_>,
+    stage_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Outputs, ComposeError> {
+    let (name, version) = (&*recipe.image.name, &recipe.image.version);
     let mtime = opts.source_date_epoch.max(0) as u64;
     let created = rfc3339(opts.source_date_epoch);
-
-    std::fs::create_dir_all(&opts.out_dir).map_err(io_at(&opts.out_dir))?;
-    let dir_name = format!("{name}-{version}");
-    // The recipe checks make this one plain file name; never join anything else.
-    let single = {
-        let mut c = Path::new(&dir_name).components();
-        matches!(
-            (c.next(), c.next()),
-            (Some(std::path::Component::Normal(_)), None)
-        ) && !dir_name.starts_with('.')
-    };
-    if !single {
-        return Err(ComposeError::Recipe(recipe.error_at(
-            recipe.image.name.span(),
-            format!("the image directory name {dir_name:?} is not a single plain file name"),
-        )));
-    }
-    let final_dir = opts.out_dir.join(&dir_name);
-    let unique = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-    );
-    let stage_dir = opts.out_dir.join(format!(".{dir_name}.partial-{unique}"));
-    std::fs::create_dir(&stage_dir).map_err(io_at(&stage_dir))?;
-    let mut staging = Staging {
-        dir: stage_dir.clone(),
-        armed: true,
-    };
     let mut subjects = Vec::new();
-
     let oci = match &recipe.output.oci {
         Some(o) => Some(write_oci(
             recipe,
@@ -210,7 +295,7 @@ pub fn compose_tree(
             &OciContext {
                 opts,
                 source: image_source(recipe, apps),
-                stage_dir: &stage_dir,
+                stage_dir,
                 mtime,
                 created: &created,
             },
@@ -229,7 +314,7 @@ pub fn compose_tree(
     }
     let squashfs = match &recipe.output.squashfs {
         Some(sq) => Some(write_squashfs_output(
-            recipe, fs, sq, &stage_dir, mtime, progress,
+            recipe, fs, sq, stage_dir, mtime, progress,
         )?),
         None => None,
     };
@@ -239,28 +324,47 @@ pub fn compose_tree(
             subjects.push(Subject::sha256(separate.clone(), &sha256(&tree.hash_area)));
         }
     }
-    let file_digests = match (&oci, &squashfs) {
-        (Some(o), _) => &o.layer.files,
-        (None, Some(s)) => &s.image.files,
-        (None, None) => unreachable!("one output at least"),
-    };
+    Ok(Outputs {
+        oci,
+        squashfs,
+        subjects,
+    })
+}
 
+/// The documents written about the outputs.
+struct Evidence {
+    sbom_name: String,
+    provenance_name: String,
+    predicate: cra_attest::evidence::slsa::Provenance,
+    verity_statement: Option<Statement>,
+}
+
+/// The image SBOM, the provenance and, for a squashfs image with a verity tree, the verity
+/// statement.
+fn write_evidence(
+    recipe: &Recipe,
+    fs: &RootFs,
+    apps: &[BuiltApp],
+    opts: &ComposeOptions<'_>,
+    stage_dir: &Path,
+    outputs: &Outputs,
+) -> Result<Evidence, ComposeError> {
+    let (oci, squashfs) = (&outputs.oci, &outputs.squashfs);
+    let docs = Documents::of(recipe.image.name.as_str());
     let sbom = image_sbom(&ImageSbomInput {
         recipe,
         fs,
         apps,
-        file_digests,
+        file_digests: outputs.file_digests(),
         manifest_digest: oci.as_ref().map(|o| o.manifest_digest),
         squashfs: squashfs.as_ref().map(|s| SquashfsFacts {
             file: s.file.clone(),
             sha256: s.sha256,
             verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
         }),
-        timestamp: created,
+        timestamp: rfc3339(opts.source_date_epoch),
     })?;
-    let docs = Documents::of(name.as_str());
-    let sbom_name = docs.sbom();
-    let sbom_path = stage_dir.join(&sbom_name);
+    let sbom_path = stage_dir.join(docs.sbom());
     // Streamed to the file: an image of many files has a large SBOM.
     persist::write_atomic_with(&sbom_path, 0o644, |w| sbom.write_pretty(w))
         .map_err(io_at(&sbom_path))?;
@@ -271,7 +375,7 @@ pub fn compose_tree(
         recipe_sha256: sha256(recipe.origin.text.as_bytes()),
         fs,
         apps,
-        file_digests,
+        file_digests: outputs.file_digests(),
         layer_compression: oci.as_ref().map(|o| o.compression.to_string()),
         squashfs_compression: squashfs.as_ref().map(|s| s.compressor.to_string()),
         source: opts.source.as_ref(),
@@ -292,130 +396,133 @@ pub fn compose_tree(
             )
         })
     });
-    let provenance_name = docs.provenance();
-    let provenance_path = stage_dir.join(&provenance_name);
+    let provenance_path = stage_dir.join(docs.provenance());
     persist::write_atomic_with(&provenance_path, 0o644, |w| {
-        Statement::write_pretty(w, &subjects, PROVENANCE_PREDICATE_TYPE, &predicate)
+        Statement::write_pretty(w, &outputs.subjects, PROVENANCE_PREDICATE_TYPE, &predicate)
     })
     .map_err(io_at(&provenance_path))?;
     if let Some(v) = &verity_statement {
-        let path = stage_dir.join(format!("{name}.verity.json"));
+        let path = stage_dir.join(format!("{}.verity.json", *recipe.image.name));
         persist::write_atomic(&path, &v.to_json_pretty(), 0o644).map_err(io_at(&path))?;
     }
+    Ok(Evidence {
+        sbom_name: docs.sbom(),
+        provenance_name: docs.provenance(),
+        predicate,
+        verity_statement,
+    })
+}
 
+/// Signs the manifest, the archive and the squashfs file, and attests the SBOM, the
+/// provenance and the verity statement; returns the bundles' file names.
+fn sign_outputs(
+    signer: &Signer,
+    recipe: &Recipe,
+    stage_dir: &Path,
+    outputs: &Outputs,
+    evidence: &Evidence,
+    progress: &dyn Progress,
+) -> Result<Vec<String>, ComposeError> {
+    let docs = Documents::of(recipe.image.name.as_str());
+    let subjects = &outputs.subjects;
     let mut bundles = Vec::new();
-    if let Some(signer) = opts.signer {
-        progress.begin("signing", None);
-        let mut sign_file = |file: &Path, bundle_name: String| -> Result<(), ComposeError> {
-            let (bundle, _) = signer.sign_blob(file)?;
-            let out = stage_dir.join(&bundle_name);
-            persist::write_atomic(&out, &bundle.to_json_pretty(), 0o644).map_err(io_at(&out))?;
-            bundles.push(bundle_name);
-            Ok(())
-        };
-        if let Some(o) = &oci {
-            let manifest_blob = o
-                .layout
-                .join("blobs/sha256")
-                .join(to_hex(&o.manifest_digest));
-            sign_file(&manifest_blob, docs.manifest_bundle())?;
-            if let Some((a, _)) = &o.archive {
-                sign_file(&stage_dir.join(a), fileset::signature_bundle(a))?;
-            }
-        }
-        if let Some(sq) = &squashfs {
-            sign_file(
-                &stage_dir.join(&sq.file),
-                fileset::signature_bundle(&sq.file),
+    progress.begin("signing", None);
+    let mut write = |bundle: cra_attest::sigstore::bundle::Bundle, name: String| {
+        let out = stage_dir.join(&name);
+        persist::write_atomic(&out, &bundle.to_json_pretty(), 0o644).map_err(io_at(&out))?;
+        bundles.push(name);
+        Ok::<(), ComposeError>(())
+    };
+    if let Some(o) = &outputs.oci {
+        let manifest_blob = o
+            .layout
+            .join("blobs/sha256")
+            .join(to_hex(&o.manifest_digest));
+        write(signer.sign_blob(&manifest_blob)?.0, docs.manifest_bundle())?;
+        if let Some((a, _)) = &o.archive {
+            write(
+                signer.sign_blob(&stage_dir.join(a))?.0,
+                fileset::signature_bundle(a),
             )?;
         }
-        let sbom_bytes = std::fs::read(&sbom_path).map_err(io_at(&sbom_path))?;
-        let sbom_value: serde_json::Value =
-            serde_json::from_slice(&sbom_bytes).expect("the SBOM was just serialised");
-        let statement = Statement::new(
-            subjects.clone(),
-            PROVENANCE_PREDICATE_TYPE,
-            serde_json::to_value(&predicate).expect("provenance serialises"),
-        );
-        let mut statements = vec![
-            (
-                Statement::new(subjects.clone(), CYCLONEDX_PREDICATE_TYPE, sbom_value),
-                docs.sbom_bundle(),
-            ),
-            (statement, docs.provenance_bundle()),
-        ];
-        if let Some(v) = verity_statement {
-            statements.push((v, docs.verity_bundle()));
-        }
-        for (statement, bundle_name) in statements {
-            let bundle = signer.sign_statement(&statement)?;
-            let out = stage_dir.join(&bundle_name);
-            persist::write_atomic(&out, &bundle.to_json_pretty(), 0o644).map_err(io_at(&out))?;
-            bundles.push(bundle_name);
-        }
-        progress.end();
     }
-    if let Some(o) = &oci
-        && !o.keep_layout
-    {
-        std::fs::remove_dir_all(&o.layout).map_err(io_at(&o.layout))?;
+    if let Some(sq) = &outputs.squashfs {
+        write(
+            signer.sign_blob(&stage_dir.join(&sq.file))?.0,
+            fileset::signature_bundle(&sq.file),
+        )?;
     }
+    let sbom_path = stage_dir.join(&evidence.sbom_name);
+    let sbom_bytes = std::fs::read(&sbom_path).map_err(io_at(&sbom_path))?;
+    let sbom_value: serde_json::Value =
+        serde_json::from_slice(&sbom_bytes).expect("the SBOM was just serialised");
+    let provenance = Statement::new(
+        subjects.clone(),
+        PROVENANCE_PREDICATE_TYPE,
+        serde_json::to_value(&evidence.predicate).expect("provenance serialises"),
+    );
+    let mut statements = vec![
+        (
+            Statement::new(subjects.clone(), CYCLONEDX_PREDICATE_TYPE, sbom_value),
+            docs.sbom_bundle(),
+        ),
+        (provenance, docs.provenance_bundle()),
+    ];
+    if let Some(v) = &evidence.verity_statement {
+        statements.push((v.clone(), docs.verity_bundle()));
+    }
+    for (statement, bundle_name) in statements {
+        write(signer.sign_statement(&statement)?, bundle_name)?;
+    }
+    progress.end();
+    Ok(bundles)
+}
 
-    // Into place: the old image (if any) is moved aside first and removed last.
-    sync_dir(&stage_dir)?;
-    let old = opts.out_dir.join(format!(".{dir_name}.old-{unique}"));
-    let had_old = match std::fs::rename(&final_dir, &old) {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(ComposeError::io(&final_dir, e)),
-    };
-    if let Err(e) = std::fs::rename(&stage_dir, &final_dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, &final_dir);
-        }
-        return Err(ComposeError::io(&final_dir, e));
-    }
-    staging.armed = false;
-    sync_dir(&opts.out_dir)?;
-    if had_old {
-        std::fs::remove_dir_all(&old).map_err(io_at(&old))?;
-    }
-
-    Ok(ComposeReport {
+/// What was written, with the paths it now has in the image directory `dir`.
+fn report(
+    recipe: &Recipe,
+    fs: &RootFs,
+    dir: PathBuf,
+    outputs: &Outputs,
+    evidence: &Evidence,
+    bundles: Vec<String>,
+) -> ComposeReport {
+    let (oci, squashfs) = (&outputs.oci, &outputs.squashfs);
+    ComposeReport {
         reason: "cra-image",
-        name: name.clone(),
-        version,
+        name: recipe.image.name.to_string(),
+        version: recipe.image.version.clone(),
         layout: oci
             .as_ref()
             .filter(|o| o.keep_layout)
-            .map(|_| final_dir.join("oci")),
+            .map(|_| dir.join("oci")),
         archive: oci
             .as_ref()
             .and_then(|o| o.archive.as_ref())
-            .map(|(a, _)| final_dir.join(a)),
+            .map(|(a, _)| dir.join(a)),
         manifest_digest: oci
             .as_ref()
             .map(|o| format!("sha256:{}", to_hex(&o.manifest_digest))),
         layer_size: oci.as_ref().map(|o| o.layer.size),
         uncompressed_size: oci.as_ref().map(|o| o.layer.tar_size),
-        squashfs: squashfs.as_ref().map(|s| final_dir.join(&s.file)),
+        squashfs: squashfs.as_ref().map(|s| dir.join(&s.file)),
         squashfs_size: squashfs.as_ref().map(|s| s.image.size),
         verity: squashfs
             .as_ref()
             .and_then(|s| s.verity.as_ref())
             .and_then(|(_, sep)| sep.as_ref())
-            .map(|f| final_dir.join(f)),
+            .map(|f| dir.join(f)),
         root_hash: squashfs
             .as_ref()
             .and_then(|s| s.verity.as_ref())
             .map(|(t, _)| to_hex(&t.root_hash)),
         entries: fs.entries.len(),
-        sbom: final_dir.join(sbom_name),
-        provenance: final_dir.join(provenance_name),
-        bundles: bundles.into_iter().map(|b| final_dir.join(b)).collect(),
+        sbom: dir.join(&evidence.sbom_name),
+        provenance: dir.join(&evidence.provenance_name),
+        bundles: bundles.into_iter().map(|b| dir.join(b)).collect(),
         warnings: warnings(recipe),
-        dir: final_dir,
-    })
+        dir,
+    }
 }
 
 /// What the verity statement and the provenance record about the tree.
