@@ -8,6 +8,7 @@
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod build;
 pub(crate) mod cargo;
 pub mod composing;

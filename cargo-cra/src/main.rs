@@ -36,6 +36,10 @@ fn main() -> ExitCode {
             let code = e
                 .downcast_ref::<BuildError>()
                 .map(BuildError::exit_code)
+                .or_else(|| {
+                    e.downcast_ref::<cargo_cra::audit::AuditError>()
+                        .map(|a| a.exit_code())
+                })
                 .unwrap_or(1);
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
@@ -106,6 +110,26 @@ fn run(cli: Cli) -> Result<()> {
             match output_file {
                 Some(path) => signing::write_public_key(&pem, &path)?,
                 None => print!("{pem}"),
+            }
+        }
+        Command::Audit(a) => {
+            let json = a.json;
+            let request = cargo_cra::audit::AuditRequest::from(a);
+            let report = cargo_cra::audit::audit(&request)?;
+            print_audit(&report, json);
+            for w in &report.warnings {
+                eprintln!("warning: {}", cra_attest::input::printable(w));
+            }
+            let failing: Vec<_> = report.failing(&request.deny).collect();
+            if let Some(first) = failing.first() {
+                return Err(AuditFailed(format!(
+                    "{} finding(s) fail the gate, first {} in {} {}",
+                    failing.len(),
+                    first.id,
+                    first.package,
+                    first.version
+                ))
+                .into());
             }
         }
         Command::Schema { format } => match format {
@@ -206,5 +230,64 @@ fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
     println!("  provenance  {}", show(&r.provenance));
     for b in &r.bundles {
         println!("  signed      {}", show(b));
+    }
+}
+
+/// Findings failed the audit gate (exit status 1; unusable input is 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct AuditFailed(String);
+
+/// The audit report: JSON, or one line per finding and a summary.
+fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(report).expect("serialisable")
+        );
+        return;
+    }
+    let db = &report.database;
+    let identity = db
+        .commit
+        .as_deref()
+        .map(|c| format!("commit {c}"))
+        .or_else(|| db.digest.as_deref().map(|d| format!("sha256 {d}")))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "advisory database: {identity}, {} ({} advisories)",
+        db.date, db.advisories
+    );
+    for s in &report.subjects {
+        let targets = match s.targets.is_empty() {
+            true => "target unknown: every platform".to_string(),
+            false => s.targets.join(", "),
+        };
+        let _ = writeln!(out, "audited {} ({} crates; {targets})", s.name, s.crates);
+    }
+    for f in &report.findings {
+        let aliases = match f.aliases.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", f.aliases.join(", ")),
+        };
+        let fix = match f.patched.is_empty() {
+            true => "no fixed version".to_string(),
+            false => format!("fixed in {}", f.patched.join(" or ")),
+        };
+        let _ = writeln!(
+            out,
+            "{} {}{aliases}: {} {} — {}; {fix}",
+            f.kind.as_str(),
+            f.id,
+            f.package,
+            f.version,
+            cra_attest::input::printable(&f.title)
+        );
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "no advisory applies");
     }
 }

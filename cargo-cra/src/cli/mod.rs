@@ -1,6 +1,7 @@
 //! The command line: clap types only, one file per command group. Each converts into the
 //! library's plain request types; `main.rs` dispatches.
 
+pub mod audit;
 pub mod build;
 pub mod compose;
 pub mod sign;
@@ -94,6 +95,16 @@ pub enum Command {
     /// root hash in `<name>.roothash`. Prints one line per check; any failure is a non-zero
     /// exit. `--json` for machines.
     Verify(verify::VerifyArgs),
+    /// Known vulnerabilities in exactly what ships, from the RustSec advisory database.
+    ///
+    /// Reads each SBOM (a binary's `<bin>.cdx.json`, an image SBOM, or any CycloneDX SBOM with
+    /// `pkg:cargo` purls) and matches every crate against the advisories: version ranges,
+    /// withdrawn advisories skipped, and the advisory's OS and architecture against the target
+    /// the SBOM records (an advisory for Windows does not apply to a Linux device). Prints one
+    /// line per finding, and the database's identity (git commit, or digest and date). Exit
+    /// status: 0 clean, 1 when a vulnerability (or a `--deny`ed kind) applies, 2 when the input
+    /// or the database is unusable.
+    Audit(audit::AuditArgs),
     /// Print the JSON schema of a file format cargo-cra reads.
     ///
     /// `recipe`: the image recipe format of `cargo cra compose` (also in the repository as

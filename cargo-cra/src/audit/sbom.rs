@@ -1,0 +1,118 @@
+//! Reading the SBOMs an audit is about: CycloneDX JSON with `pkg:cargo` purls, the Rust
+//! targets cargo-cra records (`cargo-cra:target`), bounded reads of hostile files.
+
+use super::AuditError;
+use cra_attest::fileset::{self, Documents};
+use cra_attest::input;
+use std::path::{Path, PathBuf};
+
+/// A crate an SBOM lists.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Crate {
+    pub name: String,
+    pub version: String,
+}
+
+/// What an SBOM says that an audit needs.
+pub(super) struct Sbom {
+    pub path: PathBuf,
+    pub name: String,
+    pub targets: Vec<String>,
+    pub crates: Vec<Crate>,
+}
+
+/// The SBOM `path` is, or stands for: itself when it is JSON, `<name>.cdx.json` beside an
+/// artefact, or the image SBOM in an image directory.
+fn sbom_path(path: &Path) -> Result<PathBuf, AuditError> {
+    let unusable = |message: &str| AuditError::Sbom {
+        path: path.to_path_buf(),
+        message: message.into(),
+    };
+    if path.is_dir() {
+        let found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| unusable(&e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".cdx.json"))
+            .collect();
+        return match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(unusable("no .cdx.json in this directory")),
+            _ => Err(unusable(
+                "more than one .cdx.json in this directory: name one",
+            )),
+        };
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".json") {
+        return Ok(path.to_path_buf());
+    }
+    let stem = fileset::image_artifact(&name).map_or(name.as_str(), |(stem, _)| stem);
+    let beside = path.with_file_name(Documents::of(stem).sbom());
+    match beside.exists() {
+        true => Ok(beside),
+        false => Err(unusable(&format!(
+            "no SBOM beside it ({} is missing)",
+            beside.display()
+        ))),
+    }
+}
+
+/// Reads the SBOM `path` names.
+pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
+    let path = sbom_path(path)?;
+    let bad = |message: String| AuditError::Sbom {
+        path: path.clone(),
+        message,
+    };
+    let bytes = input::read_limited(&path, input::DOCUMENT_MAX, "SBOM")
+        .map_err(|e| bad(strip_path(&e.to_string(), &path)))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("not JSON: {}", input::printable(&e.to_string()))))?;
+    if doc["bomFormat"] != "CycloneDX" {
+        return Err(bad(
+            "not a CycloneDX SBOM (bomFormat is not \"CycloneDX\")".into()
+        ));
+    }
+    let components = doc["components"].as_array().cloned().unwrap_or_default();
+    let mut crates: Vec<Crate> = components
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .filter_map(cargo_purl)
+        .collect();
+    crates.sort();
+    crates.dedup();
+    let mut targets: Vec<String> = std::iter::once(&doc["metadata"]["component"])
+        .chain(components.iter())
+        .flat_map(|c| c["properties"].as_array().cloned().unwrap_or_default())
+        .filter(|p| p["name"] == "cargo-cra:target")
+        .filter_map(|p| p["value"].as_str().map(String::from))
+        .collect();
+    targets.sort();
+    targets.dedup();
+    Ok(Sbom {
+        name: doc["metadata"]["component"]["name"]
+            .as_str()
+            .map(input::printable)
+            .unwrap_or_else(|| path.display().to_string()),
+        path,
+        targets,
+        crates,
+    })
+}
+
+/// `pkg:cargo/name@version` → the crate; other purls → `None`.
+fn cargo_purl(purl: &str) -> Option<Crate> {
+    let p: packageurl::PackageUrl = purl.parse().ok()?;
+    (p.ty() == "cargo").then(|| Crate {
+        name: p.name().to_string(),
+        version: p.version().unwrap_or_default().to_string(),
+    })
+}
+
+fn strip_path(message: &str, path: &Path) -> String {
+    let prefix = format!("{}: ", path.display());
+    message.strip_prefix(&prefix).unwrap_or(message).to_string()
+}

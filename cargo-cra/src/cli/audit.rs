@@ -1,0 +1,57 @@
+//! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
+
+use cargo_cra::audit::{AuditRequest, Kind};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Options of `cargo cra audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// What ships: an SBOM (`<bin>.cdx.json`, an image SBOM, or any CycloneDX SBOM with
+    /// `pkg:cargo` purls), an artefact with its `.cdx.json` beside it, or an image directory.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The RustSec advisory database, a directory (default: `$CARGO_HOME/advisory-db`, shared
+    /// with cargo-audit). A git checkout is identified by its commit, a plain copy by a digest
+    /// of its advisories.
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Fail on this kind of informational advisory too (vulnerabilities always fail); may be
+    /// repeated.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub deny: Vec<DenyKind>,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An informational advisory kind `--deny` can make fail.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DenyKind {
+    /// The crate is unmaintained.
+    Unmaintained,
+    /// The crate is unsound.
+    Unsound,
+    /// A notice.
+    Notice,
+}
+
+impl From<DenyKind> for Kind {
+    fn from(k: DenyKind) -> Kind {
+        match k {
+            DenyKind::Unmaintained => Kind::Unmaintained,
+            DenyKind::Unsound => Kind::Unsound,
+            DenyKind::Notice => Kind::Notice,
+        }
+    }
+}
+
+impl From<AuditArgs> for AuditRequest {
+    fn from(a: AuditArgs) -> Self {
+        AuditRequest {
+            paths: a.paths,
+            db: a.db,
+            deny: a.deny.into_iter().map(Kind::from).collect(),
+        }
+    }
+}

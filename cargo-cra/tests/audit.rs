@@ -1,0 +1,224 @@
+//! `cargo cra audit` against the RustSec advisory database snapshot the team keeps
+//! (`../shared/fixtures/advisory-db`, third-party CC0 data; never fetched): findings follow
+//! the advisories' version ranges and platforms, the gate's exit status separates findings (1)
+//! from unusable input (2), and the report names the database it used.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn db() -> PathBuf {
+    let db = repo_root().join("../shared/fixtures/advisory-db");
+    assert!(
+        db.join("crates").is_dir(),
+        "the advisory-db snapshot is missing at {} (the team's fixtures, beside the repository)",
+        db.display()
+    );
+    db
+}
+
+/// A CycloneDX SBOM as cargo-cra writes one: `cargo-cra:target` on the component, crates
+/// with `pkg:cargo` purls.
+fn sbom(dir: &Path, name: &str, target: &str, crates: &[(&str, &str)]) -> PathBuf {
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "metadata": { "component": { "type": "application", "name": name,
+            "properties": [{ "name": "cargo-cra:target", "value": target }] } },
+        "components": crates.iter().map(|(n, v)| serde_json::json!({
+            "type": "library", "name": n, "version": v, "purl": format!("pkg:cargo/{n}@{v}")
+        })).collect::<Vec<_>>(),
+    });
+    let path = dir.join(format!("{name}.cdx.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    path
+}
+
+fn audit(dir: &Path, args: &[&str]) -> Output {
+    let db = db();
+    let mut all = vec!["cra", "audit", "--db", db.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_cra(dir, &all, &[])
+}
+
+fn findings(out: &Output) -> Vec<(String, String, String)> {
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(out)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["package"].as_str().unwrap().to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const CRATES: &[(&str, &str)] = &[
+    // RUSTSEC-2021-0003 (buffer overflow), patched in 1.6.1.
+    ("smallvec", "1.6.0"),
+    // RUSTSEC-2023-0001 applies on Windows only (affected.os = ["windows"]).
+    ("tokio", "1.23.0"),
+    // RUSTSEC-2021-0139: unmaintained.
+    ("ansi_term", "0.12.1"),
+    // No advisory.
+    ("itoa", "1.0.18"),
+];
+
+#[test]
+fn findings_follow_version_ranges_and_the_target_platform() {
+    let tmp = tempfile::tempdir().unwrap();
+    let linux = sbom(tmp.path(), "gw-linux", "aarch64-unknown-linux-musl", CRATES);
+    let out = audit(tmp.path(), &["--json", linux.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let linux_findings = findings(&out);
+    for expected in [
+        ("RUSTSEC-2021-0003", "smallvec", "vulnerability"),
+        ("RUSTSEC-2021-0139", "ansi_term", "unmaintained"),
+    ] {
+        let expected = (expected.0.into(), expected.1.into(), expected.2.into());
+        assert!(linux_findings.contains(&expected), "{linux_findings:?}");
+    }
+    assert!(
+        linux_findings.iter().all(|f| f.0 != "RUSTSEC-2023-0001"),
+        "no Windows-only advisory for a Linux device: {linux_findings:?}"
+    );
+    assert!(
+        linux_findings.iter().all(|f| f.1 != "itoa"),
+        "{linux_findings:?}"
+    );
+    let windows = sbom(tmp.path(), "gw-windows", "x86_64-pc-windows-msvc", CRATES);
+    let out = audit(tmp.path(), &["--json", windows.to_str().unwrap()]);
+    assert!(
+        findings(&out).contains(&(
+            "RUSTSEC-2023-0001".into(),
+            "tokio".into(),
+            "vulnerability".into()
+        )),
+        "{}",
+        describe(&out)
+    );
+    // A fixed version is clean; the unmaintained crate then only warns, unless denied.
+    let fixed = sbom(
+        tmp.path(),
+        "gw-fixed",
+        "aarch64-unknown-linux-musl",
+        &[("smallvec", "1.6.1"), ("ansi_term", "0.12.1")],
+    );
+    let out = audit(tmp.path(), &[fixed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("unmaintained RUSTSEC-2021-0139: ansi_term 0.12.1"),
+        "{text}"
+    );
+    let out = audit(
+        tmp.path(),
+        &["--deny", "unmaintained", fixed.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+}
+
+#[test]
+fn the_report_names_the_database_by_digest_and_newest_advisory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sbom(
+        tmp.path(),
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    let out = audit(tmp.path(), &["--json", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let digest = report["database"]["digest"].as_str().unwrap();
+    assert_eq!(digest.len(), 64, "{report}");
+    // The snapshot's newest advisory (its README: main at 2026-08-21).
+    assert!(
+        report["database"]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-08"),
+        "{report}"
+    );
+    assert!(report["database"]["advisories"].as_u64().unwrap() > 1000);
+    // The same database gives the same identity.
+    let again = audit(tmp.path(), &["--json", s.to_str().unwrap()]);
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["database"], report["database"]);
+    // An old database is one warning line.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("days old"));
+}
+
+#[test]
+fn a_real_sbom_cargo_cra_wrote_is_audited_through_its_binary() {
+    // The example app's SBOM, written by a real build; the binary stands for its SBOM.
+    let (_tmp, dir) = fixture_copy("examples/hello-device");
+    let out = run_cra(&dir, &["cra", "build", "--message-format", "json"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let binary = report["path"].as_str().unwrap();
+    let out = audit(&dir, &["--json", binary]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let audited: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let subject = &audited["subjects"][0];
+    assert_eq!(subject["name"], "hello-device");
+    assert_eq!(
+        subject["crates"], report["components"],
+        "every crate of the SBOM"
+    );
+}
+
+#[test]
+fn unusable_input_is_one_line_and_exit_status_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let good = sbom(
+        dir,
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    std::fs::write(dir.join("bad.cdx.json"), b"{not json").unwrap();
+    std::fs::write(dir.join("other.json"), br#"{"spdxVersion": "SPDX-2.3"}"#).unwrap();
+    std::fs::write(dir.join("firmware.bin"), b"\x7fELF").unwrap();
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    for (args, needle) in [
+        (vec!["bad.cdx.json"], "bad.cdx.json: not JSON"),
+        (vec!["other.json"], "not a CycloneDX SBOM"),
+        (vec!["firmware.bin"], "no SBOM beside it"),
+        (vec!["empty"], "no .cdx.json in this directory"),
+        (vec!["missing.cdx.json"], "missing.cdx.json"),
+    ] {
+        let out = audit(dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+    let out = run_cra(
+        dir,
+        &[
+            "cra",
+            "audit",
+            "--db",
+            "/nonexistent",
+            good.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("advisory database /nonexistent: not found"),
+        "{err}"
+    );
+}
