@@ -113,9 +113,12 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Audit(a) => {
-            let json = a.json;
+            let (json, openvex) = (a.json, a.openvex.clone());
             let request = cargo_cra::audit::AuditRequest::from(a);
             let report = cargo_cra::audit::audit(&request)?;
+            if let Some(out) = &openvex {
+                cargo_cra::audit::write_openvex(&report, out)?;
+            }
             print_audit(&report, json);
             for w in &report.warnings {
                 eprintln!("warning: {}", cra_attest::input::printable(w));
@@ -277,9 +280,14 @@ fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
             true => "no fixed version".to_string(),
             false => format!("fixed in {}", f.patched.join(" or ")),
         };
+        let decided = match (&f.status, &f.justification) {
+            (Some(s), Some(j)) => format!(" [VEX: {}, {}]", json_name(s), json_name(j)),
+            (Some(s), None) => format!(" [VEX: {}]", json_name(s)),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{} {}{aliases}: {} {} — {}; {fix}",
+            "{} {}{aliases}: {} {} — {}; {fix}{decided}",
             f.kind.as_str(),
             f.id,
             f.package,
@@ -290,4 +298,12 @@ fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
     if report.findings.is_empty() {
         let _ = writeln!(out, "no advisory applies");
     }
+}
+
+/// A value's JSON spelling (`not_affected`), for human output.
+fn json_name(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }

@@ -222,3 +222,186 @@ fn unusable_input_is_one_line_and_exit_status_2() {
         "{err}"
     );
 }
+
+fn vex(dir: &Path, name: &str, statements: serde_json::Value) -> PathBuf {
+    let doc = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": format!("https://example.com/vex/{name}"),
+        "author": "Example GmbH",
+        "timestamp": "2026-11-01T00:00:00Z",
+        "version": 1,
+        "statements": statements,
+    });
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    path
+}
+
+/// Validates `doc` against the OpenVEX JSON schema the team keeps (third-party, from the
+/// OpenVEX specification) with Python's `jsonschema`; returns the first error, if any.
+fn openvex_schema_error(doc: &Path) -> Option<String> {
+    let schema = repo_root().join("../shared/fixtures/openvex/openvex_json_schema.json");
+    assert!(
+        schema.exists(),
+        "the OpenVEX schema is missing at {}",
+        schema.display()
+    );
+    let python = std::env::var_os("CRA_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
+    assert!(
+        python.exists(),
+        "jsonschema is not installed: run `bash tests/run`"
+    );
+    let script = "import json, sys, jsonschema\n\
+        s = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))\n\
+        e = [x.message for x in jsonschema.Draft202012Validator(s).iter_errors(d)]\n\
+        print(e[0] if e else 'VALID')";
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&schema)
+        .arg(doc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (text != "VALID").then_some(text)
+}
+
+#[test]
+fn vex_decisions_settle_findings_and_the_openvex_output_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = sbom(
+        dir,
+        "gw",
+        "aarch64-unknown-linux-musl",
+        &[("smallvec", "1.6.0")],
+    );
+    // Decided by alias, for the crate's purl: the gate passes.
+    let decided = vex(
+        dir,
+        "decided.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "CVE-2021-25900" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]),
+    );
+    let out = audit(
+        dir,
+        &[
+            "--vex",
+            decided.to_str().unwrap(),
+            "--openvex",
+            "out.vex.json",
+            s.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("[VEX: not_affected, vulnerable_code_not_in_execute_path]"),
+        "{}",
+        describe(&out)
+    );
+    let written = dir.join("out.vex.json");
+    assert_eq!(openvex_schema_error(&written), None);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    let st = &doc["statements"][0];
+    assert_eq!(st["vulnerability"]["name"], "RUSTSEC-2021-0003");
+    assert_eq!(st["status"], "not_affected");
+    assert_eq!(
+        st["products"][0]["subcomponents"][0]["@id"],
+        "pkg:cargo/smallvec@1.6.0"
+    );
+    // Without a decision the written status is under_investigation, and the gate fails.
+    let out = audit(dir, &["--openvex", "open.vex.json", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let open = dir.join("open.vex.json");
+    assert_eq!(openvex_schema_error(&open), None);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&open).unwrap()).unwrap();
+    assert_eq!(doc["statements"][0]["status"], "under_investigation");
+    // A decision about another crate does not apply.
+    let other = vex(
+        dir,
+        "other.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.1" }],
+            "status": "not_affected",
+            "justification": "component_not_present"
+        }]),
+    );
+    let out = audit(
+        dir,
+        &["--vex", other.to_str().unwrap(), s.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+}
+
+#[test]
+fn a_bad_vex_document_is_one_line_and_exit_status_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = sbom(
+        dir,
+        "gw",
+        "aarch64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    std::fs::write(dir.join("broken.json"), b"{").unwrap();
+    let statement = |extra: serde_json::Value| {
+        let mut st = serde_json::json!({
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            st[k] = v.clone();
+        }
+        serde_json::json!([st])
+    };
+    let cases = [
+        ("broken.json".to_string(), "not an OpenVEX document"),
+        (
+            vex(
+                dir,
+                "nojust.json",
+                statement(serde_json::json!({"status": "not_affected"})),
+            )
+            .display()
+            .to_string(),
+            "not_affected needs a justification or an impact_statement",
+        ),
+        (
+            vex(
+                dir,
+                "unknown.json",
+                statement(
+                    serde_json::json!({"status": "not_affected", "justification": "trust_me"}),
+                ),
+            )
+            .display()
+            .to_string(),
+            "unknown variant `trust_me`",
+        ),
+        (
+            vex(
+                dir,
+                "noaction.json",
+                statement(serde_json::json!({"status": "affected"})),
+            )
+            .display()
+            .to_string(),
+            "affected needs an action_statement",
+        ),
+    ];
+    for (file, needle) in cases {
+        let out = audit(dir, &["--vex", &file, s.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+}

@@ -127,6 +127,10 @@ impl Database {
                     .map(|af| af.functions.keys().map(|f| f.to_string()).collect())
                     .unwrap_or_default(),
                 subjects: Vec::new(),
+                subject_purls: Vec::new(),
+                status: None,
+                justification: None,
+                decision: None,
             })
             .collect()
     }

@@ -11,6 +11,7 @@
 
 mod database;
 mod sbom;
+pub mod vex;
 
 pub use database::Identity;
 
@@ -26,6 +27,8 @@ pub struct AuditRequest {
     pub db: Option<PathBuf>,
     /// Informational kinds that fail the gate too.
     pub deny: Vec<Kind>,
+    /// The manufacturer's decisions (OpenVEX v0.2.0 documents).
+    pub vex: Vec<PathBuf>,
 }
 
 /// What an advisory is about.
@@ -65,10 +68,15 @@ pub struct Subject {
     pub targets: Vec<String>,
     /// How many `pkg:cargo` components it lists.
     pub crates: usize,
+    /// The product's purl (its `metadata.component` purl), as VEX statements name it.
+    pub purl: String,
+    /// The manufacturer the SBOM names, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
 }
 
 /// An advisory that applies to a shipped crate.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// The advisory id (`RUSTSEC-…`).
     pub id: String,
@@ -88,6 +96,33 @@ pub struct Finding {
     pub functions: Vec<String>,
     /// Which SBOMs list the crate.
     pub subjects: Vec<String>,
+    /// The products (purls) shipping it.
+    #[serde(skip)]
+    pub subject_purls: Vec<String>,
+    /// The VEX status the manufacturer gave, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<vex::Status>,
+    /// The VEX justification, for `not_affected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<vex::Justification>,
+    /// The VEX statement that decided it.
+    #[serde(skip)]
+    pub decision: Option<vex::Statement>,
+}
+
+impl Finding {
+    /// The crate's purl, `pkg:cargo/<name>@<version>`.
+    pub fn purl(&self) -> String {
+        format!("pkg:cargo/{}@{}", self.package, self.version)
+    }
+
+    /// Whether a VEX decision settles it (`not_affected` or `fixed`).
+    pub fn settled(&self) -> bool {
+        matches!(
+            self.status,
+            Some(vex::Status::NotAffected | vex::Status::Fixed)
+        )
+    }
 }
 
 /// The audit's result.
@@ -104,11 +139,23 @@ pub struct Report {
 }
 
 impl Report {
-    /// The findings that fail the gate: every vulnerability, and the denied kinds.
+    /// The findings that fail the gate: every vulnerability, and the denied kinds, unless a
+    /// VEX decision settles them.
     pub fn failing<'a>(&'a self, deny: &'a [Kind]) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings
+        self.findings.iter().filter(move |f| {
+            (f.kind == Kind::Vulnerability || deny.contains(&f.kind)) && !f.settled()
+        })
+    }
+
+    /// The product's status for every finding as an OpenVEX document, dated `timestamp`
+    /// (RFC 3339).
+    pub fn openvex(&self, timestamp: &str) -> vex::Document {
+        let author = self
+            .subjects
             .iter()
-            .filter(move |f| f.kind == Kind::Vulnerability || deny.contains(&f.kind))
+            .find_map(|s| s.manufacturer.clone())
+            .unwrap_or_else(|| "unknown manufacturer".into());
+        vex::document(&self.findings, &author, timestamp)
     }
 }
 
@@ -126,6 +173,14 @@ pub enum AuditError {
     /// An SBOM (or what should have one beside it) is unusable.
     #[error("{path}: {message}")]
     Sbom {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A VEX document is unusable.
+    #[error("{path}: {message}")]
+    Vex {
         /// The file.
         path: PathBuf,
         /// What is wrong.
@@ -155,6 +210,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         None => database::default_location()?,
     };
     let db = database::Database::open(&db_path)?;
+    let decisions = vex::Decisions::read(&request.vex)?;
     let mut subjects = Vec::new();
     let mut findings: std::collections::BTreeMap<(String, String, String), Finding> =
         Default::default();
@@ -163,11 +219,9 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         for c in &sbom.crates {
             for advisory in db.matching(c, &sbom.targets) {
                 let key = (advisory.id.clone(), c.name.clone(), c.version.clone());
-                findings
-                    .entry(key)
-                    .or_insert(advisory)
-                    .subjects
-                    .push(sbom.name.clone());
+                let f = findings.entry(key).or_insert(advisory);
+                f.subjects.push(sbom.name.clone());
+                f.subject_purls.push(sbom.purl.clone());
             }
         }
         subjects.push(Subject {
@@ -175,17 +229,42 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
             name: sbom.name.clone(),
             targets: sbom.targets.clone(),
             crates: sbom.crates.len(),
+            purl: sbom.purl.clone(),
+            manufacturer: sbom.manufacturer.clone(),
         });
     }
     let mut findings: Vec<Finding> = findings.into_values().collect();
     for f in &mut findings {
         f.subjects.sort();
         f.subjects.dedup();
+        f.subject_purls.sort();
+        f.subject_purls.dedup();
+        if let Some(s) = decisions.about(f, &f.subject_purls) {
+            f.status = Some(s.status);
+            f.justification = s.justification;
+            f.decision = Some(s.clone());
+        }
     }
     Ok(Report {
         warnings: db.warnings(),
         database: db.identity,
         subjects,
         findings,
+    })
+}
+
+/// Writes the report's OpenVEX document to `out` (temporary file, then rename), dated
+/// `SOURCE_DATE_EPOCH` when set (a reproducible document), else now.
+pub fn write_openvex(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
+    let time = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(cra_attest::evidence::slsa::rfc3339)
+        .unwrap_or_else(cra_attest::evidence::slsa::now_rfc3339);
+    let mut json = serde_json::to_vec_pretty(&report.openvex(&time)).expect("serialisable");
+    json.push(b'\n');
+    cra_attest::persist::write_atomic(out, &json, 0o644).map_err(|e| AuditError::Sbom {
+        path: out.to_path_buf(),
+        message: e.to_string(),
     })
 }

@@ -17,6 +17,8 @@ pub(super) struct Crate {
 pub(super) struct Sbom {
     pub path: PathBuf,
     pub name: String,
+    pub purl: String,
+    pub manufacturer: Option<String>,
     pub targets: Vec<String>,
     pub crates: Vec<Crate>,
 }
@@ -92,11 +94,20 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
         .collect();
     targets.sort();
     targets.dedup();
+    let component = &doc["metadata"]["component"];
+    let name = component["name"]
+        .as_str()
+        .map(input::printable)
+        .unwrap_or_else(|| path.display().to_string());
     Ok(Sbom {
-        name: doc["metadata"]["component"]["name"]
+        purl: component["purl"]
             .as_str()
-            .map(input::printable)
-            .unwrap_or_else(|| path.display().to_string()),
+            .map(String::from)
+            .unwrap_or_else(|| format!("pkg:generic/{name}")),
+        manufacturer: doc["metadata"]["manufacturer"]["name"]
+            .as_str()
+            .map(input::printable),
+        name,
         path,
         targets,
         crates,
@@ -112,7 +123,7 @@ fn cargo_purl(purl: &str) -> Option<Crate> {
     })
 }
 
-fn strip_path(message: &str, path: &Path) -> String {
+pub(super) fn strip_path(message: &str, path: &Path) -> String {
     let prefix = format!("{}: ", path.display());
     message.strip_prefix(&prefix).unwrap_or(message).to_string()
 }

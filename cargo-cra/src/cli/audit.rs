@@ -20,6 +20,15 @@ pub struct AuditArgs {
     /// repeated.
     #[arg(long, value_enum, value_name = "KIND")]
     pub deny: Vec<DenyKind>,
+    /// The manufacturer's decisions: an OpenVEX v0.2.0 document; may be repeated (later
+    /// statements win). A finding `not_affected` or `fixed` for the product or crate does not
+    /// fail the gate.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Write the product's status for every finding as an OpenVEX v0.2.0 document (the
+    /// decisions given, `under_investigation` for the rest).
+    #[arg(long, value_name = "OUT")]
+    pub openvex: Option<PathBuf>,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -52,6 +61,7 @@ impl From<AuditArgs> for AuditRequest {
             paths: a.paths,
             db: a.db,
             deny: a.deny.into_iter().map(Kind::from).collect(),
+            vex: a.vex,
         }
     }
 }
