@@ -289,3 +289,126 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
         describe(&found)
     );
 }
+
+/// cargo-audit (pinned; `tests/run` installs it in `.tools/cargo-audit`).
+fn cargo_audit() -> PathBuf {
+    let bin = std::env::var_os("CRA_TEST_CARGO_AUDIT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/cargo-audit/bin/cargo-audit"));
+    assert!(
+        bin.exists(),
+        "cargo-audit is not installed ({}): run `bash tests/run`, which installs it",
+        bin.display()
+    );
+    bin
+}
+
+/// (advisory, crate, version) triples of a cargo-audit JSON report: vulnerabilities and the
+/// informational warnings that name an advisory.
+fn cargo_audit_findings(report: &Value) -> std::collections::BTreeSet<(String, String, String)> {
+    let entry = |v: &Value| {
+        Some((
+            v["advisory"]["id"].as_str()?.to_string(),
+            v["package"]["name"].as_str()?.to_string(),
+            v["package"]["version"].as_str()?.to_string(),
+        ))
+    };
+    let mut out: std::collections::BTreeSet<_> = report["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(entry)
+        .collect();
+    for list in report["warnings"].as_object().unwrap().values() {
+        out.extend(list.as_array().unwrap().iter().filter_map(entry));
+    }
+    out
+}
+
+#[test]
+fn real_apps_audit_like_cargo_audit_restricted_to_what_ships() {
+    let db = repo_root().join("../shared/fixtures/advisory-db");
+    assert!(
+        db.join("crates").is_dir(),
+        "the advisory-db snapshot is missing"
+    );
+    let target = "x86_64-unknown-linux-musl";
+    for app in CORPUS {
+        let dir = fetch(app);
+        let reports = build(app, &dir, target);
+        let sboms: Vec<String> = reports
+            .iter()
+            .map(|r| r["sbom"].as_str().unwrap().to_string())
+            .collect();
+        let mut args = vec!["cra", "audit", "--json", "--db", db.to_str().unwrap()];
+        args.extend(sboms.iter().map(String::as_str));
+        let out = run_cra(&dir, &args, &[]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}: {}",
+            app.name,
+            describe(&out)
+        );
+        let ours_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ours: std::collections::BTreeSet<(String, String, String)> = ours_report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("id"), s("package"), s("version"))
+            })
+            .collect();
+        // What the binaries link (the SBOMs' crates).
+        let mut shipped = std::collections::BTreeSet::new();
+        for sbom in &sboms {
+            let doc: Value = serde_json::from_slice(&std::fs::read(sbom).unwrap()).unwrap();
+            for c in doc["components"].as_array().unwrap() {
+                if let (Some(n), Some(v)) = (c["name"].as_str(), c["version"].as_str()) {
+                    shipped.insert((n.to_string(), v.to_string()));
+                }
+            }
+        }
+        let out = std::process::Command::new(cargo_audit())
+            .args(["audit", "--no-fetch", "--json", "--db"])
+            .arg(&db)
+            .arg("--file")
+            .arg(dir.join("Cargo.lock"))
+            .output()
+            .unwrap();
+        let theirs_report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: cargo-audit: {e}: {}", app.name, describe(&out)));
+        let theirs = cargo_audit_findings(&theirs_report);
+        // Everything we report, cargo-audit reports too.
+        let extra: Vec<_> = ours.difference(&theirs).collect();
+        assert!(extra.is_empty(), "{}: only cargo-cra: {extra:?}", app.name);
+        // What cargo-audit reports on a shipped crate, we report, unless the advisory is for
+        // another platform than the target.
+        let mut not_shipped = 0;
+        let mut other_platform = 0;
+        for t in &theirs {
+            if !shipped.contains(&(t.1.clone(), t.2.clone())) {
+                not_shipped += 1;
+                continue;
+            }
+            if ours.contains(t) {
+                continue;
+            }
+            let advisory =
+                std::fs::read_to_string(db.join("crates").join(&t.1).join(format!("{}.md", t.0)))
+                    .unwrap();
+            assert!(
+                advisory.contains("\nos = [") || advisory.contains("\narch = ["),
+                "{}: cargo-audit's {t:?} is on a shipped crate but cargo-cra misses it",
+                app.name
+            );
+            other_platform += 1;
+        }
+        eprintln!(
+            "{}: cargo-audit {} findings; cargo-cra {} (shipped); {not_shipped} not linked into the binaries, {other_platform} for another platform",
+            app.name,
+            theirs.len(),
+            ours.len()
+        );
+    }
+}
