@@ -113,11 +113,14 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Audit(a) => {
-            let (json, openvex) = (a.json, a.openvex.clone());
+            let (json, openvex, csaf) = (a.json, a.openvex.clone(), a.csaf.clone());
             let request = cargo_cra::audit::AuditRequest::from(a);
             let report = cargo_cra::audit::audit(&request)?;
             if let Some(out) = &openvex {
                 cargo_cra::audit::write_openvex(&report, out)?;
+            }
+            if let Some(out) = &csaf {
+                cargo_cra::audit::write_csaf(&report, out)?;
             }
             print_audit(&report, json);
             for w in &report.warnings {

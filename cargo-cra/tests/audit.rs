@@ -1,7 +1,8 @@
 //! `cargo cra audit` against the RustSec advisory database snapshot the team keeps
 //! (`../shared/fixtures/advisory-db`, third-party CC0 data; never fetched): findings follow
 //! the advisories' version ranges and platforms, the gate's exit status separates findings (1)
-//! from unusable input (2), and the report names the database it used.
+//! from unusable input (2), and the report names the database it used. The OpenVEX output is
+//! checked against the OpenVEX JSON schema, the CSAF output by the BSI's CSAF validator.
 
 mod common;
 
@@ -404,4 +405,85 @@ fn a_bad_vex_document_is_one_line_and_exit_status_2() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains(needle), "{err}");
     }
+}
+
+/// The BSI's CSAF validator (@secvisogram/csaf-validator-lib, strict schema and every mandatory
+/// test) on `doc`: `None` when valid, else its failing tests.
+fn csaf_errors(doc: &Path) -> Option<String> {
+    let tools = repo_root().join("tests/tools/node");
+    assert!(
+        tools
+            .join("node_modules/@secvisogram/csaf-validator-lib")
+            .exists(),
+        "@secvisogram/csaf-validator-lib is not installed: run `bash tests/run`, which installs it"
+    );
+    let out = std::process::Command::new("node")
+        .arg(tools.join("validate-csaf.mjs"))
+        .arg(doc)
+        .output()
+        .expect("node is installed (tests/run installs it)");
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (text != "VALID").then_some(text)
+}
+
+#[test]
+fn the_csaf_vex_document_passes_the_bsi_validator_with_every_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = sbom(dir, "gw", "x86_64-unknown-linux-musl", CRATES);
+    // Undecided: every finding under investigation.
+    let out = audit(dir, &["--csaf", "open.csaf.json", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_eq!(csaf_errors(&dir.join("open.csaf.json")), None);
+    // Every kind of decision: justified and impact-stated not_affected, affected with an
+    // action, fixed.
+    let decisions = vex(
+        dir,
+        "all.vex.json",
+        serde_json::json!([
+            { "vulnerability": { "name": "CVE-2021-25900" },
+              "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+              "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path" },
+            { "vulnerability": { "name": "RUSTSEC-2023-0005" },
+              "products": [{ "@id": "pkg:cargo/tokio@1.23.0" }],
+              "status": "affected", "action_statement": "Update tokio to 1.24.2 or later." },
+            { "vulnerability": { "name": "RUSTSEC-2025-0023" },
+              "products": [{ "@id": "pkg:cargo/tokio@1.23.0" }],
+              "status": "not_affected", "impact_statement": "No broadcast channel is used." },
+            { "vulnerability": { "name": "RUSTSEC-2021-0139" },
+              "products": [{ "@id": "pkg:generic/gw", "subcomponents": [{ "@id": "pkg:cargo/ansi_term@0.12.1" }] }],
+              "status": "fixed" }
+        ]),
+    );
+    let out = audit(
+        dir,
+        &[
+            "--vex",
+            decisions.to_str().unwrap(),
+            "--csaf",
+            "all.csaf.json",
+            s.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let path = dir.join("all.csaf.json");
+    assert_eq!(csaf_errors(&path), None);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(doc["document"]["category"], "csaf_vex");
+    let smallvec = doc["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["cve"] == "CVE-2021-25900")
+        .expect("the smallvec advisory, by its CVE");
+    assert!(
+        smallvec["product_status"]["known_not_affected"]
+            .as_array()
+            .is_some()
+    );
+    assert_eq!(
+        smallvec["flags"][0]["label"],
+        "vulnerable_code_not_in_execute_path"
+    );
 }

@@ -9,6 +9,7 @@
 //! device). The gate fails on every vulnerability found, and on the informational kinds the
 //! caller denies.
 
+mod csaf;
 mod database;
 mod sbom;
 pub mod vex;
@@ -253,15 +254,27 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     })
 }
 
-/// Writes the report's OpenVEX document to `out` (temporary file, then rename), dated
-/// `SOURCE_DATE_EPOCH` when set (a reproducible document), else now.
-pub fn write_openvex(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
-    let time = std::env::var("SOURCE_DATE_EPOCH")
+/// The documents' date: `SOURCE_DATE_EPOCH` when set (reproducible documents), else now.
+fn document_time() -> String {
+    std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .map(cra_attest::evidence::slsa::rfc3339)
-        .unwrap_or_else(cra_attest::evidence::slsa::now_rfc3339);
-    let mut json = serde_json::to_vec_pretty(&report.openvex(&time)).expect("serialisable");
+        .unwrap_or_else(cra_attest::evidence::slsa::now_rfc3339)
+}
+
+/// Writes the report's CSAF 2.0 VEX document to `out` (temporary file, then rename).
+pub fn write_csaf(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
+    write_json(out, &csaf::document(report, &document_time()))
+}
+
+/// Writes the report's OpenVEX document to `out` (temporary file, then rename).
+pub fn write_openvex(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
+    write_json(out, &report.openvex(&document_time()))
+}
+
+fn write_json(out: &std::path::Path, value: &impl Serialize) -> Result<(), AuditError> {
+    let mut json = serde_json::to_vec_pretty(value).expect("serialisable");
     json.push(b'\n');
     cra_attest::persist::write_atomic(out, &json, 0o644).map_err(|e| AuditError::Sbom {
         path: out.to_path_buf(),

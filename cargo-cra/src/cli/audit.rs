@@ -29,6 +29,10 @@ pub struct AuditArgs {
     /// decisions given, `under_investigation` for the rest).
     #[arg(long, value_name = "OUT")]
     pub openvex: Option<PathBuf>,
+    /// Write the statuses as a CSAF 2.0 document of the VEX profile (`csaf_vex`), as BSI
+    /// TR-03183 recommends for vulnerability advisories.
+    #[arg(long, value_name = "OUT")]
+    pub csaf: Option<PathBuf>,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
