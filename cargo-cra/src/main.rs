@@ -288,9 +288,15 @@ fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
             (Some(s), None) => format!(" [VEX: {}]", json_name(s)),
             _ => String::new(),
         };
+        let exploited = match &f.exploited_since {
+            Some(d) => format!(
+                " ACTIVELY EXPLOITED (CISA KEV since {d}: report under CRA Article 14 within 24 hours)"
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{} {}{aliases}: {} {} — {}; {fix}{decided}",
+            "{} {}{aliases}: {} {} — {}; {fix}{decided}{exploited}",
             f.kind.as_str(),
             f.id,
             f.package,

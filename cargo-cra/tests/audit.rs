@@ -487,3 +487,54 @@ fn the_csaf_vex_document_passes_the_bsi_validator_with_every_status() {
         "vulnerable_code_not_in_execute_path"
     );
 }
+
+#[test]
+fn findings_in_cisas_known_exploited_catalog_are_marked_and_a_bad_catalog_is_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = sbom(
+        dir,
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("smallvec", "1.6.0")],
+    );
+    // The catalog's JSON feed format (a few fields of each entry; the feed has more).
+    let kev = serde_json::json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities",
+        "catalogVersion": "2026.11.30",
+        "dateReleased": "2026-11-30T18:00:00.000Z",
+        "count": 2,
+        "vulnerabilities": [
+            { "cveID": "CVE-2021-25900", "vendorProject": "servo", "product": "smallvec",
+              "vulnerabilityName": "smallvec insert_many buffer overflow", "dateAdded": "2026-11-20",
+              "shortDescription": "", "requiredAction": "Update.", "dueDate": "2026-12-11",
+              "knownRansomwareCampaignUse": "Unknown", "notes": "" },
+            { "cveID": "CVE-2000-0001", "vendorProject": "x", "product": "y",
+              "vulnerabilityName": "z", "dateAdded": "2020-01-01", "shortDescription": "",
+              "requiredAction": "", "dueDate": "2020-01-22", "knownRansomwareCampaignUse": "Known",
+              "notes": "" }
+        ]
+    });
+    std::fs::write(dir.join("kev.json"), serde_json::to_vec(&kev).unwrap()).unwrap();
+    let out = audit(dir, &["--kev", "kev.json", "--json", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"][0]["exploited_since"], "2026-11-20");
+    assert_eq!(report["kev"]["version"], "2026.11.30");
+    let out = audit(dir, &["--kev", "kev.json", s.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("ACTIVELY EXPLOITED (CISA KEV since 2026-11-20"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(dir.join("bad-kev.json"), br#"{"vulnerabilities": 3}"#).unwrap();
+    let out = audit(dir, &["--kev", "bad-kev.json", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad-kev.json: not CISA's KEV catalog"),
+        "{err}"
+    );
+}

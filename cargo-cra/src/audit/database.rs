@@ -131,6 +131,7 @@ impl Database {
                 status: None,
                 justification: None,
                 decision: None,
+                exploited_since: None,
             })
             .collect()
     }

@@ -11,10 +11,12 @@
 
 mod csaf;
 mod database;
+mod kev;
 mod sbom;
 pub mod vex;
 
 pub use database::Identity;
+pub use kev::CatalogIdentity;
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ pub struct AuditRequest {
     pub deny: Vec<Kind>,
     /// The manufacturer's decisions (OpenVEX v0.2.0 documents).
     pub vex: Vec<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON feed).
+    pub kev: Option<PathBuf>,
 }
 
 /// What an advisory is about.
@@ -109,6 +113,9 @@ pub struct Finding {
     /// The VEX statement that decided it.
     #[serde(skip)]
     pub decision: Option<vex::Statement>,
+    /// When CISA's KEV catalog added it: actively exploited, reportable under CRA Article 14.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exploited_since: Option<String>,
 }
 
 impl Finding {
@@ -135,6 +142,9 @@ pub struct Report {
     pub subjects: Vec<Subject>,
     /// Every advisory that applies, sorted by id and crate.
     pub findings: Vec<Finding>,
+    /// The KEV catalog read, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kev: Option<CatalogIdentity>,
     /// Warnings (such as an old database), one line each.
     pub warnings: Vec<String>,
 }
@@ -187,6 +197,14 @@ pub enum AuditError {
         /// What is wrong.
         message: String,
     },
+    /// The KEV catalog is unusable.
+    #[error("{path}: {message}")]
+    Kev {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Nothing to audit.
     #[error(
         "nothing to audit: give an SBOM, an artefact with its .cdx.json beside it, or an image directory"
@@ -212,6 +230,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     };
     let db = database::Database::open(&db_path)?;
     let decisions = vex::Decisions::read(&request.vex)?;
+    let kev = request.kev.as_deref().map(kev::Catalog::read).transpose()?;
     let mut subjects = Vec::new();
     let mut findings: std::collections::BTreeMap<(String, String, String), Finding> =
         Default::default();
@@ -240,6 +259,9 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         f.subjects.dedup();
         f.subject_purls.sort();
         f.subject_purls.dedup();
+        if let Some(k) = &kev {
+            f.exploited_since = k.added(&f.aliases);
+        }
         if let Some(s) = decisions.about(f, &f.subject_purls) {
             f.status = Some(s.status);
             f.justification = s.justification;
@@ -247,6 +269,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         }
     }
     Ok(Report {
+        kev: kev.map(|k| k.identity),
         warnings: db.warnings(),
         database: db.identity,
         subjects,

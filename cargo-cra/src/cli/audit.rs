@@ -29,6 +29,10 @@ pub struct AuditArgs {
     /// decisions given, `under_investigation` for the rest).
     #[arg(long, value_name = "OUT")]
     pub openvex: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (its JSON feed): findings whose CVE it
+    /// lists are marked actively exploited (reportable under CRA Article 14 within 24 hours).
+    #[arg(long, value_name = "FILE")]
+    pub kev: Option<PathBuf>,
     /// Write the statuses as a CSAF 2.0 document of the VEX profile (`csaf_vex`), as BSI
     /// TR-03183 recommends for vulnerability advisories.
     #[arg(long, value_name = "OUT")]
@@ -66,6 +70,7 @@ impl From<AuditArgs> for AuditRequest {
             db: a.db,
             deny: a.deny.into_iter().map(Kind::from).collect(),
             vex: a.vex,
+            kev: a.kev,
         }
     }
 }
