@@ -538,3 +538,32 @@ fn findings_in_cisas_known_exploited_catalog_are_marked_and_a_bad_catalog_is_one
         "{err}"
     );
 }
+
+#[test]
+fn no_fetch_without_a_database_is_one_line_naming_where_it_looked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("cargo-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let s = sbom(
+        tmp.path(),
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "audit", "--no-fetch", s.to_str().unwrap()],
+        &[("CARGO_HOME", home.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "advisory database {}",
+            home.join("advisory-db").display()
+        )),
+        "{err}"
+    );
+    assert!(!home.join("advisory-db").exists(), "--no-fetch fetched");
+}

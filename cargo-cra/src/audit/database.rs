@@ -45,6 +45,79 @@ pub(super) fn default_location() -> Result<PathBuf, AuditError> {
         })
 }
 
+/// Where the RustSec database is published.
+const UPSTREAM: &str = "https://github.com/rustsec/advisory-db.git";
+
+/// A fetched database is updated after this many hours.
+const REFRESH_HOURS: u64 = 24;
+
+/// Clones the database to `dir` when it is absent, or pulls it when its last fetch is older
+/// than a day. A failed update of an existing copy is a warning (the copy is still used); a
+/// failed clone is an error.
+pub(super) fn fetch(dir: &Path) -> Result<Vec<String>, AuditError> {
+    let git = |args: &[&str], cwd: &Path| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(cwd)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .output()
+    };
+    if !dir.exists() {
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| AuditError::Database {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let out = git(
+            &[
+                "clone",
+                "--quiet",
+                "--depth",
+                "1",
+                UPSTREAM,
+                &dir.to_string_lossy(),
+            ],
+            parent,
+        );
+        return match out {
+            Ok(o) if o.status.success() => Ok(Vec::new()),
+            Ok(o) => Err(AuditError::Database {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "cloning {UPSTREAM} failed ({}); give --db DIR, or --no-fetch",
+                    cra_attest::input::printable(String::from_utf8_lossy(&o.stderr).trim())
+                ),
+            }),
+            Err(e) => Err(AuditError::Database {
+                path: dir.to_path_buf(),
+                message: format!("cannot run git to fetch it ({e}); give --db DIR"),
+            }),
+        };
+    }
+    let stamp = dir.join(".git/FETCH_HEAD");
+    let stamp = if stamp.exists() {
+        stamp
+    } else {
+        dir.join(".git/HEAD")
+    };
+    let age = std::fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map(|d| d.as_secs() / 3600);
+    if !dir.join(".git").exists() || age.is_some_and(|h| h < REFRESH_HOURS) {
+        return Ok(Vec::new());
+    }
+    match git(&["pull", "--quiet", "--ff-only"], dir) {
+        Ok(o) if o.status.success() => Ok(Vec::new()),
+        _ => Ok(vec![format!(
+            "could not update the advisory database at {}; auditing with the copy there",
+            dir.display()
+        )]),
+    }
+}
+
 impl Database {
     pub(super) fn open(path: &Path) -> Result<Database, AuditError> {
         let fail = |message: String| AuditError::Database {

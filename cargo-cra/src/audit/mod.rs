@@ -26,8 +26,11 @@ use std::path::PathBuf;
 pub struct AuditRequest {
     /// SBOMs, artefacts with their SBOM beside them, or image directories.
     pub paths: Vec<PathBuf>,
-    /// The advisory database directory (default `$CARGO_HOME/advisory-db`, as cargo-audit's).
+    /// The advisory database directory (default `$CARGO_HOME/advisory-db`, as cargo-audit's,
+    /// cloned or updated with git unless `no_fetch`).
     pub db: Option<PathBuf>,
+    /// Never fetch the default database.
+    pub no_fetch: bool,
     /// Informational kinds that fail the gate too.
     pub deny: Vec<Kind>,
     /// The manufacturer's decisions (OpenVEX v0.2.0 documents).
@@ -224,9 +227,16 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     if request.paths.is_empty() {
         return Err(AuditError::NoSubject);
     }
+    let mut fetch_warnings = Vec::new();
     let db_path = match &request.db {
         Some(p) => p.clone(),
-        None => database::default_location()?,
+        None => {
+            let p = database::default_location()?;
+            if !request.no_fetch {
+                fetch_warnings.extend(database::fetch(&p)?);
+            }
+            p
+        }
     };
     let db = database::Database::open(&db_path)?;
     let decisions = vex::Decisions::read(&request.vex)?;
@@ -270,7 +280,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     }
     Ok(Report {
         kev: kev.map(|k| k.identity),
-        warnings: db.warnings(),
+        warnings: fetch_warnings.into_iter().chain(db.warnings()).collect(),
         database: db.identity,
         subjects,
         findings,

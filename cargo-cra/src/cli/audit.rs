@@ -16,6 +16,10 @@ pub struct AuditArgs {
     /// of its advisories.
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
+    /// Never fetch or update the default database (without --db, it is cloned when absent
+    /// and pulled when its last fetch is older than a day).
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Fail on this kind of informational advisory too (vulnerabilities always fail); may be
     /// repeated.
     #[arg(long, value_enum, value_name = "KIND")]
@@ -68,6 +72,7 @@ impl From<AuditArgs> for AuditRequest {
         AuditRequest {
             paths: a.paths,
             db: a.db,
+            no_fetch: a.no_fetch,
             deny: a.deny.into_iter().map(Kind::from).collect(),
             vex: a.vex,
             kev: a.kev,
