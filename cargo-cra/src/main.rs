@@ -294,9 +294,13 @@ fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
             ),
             None => String::new(),
         };
+        let shipped = match &f.reason {
+            Some(reason) => format!("not shipped ({reason}): "),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{} {}{aliases}: {} {} — {}; {fix}{decided}{exploited}",
+            "{shipped}{} {}{aliases}: {} {} — {}; {fix}{decided}{exploited}",
             f.kind.as_str(),
             f.id,
             f.package,

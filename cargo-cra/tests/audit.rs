@@ -567,3 +567,96 @@ fn no_fetch_without_a_database_is_one_line_naming_where_it_looked() {
     );
     assert!(!home.join("advisory-db").exists(), "--no-fetch fetched");
 }
+
+#[test]
+fn in_a_project_what_ships_is_audited_and_every_other_lock_file_finding_is_listed_as_not_shipped() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/audit-project");
+    let out = audit(&dir, &["--json", "--openvex", "project.vex.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut shipped = std::collections::BTreeSet::new();
+    let mut not_shipped = std::collections::BTreeSet::new();
+    for f in report["findings"].as_array().unwrap() {
+        let key = (
+            f["id"].as_str().unwrap().to_string(),
+            f["package"].as_str().unwrap().to_string(),
+        );
+        if f["shipped"] == true {
+            shipped.insert(key);
+        } else {
+            assert!(
+                f["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no binary built for"),
+                "{f}"
+            );
+            assert_eq!(f["status"], "not_affected");
+            assert_eq!(f["justification"], "component_not_present");
+            not_shipped.insert(key);
+        }
+    }
+    // The linked crate's advisory fails the gate; the cfg(windows) and build-only ones do not.
+    assert!(
+        shipped.contains(&("RUSTSEC-2021-0003".into(), "smallvec".into())),
+        "{shipped:?}"
+    );
+    assert!(
+        not_shipped.contains(&("RUSTSEC-2020-0071".into(), "time".into())),
+        "{not_shipped:?}"
+    );
+    assert!(
+        not_shipped.iter().any(|(_, p)| p == "atty"),
+        "{not_shipped:?}"
+    );
+    // cargo-audit, on the same Cargo.lock and database, finds exactly the union.
+    let cargo_audit = std::env::var_os("CRA_TEST_CARGO_AUDIT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/cargo-audit/bin/cargo-audit"));
+    assert!(
+        cargo_audit.exists(),
+        "cargo-audit is not installed: run `bash tests/run`"
+    );
+    let theirs = std::process::Command::new(cargo_audit)
+        .args(["audit", "--no-fetch", "--json", "--db"])
+        .arg(db())
+        .arg("--file")
+        .arg(dir.join("Cargo.lock"))
+        .output()
+        .unwrap();
+    let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    for v in theirs["vulnerabilities"]["list"].as_array().unwrap() {
+        all.insert((
+            v["advisory"]["id"].as_str().unwrap().to_string(),
+            v["package"]["name"].as_str().unwrap().to_string(),
+        ));
+    }
+    for list in theirs["warnings"].as_object().unwrap().values() {
+        for w in list.as_array().unwrap() {
+            if let Some(id) = w["advisory"]["id"].as_str() {
+                all.insert((
+                    id.to_string(),
+                    w["package"]["name"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    let ours: std::collections::BTreeSet<_> = shipped.union(&not_shipped).cloned().collect();
+    assert_eq!(
+        ours, all,
+        "cargo-cra's shipped and not-shipped findings are cargo-audit's"
+    );
+    // The not-shipped ones are written as not_affected / component_not_present.
+    let vex: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("project.vex.json")).unwrap()).unwrap();
+    let time = vex["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["vulnerability"]["name"] == "RUSTSEC-2020-0071")
+        .expect("the build-only crate's advisory");
+    assert_eq!(time["status"], "not_affected");
+    assert_eq!(time["justification"], "component_not_present");
+    assert_eq!(openvex_schema_error(&dir.join("project.vex.json")), None);
+}

@@ -205,6 +205,8 @@ impl Database {
                 justification: None,
                 decision: None,
                 exploited_since: None,
+                shipped: true,
+                reason: None,
             })
             .collect()
     }

@@ -26,6 +26,9 @@ use std::path::PathBuf;
 pub struct AuditRequest {
     /// SBOMs, artefacts with their SBOM beside them, or image directories.
     pub paths: Vec<PathBuf>,
+    /// Without paths: the Cargo project to build (as `cargo cra build` would) and audit, with
+    /// the crates of its `Cargo.lock` that no binary links listed as not shipped.
+    pub project: Option<crate::request::BuildRequest>,
     /// The advisory database directory (default `$CARGO_HOME/advisory-db`, as cargo-audit's,
     /// cloned or updated with git unless `no_fetch`).
     pub db: Option<PathBuf>,
@@ -119,6 +122,11 @@ pub struct Finding {
     /// When CISA's KEV catalog added it: actively exploited, reportable under CRA Article 14.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exploited_since: Option<String>,
+    /// Whether a binary links the crate (a `Cargo.lock` crate no binary links is not shipped).
+    pub shipped: bool,
+    /// Why it is not shipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Finding {
@@ -127,12 +135,13 @@ impl Finding {
         format!("pkg:cargo/{}@{}", self.package, self.version)
     }
 
-    /// Whether a VEX decision settles it (`not_affected` or `fixed`).
+    /// Whether it is settled: not shipped, or a VEX decision `not_affected` or `fixed`.
     pub fn settled(&self) -> bool {
-        matches!(
-            self.status,
-            Some(vex::Status::NotAffected | vex::Status::Fixed)
-        )
+        !self.shipped
+            || matches!(
+                self.status,
+                Some(vex::Status::NotAffected | vex::Status::Fixed)
+            )
     }
 }
 
@@ -213,20 +222,35 @@ pub enum AuditError {
         "nothing to audit: give an SBOM, an artefact with its .cdx.json beside it, or an image directory"
     )]
     NoSubject,
+    /// Building the project to audit failed.
+    #[error(transparent)]
+    Build(#[from] Box<crate::error::BuildError>),
 }
 
 impl AuditError {
     /// The process exit code: 2, apart from 1 (findings that fail the gate).
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            AuditError::Build(e) => e.exit_code(),
+            _ => 2,
+        }
     }
 }
 
 /// Audits the SBOMs `request` names against the advisory database.
 pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
-    if request.paths.is_empty() {
-        return Err(AuditError::NoSubject);
-    }
+    let (paths, lock) = match (&request.paths[..], &request.project) {
+        ([], Some(project)) => {
+            let reports = crate::build::run(project, None).map_err(Box::new)?;
+            let lock = reports
+                .first()
+                .and_then(|r| lockfile_of(&r.path))
+                .ok_or(AuditError::NoSubject)?;
+            (reports.into_iter().map(|r| r.sbom).collect(), Some(lock))
+        }
+        ([], None) => return Err(AuditError::NoSubject),
+        (paths, _) => (paths.to_vec(), None),
+    };
     let mut fetch_warnings = Vec::new();
     let db_path = match &request.db {
         Some(p) => p.clone(),
@@ -244,8 +268,12 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     let mut subjects = Vec::new();
     let mut findings: std::collections::BTreeMap<(String, String, String), Finding> =
         Default::default();
-    for path in &request.paths {
+    let mut linked = std::collections::BTreeSet::new();
+    let mut targets = std::collections::BTreeSet::new();
+    for path in &paths {
         let sbom = sbom::read(path)?;
+        linked.extend(sbom.crates.iter().cloned());
+        targets.extend(sbom.targets.iter().cloned());
         for c in &sbom.crates {
             for advisory in db.matching(c, &sbom.targets) {
                 let key = (advisory.id.clone(), c.name.clone(), c.version.clone());
@@ -264,6 +292,16 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         });
     }
     let mut findings: Vec<Finding> = findings.into_values().collect();
+    if let Some(lock) = &lock {
+        let products: Vec<String> = subjects.iter().map(|s: &Subject| s.purl.clone()).collect();
+        for mut f in not_shipped(&db, lock, &linked, &targets)? {
+            // Not in the product: what nobody should have to write a VEX statement for.
+            f.subject_purls = products.clone();
+            f.status = Some(vex::Status::NotAffected);
+            f.justification = Some(vex::Justification::ComponentNotPresent);
+            findings.push(f);
+        }
+    }
     for f in &mut findings {
         f.subjects.sort();
         f.subjects.dedup();
@@ -313,4 +351,48 @@ fn write_json(out: &std::path::Path, value: &impl Serialize) -> Result<(), Audit
         path: out.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+/// The `Cargo.lock` of the workspace whose build wrote `binary`
+/// (`<target-dir>/cra/<target>/<profile>/<bin>`): found by walking up from the target dir.
+fn lockfile_of(binary: &std::path::Path) -> Option<PathBuf> {
+    binary
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())
+}
+
+/// Advisories for `Cargo.lock` crates no binary links: listed, never failing the gate.
+fn not_shipped(
+    db: &database::Database,
+    lock: &std::path::Path,
+    linked: &std::collections::BTreeSet<sbom::Crate>,
+    targets: &std::collections::BTreeSet<String>,
+) -> Result<Vec<Finding>, AuditError> {
+    let lockfile = rustsec::Lockfile::load(lock).map_err(|e| AuditError::Sbom {
+        path: lock.to_path_buf(),
+        message: cra_attest::input::printable(&e.to_string()),
+    })?;
+    let targets: Vec<String> = targets.iter().cloned().collect();
+    let reason = format!(
+        "no binary built for {} links it: a build-time, other-platform or feature-gated dependency",
+        targets.join(", ")
+    );
+    let mut out = Vec::new();
+    for p in &lockfile.packages {
+        let c = sbom::Crate {
+            name: p.name.to_string(),
+            version: p.version.to_string(),
+        };
+        if linked.contains(&c) {
+            continue;
+        }
+        for mut f in db.matching(&c, &[]) {
+            f.shipped = false;
+            f.reason = Some(reason.clone());
+            out.push(f);
+        }
+    }
+    Ok(out)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A crate an SBOM lists.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Crate {
+pub(crate) struct Crate {
     pub name: String,
     pub version: String,
 }

@@ -242,6 +242,7 @@ pub(super) fn document(findings: &[Finding], author: &str, timestamp: &str) -> D
         .iter()
         .map(|f| {
             let decided = f.decision.as_ref();
+            let status = decided.map(|d| d.status).or(f.status);
             Statement {
                 id: None,
                 version: None,
@@ -268,10 +269,10 @@ pub(super) fn document(findings: &[Finding], author: &str, timestamp: &str) -> D
                         }],
                     })
                     .collect(),
-                status: decided.map_or(Status::UnderInvestigation, |d| d.status),
+                status: status.unwrap_or(Status::UnderInvestigation),
                 supplier: None,
-                status_notes: None,
-                justification: decided.and_then(|d| d.justification),
+                status_notes: f.reason.clone(),
+                justification: decided.and_then(|d| d.justification).or(f.justification),
                 impact_statement: decided.and_then(|d| d.impact_statement.clone()),
                 action_statement: decided.and_then(|d| d.action_statement.clone()),
                 action_statement_timestamp: None,

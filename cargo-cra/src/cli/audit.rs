@@ -1,6 +1,8 @@
 //! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
 
+use super::build::{Compilation, Features, Manifest, Selection};
 use cargo_cra::audit::{AuditRequest, Kind};
+use cargo_cra::request::BuildRequest;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -9,8 +11,23 @@ use std::path::PathBuf;
 pub struct AuditArgs {
     /// What ships: an SBOM (`<bin>.cdx.json`, an image SBOM, or any CycloneDX SBOM with
     /// `pkg:cargo` purls), an artefact with its `.cdx.json` beside it, or an image directory.
-    #[arg(value_name = "PATH", required = true)]
+    /// Without PATH, in a Cargo project: its binaries, built as `cargo cra build` builds them
+    /// (the options below choose which), and the crates of its `Cargo.lock` no binary links,
+    /// listed as not shipped.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub selection: Selection,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub features: Features,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub compilation: Compilation,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub manifest: Manifest,
     /// The RustSec advisory database, a directory (default: `$CARGO_HOME/advisory-db`, shared
     /// with cargo-audit). A git checkout is identified by its commit, a plain copy by a digest
     /// of its advisories.
@@ -69,7 +86,15 @@ impl From<DenyKind> for Kind {
 
 impl From<AuditArgs> for AuditRequest {
     fn from(a: AuditArgs) -> Self {
+        let project = a.paths.is_empty().then(|| BuildRequest {
+            selection: a.selection.into(),
+            features: a.features.into(),
+            compilation: a.compilation.into(),
+            manifest: a.manifest.into(),
+            ..Default::default()
+        });
         AuditRequest {
+            project,
             paths: a.paths,
             db: a.db,
             no_fetch: a.no_fetch,
