@@ -18,6 +18,13 @@ pub const PROVENANCE_PREDICATE_TYPE: &str = crate::evidence::slsa::PREDICATE_TYP
 pub const VERITY_PREDICATE_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/verity-v1.md";
 
+/// `predicateType` of OpenVEX attestations (the OpenVEX context).
+pub const OPENVEX_PREDICATE_TYPE: &str = "https://openvex.dev/ns/v0.2.0";
+
+/// `predicateType` of CSAF attestations (the CSAF 2.0 JSON schema).
+pub const CSAF_PREDICATE_TYPE: &str =
+    "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json";
+
 /// The signature bundle of the file named `file_name`: `<file_name>.sigstore.json`.
 pub fn signature_bundle(file_name: &str) -> String {
     format!("{file_name}.sigstore.json")

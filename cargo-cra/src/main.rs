@@ -114,6 +114,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Audit(a) => {
             let (json, openvex, csaf) = (a.json, a.openvex.clone(), a.csaf.clone());
+            // Ask for the key's password before auditing, not after.
+            let signer = match a.sign {
+                true if openvex.is_none() && csaf.is_none() => {
+                    anyhow::bail!("--sign attests the documents written: give --openvex or --csaf")
+                }
+                true => Some(SignerOptions::from(a.signer.clone()).required_signer()?),
+                false => None,
+            };
             let request = cargo_cra::audit::AuditRequest::from(a);
             let report = cargo_cra::audit::audit(&request)?;
             if let Some(out) = &openvex {
@@ -121,6 +129,23 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(out) = &csaf {
                 cargo_cra::audit::write_csaf(&report, out)?;
+            }
+            if let Some(signer) = &signer {
+                use cra_attest::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
+                for (doc, predicate_type) in [
+                    (&openvex, OPENVEX_PREDICATE_TYPE),
+                    (&csaf, CSAF_PREDICATE_TYPE),
+                ] {
+                    if let Some(doc) = doc {
+                        let bundle = cargo_cra::audit::attest_document(
+                            &report,
+                            doc,
+                            predicate_type,
+                            signer,
+                        )?;
+                        eprintln!("Attested {}: {}", doc.display(), bundle.display());
+                    }
+                }
             }
             print_audit(&report, json);
             for w in &report.warnings {

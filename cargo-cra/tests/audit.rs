@@ -660,3 +660,72 @@ fn in_a_project_what_ships_is_audited_and_every_other_lock_file_finding_is_liste
     assert_eq!(time["justification"], "component_not_present");
     assert_eq!(openvex_schema_error(&dir.join("project.vex.json")), None);
 }
+
+#[test]
+fn signed_openvex_and_csaf_attestations_verify_over_the_audited_sbom() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let pw = [("CRA_PASSWORD", "pw")];
+    let out = run_cra(dir, &["cra", "keygen"], &pw);
+    assert!(out.status.success(), "{}", describe(&out));
+    let s = sbom(
+        dir,
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    let db = db();
+    let out = run_cra(
+        dir,
+        &[
+            "cra",
+            "audit",
+            "--db",
+            db.to_str().unwrap(),
+            "--openvex",
+            "gw.vex.json",
+            "--csaf",
+            "gw.csaf.json",
+            "--sign",
+            "--key",
+            "cosign.key",
+            s.to_str().unwrap(),
+        ],
+        &pw,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    for bundle in ["gw.vex.json.sigstore.json", "gw.csaf.json.sigstore.json"] {
+        let out = run_cra(
+            dir,
+            &[
+                "cra",
+                "verify-bundle",
+                "--bundle",
+                bundle,
+                "--key",
+                "cosign.pub",
+                s.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{bundle}: {}", describe(&out));
+    }
+    // Nothing to sign is one line.
+    let out = run_cra(
+        dir,
+        &[
+            "cra",
+            "audit",
+            "--db",
+            db.to_str().unwrap(),
+            "--sign",
+            "--key",
+            "cosign.key",
+            s.to_str().unwrap(),
+        ],
+        &pw,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("give --openvex or --csaf"), "{err}");
+}

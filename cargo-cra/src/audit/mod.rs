@@ -396,3 +396,30 @@ fn not_shipped(
     }
     Ok(out)
 }
+
+/// Attests the document at `doc` (JSON) with `signer`: an in-toto statement whose subjects are
+/// the audited SBOMs and whose predicate is the document, written to `<doc>.sigstore.json`.
+/// Returns the bundle's path.
+pub fn attest_document(
+    report: &Report,
+    doc: &std::path::Path,
+    predicate_type: &str,
+    signer: &cra_attest::sigstore::sign::Signer,
+) -> Result<PathBuf, crate::signing::SignError> {
+    let subjects = report
+        .subjects
+        .iter()
+        .map(|s| crate::signing::subject_of(&s.sbom))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = cra_attest::input::read_limited(doc, cra_attest::input::DOCUMENT_MAX, "document")?;
+    let predicate: serde_json::Value = serde_json::from_slice(&text).expect("we wrote it");
+    let statement =
+        cra_attest::evidence::intoto::Statement::new(subjects, predicate_type, predicate);
+    let name = doc
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = doc.with_file_name(cra_attest::fileset::signature_bundle(&name));
+    crate::signing::write_bundle(&crate::signing::sign_statement(&statement, signer)?, &out)?;
+    Ok(out)
+}

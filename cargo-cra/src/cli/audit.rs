@@ -58,6 +58,13 @@ pub struct AuditArgs {
     /// TR-03183 recommends for vulnerability advisories.
     #[arg(long, value_name = "OUT")]
     pub csaf: Option<PathBuf>,
+    /// Attest the OpenVEX and CSAF documents written (Sigstore bundles `<OUT>.sigstore.json`
+    /// whose subjects are the audited SBOMs).
+    #[arg(long)]
+    pub sign: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub signer: super::sign::SignerArgs,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
