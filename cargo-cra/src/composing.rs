@@ -30,6 +30,8 @@ pub struct ComposeRequest {
     pub offline: bool,
     /// Whether and how to sign the image.
     pub signing: BuildSigning,
+    /// The audit gate the apps must pass before the image is written.
+    pub audit: Option<crate::audit::Gate>,
 }
 
 /// The `cargo cra build` arguments that build `recipe.apps[i]`.
@@ -104,6 +106,16 @@ pub fn run(
             target: report.target,
             repository: report.repository,
         });
+    }
+    if let Some(gate) = &args.audit {
+        // The image's crates are its apps' crates: gate them before anything is written.
+        let sboms = apps.iter().map(|a| a.sbom.clone()).collect();
+        let report = gate
+            .check(sboms)
+            .map_err(|e| anyhow::anyhow!("{e}; no image was written"))?;
+        for w in &report.warnings {
+            eprintln!("warning: {}", cra_attest::input::printable(w));
+        }
     }
     let base = recipe.base_dir();
     let (source_date_epoch, _) = source_date::source_date_epoch(&base)?;

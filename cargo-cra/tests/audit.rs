@@ -729,3 +729,52 @@ fn signed_openvex_and_csaf_attestations_verify_over_the_audited_sbom() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("give --openvex or --csaf"), "{err}");
 }
+
+#[test]
+fn compose_audit_stops_before_the_image_is_written_unless_vex_settles_it() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/audit-project");
+    std::fs::write(
+        dir.join("image.toml"),
+        "[image]\nname = \"gw\"\nversion = \"1.0\"\narchitecture = \"amd64\"\n\n\
+         [[app]]\npath = \".\"\npackage = \"audit-project\"\ndest = \"/usr/bin/gw\"\n",
+    )
+    .unwrap();
+    let db = db();
+    let compose = |extra: &[&str]| {
+        let mut args = vec![
+            "cra",
+            "compose",
+            "image.toml",
+            "--out",
+            "images",
+            "--audit",
+            "--db",
+            db.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run_cra(&dir, &args, &[("SOURCE_DATE_EPOCH", "0")])
+    };
+    let out = compose(&[]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim().lines().last().unwrap();
+    assert!(
+        last.contains("fail the audit gate, first RUSTSEC-2021-0003"),
+        "{err}"
+    );
+    assert!(last.ends_with("no image was written"), "{err}");
+    assert!(!dir.join("images/gw-1.0").exists(), "an image was written");
+    let settled = vex(
+        &dir,
+        "decided.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]),
+    );
+    let out = compose(&["--vex", settled.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(dir.join("images/gw-1.0/gw.cdx.json").exists());
+}

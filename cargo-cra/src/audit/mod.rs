@@ -21,6 +21,58 @@ pub use kev::CatalogIdentity;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// The audit gate `cargo cra compose --audit` runs on the apps it built, before anything of
+/// the image is written.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    /// As [`AuditRequest::db`].
+    pub db: Option<PathBuf>,
+    /// As [`AuditRequest::no_fetch`].
+    pub no_fetch: bool,
+    /// As [`AuditRequest::vex`].
+    pub vex: Vec<PathBuf>,
+    /// As [`AuditRequest::deny`].
+    pub deny: Vec<Kind>,
+}
+
+impl Gate {
+    /// Audits the SBOMs `sboms`; an error names the first failing finding and how many fail.
+    pub fn check(&self, sboms: Vec<PathBuf>) -> Result<Report, GateError> {
+        let request = AuditRequest {
+            paths: sboms,
+            db: self.db.clone(),
+            no_fetch: self.no_fetch,
+            vex: self.vex.clone(),
+            deny: self.deny.clone(),
+            ..Default::default()
+        };
+        let report = audit(&request)?;
+        let failing: Vec<&Finding> = report.failing(&self.deny).collect();
+        match failing.first() {
+            Some(f) => Err(GateError::Failed(format!(
+                "{} finding(s) fail the audit gate, first {} ({}) in {} {}",
+                failing.len(),
+                f.id,
+                f.kind.as_str(),
+                f.package,
+                f.version
+            ))),
+            None => Ok(report),
+        }
+    }
+}
+
+/// Why the gate stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// The audit could not be done.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// Findings fail it.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// What to audit.
 #[derive(Debug, Clone, Default)]
 pub struct AuditRequest {

@@ -111,3 +111,37 @@ impl From<AuditArgs> for AuditRequest {
         }
     }
 }
+
+/// The audit gate's options for `cargo cra compose --audit`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Audit gate")]
+pub struct GateArgs {
+    /// Audit the apps' crates (as `cargo cra audit`) before anything of the image is written;
+    /// a vulnerability (or a --deny'ed kind) not settled by --vex stops the compose.
+    #[arg(long = "audit")]
+    pub audit: bool,
+    /// The RustSec advisory database (default: `$CARGO_HOME/advisory-db`).
+    #[arg(long = "db", value_name = "DIR", requires = "audit")]
+    pub db: Option<PathBuf>,
+    /// Never fetch or update the default database.
+    #[arg(long = "no-fetch", requires = "audit")]
+    pub no_fetch: bool,
+    /// An OpenVEX document of the manufacturer's decisions; may be repeated.
+    #[arg(long = "vex", value_name = "FILE", requires = "audit")]
+    pub vex: Vec<PathBuf>,
+    /// Fail on this kind of informational advisory too; may be repeated.
+    #[arg(long = "deny", value_enum, value_name = "KIND", requires = "audit")]
+    pub deny: Vec<DenyKind>,
+}
+
+impl GateArgs {
+    /// The gate, when `--audit` was given.
+    pub fn gate(self) -> Option<cargo_cra::audit::Gate> {
+        self.audit.then(|| cargo_cra::audit::Gate {
+            db: self.db,
+            no_fetch: self.no_fetch,
+            vex: self.vex,
+            deny: self.deny.into_iter().map(Kind::from).collect(),
+        })
+    }
+}

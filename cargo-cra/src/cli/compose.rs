@@ -26,6 +26,9 @@ pub struct ComposeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub signing: BuildSigning,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub gate: super::audit::GateArgs,
 }
 
 impl From<ComposeArgs> for ComposeRequest {
@@ -37,6 +40,7 @@ impl From<ComposeArgs> for ComposeRequest {
             jobs: c.jobs,
             offline: c.offline,
             signing: c.signing.into(),
+            audit: c.gate.gate(),
         }
     }
 }
