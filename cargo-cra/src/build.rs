@@ -200,7 +200,7 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryRep
         started_on,
         finished_on: cra_attest::evidence::slsa::now_rfc3339(),
     };
-    let reports = write_outputs(&plan, &artifacts, &attestation, &cross);
+    let reports = write_outputs(&plan, &artifacts, &attestation, &cross, args.audit.as_ref());
     timings.phase("SBOMs, provenance, copies");
     timings.report();
     reports
@@ -435,6 +435,7 @@ fn write_outputs(
     artifacts: &[Artifact],
     attestation: &Attestation<'_>,
     cross: &CrossSetup,
+    gate: Option<&crate::audit::Gate>,
 ) -> Result<Vec<BinaryReport>, BuildError> {
     // With --unlocked, cargo may have just written or changed the lock file.
     let reread;
@@ -445,6 +446,9 @@ fn write_outputs(
         &plan.lock
     };
     let graphs = linked_graphs(plan, artifacts, lock, &attestation.remaps)?;
+    if let Some(gate) = gate {
+        audit_linked(gate, plan, &graphs)?;
+    }
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
     let memo = plan.build_dir.join(ARCHIVE_DIGESTS);
     let (archives, copies) = std::thread::scope(|s| {
@@ -468,6 +472,35 @@ fn write_outputs(
         .zip(copies?)
         .map(|((bin, graph), copy)| write_binary_documents(&shared, bin, graph, copy))
         .collect()
+}
+
+/// `--audit`: the linked crates of every binary pass the audit gate before any output (copy,
+/// SBOM, provenance, signature) is written.
+fn audit_linked(
+    gate: &crate::audit::Gate,
+    plan: &Plan,
+    graphs: &[(&Artifact, LinkedGraph)],
+) -> Result<(), BuildError> {
+    let binaries = graphs
+        .iter()
+        .map(|(bin, graph)| {
+            let crates = graph
+                .dependencies()
+                .map(|k| {
+                    let facts = &graph.crate_info(k).facts;
+                    (facts.name.clone(), facts.version.clone())
+                })
+                .collect();
+            (bin.target.name.clone(), plan.target.clone(), crates)
+        })
+        .collect();
+    let report = gate
+        .check_linked(binaries)
+        .map_err(|e| BuildError::AuditGate(e.to_string()))?;
+    for w in &report.warnings {
+        eprintln!("warning: {}", cra_attest::input::printable(w));
+    }
+    Ok(())
 }
 
 /// What every binary's documents are made from, beside the binary and its graph.

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 /// Why `cargo cra build` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// `--audit`: findings fail the gate (or the audit could not be done); nothing was written.
+    #[error("{0}; no outputs were written")]
+    AuditGate(String),
     /// There is no `Cargo.toml` where the user asked.
     #[error("not a cargo project: {0}")]
     NotACargoProject(String),

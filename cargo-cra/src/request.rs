@@ -116,6 +116,8 @@ pub struct BuildRequest {
     pub signing: BuildSigning,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
     pub message_format: MessageFormat,
+    /// The audit gate the linked crates must pass before any output is written.
+    pub audit: Option<crate::audit::Gate>,
 }
 
 impl BuildRequest {

@@ -778,3 +778,65 @@ fn compose_audit_stops_before_the_image_is_written_unless_vex_settles_it() {
     assert!(out.status.success(), "{}", describe(&out));
     assert!(dir.join("images/gw-1.0/gw.cdx.json").exists());
 }
+
+#[test]
+fn build_audit_stops_before_any_output_is_written_and_keeps_the_previous_ones() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/audit-project");
+    let db = db();
+    // A first, ungated build: its outputs must survive a failing gate.
+    let out = run_cra(&dir, &["cra", "build", "--message-format", "json"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let sbom = PathBuf::from(report["sbom"].as_str().unwrap());
+    let before = std::fs::read(&sbom).unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() { let v: smallvec::SmallVec<[u8; 2]> = smallvec::smallvec![9]; println!(\"{}\", v[0]); }\n").unwrap();
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--audit", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim().lines().last().unwrap();
+    assert!(
+        last.contains("fail the audit gate, first RUSTSEC-2021-0003"),
+        "{err}"
+    );
+    assert!(last.ends_with("no outputs were written"), "{err}");
+    assert_eq!(
+        std::fs::read(&sbom).unwrap(),
+        before,
+        "the previous SBOM is intact"
+    );
+    // Settled by VEX, the gated build writes its outputs.
+    let settled = vex(
+        &dir,
+        "decided.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "CVE-2021-25900" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_cannot_be_controlled_by_adversary"
+        }]),
+    );
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "--audit",
+            "--db",
+            db.to_str().unwrap(),
+            "--vex",
+            settled.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_ne!(
+        std::fs::read(&sbom).unwrap(),
+        before,
+        "a new SBOM for the changed binary"
+    );
+}

@@ -47,6 +47,37 @@ impl Gate {
             ..Default::default()
         };
         let report = audit(&request)?;
+        self.verdict(report)
+    }
+
+    /// Audits what a build links, before any SBOM is written: per binary, its name, target and
+    /// crates (name, version).
+    pub fn check_linked(
+        &self,
+        binaries: Vec<(String, String, Vec<(String, String)>)>,
+    ) -> Result<Report, GateError> {
+        let request = AuditRequest {
+            db: self.db.clone(),
+            no_fetch: self.no_fetch,
+            vex: self.vex.clone(),
+            deny: self.deny.clone(),
+            ..Default::default()
+        };
+        let sboms = binaries
+            .into_iter()
+            .map(|(name, target, crates)| {
+                let crates = crates
+                    .into_iter()
+                    .map(|(name, version)| sbom::Crate { name, version })
+                    .collect();
+                sbom::Sbom::of_build(&name, &target, crates)
+            })
+            .collect();
+        let report = audit_sboms(&request, sboms, None)?;
+        self.verdict(report)
+    }
+
+    fn verdict(&self, report: Report) -> Result<Report, GateError> {
         let failing: Vec<&Finding> = report.failing(&self.deny).collect();
         match failing.first() {
             Some(f) => Err(GateError::Failed(format!(
@@ -303,6 +334,19 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         ([], None) => return Err(AuditError::NoSubject),
         (paths, _) => (paths.to_vec(), None),
     };
+    let sboms = paths
+        .iter()
+        .map(|p| sbom::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    audit_sboms(request, sboms, lock)
+}
+
+/// Audits SBOMs already read (and, in a project, its `Cargo.lock`).
+fn audit_sboms(
+    request: &AuditRequest,
+    sboms: Vec<sbom::Sbom>,
+    lock: Option<PathBuf>,
+) -> Result<Report, AuditError> {
     let mut fetch_warnings = Vec::new();
     let db_path = match &request.db {
         Some(p) => p.clone(),
@@ -322,8 +366,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         Default::default();
     let mut linked = std::collections::BTreeSet::new();
     let mut targets = std::collections::BTreeSet::new();
-    for path in &paths {
-        let sbom = sbom::read(path)?;
+    for sbom in sboms {
         linked.extend(sbom.crates.iter().cloned());
         targets.extend(sbom.targets.iter().cloned());
         for c in &sbom.crates {

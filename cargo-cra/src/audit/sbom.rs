@@ -23,6 +23,22 @@ pub(super) struct Sbom {
     pub crates: Vec<Crate>,
 }
 
+impl Sbom {
+    /// What a build knows before writing the SBOM: the binary, its target and linked crates.
+    pub(super) fn of_build(name: &str, target: &str, mut crates: Vec<Crate>) -> Sbom {
+        crates.sort();
+        crates.dedup();
+        Sbom {
+            path: PathBuf::from(name),
+            name: name.to_string(),
+            purl: format!("pkg:generic/{name}"),
+            manufacturer: None,
+            targets: vec![target.to_string()],
+            crates,
+        }
+    }
+}
+
 /// The SBOM `path` is, or stands for: itself when it is JSON, `<name>.cdx.json` beside an
 /// artefact, or the image SBOM in an image directory.
 fn sbom_path(path: &Path) -> Result<PathBuf, AuditError> {

@@ -129,6 +129,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub signing: BuildSigning,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub gate: super::audit::GateArgs,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
     #[arg(
         long,
@@ -212,6 +215,7 @@ impl From<BuildArgs> for BuildRequest {
             manifest: b.manifest.into(),
             signing: b.signing.into(),
             message_format: b.message_format.into(),
+            audit: b.gate.gate(),
         }
     }
 }
