@@ -491,7 +491,11 @@ fn audit_linked(
                     (facts.name.clone(), facts.version.clone())
                 })
                 .collect();
-            (bin.target.name.clone(), plan.target.clone(), crates)
+            crate::audit::LinkedBinary {
+                name: bin.target.name.clone(),
+                target: plan.target.clone(),
+                crates,
+            }
         })
         .collect();
     let report = gate

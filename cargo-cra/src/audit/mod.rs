@@ -50,12 +50,8 @@ impl Gate {
         self.verdict(report)
     }
 
-    /// Audits what a build links, before any SBOM is written: per binary, its name, target and
-    /// crates (name, version).
-    pub fn check_linked(
-        &self,
-        binaries: Vec<(String, String, Vec<(String, String)>)>,
-    ) -> Result<Report, GateError> {
+    /// Audits what a build links, before any SBOM is written.
+    pub fn check_linked(&self, binaries: Vec<LinkedBinary>) -> Result<Report, GateError> {
         let request = AuditRequest {
             db: self.db.clone(),
             no_fetch: self.no_fetch,
@@ -65,12 +61,13 @@ impl Gate {
         };
         let sboms = binaries
             .into_iter()
-            .map(|(name, target, crates)| {
-                let crates = crates
+            .map(|b| {
+                let crates = b
+                    .crates
                     .into_iter()
                     .map(|(name, version)| sbom::Crate { name, version })
                     .collect();
-                sbom::Sbom::of_build(&name, &target, crates)
+                sbom::Sbom::of_build(&b.name, &b.target, crates)
             })
             .collect();
         let report = audit_sboms(&request, sboms, None)?;
@@ -91,6 +88,17 @@ impl Gate {
             None => Ok(report),
         }
     }
+}
+
+/// A binary a build made, as the gate sees it.
+#[derive(Debug, Clone)]
+pub struct LinkedBinary {
+    /// The binary's name.
+    pub name: String,
+    /// The Rust target it was built for.
+    pub target: String,
+    /// The crates linked into it: (name, version).
+    pub crates: Vec<(String, String)>,
 }
 
 /// Why the gate stopped.
