@@ -30,6 +30,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The directory under `<target-dir>/cra/` that cargo-cra's builds use as cargo's target
+/// directory (intermediate artefacts and unit records), beside `<target>/<profile>/` outputs.
+pub(crate) const BUILD_DIR_NAME: &str = "cargo-target";
+
 /// What `cargo cra build` wrote for one binary.
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryReport {
@@ -251,7 +255,7 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
     let (source_date_epoch, _) = source_date::source_date_epoch(&workspace_root)?;
     let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
-        build_dir: target_dir.join("cra").join("cargo-target"),
+        build_dir: target_dir.join("cra").join(BUILD_DIR_NAME),
         target_dir,
         workspace_root,
         lock_file,

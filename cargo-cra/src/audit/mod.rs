@@ -333,11 +333,20 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
     let (paths, lock) = match (&request.paths[..], &request.project) {
         ([], Some(project)) => {
             let reports = crate::build::run(project, None).map_err(Box::new)?;
-            let lock = reports
-                .first()
-                .and_then(|r| lockfile_of(&r.path))
-                .ok_or(AuditError::NoSubject)?;
-            (reports.into_iter().map(|r| r.sbom).collect(), Some(lock))
+            let first = reports.first().ok_or(AuditError::NoSubject)?;
+            let lock = lockfile_of(&first.path).ok_or(AuditError::NoSubject)?;
+            // `<target-dir>/cra/<target>/<profile>/<bin>`: the unit records are in the build
+            // directory beside `<target>/`.
+            let compiled = first
+                .path
+                .ancestors()
+                .nth(3)
+                .map(|cra| compiled_units(&cra.join(crate::build::BUILD_DIR_NAME), &first.target))
+                .unwrap_or_default();
+            (
+                reports.into_iter().map(|r| r.sbom).collect(),
+                Some((lock, compiled)),
+            )
         }
         ([], None) => return Err(AuditError::NoSubject),
         (paths, _) => (paths.to_vec(), None),
@@ -353,7 +362,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
 fn audit_sboms(
     request: &AuditRequest,
     sboms: Vec<sbom::Sbom>,
-    lock: Option<PathBuf>,
+    lock: Option<(PathBuf, Compiled)>,
 ) -> Result<Report, AuditError> {
     let mut fetch_warnings = Vec::new();
     let db_path = match &request.db {
@@ -395,9 +404,9 @@ fn audit_sboms(
         });
     }
     let mut findings: Vec<Finding> = findings.into_values().collect();
-    if let Some(lock) = &lock {
+    if let Some((lock, compiled)) = &lock {
         let products: Vec<String> = subjects.iter().map(|s: &Subject| s.purl.clone()).collect();
-        for mut f in not_shipped(&db, lock, &linked, &targets)? {
+        for mut f in not_shipped(&db, lock, &linked, &targets, compiled)? {
             // Not in the product: what nobody should have to write a VEX statement for.
             f.subject_purls = products.clone();
             f.status = Some(vex::Status::NotAffected);
@@ -472,16 +481,13 @@ fn not_shipped(
     lock: &std::path::Path,
     linked: &std::collections::BTreeSet<sbom::Crate>,
     targets: &std::collections::BTreeSet<String>,
+    compiled: &Compiled,
 ) -> Result<Vec<Finding>, AuditError> {
     let lockfile = rustsec::Lockfile::load(lock).map_err(|e| AuditError::Sbom {
         path: lock.to_path_buf(),
         message: cra_attest::input::printable(&e.to_string()),
     })?;
-    let targets: Vec<String> = targets.iter().cloned().collect();
-    let reason = format!(
-        "no binary built for {} links it: a build-time, other-platform or feature-gated dependency",
-        targets.join(", ")
-    );
+    let targets = targets.iter().cloned().collect::<Vec<_>>().join(", ");
     let mut out = Vec::new();
     for p in &lockfile.packages {
         let c = sbom::Crate {
@@ -491,6 +497,20 @@ fn not_shipped(
         if linked.contains(&c) {
             continue;
         }
+        let reason = match compiled.get(&c) {
+            Some(Built { target: true, .. }) => format!(
+                "compiled for {targets}, but no binary links it (a dependency of a library or \
+                 build step only)"
+            ),
+            Some(Built { host: true, .. }) => format!(
+                "build-time only: compiled for the build machine (for a build script or a \
+                 proc-macro), never for {targets}"
+            ),
+            _ => format!(
+                "not compiled for {targets} with the features chosen: another platform's or an \
+                 optional feature's dependency"
+            ),
+        };
         for mut f in db.matching(&c, &[]) {
             f.shipped = false;
             f.reason = Some(reason.clone());
@@ -525,4 +545,58 @@ pub fn attest_document(
     let out = doc.with_file_name(cra_attest::fileset::signature_bundle(&name));
     crate::signing::write_bundle(&crate::signing::sign_statement(&statement, signer)?, &out)?;
     Ok(out)
+}
+
+/// Where a crate was compiled in the build.
+#[derive(Debug, Clone, Copy, Default)]
+struct Built {
+    /// For the target.
+    target: bool,
+    /// For the build machine (build scripts, proc-macros and their dependencies).
+    host: bool,
+}
+
+type Compiled = std::collections::BTreeMap<sbom::Crate, Built>;
+
+/// The crates the build's unit records (`*.cra-unit.json`, written by the rustc wrapper) say
+/// were compiled, for `target` or for the build machine, under the target directory `dir`.
+fn compiled_units(dir: &std::path::Path, target: &str) -> Compiled {
+    let mut out = Compiled::new();
+    let profiles = |base: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(base)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("deps"))
+            .filter(|p| p.is_dir())
+            .collect()
+    };
+    for (deps, for_target) in profiles(dir.join(target))
+        .into_iter()
+        .map(|d| (d, true))
+        .chain(profiles(dir.to_path_buf()).into_iter().map(|d| (d, false)))
+    {
+        for entry in std::fs::read_dir(&deps).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if !path
+                .to_string_lossy()
+                .ends_with(crate::units::RECORD_SUFFIX)
+            {
+                continue;
+            }
+            let Ok(record) = crate::units::read_record(&path, &[]) else {
+                continue;
+            };
+            let key = sbom::Crate {
+                name: record.package.name.clone(),
+                version: record.package.version.clone(),
+            };
+            let built = out.entry(key).or_default();
+            match for_target {
+                true => built.target = true,
+                false => built.host = true,
+            }
+        }
+    }
+    out
 }
