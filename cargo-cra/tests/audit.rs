@@ -841,3 +841,63 @@ fn build_audit_stops_before_any_output_is_written_and_keeps_the_previous_ones() 
         "a new SBOM for the changed binary"
     );
 }
+
+#[test]
+fn a_decision_about_one_product_does_not_settle_another_shipping_the_same_crate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let target = "x86_64-unknown-linux-musl";
+    let a = sbom(
+        dir,
+        "gw-a",
+        target,
+        &[("smallvec", "1.6.0"), ("x", "not-semver")],
+    );
+    let b = sbom(dir, "gw-b", target, &[("smallvec", "1.6.0")]);
+    let about = |products: serde_json::Value, name: &str| {
+        vex(
+            dir,
+            name,
+            serde_json::json!([{
+                "vulnerability": { "name": "RUSTSEC-2021-0003" },
+                "products": products,
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path"
+            }]),
+        )
+    };
+    let only_a = about(
+        serde_json::json!([{ "@id": "pkg:generic/gw-a",
+            "subcomponents": [{ "@id": "pkg:cargo/smallvec@1.6.0" }] }]),
+        "a.vex.json",
+    );
+    let both = about(
+        serde_json::json!([{ "@id": "pkg:generic/gw-a" }, { "@id": "pkg:generic/gw-b" }]),
+        "both.vex.json",
+    );
+    let run = |vex: &Path| {
+        audit(
+            dir,
+            &[
+                "--vex",
+                vex.to_str().unwrap(),
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = run(&only_a);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "gw-b is still open: {}",
+        describe(&out)
+    );
+    // A component that cannot be matched is said, not skipped silently.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not be audited: x@not-semver"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(run(&both).status.code(), Some(0));
+}

@@ -168,7 +168,13 @@ impl Database {
         ) else {
             return Vec::new();
         };
-        let platforms: Vec<&Platform> = targets.iter().filter_map(|t| Platform::find(t)).collect();
+        // A target the platform list does not know rules nothing out: every platform's
+        // advisories apply.
+        let platforms: Vec<&Platform> = targets
+            .iter()
+            .map(|t| Platform::find(t))
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default();
         // Informational advisories (unmaintained, unsound, notices) are findings too; the
         // gate decides which fail.
         let query = Query::new()

@@ -383,7 +383,17 @@ fn audit_sboms(
         Default::default();
     let mut linked = std::collections::BTreeSet::new();
     let mut targets = std::collections::BTreeSet::new();
+    let mut unmatched = std::collections::BTreeSet::new();
     for sbom in sboms {
+        unmatched.extend(
+            sbom.crates
+                .iter()
+                .filter(|c| {
+                    rustsec::Version::parse(&c.version).is_err()
+                        || c.name.parse::<rustsec::package::Name>().is_err()
+                })
+                .map(|c| format!("{}@{}", c.name, c.version)),
+        );
         linked.extend(sbom.crates.iter().cloned());
         targets.extend(sbom.targets.iter().cloned());
         for c in &sbom.crates {
@@ -414,6 +424,11 @@ fn audit_sboms(
             findings.push(f);
         }
     }
+    // One order whatever the database's file order: the documents' ids are digests of them.
+    findings.sort_by(|a, b| {
+        (&a.id, &a.package, &a.version, !a.shipped)
+            .cmp(&(&b.id, &b.package, &b.version, !b.shipped))
+    });
     for f in &mut findings {
         f.subjects.sort();
         f.subjects.dedup();
@@ -424,13 +439,26 @@ fn audit_sboms(
         }
         if let Some(s) = decisions.about(f, &f.subject_purls) {
             f.status = Some(s.status);
-            f.justification = s.justification;
+            // A justification only means something for not_affected.
+            f.justification = s
+                .justification
+                .filter(|_| s.status == vex::Status::NotAffected);
             f.decision = Some(s.clone());
         }
     }
     Ok(Report {
         kev: kev.map(|k| k.identity),
-        warnings: fetch_warnings.into_iter().chain(db.warnings()).collect(),
+        warnings: fetch_warnings
+            .into_iter()
+            .chain(db.warnings())
+            .chain((!unmatched.is_empty()).then(|| {
+                format!(
+                    "{} pkg:cargo component(s) without a valid name and semver version could not be audited: {}",
+                    unmatched.len(),
+                    unmatched.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            }))
+            .collect(),
         database: db.identity,
         subjects,
         findings,
@@ -489,11 +517,16 @@ fn not_shipped(
     })?;
     let targets = targets.iter().cloned().collect::<Vec<_>>().join(", ");
     let mut out = Vec::new();
-    for p in &lockfile.packages {
-        let c = sbom::Crate {
+    // A name@version from two sources (registry and git) is one crate here.
+    let crates: std::collections::BTreeSet<sbom::Crate> = lockfile
+        .packages
+        .iter()
+        .map(|p| sbom::Crate {
             name: p.name.to_string(),
             version: p.version.to_string(),
-        };
+        })
+        .collect();
+    for c in crates {
         if linked.contains(&c) {
             continue;
         }
@@ -535,7 +568,11 @@ pub fn attest_document(
         .map(|s| crate::signing::subject_of(&s.sbom))
         .collect::<Result<Vec<_>, _>>()?;
     let text = cra_attest::input::read_limited(doc, cra_attest::input::DOCUMENT_MAX, "document")?;
-    let predicate: serde_json::Value = serde_json::from_slice(&text).expect("we wrote it");
+    let predicate: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| crate::signing::SignError::Io {
+            path: doc.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
     let statement =
         cra_attest::evidence::intoto::Statement::new(subjects, predicate_type, predicate);
     let name = doc

@@ -175,20 +175,25 @@ impl Decisions {
         Ok(Decisions { statements })
     }
 
-    /// The last statement about `finding` for a product listing it (the crate itself, or a
-    /// product of `subjects` with the crate among its subcomponents).
+    /// The last statement about `finding` naming the crate itself, or every product of
+    /// `subjects` (with the crate among its subcomponents, when it lists any).
     pub(super) fn about(&self, finding: &Finding, subjects: &[String]) -> Option<&Statement> {
         let purl = finding.purl();
         self.statements.iter().rev().find(|s| {
             let names_vulnerability = std::iter::once(&s.vulnerability.name)
                 .chain(&s.vulnerability.aliases)
                 .any(|v| *v == finding.id || finding.aliases.contains(v));
-            let names_crate = s.products.iter().any(|p| {
-                p.names(&purl)
-                    || (subjects.iter().any(|subject| p.names(subject))
-                        && (p.subcomponents.is_empty()
-                            || p.subcomponents.iter().any(|c| c.names(&purl))))
-            });
+            // The crate itself (wherever it ships), or every product shipping it: a statement
+            // about one product does not settle another's.
+            let names_crate = s.products.iter().any(|p| p.names(&purl))
+                || (!subjects.is_empty()
+                    && subjects.iter().all(|subject| {
+                        s.products.iter().any(|p| {
+                            p.names(subject)
+                                && (p.subcomponents.is_empty()
+                                    || p.subcomponents.iter().any(|c| c.names(&purl)))
+                        })
+                    }));
             names_vulnerability && names_crate
         })
     }
