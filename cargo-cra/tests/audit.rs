@@ -247,13 +247,7 @@ fn openvex_schema_error(doc: &Path) -> Option<String> {
         "the OpenVEX schema is missing at {}",
         schema.display()
     );
-    let python = std::env::var_os("CRA_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
-    assert!(
-        python.exists(),
-        "jsonschema is not installed: run `bash tests/run`"
-    );
+    let python = test_python("jsonschema");
     let script = "import json, sys, jsonschema\n\
         s = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))\n\
         e = [x.message for x in jsonschema.Draft202012Validator(s).iter_errors(d)]\n\
@@ -611,14 +605,7 @@ fn in_a_project_what_ships_is_audited_and_every_other_lock_file_finding_is_liste
         "{not_shipped:?}"
     );
     // cargo-audit, on the same Cargo.lock and database, finds exactly the union.
-    let cargo_audit = std::env::var_os("CRA_TEST_CARGO_AUDIT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".tools/cargo-audit/bin/cargo-audit"));
-    assert!(
-        cargo_audit.exists(),
-        "cargo-audit is not installed: run `bash tests/run`"
-    );
-    let theirs = std::process::Command::new(cargo_audit)
+    let theirs = std::process::Command::new(cargo_audit())
         .args(["audit", "--no-fetch", "--json", "--db"])
         .arg(db())
         .arg("--file")

@@ -290,19 +290,6 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
     );
 }
 
-/// cargo-audit (pinned; `tests/run` installs it in `.tools/cargo-audit`).
-fn cargo_audit() -> PathBuf {
-    let bin = std::env::var_os("CRA_TEST_CARGO_AUDIT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".tools/cargo-audit/bin/cargo-audit"));
-    assert!(
-        bin.exists(),
-        "cargo-audit is not installed ({}): run `bash tests/run`, which installs it",
-        bin.display()
-    );
-    bin
-}
-
 /// (advisory, crate, version) triples of a cargo-audit JSON report: vulnerabilities and the
 /// informational warnings that name an advisory.
 fn cargo_audit_findings(report: &Value) -> std::collections::BTreeSet<(String, String, String)> {

@@ -81,18 +81,39 @@ pub fn describe(out: &Output) -> String {
     )
 }
 
+/// A test peer `tests/run` installs under `.tools/` (or where `env` points): its path; a
+/// missing one is a failure naming `what`, never a silent pass.
+pub fn installed_tool(env: &str, default: &str, what: &str) -> PathBuf {
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(default));
+    assert!(
+        path.exists(),
+        "{what} is not installed ({}): run `bash tests/run`, which installs it",
+        path.display()
+    );
+    path
+}
+
+/// The Python of `.tools/venv`, with the validators and sigstore-python, for `what`.
+pub fn test_python(what: &str) -> PathBuf {
+    installed_tool("CRA_TEST_PYTHON", ".tools/venv/bin/python", what)
+}
+
+/// cargo-audit (pinned; `tests/run` installs it in `.tools/cargo-audit`).
+pub fn cargo_audit() -> PathBuf {
+    installed_tool(
+        "CRA_TEST_CARGO_AUDIT",
+        ".tools/cargo-audit/bin/cargo-audit",
+        "cargo-audit",
+    )
+}
+
 /// Validates CycloneDX files with cyclonedx-python-lib's strict JSON-schema validator
 /// (installed by `tests/run` into `.tools/venv`). Panics when the validator is missing: a test
 /// that needs it must not pass without it.
 pub fn validate_cyclonedx(files: &[PathBuf]) {
-    let python = std::env::var_os("CRA_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
-    assert!(
-        python.exists(),
-        "CycloneDX validator not installed ({}): run `bash tests/run`, which installs it",
-        python.display()
-    );
+    let python = test_python("the CycloneDX validator");
     let out = Command::new(&python)
         .arg(repo_root().join("tests/tools/validate-cdx.py"))
         .args(files)
@@ -213,13 +234,7 @@ pub fn sigstore_python_accepts(
     bundle: &Path,
     artifact: &Path,
 ) -> bool {
-    let python = std::env::var_os("CRA_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
-    assert!(
-        python.exists(),
-        "sigstore-python is not installed: run `bash tests/run`, which installs it"
-    );
+    let python = test_python("sigstore-python");
     let trusted_root: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root).unwrap()).unwrap();
     let url = trusted_root["tlogs"][0]["baseUrl"].clone();
