@@ -491,8 +491,12 @@ fn audit_linked(
             let crates = graph
                 .dependencies()
                 .map(|k| {
-                    let facts = &graph.crate_info(k).facts;
-                    (facts.name.clone(), facts.version.clone())
+                    let info = graph.crate_info(k);
+                    crate::audit::LinkedCrate {
+                        name: info.facts.name.clone(),
+                        version: info.facts.version.clone(),
+                        crates_io: crate::sbom::is_crates_io(info.source.as_deref()),
+                    }
                 })
                 .collect();
             crate::audit::LinkedBinary {
@@ -504,7 +508,10 @@ fn audit_linked(
         .collect();
     let report = gate
         .check_linked(binaries)
-        .map_err(|e| BuildError::AuditGate(e.to_string()))?;
+        .map_err(|e| BuildError::AuditGate {
+            message: e.to_string(),
+            code: e.exit_code(),
+        })?;
     for w in &report.warnings {
         eprintln!("warning: {}", cra_attest::input::printable(w));
     }

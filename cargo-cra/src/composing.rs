@@ -112,7 +112,10 @@ pub fn run(
         let sboms = apps.iter().map(|a| a.sbom.clone()).collect();
         let report = gate
             .check(sboms)
-            .map_err(|e| anyhow::anyhow!("{e}; no image was written"))?;
+            .map_err(|e| crate::error::BuildError::AuditGate {
+                message: e.to_string(),
+                code: e.exit_code(),
+            })?;
         for w in &report.warnings {
             eprintln!("warning: {}", cra_attest::input::printable(w));
         }

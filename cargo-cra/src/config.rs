@@ -8,75 +8,17 @@
 //! support-period-end = "2031-12-31"
 //! ```
 //!
-//! The workspace table gives defaults; a package's table overrides them key by key. Unknown
-//! keys and wrong types are errors that name the manifest, line and column.
+//! The keys are a recipe's `[product]` keys ([`cra_composer::product`]). The workspace table
+//! gives defaults; a package's table overrides them key by key. Unknown keys and wrong types
+//! are errors that name the manifest, line and column.
 
 use crate::error::BuildError;
 use cra_composer::recipe::line_col;
 use serde::Deserialize;
 use std::path::Path;
-use toml::Spanned;
 
-/// The manufacturer of the product (CRA Annex II, point 1).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manufacturer {
-    /// Registered name of the manufacturer.
-    pub name: String,
-    /// Web site of the manufacturer.
-    #[serde(default)]
-    pub url: Option<String>,
-    /// Postal-free contact e-mail of the manufacturer.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-/// `[package.metadata.cra]` / `[workspace.metadata.cra]` as written in the manifest.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
-    /// Who makes the product.
-    #[serde(default)]
-    manufacturer: Option<Manufacturer>,
-    /// Where to report vulnerabilities: an e-mail address, `mailto:` or `https://` URL.
-    #[serde(default)]
-    security_contact: Option<Spanned<String>>,
-    /// The manufacturer's identifier of the product (type, batch, serial scheme).
-    #[serde(default)]
-    product_id: Option<String>,
-    /// Last day of the support period, `YYYY-MM-DD`.
-    #[serde(default)]
-    support_period_end: Option<Spanned<String>>,
-}
-
-/// Product information that goes into SBOMs and CRA documents, after validation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProductConfig {
-    /// Who makes the product.
-    pub manufacturer: Option<Manufacturer>,
-    /// Vulnerability contact as a URL (`mailto:` for e-mail addresses).
-    pub security_contact: Option<String>,
-    /// The manufacturer's product identifier.
-    pub product_id: Option<String>,
-    /// Last day of the support period, `YYYY-MM-DD`.
-    pub support_period_end: Option<String>,
-}
-
-impl ProductConfig {
-    /// `self`'s keys, falling back to `defaults` key by key.
-    pub fn or(self, defaults: &ProductConfig) -> ProductConfig {
-        ProductConfig {
-            manufacturer: self.manufacturer.or_else(|| defaults.manufacturer.clone()),
-            security_contact: self
-                .security_contact
-                .or_else(|| defaults.security_contact.clone()),
-            product_id: self.product_id.or_else(|| defaults.product_id.clone()),
-            support_period_end: self
-                .support_period_end
-                .or_else(|| defaults.support_period_end.clone()),
-        }
-    }
-}
+pub use cra_composer::product::Product as ProductConfig;
+use cra_composer::product::{Product, RawProduct};
 
 #[derive(Deserialize)]
 struct ManifestDoc {
@@ -95,7 +37,7 @@ struct Section {
 #[derive(Deserialize)]
 struct MetadataTable {
     #[serde(default)]
-    cra: Option<RawConfig>,
+    cra: Option<RawProduct>,
 }
 
 /// Which table of a manifest to read.
@@ -131,63 +73,16 @@ pub fn parse(path: &Path, text: &str, table: Table) -> Result<ProductConfig, Bui
     let Some(raw) = section.and_then(|s| s.metadata).and_then(|m| m.cra) else {
         return Ok(ProductConfig::default());
     };
-    let err = |span: std::ops::Range<usize>, message: String| {
-        let (line, column) = line_col(text, span.start);
+    let base = path.parent().unwrap_or(Path::new("."));
+    Product::from_raw(raw, base).map_err(|e| {
+        let (line, column) = line_col(text, e.span.start);
         BuildError::Config {
             file: path.to_path_buf(),
             line,
             column,
-            message,
+            message: e.message,
         }
-    };
-    let security_contact = match raw.security_contact {
-        None => None,
-        Some(s) => Some(contact_url(s.get_ref()).map_err(|m| err(s.span(), m))?),
-    };
-    let support_period_end = match raw.support_period_end {
-        None => None,
-        Some(s) => {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(s.get_ref(), &fmt).map_err(|_| {
-                err(
-                    s.span(),
-                    format!(
-                        "support-period-end = {:?} is not a date of the form YYYY-MM-DD",
-                        s.get_ref()
-                    ),
-                )
-            })?;
-            Some(s.into_inner())
-        }
-    };
-    Ok(ProductConfig {
-        manufacturer: raw.manufacturer,
-        security_contact,
-        product_id: raw.product_id,
-        support_period_end,
     })
-}
-
-/// An e-mail address becomes a `mailto:` URL; `mailto:`, `https://` and `http://` URLs stay.
-fn contact_url(value: &str) -> Result<String, String> {
-    let v = value.trim();
-    if v.starts_with("mailto:") || v.starts_with("https://") || v.starts_with("http://") {
-        if v.chars().any(char::is_whitespace) {
-            return Err(format!("security-contact = {value:?} contains white space"));
-        }
-        return Ok(v.to_string());
-    }
-    let mut parts = v.split('@');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(local), Some(domain), None)
-            if !local.is_empty() && domain.contains('.') && !v.chars().any(char::is_whitespace) =>
-        {
-            Ok(format!("mailto:{v}"))
-        }
-        _ => Err(format!(
-            "security-contact = {value:?} is neither an e-mail address nor an https:// URL"
-        )),
-    }
 }
 
 fn one_line(s: &str) -> String {

@@ -6,9 +6,15 @@ use std::path::PathBuf;
 /// Why `cargo cra build` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// `--audit`: findings fail the gate (or the audit could not be done); nothing was written.
-    #[error("{0}; no outputs were written")]
-    AuditGate(String),
+    /// `--audit`: findings fail the gate (exit code 1), or the audit could not be done (2);
+    /// nothing was written.
+    #[error("{message}; no outputs were written")]
+    AuditGate {
+        /// The gate's one line.
+        message: String,
+        /// The exit code, as `cargo cra audit`'s.
+        code: i32,
+    },
     /// There is no `Cargo.toml` where the user asked.
     #[error("not a cargo project: {0}")]
     NotACargoProject(String),
@@ -104,9 +110,9 @@ impl BuildError {
     /// The process exit code for this error: cargo's own for a failed build, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BuildError::CargoBuildFailed { code } | BuildError::AppBuildFailed { code, .. } => {
-                *code
-            }
+            BuildError::CargoBuildFailed { code }
+            | BuildError::AppBuildFailed { code, .. }
+            | BuildError::AuditGate { code, .. } => *code,
             _ => 1,
         }
     }

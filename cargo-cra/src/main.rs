@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
-            print_audit(&report, json);
+            cli::audit::print(&report, json);
             for w in &report.warnings {
                 eprintln!("warning: {}", cra_attest::input::printable(w));
             }
@@ -268,80 +268,3 @@ fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct AuditFailed(String);
-
-/// The audit report: JSON, or one line per finding and a summary.
-fn print_audit(report: &cargo_cra::audit::Report, json: bool) {
-    let mut out = std::io::stdout().lock();
-    if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(report).expect("serialisable")
-        );
-        return;
-    }
-    let db = &report.database;
-    let identity = db
-        .commit
-        .as_deref()
-        .map(|c| format!("commit {c}"))
-        .or_else(|| db.digest.as_deref().map(|d| format!("sha256 {d}")))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "advisory database: {identity}, {} ({} advisories)",
-        db.date, db.advisories
-    );
-    for s in &report.subjects {
-        let targets = match s.targets.is_empty() {
-            true => "target unknown: every platform".to_string(),
-            false => s.targets.join(", "),
-        };
-        let _ = writeln!(out, "audited {} ({} crates; {targets})", s.name, s.crates);
-    }
-    for f in &report.findings {
-        let aliases = match f.aliases.is_empty() {
-            true => String::new(),
-            false => format!(" ({})", f.aliases.join(", ")),
-        };
-        let fix = match f.patched.is_empty() {
-            true => "no fixed version".to_string(),
-            false => format!("fixed in {}", f.patched.join(" or ")),
-        };
-        let decided = match (&f.status, &f.justification) {
-            (Some(s), Some(j)) => format!(" [VEX: {}, {}]", json_name(s), json_name(j)),
-            (Some(s), None) => format!(" [VEX: {}]", json_name(s)),
-            _ => String::new(),
-        };
-        let exploited = match &f.exploited_since {
-            Some(d) => format!(
-                " ACTIVELY EXPLOITED (CISA KEV since {d}: report under CRA Article 14 within 24 hours)"
-            ),
-            None => String::new(),
-        };
-        let shipped = match &f.reason {
-            Some(reason) => format!("not shipped ({reason}): "),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "{shipped}{} {}{aliases}: {} {} — {}; {fix}{decided}{exploited}",
-            f.kind.as_str(),
-            f.id,
-            f.package,
-            f.version,
-            cra_attest::input::printable(&f.title)
-        );
-    }
-    if report.findings.is_empty() {
-        let _ = writeln!(out, "no advisory applies");
-    }
-}
-
-/// A value's JSON spelling (`not_affected`), for human output.
-fn json_name(v: &impl serde::Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}

@@ -305,6 +305,11 @@ fn features_property(features: Option<&Vec<String>>) -> Option<Property> {
     Some(Property::new("cargo-cra:features", f.join(",")))
 }
 
+/// Whether a locked source (`registry+URL`, `sparse+URL`) is crates.io.
+pub fn is_crates_io(source: Option<&str>) -> bool {
+    source.is_some_and(|s| s == CRATES_IO || s == CRATES_IO_SPARSE)
+}
+
 /// Package URL of a cargo package (<https://github.com/package-url/purl-spec>, type `cargo`):
 /// crates.io packages plain; other registries with `repository_url`; git checkouts with
 /// `vcs_url` (`git+URL@COMMIT`); local path packages with `download_url` naming the path
@@ -332,7 +337,7 @@ pub fn purl(
             };
             Some(("download_url", format!("file:{rel}")))
         }
-        Some(s) if s == CRATES_IO || s == CRATES_IO_SPARSE => None,
+        s if is_crates_io(s) => None,
         Some(s) if s.starts_with("git+") => {
             let (url, commit) = s.split_once('#').unwrap_or((s, ""));
             let url = url.split('?').next().unwrap_or(url);

@@ -127,6 +127,50 @@ fn findings_follow_version_ranges_and_the_target_platform() {
 }
 
 #[test]
+fn on_a_terminal_the_findings_are_a_table_and_in_a_pipe_plain_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sbom(tmp.path(), "gw", "aarch64-unknown-linux-musl", CRATES);
+    // util-linux `script` runs the command on a pseudo-terminal, as a user's shell does.
+    let command = format!(
+        "{} cra audit --db {} {}",
+        cargo_cra().display(),
+        db().display(),
+        s.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("util-linux `script` runs the terminal test");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("ID "))
+        .unwrap_or_else(|| panic!("no table header: {text}"));
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["ID", "KIND", "CRATE", "SHIPPED", "STATUS", "FIX", "TITLE"]
+    );
+    // Every row's cells start where the header's do.
+    let status_at = header.find("STATUS").unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("RUSTSEC-2021-0003 "))
+        .unwrap_or_else(|| panic!("no smallvec row: {text}"));
+    assert_eq!(&row[status_at..status_at + 4], "open", "{text}");
+    assert!(row.contains("smallvec 1.6.0"), "{row}");
+    // Piped, the same report is one line per finding, with no table.
+    let piped = audit(tmp.path(), &[s.to_str().unwrap()]);
+    let plain = String::from_utf8_lossy(&piped.stdout);
+    assert!(!plain.lines().any(|l| l.starts_with("ID ")), "{plain}");
+    assert!(
+        plain.contains("vulnerability RUSTSEC-2021-0003 (CVE-2021-25900"),
+        "{plain}"
+    );
+}
+
+#[test]
 fn the_report_names_the_database_by_digest_and_newest_advisory() {
     let tmp = tempfile::tempdir().unwrap();
     let s = sbom(
@@ -155,6 +199,50 @@ fn the_report_names_the_database_by_digest_and_newest_advisory() {
     assert_eq!(again["database"], report["database"]);
     // An old database is one warning line.
     assert!(String::from_utf8_lossy(&out.stderr).contains("days old"));
+}
+
+#[test]
+fn a_yanked_crates_io_version_is_a_finding_that_fails_only_when_denied() {
+    // once_cell 1.20.0 was yanked from crates.io; cargo's local index cache knows it because
+    // this workspace depends on once_cell (building these tests fetched its index entry).
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sbom(
+        tmp.path(),
+        "gw",
+        "x86_64-unknown-linux-musl",
+        &[("once_cell", "1.20.0"), ("itoa", "1.0.18")],
+    );
+    let args = ["--json", "--openvex", "gw.vex.json", s.to_str().unwrap()];
+    let out = audit(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(
+        findings(&out),
+        vec![("yanked".into(), "once_cell".into(), "yanked".into())]
+    );
+    // Not a vulnerability: no VEX statement for it (it has no advisory id).
+    let vex: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("gw.vex.json")).unwrap()).unwrap();
+    assert_eq!(vex["statements"], serde_json::json!([]), "{vex}");
+    let mut denied = vec!["--deny", "yanked"];
+    denied.extend_from_slice(&args);
+    let out = audit(tmp.path(), &denied);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    // The same name and version from a git checkout is not the crates.io one.
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "metadata": { "component": { "type": "application", "name": "gw" } },
+        "components": [{ "type": "library", "name": "once_cell", "version": "1.20.0",
+            "purl": "pkg:cargo/once_cell@1.20.0?vcs_url=git%2Bhttps://example.com/once_cell@0123" }],
+    });
+    let git = tmp.path().join("git.cdx.json");
+    std::fs::write(&git, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = audit(
+        tmp.path(),
+        &["--json", "--deny", "yanked", git.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(findings(&out), vec![]);
 }
 
 #[test]
@@ -600,6 +688,11 @@ fn in_a_project_what_ships_is_audited_and_every_other_lock_file_finding_is_liste
         not_shipped.contains(&("RUSTSEC-2020-0071".into(), "time".into())),
         "{not_shipped:?}"
     );
+    // The yanked version linked in, as cargo's local index (filled by the build) knows.
+    assert!(
+        shipped.contains(&("yanked".into(), "once_cell".into())),
+        "{shipped:?}"
+    );
     assert!(
         not_shipped.iter().any(|(_, p)| p == "atty"),
         "{not_shipped:?}"
@@ -622,12 +715,12 @@ fn in_a_project_what_ships_is_audited_and_every_other_lock_file_finding_is_liste
     }
     for list in theirs["warnings"].as_object().unwrap().values() {
         for w in list.as_array().unwrap() {
-            if let Some(id) = w["advisory"]["id"].as_str() {
-                all.insert((
-                    id.to_string(),
-                    w["package"]["name"].as_str().unwrap().to_string(),
-                ));
-            }
+            // A yanked version has no advisory: cargo cra audit calls it `yanked`.
+            let id = w["advisory"]["id"].as_str().or(w["kind"].as_str());
+            all.insert((
+                id.unwrap().to_string(),
+                w["package"]["name"].as_str().unwrap().to_string(),
+            ));
         }
     }
     let ours: std::collections::BTreeSet<_> = shipped.union(&not_shipped).cloned().collect();
@@ -743,14 +836,14 @@ fn compose_audit_stops_before_the_image_is_written_unless_vex_settles_it() {
         run_cra(&dir, &args, &[("SOURCE_DATE_EPOCH", "0")])
     };
     let out = compose(&[]);
-    assert!(!out.status.success(), "{}", describe(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     let last = err.trim().lines().last().unwrap();
     assert!(
         last.contains("fail the audit gate, first RUSTSEC-2021-0003"),
         "{err}"
     );
-    assert!(last.ends_with("no image was written"), "{err}");
+    assert!(last.ends_with("no outputs were written"), "{err}");
     assert!(!dir.join("images/gw-1.0").exists(), "an image was written");
     let settled = vex(
         &dir,
@@ -797,6 +890,21 @@ fn build_audit_stops_before_any_output_is_written_and_keeps_the_previous_ones() 
         before,
         "the previous SBOM is intact"
     );
+    // A gate that cannot run (no database there) is the audit's exit code 2, not findings' 1.
+    let missing = dir.join("no-such-db");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--audit", "--db", missing.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim().lines().last().unwrap();
+    assert!(
+        last.starts_with("error: advisory database") && last.contains("no-such-db"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&sbom).unwrap(), before);
     // Settled by VEX, the gated build writes its outputs.
     let settled = vex(
         &dir,

@@ -291,11 +291,15 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
 }
 
 /// (advisory, crate, version) triples of a cargo-audit JSON report: vulnerabilities and the
-/// informational warnings that name an advisory.
+/// informational warnings, a yanked version (no advisory) as `yanked` as cargo cra audit
+/// names it.
 fn cargo_audit_findings(report: &Value) -> std::collections::BTreeSet<(String, String, String)> {
     let entry = |v: &Value| {
         Some((
-            v["advisory"]["id"].as_str()?.to_string(),
+            v["advisory"]["id"]
+                .as_str()
+                .or(v["kind"].as_str())?
+                .to_string(),
             v["package"]["name"].as_str()?.to_string(),
             v["package"]["version"].as_str()?.to_string(),
         ))

@@ -19,6 +19,7 @@ pub(crate) mod layer;
 pub(crate) mod oci;
 pub(crate) mod ordered;
 pub(crate) mod pgzip;
+pub mod product;
 pub mod progress;
 pub(crate) mod provenance;
 pub mod recipe;

@@ -64,7 +64,7 @@ pub(super) fn document(report: &Report, timestamp: &str) -> Value {
 /// Findings grouped by advisory id.
 fn by_advisory(findings: &[Finding]) -> BTreeMap<&str, Vec<&Finding>> {
     let mut out: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
+    for f in findings.iter().filter(|f| f.is_advisory()) {
         out.entry(f.id.as_str()).or_default().push(f);
     }
     out
@@ -99,7 +99,7 @@ impl ProductTree {
         let mut relationships = Vec::new();
         let mut in_product = BTreeMap::new();
         let mut combined = 0;
-        for f in &report.findings {
+        for f in report.findings.iter().filter(|f| f.is_advisory()) {
             let crate_id = id_of(
                 &f.purl(),
                 format!("{} {}", f.package, f.version),

@@ -14,11 +14,13 @@ mod database;
 mod kev;
 mod sbom;
 pub mod vex;
+mod yanked;
 
 pub use database::Identity;
 pub use kev::CatalogIdentity;
 
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// The audit gate `cargo cra compose --audit` runs on the apps it built, before anything of
@@ -61,14 +63,7 @@ impl Gate {
         };
         let sboms = binaries
             .into_iter()
-            .map(|b| {
-                let crates = b
-                    .crates
-                    .into_iter()
-                    .map(|(name, version)| sbom::Crate { name, version })
-                    .collect();
-                sbom::Sbom::of_build(&b.name, &b.target, crates)
-            })
+            .map(|b| sbom::Sbom::of_build(&b.name, &b.target, b.crates))
             .collect();
         let report = audit_sboms(&request, sboms, None)?;
         self.verdict(report)
@@ -97,8 +92,19 @@ pub struct LinkedBinary {
     pub name: String,
     /// The Rust target it was built for.
     pub target: String,
-    /// The crates linked into it: (name, version).
-    pub crates: Vec<(String, String)>,
+    /// The crates linked into it.
+    pub crates: Vec<LinkedCrate>,
+}
+
+/// A crate linked into a binary.
+#[derive(Debug, Clone)]
+pub struct LinkedCrate {
+    /// Its name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Whether it came from crates.io (so whether cargo's index says if it is yanked).
+    pub crates_io: bool,
 }
 
 /// Why the gate stopped.
@@ -110,6 +116,17 @@ pub enum GateError {
     /// Findings fail it.
     #[error("{0}")]
     Failed(String),
+}
+
+impl GateError {
+    /// The process exit code, as `cargo cra audit`'s: 1 for findings, 2 (or the build's) when
+    /// the audit could not be done.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            GateError::Audit(e) => e.exit_code(),
+            GateError::Failed(_) => 1,
+        }
+    }
 }
 
 /// What to audit.
@@ -145,6 +162,8 @@ pub enum Kind {
     Unsound,
     /// A notice.
     Notice,
+    /// The crate's version is yanked from crates.io (as cargo's local index knows).
+    Yanked,
 }
 
 impl Kind {
@@ -155,6 +174,7 @@ impl Kind {
             Kind::Unmaintained => "unmaintained",
             Kind::Unsound => "unsound",
             Kind::Notice => "notice",
+            Kind::Yanked => "yanked",
         }
     }
 }
@@ -224,6 +244,12 @@ impl Finding {
     /// The crate's purl, `pkg:cargo/<name>@<version>`.
     pub fn purl(&self) -> String {
         format!("pkg:cargo/{}@{}", self.package, self.version)
+    }
+
+    /// Whether it is a RustSec advisory (a yanked version is not one: it has no id for a VEX
+    /// statement or a CSAF vulnerability).
+    pub fn is_advisory(&self) -> bool {
+        self.kind != Kind::Yanked
     }
 
     /// Whether it is settled: not shipped, or a VEX decision `not_affected` or `fixed`.
@@ -364,26 +390,26 @@ fn audit_sboms(
     sboms: Vec<sbom::Sbom>,
     lock: Option<(PathBuf, Compiled)>,
 ) -> Result<Report, AuditError> {
-    let mut fetch_warnings = Vec::new();
-    let db_path = match &request.db {
-        Some(p) => p.clone(),
-        None => {
-            let p = database::default_location()?;
-            if !request.no_fetch {
-                fetch_warnings.extend(database::fetch(&p)?);
-            }
-            p
-        }
-    };
-    let db = database::Database::open(&db_path)?;
+    let mut warnings = Vec::new();
+    let db = open_database(request, &mut warnings)?;
     let decisions = vex::Decisions::read(&request.vex)?;
     let kev = request.kev.as_deref().map(kev::Catalog::read).transpose()?;
+    let lock = lock
+        .map(|(path, compiled)| Ok::<_, AuditError>((locked_crates(&path)?, compiled)))
+        .transpose()?;
+    let registry: BTreeSet<sbom::Crate> = sboms
+        .iter()
+        .flat_map(|s| s.crates_io.iter().cloned())
+        .chain(lock.iter().flat_map(|(l, _)| l.crates_io.iter().cloned()))
+        .collect();
+    let yanked = yanked::check(&registry);
+    warnings.extend(db.warnings());
+    warnings.extend(yanked.warning.clone());
     let mut subjects = Vec::new();
-    let mut findings: std::collections::BTreeMap<(String, String, String), Finding> =
-        Default::default();
-    let mut linked = std::collections::BTreeSet::new();
-    let mut targets = std::collections::BTreeSet::new();
-    let mut unmatched = std::collections::BTreeSet::new();
+    let mut findings: BTreeMap<(String, String, String), Finding> = Default::default();
+    let mut linked = BTreeSet::new();
+    let mut targets = BTreeSet::new();
+    let mut unmatched = BTreeSet::new();
     for sbom in sboms {
         unmatched.extend(
             sbom.crates
@@ -396,13 +422,24 @@ fn audit_sboms(
         );
         linked.extend(sbom.crates.iter().cloned());
         targets.extend(sbom.targets.iter().cloned());
-        for c in &sbom.crates {
-            for advisory in db.matching(c, &sbom.targets) {
-                let key = (advisory.id.clone(), c.name.clone(), c.version.clone());
-                let f = findings.entry(key).or_insert(advisory);
-                f.subjects.push(sbom.name.clone());
-                f.subject_purls.push(sbom.purl.clone());
-            }
+        let advisories = sbom
+            .crates
+            .iter()
+            .flat_map(|c| db.matching(c, &sbom.targets));
+        let yanked = sbom
+            .crates_io
+            .iter()
+            .filter(|c| yanked.crates.contains(c))
+            .map(yanked::finding);
+        for found in advisories.chain(yanked) {
+            let key = (
+                found.id.clone(),
+                found.package.clone(),
+                found.version.clone(),
+            );
+            let f = findings.entry(key).or_insert(found);
+            f.subjects.push(sbom.name.clone());
+            f.subject_purls.push(sbom.purl.clone());
         }
         subjects.push(Subject {
             sbom: sbom.path.clone(),
@@ -416,7 +453,13 @@ fn audit_sboms(
     let mut findings: Vec<Finding> = findings.into_values().collect();
     if let Some((lock, compiled)) = &lock {
         let products: Vec<String> = subjects.iter().map(|s: &Subject| s.purl.clone()).collect();
-        for mut f in not_shipped(&db, lock, &linked, &targets, compiled)? {
+        let shipped = Shipped {
+            linked: &linked,
+            targets: &targets,
+            compiled,
+            yanked: &yanked.crates,
+        };
+        for mut f in not_shipped(&db, lock, &shipped) {
             // Not in the product: what nobody should have to write a VEX statement for.
             f.subject_purls = products.clone();
             f.status = Some(vex::Status::NotAffected);
@@ -424,17 +467,55 @@ fn audit_sboms(
             findings.push(f);
         }
     }
+    settle(&mut findings, &decisions, kev.as_ref());
+    warnings.extend((!unmatched.is_empty()).then(|| {
+        format!(
+            "{} pkg:cargo component(s) without a valid name and semver version could not be audited: {}",
+            unmatched.len(),
+            unmatched.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    }));
+    Ok(Report {
+        kev: kev.map(|k| k.identity),
+        warnings,
+        database: db.identity,
+        subjects,
+        findings,
+    })
+}
+
+/// The advisory database the request names (fetched first when it is the default one and
+/// fetching is allowed; the fetch's warnings go to `warnings`).
+fn open_database(
+    request: &AuditRequest,
+    warnings: &mut Vec<String>,
+) -> Result<database::Database, AuditError> {
+    let path = match &request.db {
+        Some(p) => p.clone(),
+        None => {
+            let p = database::default_location()?;
+            if !request.no_fetch {
+                warnings.extend(database::fetch(&p)?);
+            }
+            p
+        }
+    };
+    database::Database::open(&path)
+}
+
+/// Sorts the findings into one order, and applies the KEV catalog and the VEX decisions.
+fn settle(findings: &mut [Finding], decisions: &vex::Decisions, kev: Option<&kev::Catalog>) {
     // One order whatever the database's file order: the documents' ids are digests of them.
     findings.sort_by(|a, b| {
         (&a.id, &a.package, &a.version, !a.shipped)
             .cmp(&(&b.id, &b.package, &b.version, !b.shipped))
     });
-    for f in &mut findings {
+    for f in findings {
         f.subjects.sort();
         f.subjects.dedup();
         f.subject_purls.sort();
         f.subject_purls.dedup();
-        if let Some(k) = &kev {
+        if let Some(k) = kev {
             f.exploited_since = k.added(&f.aliases);
         }
         if let Some(s) = decisions.about(f, &f.subject_purls) {
@@ -446,23 +527,6 @@ fn audit_sboms(
             f.decision = Some(s.clone());
         }
     }
-    Ok(Report {
-        kev: kev.map(|k| k.identity),
-        warnings: fetch_warnings
-            .into_iter()
-            .chain(db.warnings())
-            .chain((!unmatched.is_empty()).then(|| {
-                format!(
-                    "{} pkg:cargo component(s) without a valid name and semver version could not be audited: {}",
-                    unmatched.len(),
-                    unmatched.into_iter().collect::<Vec<_>>().join(", ")
-                )
-            }))
-            .collect(),
-        database: db.identity,
-        subjects,
-        findings,
-    })
 }
 
 /// The documents' date: `SOURCE_DATE_EPOCH` when set (reproducible documents), else now.
@@ -503,34 +567,54 @@ fn lockfile_of(binary: &std::path::Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Advisories for `Cargo.lock` crates no binary links: listed, never failing the gate.
-fn not_shipped(
-    db: &database::Database,
-    lock: &std::path::Path,
-    linked: &std::collections::BTreeSet<sbom::Crate>,
-    targets: &std::collections::BTreeSet<String>,
-    compiled: &Compiled,
-) -> Result<Vec<Finding>, AuditError> {
+/// The crates of a `Cargo.lock` (a name@version from two sources is one crate here).
+struct Locked {
+    crates: BTreeSet<sbom::Crate>,
+    /// Those from crates.io.
+    crates_io: BTreeSet<sbom::Crate>,
+}
+
+fn locked_crates(lock: &std::path::Path) -> Result<Locked, AuditError> {
     let lockfile = rustsec::Lockfile::load(lock).map_err(|e| AuditError::Sbom {
         path: lock.to_path_buf(),
         message: cra_attest::input::printable(&e.to_string()),
     })?;
-    let targets = targets.iter().cloned().collect::<Vec<_>>().join(", ");
-    let mut out = Vec::new();
-    // A name@version from two sources (registry and git) is one crate here.
-    let crates: std::collections::BTreeSet<sbom::Crate> = lockfile
-        .packages
+    let crate_of = |p: &rustsec::package::Package| sbom::Crate {
+        name: p.name.to_string(),
+        version: p.version.to_string(),
+    };
+    Ok(Locked {
+        crates: lockfile.packages.iter().map(crate_of).collect(),
+        crates_io: lockfile
+            .packages
+            .iter()
+            .filter(|p| p.source.as_ref().is_some_and(|s| s.is_default_registry()))
+            .map(crate_of)
+            .collect(),
+    })
+}
+
+/// What the binaries ship, for telling the rest of a `Cargo.lock` apart.
+struct Shipped<'a> {
+    linked: &'a BTreeSet<sbom::Crate>,
+    targets: &'a BTreeSet<String>,
+    compiled: &'a Compiled,
+    /// The yanked crates.io crates.
+    yanked: &'a BTreeSet<sbom::Crate>,
+}
+
+/// Advisories (and yanked versions) of `Cargo.lock` crates no binary links: listed, never
+/// failing the gate.
+fn not_shipped(db: &database::Database, lock: &Locked, shipped: &Shipped) -> Vec<Finding> {
+    let targets = shipped
+        .targets
         .iter()
-        .map(|p| sbom::Crate {
-            name: p.name.to_string(),
-            version: p.version.to_string(),
-        })
-        .collect();
-    for c in crates {
-        if linked.contains(&c) {
-            continue;
-        }
-        let reason = match compiled.get(&c) {
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = Vec::new();
+    for c in lock.crates.difference(shipped.linked) {
+        let reason = match shipped.compiled.get(c) {
             Some(Built { target: true, .. }) => format!(
                 "compiled for {targets}, but no binary links it (a dependency of a library or \
                  build step only)"
@@ -544,13 +628,15 @@ fn not_shipped(
                  optional feature's dependency"
             ),
         };
-        for mut f in db.matching(&c, &[]) {
+        let yanked =
+            (lock.crates_io.contains(c) && shipped.yanked.contains(c)).then(|| yanked::finding(c));
+        for mut f in db.matching(c, &[]).into_iter().chain(yanked) {
             f.shipped = false;
             f.reason = Some(reason.clone());
             out.push(f);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Attests the document at `doc` (JSON) with `signer`: an in-toto statement whose subjects are
@@ -593,7 +679,7 @@ struct Built {
     host: bool,
 }
 
-type Compiled = std::collections::BTreeMap<sbom::Crate, Built>;
+type Compiled = BTreeMap<sbom::Crate, Built>;
 
 /// The crates the build's unit records (`*.cra-unit.json`, written by the rustc wrapper) say
 /// were compiled, for `target` or for the build machine, under the target directory `dir`.

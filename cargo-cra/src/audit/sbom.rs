@@ -21,13 +21,27 @@ pub(super) struct Sbom {
     pub manufacturer: Option<String>,
     pub targets: Vec<String>,
     pub crates: Vec<Crate>,
+    /// The crates from crates.io (a purl without qualifiers): those the yanked check is for.
+    pub crates_io: Vec<Crate>,
 }
 
 impl Sbom {
     /// What a build knows before writing the SBOM: the binary, its target and linked crates.
-    pub(super) fn of_build(name: &str, target: &str, mut crates: Vec<Crate>) -> Sbom {
-        crates.sort();
-        crates.dedup();
+    pub(super) fn of_build(name: &str, target: &str, linked: Vec<super::LinkedCrate>) -> Sbom {
+        let crate_of = |c: &super::LinkedCrate| Crate {
+            name: c.name.clone(),
+            version: c.version.clone(),
+        };
+        let mut crates: Vec<Crate> = linked.iter().map(crate_of).collect();
+        let mut crates_io: Vec<Crate> = linked
+            .iter()
+            .filter(|c| c.crates_io)
+            .map(crate_of)
+            .collect();
+        for list in [&mut crates, &mut crates_io] {
+            list.sort();
+            list.dedup();
+        }
         Sbom {
             path: PathBuf::from(name),
             name: name.to_string(),
@@ -35,6 +49,7 @@ impl Sbom {
             manufacturer: None,
             targets: vec![target.to_string()],
             crates,
+            crates_io,
         }
     }
 }
@@ -95,13 +110,20 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
         ));
     }
     let components = doc["components"].as_array().cloned().unwrap_or_default();
-    let mut crates: Vec<Crate> = components
+    let purls: Vec<(Crate, bool)> = components
         .iter()
         .filter_map(|c| c["purl"].as_str())
         .filter_map(cargo_purl)
         .collect();
-    crates.sort();
-    crates.dedup();
+    let mut crates: Vec<Crate> = purls.iter().map(|(c, _)| c.clone()).collect();
+    let mut crates_io: Vec<Crate> = purls
+        .into_iter()
+        .filter_map(|(c, crates_io)| crates_io.then_some(c))
+        .collect();
+    for list in [&mut crates, &mut crates_io] {
+        list.sort();
+        list.dedup();
+    }
     let mut targets: Vec<String> = std::iter::once(&doc["metadata"]["component"])
         .chain(components.iter())
         .flat_map(|c| c["properties"].as_array().cloned().unwrap_or_default())
@@ -127,15 +149,20 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
         path,
         targets,
         crates,
+        crates_io,
     })
 }
 
-/// `pkg:cargo/name@version` → the crate; other purls → `None`.
-fn cargo_purl(purl: &str) -> Option<Crate> {
+/// `pkg:cargo/name@version` → the crate, and whether it is from crates.io (no qualifier
+/// naming another registry, a git checkout or a path); other purls → `None`.
+fn cargo_purl(purl: &str) -> Option<(Crate, bool)> {
     let p: packageurl::PackageUrl = purl.parse().ok()?;
-    (p.ty() == "cargo").then(|| Crate {
-        name: p.name().to_string(),
-        version: p.version().unwrap_or_default().to_string(),
+    (p.ty() == "cargo").then(|| {
+        let c = Crate {
+            name: p.name().to_string(),
+            version: p.version().unwrap_or_default().to_string(),
+        };
+        (c, p.qualifiers().is_empty())
     })
 }
 

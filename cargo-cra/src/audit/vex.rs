@@ -245,6 +245,7 @@ fn read_one(path: &Path) -> Result<Document, AuditError> {
 pub(super) fn document(findings: &[Finding], author: &str, timestamp: &str) -> Document {
     let statements: Vec<Statement> = findings
         .iter()
+        .filter(|f| f.is_advisory())
         .map(|f| {
             let decided = f.decision.as_ref();
             let status = decided.map(|d| d.status).or(f.status);

@@ -1,7 +1,7 @@
 //! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
 
 use super::build::{Compilation, Features, Manifest, Selection};
-use cargo_cra::audit::{AuditRequest, Kind};
+use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
 use cargo_cra::request::BuildRequest;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -79,6 +79,8 @@ pub enum DenyKind {
     Unsound,
     /// A notice.
     Notice,
+    /// A version yanked from crates.io (as cargo's local index cache knows).
+    Yanked,
 }
 
 impl From<DenyKind> for Kind {
@@ -87,6 +89,7 @@ impl From<DenyKind> for Kind {
             DenyKind::Unmaintained => Kind::Unmaintained,
             DenyKind::Unsound => Kind::Unsound,
             DenyKind::Notice => Kind::Notice,
+            DenyKind::Yanked => Kind::Yanked,
         }
     }
 }
@@ -144,4 +147,170 @@ impl GateArgs {
             deny: self.deny.into_iter().map(Kind::from).collect(),
         })
     }
+}
+
+/// Prints the report: one JSON object with `--json`; a table on a terminal; plain lines (one
+/// per finding, for scripts and logs) otherwise.
+pub fn print(report: &Report, json: bool) {
+    use std::io::{IsTerminal, Write};
+    let text = match (json, std::io::stdout().is_terminal()) {
+        (true, _) => format!("{}\n", serde_json::to_string(report).expect("serialisable")),
+        (false, true) => human(report, table(&report.findings)),
+        (false, false) => human(report, lines(&report.findings)),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// The database and subjects, then the findings as `findings` renders them.
+fn human(report: &Report, findings: String) -> String {
+    let db = &report.database;
+    let identity = db
+        .commit
+        .as_deref()
+        .map(|c| format!("commit {c}"))
+        .or_else(|| db.digest.as_deref().map(|d| format!("sha256 {d}")))
+        .unwrap_or_default();
+    let mut out = format!(
+        "advisory database: {identity}, {} ({} advisories)\n",
+        db.date, db.advisories
+    );
+    for s in &report.subjects {
+        let targets = match s.targets.is_empty() {
+            true => "target unknown: every platform".to_string(),
+            false => s.targets.join(", "),
+        };
+        out += &format!("audited {} ({} crates; {targets})\n", s.name, s.crates);
+    }
+    match report.findings.is_empty() {
+        true => out + "no advisory applies\n",
+        false => out + &findings,
+    }
+}
+
+/// One line per finding.
+fn lines(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let aliases = match f.aliases.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", f.aliases.join(", ")),
+        };
+        let decided = match (&f.status, &f.justification) {
+            (Some(s), Some(j)) => format!(" [VEX: {}, {}]", json_name(s), json_name(j)),
+            (Some(s), None) => format!(" [VEX: {}]", json_name(s)),
+            _ => String::new(),
+        };
+        let exploited = match &f.exploited_since {
+            Some(d) => format!(
+                " ACTIVELY EXPLOITED (CISA KEV since {d}: report under CRA Article 14 within 24 hours)"
+            ),
+            None => String::new(),
+        };
+        let shipped = match &f.reason {
+            Some(reason) => format!("not shipped ({reason}): "),
+            None => String::new(),
+        };
+        // A yanked version is no advisory: its id says no more than its kind.
+        let id = match f.is_advisory() {
+            true => format!(" {}", f.id),
+            false => String::new(),
+        };
+        out += &format!(
+            "{shipped}{}{id}{aliases}: {} {} — {}; {}{decided}{exploited}\n",
+            f.kind.as_str(),
+            f.package,
+            f.version,
+            cra_attest::input::printable(&f.title),
+            fix(f),
+        );
+    }
+    out
+}
+
+/// The findings as a table with a header, then why each not-shipped crate is not shipped
+/// and which findings are actively exploited.
+fn table(findings: &[Finding]) -> String {
+    let header = ["ID", "KIND", "CRATE", "SHIPPED", "STATUS", "FIX", "TITLE"].map(String::from);
+    let rows: Vec<[String; 7]> = findings
+        .iter()
+        .map(|f| {
+            [
+                f.id.clone(),
+                f.kind.as_str().into(),
+                format!("{} {}", f.package, f.version),
+                if f.shipped { "yes" } else { "no" }.into(),
+                status(f),
+                fix(f),
+                cra_attest::input::printable(&f.title),
+            ]
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out += cells.join("  ").trim_end();
+        out.push('\n');
+    }
+    let mut reasons: Vec<String> = findings
+        .iter()
+        .filter_map(|f| {
+            let r = f.reason.as_ref()?;
+            Some(format!("{} {} not shipped: {r}\n", f.package, f.version))
+        })
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    for r in reasons {
+        out += &r;
+    }
+    for f in findings {
+        if let Some(d) = &f.exploited_since {
+            out += &format!(
+                "{} is ACTIVELY EXPLOITED (CISA KEV since {d}): report under CRA Article 14 within 24 hours\n",
+                f.id
+            );
+        }
+    }
+    out
+}
+
+/// The STATUS cell: the VEX decision, or whether it is still open.
+fn status(f: &Finding) -> String {
+    let decided = match (&f.status, &f.justification) {
+        (Some(s), Some(j)) => format!("{} ({})", json_name(s), json_name(j)),
+        (Some(s), None) => json_name(s),
+        (None, _) => "open".into(),
+    };
+    match f.exploited_since {
+        Some(_) => format!("{decided}, EXPLOITED"),
+        None => decided,
+    }
+}
+
+fn fix(f: &Finding) -> String {
+    if f.kind == Kind::Yanked {
+        return "use a version not yanked".into();
+    }
+    match f.patched.is_empty() {
+        true => "no fixed version".to_string(),
+        false => format!("fixed in {}", f.patched.join(" or ")),
+    }
+}
+
+/// A value's JSON spelling (`not_affected`), for human output.
+fn json_name(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }

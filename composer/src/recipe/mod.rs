@@ -50,6 +50,16 @@ pub struct Origin {
     pub text: String,
 }
 
+impl Origin {
+    /// The directory relative paths in the recipe start from.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
 /// A value and where the recipe wrote it (byte span), so that a later error can name the
 /// place. Dereferences to the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +104,8 @@ impl<T> From<toml::Spanned<T>> for At<T> {
 pub struct Recipe {
     /// The image's identity.
     pub image: Image,
+    /// `[product]`: what the CRA documents say about the product.
+    pub product: crate::product::Product,
     /// Cargo apps built with `cargo cra build` and placed in the image.
     pub apps: Vec<App>,
     /// Local files copied into the image.
@@ -317,10 +329,7 @@ impl Recipe {
 
     /// The directory relative paths in the recipe start from.
     pub fn base_dir(&self) -> PathBuf {
-        match self.origin.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
+        self.origin.base_dir()
     }
 
     /// The directory every `[[file]]` source must resolve into (unless it sets

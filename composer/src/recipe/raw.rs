@@ -46,6 +46,10 @@ pub struct Recipe {
     /// What to write.
     #[serde(default)]
     pub output: Output,
+    /// `[product]`: who makes it and what it is, for the CRA documents (`cargo cra docs`) —
+    /// the keys of `[package.metadata.cra]`.
+    #[serde(default)]
+    pub product: Option<crate::product::RawProduct>,
 }
 
 /// `[image]`: name, version, architecture, labels.
@@ -808,8 +812,14 @@ impl Recipe {
             }),
             None => None,
         };
+        let product = match self.product {
+            None => crate::product::Product::default(),
+            Some(p) => crate::product::Product::from_raw(p, &origin.base_dir())
+                .map_err(|e| (e.span, e.message))?,
+        };
         Ok(super::Recipe {
             image,
+            product,
             apps,
             files,
             dirs,
