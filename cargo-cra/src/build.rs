@@ -64,6 +64,10 @@ pub struct BinaryReport {
     /// attestation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bundles: Vec<PathBuf>,
+    /// The OpenVEX documents the package's `vex` key names (the manufacturer's decisions
+    /// `--audit` and `cargo cra audit` apply).
+    #[serde(skip)]
+    pub vex: Vec<PathBuf>,
 }
 
 /// Facts gathered before and during the build that the SBOM step needs.
@@ -485,6 +489,13 @@ fn audit_linked(
     plan: &Plan,
     graphs: &[(&Artifact, LinkedGraph)],
 ) -> Result<(), BuildError> {
+    // The packages' own decisions first: those given on the command line come later and win.
+    let mut gate = gate.clone();
+    let configured = graphs
+        .iter()
+        .filter_map(|(_, g)| plan.configs.get(&g.root))
+        .flat_map(|c| c.vex.iter().cloned());
+    gate.vex = dedup_keep_order(configured.chain(gate.vex).collect());
     let binaries = graphs
         .iter()
         .map(|(bin, graph)| {
@@ -613,6 +624,7 @@ fn write_binary_documents(
         None => Vec::new(),
     };
     Ok(BinaryReport {
+        vex: config.vex.clone(),
         reason: "cra-binary",
         name: bin.target.name.clone(),
         package: root.name.clone(),
@@ -731,4 +743,15 @@ fn verified_archives<'g>(
         .zip(crate_cache::lookup_remembered(&dirs, &wanted, memo))
         .filter_map(|(k, d)| d.map(|d| (k, d)))
         .collect()
+}
+
+/// `items` without repeats, each where it first appears.
+pub(crate) fn dedup_keep_order<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
 }

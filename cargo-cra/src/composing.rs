@@ -77,6 +77,7 @@ pub fn run(
     // Every recipe and source error before any build.
     let mut fs = RootFs::check(&recipe)?;
     let mut apps = Vec::new();
+    let mut app_vex = Vec::new();
     for (i, app) in recipe.apps.iter().enumerate() {
         let build_args = app_build_args(&recipe, i, args);
         let bin = build_args.selection.bins[0].clone();
@@ -99,6 +100,7 @@ pub fn run(
             .with_context(|| {
                 format!("building {}: no binary named {bin} was built", app.package)
             })?;
+        app_vex.extend(report.vex);
         apps.push(BuiltApp {
             binary: report.path,
             sbom: report.sbom,
@@ -110,6 +112,10 @@ pub fn run(
     if let Some(gate) = &args.audit {
         // The image's crates are its apps' crates: gate them before anything is written.
         let sboms = apps.iter().map(|a| a.sbom.clone()).collect();
+        // The recipe's and the apps' decisions first: those given on the command line win.
+        let mut gate = gate.clone();
+        let configured = recipe.product.vex.iter().chain(app_vex.iter()).cloned();
+        gate.vex = crate::build::dedup_keep_order(configured.chain(gate.vex).collect());
         let report = gate
             .check(sboms)
             .map_err(|e| crate::error::BuildError::AuditGate {

@@ -996,3 +996,63 @@ fn a_decision_about_one_product_does_not_settle_another_shipping_the_same_crate(
     );
     assert_eq!(run(&both).status.code(), Some(0));
 }
+
+#[test]
+fn the_packages_vex_key_settles_findings_in_audit_and_in_the_build_gate() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/audit-project");
+    std::fs::create_dir(dir.join("security")).unwrap();
+    vex(
+        &dir.join("security"),
+        "decisions.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]),
+    );
+    let manifest = dir.join("Cargo.toml");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let with_key = |vex: &str| {
+        let text = original.replace(
+            "[dependencies]",
+            &format!("[package.metadata.cra]\nvex = [{vex:?}]\n\n[dependencies]"),
+        );
+        std::fs::write(&manifest, text).unwrap();
+    };
+    with_key("security/decisions.vex.json");
+    let out = audit(&dir, &["--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let smallvec = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "RUSTSEC-2021-0003")
+        .expect("the smallvec finding");
+    assert_eq!(smallvec["status"], "not_affected", "{smallvec}");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--audit", "--db", db().to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    // A file outside the package, or one that is not there, is a located config error.
+    for (value, needle) in [
+        ("../decisions.vex.json", "must be a relative path below"),
+        ("security/missing.vex.json", "no such file"),
+    ] {
+        with_key(value);
+        let out = audit(&dir, &["--json"]);
+        assert!(!out.status.success(), "{value}: {}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err.trim().lines().last().unwrap();
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let at = text.lines().position(|l| l.starts_with("vex = ")).unwrap() + 1;
+        assert!(
+            line.contains(&format!("Cargo.toml:{at}:7: vex = ")),
+            "{err}"
+        );
+        assert!(line.contains(needle), "{err}");
+    }
+}

@@ -356,9 +356,14 @@ impl AuditError {
 
 /// Audits the SBOMs `request` names against the advisory database.
 pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
+    let mut request = request.clone();
     let (paths, lock) = match (&request.paths[..], &request.project) {
         ([], Some(project)) => {
             let reports = crate::build::run(project, None).map_err(Box::new)?;
+            // The packages' `vex` documents first: those given on the command line win.
+            let configured = reports.iter().flat_map(|r| r.vex.iter().cloned());
+            request.vex =
+                crate::build::dedup_keep_order(configured.chain(request.vex.clone()).collect());
             let first = reports.first().ok_or(AuditError::NoSubject)?;
             let lock = lockfile_of(&first.path).ok_or(AuditError::NoSubject)?;
             // `<target-dir>/cra/<target>/<profile>/<bin>`: the unit records are in the build
@@ -381,7 +386,7 @@ pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
         .iter()
         .map(|p| sbom::read(p))
         .collect::<Result<Vec<_>, _>>()?;
-    audit_sboms(request, sboms, lock)
+    audit_sboms(&request, sboms, lock)
 }
 
 /// Audits SBOMs already read (and, in a project, its `Cargo.lock`).
