@@ -25,6 +25,11 @@ pub const OPENVEX_PREDICATE_TYPE: &str = "https://openvex.dev/ns/v0.2.0";
 pub const CSAF_PREDICATE_TYPE: &str =
     "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json";
 
+/// `predicateType` of the technical file's attestation (its subjects: the technical file and
+/// every file it lists).
+pub const TECHNICAL_FILE_PREDICATE_TYPE: &str =
+    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/technical-file-v1.md";
+
 /// The signature bundle of the file named `file_name`: `<file_name>.sigstore.json`.
 pub fn signature_bundle(file_name: &str) -> String {
     format!("{file_name}.sigstore.json")

@@ -32,6 +32,16 @@ pub struct ComposeRequest {
     pub signing: BuildSigning,
     /// The audit gate the apps must pass before the image is written.
     pub audit: Option<crate::audit::Gate>,
+    /// Write the CRA documents (`cargo cra docs`) into the image directory's `cra/`, from the
+    /// recipe's `[product]`; failing with `Strict` when Annex II or V items are missing.
+    pub docs: Option<Docs>,
+}
+
+/// `--docs`: how the CRA documents are written after the image.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Docs {
+    /// As `cargo cra docs --strict`.
+    pub strict: bool,
 }
 
 /// The `cargo cra build` arguments that build `recipe.apps[i]`.
@@ -142,5 +152,46 @@ pub fn run(
         signer,
     };
     fs.fill_apps(&apps)?;
-    Ok(compose_tree(&recipe, &fs, &apps, &options, progress)?)
+    let mut report = compose_tree(&recipe, &fs, &apps, &options, progress)?;
+    if let Some(docs) = args.docs {
+        let written = write_docs(&recipe, &report.dir, docs, signer)?;
+        report.warnings.extend(written.warnings);
+        report.docs = Some(written.out);
+    }
+    Ok(report)
+}
+
+/// The image's CRA documents, from its recipe's `[product]`; the evidence's signatures are
+/// re-verified with the signing key's public key (a keyless signer's identity is not known
+/// here: the report says they were not verified).
+fn write_docs(
+    recipe: &Recipe,
+    dir: &std::path::Path,
+    docs: Docs,
+    signer: Option<&Signer>,
+) -> Result<crate::docs::DocsReport> {
+    let public = match signer {
+        Some(Signer::Key(k)) => {
+            let mut f = tempfile::NamedTempFile::new().context("temporary public key")?;
+            std::io::Write::write_all(&mut f, k.public_key().to_pem().as_bytes())
+                .context("temporary public key")?;
+            Some(f)
+        }
+        _ => None,
+    };
+    let request = crate::docs::DocsRequest {
+        dir: dir.to_path_buf(),
+        strict: docs.strict,
+        product: Some(recipe.product.clone()),
+        trust: public.as_ref().map(|f| crate::verifying::TrustOptions {
+            key: Some(f.path().to_path_buf()),
+            certificate_identity: None,
+            certificate_identity_regexp: None,
+            certificate_oidc_issuer: None,
+            certificate_oidc_issuer_regexp: None,
+            trusted_root: None,
+        }),
+        ..Default::default()
+    };
+    Ok(crate::docs::run(&request, signer)?)
 }

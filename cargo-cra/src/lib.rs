@@ -6,6 +6,8 @@
 //! - [`composing::run`]: `cargo cra compose`, a recipe to a minimal, reproducible OCI image
 //!   with its SBOM and provenance.
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
+//! - [`audit::audit`]: `cargo cra audit`, known vulnerabilities in exactly what ships.
+//! - [`docs::run`]: `cargo cra docs`, the CRA technical file and documents from the evidence.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -15,6 +17,7 @@ pub mod composing;
 pub(crate) mod config;
 pub(crate) mod crate_cache;
 pub mod cross;
+pub mod docs;
 pub mod error;
 pub(crate) mod linked;
 pub(crate) mod lockfile;

@@ -112,6 +112,19 @@ fn run(cli: Cli) -> Result<()> {
                 None => print!("{pem}"),
             }
         }
+        Command::Docs(a) => {
+            let dir = match &a.dir {
+                Some(d) => d.clone(),
+                None => cargo_cra::docs::default_dir(Path::new("target/cra"))?,
+            };
+            let signer = match a.sign {
+                true => Some(SignerOptions::from(a.signer.clone()).required_signer()?),
+                false => None,
+            };
+            let json = a.json;
+            let report = cargo_cra::docs::run(&a.request(dir), signer.as_ref())?;
+            print_docs(&report, json);
+        }
         Command::Audit(a) => {
             let (json, openvex, csaf) = (a.json, a.openvex.clone(), a.csaf.clone());
             // Ask for the key's password before auditing, not after.
@@ -258,9 +271,30 @@ fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
         println!("  archive     {}", show(a));
     }
     println!("  sbom        {}", show(&r.sbom));
+    if let Some(d) = &r.docs {
+        println!("  documents   {}", show(d));
+    }
     println!("  provenance  {}", show(&r.provenance));
     for b in &r.bundles {
         println!("  signed      {}", show(b));
+    }
+}
+
+/// What `cargo cra docs` wrote: JSON, or one line per file, then the missing items.
+fn print_docs(report: &cargo_cra::docs::DocsReport, json: bool) {
+    for w in &report.warnings {
+        eprintln!("warning: {}", cra_attest::input::printable(w));
+    }
+    if json {
+        println!("{}", serde_json::to_string(report).expect("serialisable"));
+        return;
+    }
+    println!("CRA documents in {}", report.out.display());
+    for f in &report.files {
+        println!("  {}", f.display());
+    }
+    for m in &report.missing {
+        println!("missing: {m}");
     }
 }
 

@@ -18,21 +18,25 @@ pub enum Origin {
 
 /// Seconds since 1970 to stamp the build with, and where the value came from.
 pub fn source_date_epoch(workspace_root: &Path) -> Result<(i64, Origin), BuildError> {
-    if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {
-        let s = v.to_string_lossy().into_owned();
-        let secs = s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| BuildError::BadSourceDateEpoch(s.clone()))?;
-        if secs < 0 {
-            return Err(BuildError::BadSourceDateEpoch(s));
-        }
+    if let Some(secs) = from_env()? {
         return Ok((secs, Origin::Environment));
     }
     Ok(match last_commit_time(workspace_root) {
         Some(t) => (t, Origin::GitCommit),
         None => (0, Origin::Fallback),
     })
+}
+
+/// `SOURCE_DATE_EPOCH`, when set: a whole, non-negative number of seconds.
+pub fn from_env() -> Result<Option<i64>, BuildError> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let s = v.to_string_lossy().into_owned();
+    match s.trim().parse::<i64>() {
+        Ok(secs) if secs >= 0 => Ok(Some(secs)),
+        _ => Err(BuildError::BadSourceDateEpoch(s)),
+    }
 }
 
 fn last_commit_time(dir: &Path) -> Option<i64> {

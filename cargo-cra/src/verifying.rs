@@ -86,6 +86,29 @@ impl TrustOptions {
         }
     }
 
+    /// Whom the signatures are checked against, in words.
+    pub fn describe(&self) -> String {
+        let either = |e: &Option<String>, r: &Option<String>| match (e, r) {
+            (Some(e), _) => e.clone(),
+            (None, Some(r)) => format!("matching /{r}/"),
+            (None, None) => "any".into(),
+        };
+        match &self.key {
+            Some(k) => format!("the public key {}", k.display()),
+            None => format!(
+                "certificate identity {} issued by {}",
+                either(
+                    &self.certificate_identity,
+                    &self.certificate_identity_regexp
+                ),
+                either(
+                    &self.certificate_oidc_issuer,
+                    &self.certificate_oidc_issuer_regexp
+                )
+            ),
+        }
+    }
+
     /// The trusted root these options name.
     pub fn root(&self) -> Result<TrustedRoot, VerifyCliError> {
         match &self.trusted_root {
@@ -230,6 +253,12 @@ pub struct VerifyRequest {
 /// must be about these bytes and equal the SBOM and provenance files beside them; the SBOM's
 /// subject hashes must be the artefact's. A missing bundle is a failed check.
 pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+    if a.artifact
+        .file_name()
+        .is_some_and(|n| n == crate::docs::TECHNICAL_FILE)
+    {
+        return verify_technical_file(a);
+    }
     let policy = a.trust.policy()?;
     let root = a.trust.root()?;
     let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
@@ -484,4 +513,83 @@ impl Checker {
         });
         line("dm-verity root hash", result)
     }
+}
+
+/// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
+/// technical file is this one, and every file it lists still has its digest.
+fn verify_technical_file(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+    let policy = a.trust.policy()?;
+    let root = a.trust.root()?;
+    let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
+    let checker = Checker {
+        on_disk: OnDisk::of(&a.artifact),
+        artifact,
+        digests,
+        policy,
+        root,
+    };
+    let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
+    let attested = checker
+        .verify_path(&checker.on_disk.beside(&bundle))
+        .and_then(|statement| {
+            let statement = statement.ok_or("not a DSSE in-toto attestation")?;
+            if statement["predicateType"] != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
+                return Err(format!("predicate type is {}", statement["predicateType"]));
+            }
+            let text = input::read_limited(&a.artifact, input::DOCUMENT_MAX, "technical file")
+                .map_err(|e| e.to_string())?;
+            let on_disk: serde_json::Value =
+                serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+            match statement["predicate"] == on_disk {
+                true => Ok(format!("{bundle} verifies; it attests this technical file")),
+                false => Err("the technical file differs from what was attested".into()),
+            }
+        });
+    let mut lines = vec![line("technical file attestation", attested)];
+    lines.push(line("listed files", listed_files(&a.artifact)));
+    Ok(lines)
+}
+
+/// Every file the technical file lists, re-hashed: all must be there with their digests.
+fn listed_files(technical_file: &Path) -> Result<String, String> {
+    use crate::docs::technical_file::{Listing, is_below};
+    let text = input::read_limited(technical_file, input::DOCUMENT_MAX, "technical file")
+        .map_err(|e| e.to_string())?;
+    let listing: Listing = serde_json::from_slice(&text)
+        .map_err(|e| format!("not a technical file: {}", input::printable(&e.to_string())))?;
+    if listing.format != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
+        return Err(format!("unknown format {:?}", listing.format));
+    }
+    let here = technical_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let root = here.join(&listing.evidence_root);
+    let files = listing
+        .artefacts
+        .iter()
+        .map(|f| (&root, f))
+        .chain(listing.documents.iter().map(|f| (&here, f)));
+    let mut count = 0;
+    for (base, f) in files {
+        if !is_below(&f.path) {
+            return Err(format!(
+                "{:?} is not a path below the listing's directory",
+                f.path
+            ));
+        }
+        let path = base.join(&f.path);
+        let sha256 = cra_attest::digest::sha256_of_file(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if cra_attest::digest::to_hex(&sha256) != f.sha256 {
+            return Err(format!(
+                "{} changed: its SHA-256 is not the listed one",
+                path.display()
+            ));
+        }
+        count += 1;
+    }
+    Ok(format!(
+        "all {count} listed files are present with their SHA-256"
+    ))
 }

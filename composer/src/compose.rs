@@ -94,6 +94,9 @@ pub struct ComposeReport {
     /// Things the user should know (for example: the image runs as root).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Where the CRA documents were written (`cargo cra compose --docs`), if they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<PathBuf>,
 }
 
 /// Removes the staging directory unless disarmed.
@@ -517,6 +520,7 @@ fn report(
             .and_then(|s| s.verity.as_ref())
             .map(|(t, _)| to_hex(&t.root_hash)),
         entries: fs.entries.len(),
+        docs: None,
         sbom: dir.join(&evidence.sbom_name),
         provenance: dir.join(&evidence.provenance_name),
         bundles: bundles.into_iter().map(|b| dir.join(b)).collect(),

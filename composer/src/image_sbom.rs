@@ -91,6 +91,16 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     root.version = Some(recipe.image.version.clone());
     root.properties
         .push(Property::new("cargo-cra:image:architecture", arch));
+    // Who the image runs as, and the accounts it has: facts the CRA documents state.
+    let runtime_user = recipe.runtime.user.clone().unwrap_or_else(|| "0".into());
+    root.properties
+        .push(Property::new("cargo-cra:image:runtime-user", runtime_user));
+    for u in &recipe.users {
+        root.properties.push(Property::new(
+            "cargo-cra:image:user",
+            format!("{}:{}:{}", *u.name, u.uid, u.gid),
+        ));
+    }
     if let Some(sq) = &input.squashfs {
         root.properties
             .push(Property::new("cargo-cra:squashfs:file", sq.file.clone()));

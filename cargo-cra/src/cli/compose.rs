@@ -29,6 +29,13 @@ pub struct ComposeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub gate: super::audit::GateArgs,
+    /// Also write the CRA documents into the image directory's `cra/` (as `cargo cra docs`,
+    /// from the recipe's `[product]`; signed with the image when --sign).
+    #[arg(long, help_heading = "CRA documents")]
+    pub docs: bool,
+    /// With --docs: fail when an Annex II or V item is missing (the image is kept).
+    #[arg(long, requires = "docs", help_heading = "CRA documents")]
+    pub strict: bool,
 }
 
 impl From<ComposeArgs> for ComposeRequest {
@@ -41,6 +48,9 @@ impl From<ComposeArgs> for ComposeRequest {
             offline: c.offline,
             signing: c.signing.into(),
             audit: c.gate.gate(),
+            docs: c
+                .docs
+                .then_some(cargo_cra::composing::Docs { strict: c.strict }),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod build;
 pub mod compose;
+pub mod docs;
 pub mod sign;
 pub mod verify;
 
@@ -105,6 +106,17 @@ pub enum Command {
     /// status: 0 clean, 1 when a vulnerability (or a `--deny`ed kind) applies, 2 when the input
     /// or the database is unusable.
     Audit(audit::AuditArgs),
+    /// The CRA technical file, user information, declaration of conformity and security.txt.
+    ///
+    /// From an output directory's evidence (SBOMs, provenance, signatures, VEX/CSAF) and the
+    /// product table (`[package.metadata.cra]`, or a recipe's `[product]`), writes into
+    /// `DIR/cra/`: `technical-file.json` (the Annex VII index: every file with role, SHA-256,
+    /// size and Annex point; what is present and what is missing), `index.html` (the auditor's
+    /// report: one self-contained page), `user-information.md`/`.html` (Annex II),
+    /// `declaration-of-conformity.md` (an Annex V draft) and `security.txt` (RFC 9116). Facts
+    /// the evidence proves are stated as facts; the rest is marked as the manufacturer's
+    /// declaration; nothing missing is invented. Time from SOURCE_DATE_EPOCH, else the SBOM's.
+    Docs(docs::DocsArgs),
     /// Print the JSON schema of a file format cargo-cra reads.
     ///
     /// `recipe`: the image recipe format of `cargo cra compose` (also in the repository as

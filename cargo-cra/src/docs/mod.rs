@@ -1,0 +1,587 @@
+//! `cargo cra docs`: the CRA technical file, user information, declaration of conformity and
+//! `security.txt`, from an output directory's verified evidence and the product table.
+//!
+//! Steps: [`evidence::scan`] reads every file (statements' subjects checked against the
+//! files), the product table is read from the configuration, [`facts::Facts`] joins them,
+//! [`annex::checklist`] tells what is present or missing, the signatures are re-verified
+//! with `cargo cra verify`'s library, and the documents are written into a temporary
+//! directory that replaces the output directory only when all are written (and signed).
+
+mod annex;
+mod evidence;
+mod facts;
+mod html;
+pub mod technical_file;
+mod text;
+
+use crate::verifying::{TrustOptions, VerifyRequest};
+use cra_attest::sigstore::sign::Signer;
+use cra_composer::product::Product;
+use evidence::{Listed, Role};
+use std::path::{Path, PathBuf};
+
+/// The technical file's name.
+pub const TECHNICAL_FILE: &str = "technical-file.json";
+/// The auditor's report.
+pub const INDEX_HTML: &str = "index.html";
+/// The Annex II user information.
+pub const USER_INFORMATION: &str = "user-information.md";
+/// Its HTML rendering.
+pub const USER_INFORMATION_HTML: &str = "user-information.html";
+/// The Annex V draft.
+pub const DECLARATION: &str = "declaration-of-conformity.md";
+/// RFC 9116.
+pub const SECURITY_TXT: &str = "security.txt";
+/// The output directory's default name, inside the evidence directory.
+pub const DEFAULT_OUT: &str = "cra";
+
+/// What to document.
+#[derive(Debug, Clone, Default)]
+pub struct DocsRequest {
+    /// A build output directory (`target/cra/<target>/<profile>/`) or an image directory.
+    pub dir: PathBuf,
+    /// Where to write (default `DIR/cra/`).
+    pub out: Option<PathBuf>,
+    /// Fail when an Annex II or V item is missing.
+    pub strict: bool,
+    /// The product table's file: a `Cargo.toml` or a recipe (default: for a build directory,
+    /// the workspace that holds it; for an image, none).
+    pub config: Option<PathBuf>,
+    /// The product table itself (compose passes its recipe's), over `config`.
+    pub product: Option<Product>,
+    /// Whom the signatures must be from, to re-verify them.
+    pub trust: Option<TrustOptions>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DocsReport {
+    /// The output directory.
+    pub out: PathBuf,
+    /// The files written in it.
+    pub files: Vec<PathBuf>,
+    /// One line per missing item.
+    pub missing: Vec<String>,
+    /// Warnings, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Why `cargo cra docs` stopped; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum DocsError {
+    /// The directory holds no SBOM.
+    #[error(
+        "{0}: no evidence here (no .cdx.json): give a directory `cargo cra build` or `cargo cra compose` wrote"
+    )]
+    NoEvidence(PathBuf),
+    /// An evidence file is unusable or was changed after it was attested.
+    #[error("{path}: {message}")]
+    Evidence {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The product table is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// `--strict`: items are missing.
+    #[error("{} item(s) of Annex II or V are missing:\n{}", .0.len(), .0.join("\n"))]
+    Strict(Vec<String>),
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Signing the technical file failed.
+    #[error(transparent)]
+    Sign(#[from] crate::signing::SignError),
+}
+
+impl DocsError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> DocsError {
+        DocsError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The result of one verification check, as the report shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ok,
+    Fail,
+}
+
+/// One verification line.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifyLine {
+    pub artefact: String,
+    pub check: String,
+    pub result: Outcome,
+    pub detail: String,
+}
+
+/// The signatures re-verified.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Verification {
+    pub lines: Vec<VerifyLine>,
+    /// Why nothing was verified.
+    pub skipped: Option<String>,
+    /// Whom the signatures were checked against.
+    pub signer: String,
+}
+
+/// The one build output directory (`<target>/<profile>/` with an SBOM) under `cra_dir`
+/// (`target/cra`), for `cargo cra docs` without DIR.
+pub fn default_dir(cra_dir: &Path) -> Result<PathBuf, DocsError> {
+    let mut found = Vec::new();
+    for target in std::fs::read_dir(cra_dir).into_iter().flatten().flatten() {
+        for profile in std::fs::read_dir(target.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let dir = profile.path();
+            let has_sbom = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| f.file_name().to_string_lossy().ends_with(".cdx.json"));
+            if has_sbom {
+                found.push(dir);
+            }
+        }
+    }
+    found.sort();
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(DocsError::NoEvidence(cra_dir.to_path_buf())),
+        many => Err(DocsError::Config(format!(
+            "several build output directories under {}: give DIR ({})",
+            cra_dir.display(),
+            many.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Writes the documents for `request`; with `signer`, attests the technical file.
+pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport, DocsError> {
+    let dir = std::path::absolute(&request.dir).map_err(|e| DocsError::io(&request.dir, e))?;
+    if !dir.is_dir() {
+        return Err(DocsError::Evidence {
+            path: dir,
+            message: "not a directory".into(),
+        });
+    }
+    let out = match &request.out {
+        Some(o) => std::path::absolute(o).map_err(|e| DocsError::io(o, e))?,
+        None => dir.join(DEFAULT_OUT),
+    };
+    let evidence = evidence::scan(&dir, &out)?;
+    let product = product_of(request, &evidence)?;
+    let facts = facts::Facts::of(&evidence, &product);
+    let items = annex::checklist(&evidence, &facts, &product);
+    if request.strict {
+        let missing: Vec<String> = items
+            .iter()
+            .filter(|i| i.status == annex::Status::Missing && i.annex != "VII")
+            .map(annex::Item::missing_line)
+            .collect();
+        if !missing.is_empty() {
+            return Err(DocsError::Strict(missing));
+        }
+    }
+    let date = document_date(&evidence)?;
+    let mut warnings = Vec::new();
+    let verification = verify(&evidence, request.trust.as_ref());
+    let staged = stage_dir(&out)?;
+    let written = write_documents(&Inputs {
+        staged: staged.path(),
+        out: &out,
+        dir: &dir,
+        evidence: &evidence,
+        facts: &facts,
+        product: &product,
+        items,
+        verification: &verification,
+        date,
+        signer,
+    })?;
+    if !written.files.iter().any(|f| f == SECURITY_TXT) {
+        warnings.push(format!(
+            "{SECURITY_TXT} not written: it needs a vulnerability contact (set security-contact)"
+        ));
+    }
+    replace_dir(staged, &out)?;
+    Ok(DocsReport {
+        files: written.files.iter().map(|f| out.join(f)).collect(),
+        missing: written.missing,
+        out,
+        warnings,
+    })
+}
+
+/// The product table: the one given, over the configuration file's, over nothing.
+fn product_of(request: &DocsRequest, evidence: &evidence::Evidence) -> Result<Product, DocsError> {
+    let from_file = match &request.config {
+        Some(path) => read_config(path)?,
+        None if evidence.kind == evidence::Kind::Build => workspace_config(evidence)?,
+        None => Product::default(),
+    };
+    Ok(match &request.product {
+        Some(p) => p.clone().or(&from_file),
+        None => from_file,
+    })
+}
+
+/// A `Cargo.toml` (its package table over its workspace's) or a recipe's `[product]`.
+fn read_config(path: &Path) -> Result<Product, DocsError> {
+    if !path.is_file() {
+        return Err(DocsError::Config(format!(
+            "{}: no such configuration file (give a Cargo.toml or a recipe)",
+            path.display()
+        )));
+    }
+    let config_error = |e: &dyn std::fmt::Display| DocsError::Config(e.to_string());
+    if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+        let package = crate::config::read(path, crate::config::Table::Package)
+            .map_err(|e| config_error(&e))?;
+        let workspace = crate::config::read(path, crate::config::Table::Workspace)
+            .map_err(|e| config_error(&e))?;
+        return Ok(package.or(&workspace));
+    }
+    cra_composer::recipe::Recipe::load(path)
+        .map(|r| r.product)
+        .map_err(|e| config_error(&e))
+}
+
+/// A build directory's product table: the workspace above it, and the package its SBOM's
+/// purl names (`download_url=file:<dir>` relative to the workspace root).
+fn workspace_config(evidence: &evidence::Evidence) -> Result<Product, DocsError> {
+    let Some(root) = evidence
+        .dir
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file() && d.join("Cargo.lock").is_file())
+    else {
+        return Ok(Product::default());
+    };
+    let workspace = root.join("Cargo.toml");
+    let package_dir = evidence
+        .sboms
+        .iter()
+        .find_map(|s| package_dir_of(&evidence.dir.join(&s.file)))
+        .filter(|rel| technical_file::is_below(rel) || rel == ".");
+    let package = package_dir.map(|rel| root.join(rel).join("Cargo.toml"));
+    match package {
+        Some(p) if p.is_file() => crate::config::for_package(&p, &workspace),
+        _ => crate::config::read(&workspace, crate::config::Table::Workspace),
+    }
+    .map_err(|e| DocsError::Config(e.to_string()))
+}
+
+/// The package directory a binary SBOM's root purl names, relative to the workspace root.
+fn package_dir_of(sbom: &Path) -> Option<String> {
+    let doc = evidence::read_json(sbom).ok()?;
+    let purl: packageurl::PackageUrl = doc["metadata"]["component"]["purl"]
+        .as_str()?
+        .parse()
+        .ok()?;
+    purl.qualifiers()
+        .get("download_url")
+        .and_then(|u| u.strip_prefix("file:"))
+        .map(String::from)
+}
+
+/// `SOURCE_DATE_EPOCH`, else the first SBOM's timestamp.
+fn document_date(evidence: &evidence::Evidence) -> Result<time::OffsetDateTime, DocsError> {
+    if let Some(secs) =
+        crate::source_date::from_env().map_err(|e| DocsError::Config(e.to_string()))?
+    {
+        return time::OffsetDateTime::from_unix_timestamp(secs)
+            .map_err(|e| DocsError::Config(format!("SOURCE_DATE_EPOCH: {e}")));
+    }
+    let stamp = evidence
+        .sboms
+        .iter()
+        .find_map(|s| s.timestamp.clone())
+        .unwrap_or_default();
+    time::OffsetDateTime::parse(&stamp, &time::format_description::well_known::Rfc3339).map_err(
+        |_| DocsError::Evidence {
+            path: evidence.dir.join(&evidence.sboms[0].file),
+            message: format!(
+                "metadata.timestamp {stamp:?} is not an RFC 3339 time (set SOURCE_DATE_EPOCH)"
+            ),
+        },
+    )
+}
+
+/// Each signed artefact verified as `cargo cra verify` does.
+fn verify(evidence: &evidence::Evidence, trust: Option<&TrustOptions>) -> Verification {
+    let artefacts = evidence.signed_artefacts();
+    let Some(trust) = trust else {
+        return Verification {
+            skipped: Some(
+                "no trust given (--verify-key PUB, or --certificate-identity and --certificate-oidc-issuer)"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+    };
+    if artefacts.is_empty() {
+        return Verification {
+            skipped: Some(
+                "no signed artefact in the evidence (build or compose with --sign)".into(),
+            ),
+            ..Default::default()
+        };
+    }
+    let mut lines = Vec::new();
+    for artefact in artefacts {
+        let name = artefact
+            .strip_prefix(&evidence.dir)
+            .unwrap_or(&artefact)
+            .display()
+            .to_string();
+        let request = VerifyRequest {
+            artifact: artefact.clone(),
+            trust: trust.clone(),
+            json: false,
+        };
+        match crate::verifying::verify_artifact(&request) {
+            Ok(checks) => lines.extend(checks.into_iter().map(|c| VerifyLine {
+                artefact: name.clone(),
+                check: c.check,
+                result: if c.ok { Outcome::Ok } else { Outcome::Fail },
+                detail: c.detail,
+            })),
+            Err(e) => lines.push(VerifyLine {
+                artefact: name,
+                check: "verification".into(),
+                result: Outcome::Fail,
+                detail: e.to_string(),
+            }),
+        }
+    }
+    Verification {
+        lines,
+        skipped: None,
+        signer: trust.describe(),
+    }
+}
+
+/// Everything the writing step needs.
+struct Inputs<'a> {
+    staged: &'a Path,
+    out: &'a Path,
+    dir: &'a Path,
+    evidence: &'a evidence::Evidence,
+    facts: &'a facts::Facts,
+    product: &'a Product,
+    items: Vec<annex::Item>,
+    verification: &'a Verification,
+    date: time::OffsetDateTime,
+    signer: Option<&'a Signer>,
+}
+
+/// What the writing step wrote (names inside the output directory).
+struct Written {
+    files: Vec<String>,
+    missing: Vec<String>,
+}
+
+fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
+    let mut documents: Vec<(String, Vec<u8>, Role)> = Vec::new();
+    let user_md = text::user_information(i.facts);
+    documents.push((
+        USER_INFORMATION_HTML.into(),
+        text::markdown_page("User information", &user_md).into_bytes(),
+        Role::UserInformation,
+    ));
+    documents.push((
+        USER_INFORMATION.into(),
+        user_md.into_bytes(),
+        Role::UserInformation,
+    ));
+    documents.push((
+        DECLARATION.into(),
+        text::declaration(i.facts, i.evidence, i.product).into_bytes(),
+        Role::DeclarationOfConformity,
+    ));
+    if let Some(txt) = text::security_txt(i.facts, i.date) {
+        documents.push((SECURITY_TXT.into(), txt.into_bytes(), Role::SecurityTxt));
+    }
+    let mut texts = Vec::new();
+    for (title, name, path) in manufacturer_texts(i.product) {
+        let bytes = cra_attest::input::read_limited(path, cra_attest::input::DOCUMENT_MAX, "text")
+            .map_err(|e| DocsError::Config(e.to_string()))?;
+        texts.push((
+            title.to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+        documents.push((name.to_string(), bytes, Role::Other));
+    }
+    let mut listed = Vec::new();
+    for (name, bytes, role) in &documents {
+        write(i.staged, name, bytes)?;
+        listed.push(Listed {
+            path: name.clone(),
+            role: *role,
+            sha256: cra_attest::digest::to_hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes)),
+            size: bytes.len() as u64,
+        });
+    }
+    listed.sort_by(|a, b| a.path.cmp(&b.path));
+    let evidence_root = pathdiff::diff_paths(i.dir, i.out)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| i.dir.display().to_string());
+    let tf = technical_file::build(technical_file::Parts {
+        evidence: i.evidence,
+        facts: i.facts,
+        items: i.items.clone(),
+        documents: listed,
+        date: cra_attest::evidence::slsa::rfc3339(i.date.unix_timestamp()),
+        evidence_root,
+    });
+    let mut tf_json = serde_json::to_vec_pretty(&tf).expect("serialisable");
+    tf_json.push(b'\n');
+    write(i.staged, TECHNICAL_FILE, &tf_json)?;
+    let mut files: Vec<String> = documents.iter().map(|d| d.0.clone()).collect();
+    files.push(TECHNICAL_FILE.into());
+    if let Some(signer) = i.signer {
+        files.push(attest(i, &tf, &tf_json, signer)?);
+    }
+    let page = html::render(&html::Page {
+        evidence: i.evidence,
+        facts: i.facts,
+        items: &i.items,
+        verification: i.verification,
+        technical_file: &tf,
+        texts: &texts,
+    });
+    write(i.staged, INDEX_HTML, page.as_bytes())?;
+    files.push(INDEX_HTML.into());
+    files.sort();
+    Ok(Written {
+        files,
+        missing: tf.missing.clone(),
+    })
+}
+
+/// The manufacturer's texts: (title, file name in the output, source path).
+fn manufacturer_texts(p: &Product) -> Vec<(&'static str, &'static str, &Path)> {
+    [
+        (
+            "Cybersecurity risk assessment",
+            "risk-assessment.md",
+            &p.texts.risk_assessment,
+        ),
+        (
+            "Design, development and production",
+            "design-process.md",
+            &p.texts.design_process,
+        ),
+        (
+            "Vulnerability handling",
+            "vulnerability-handling.md",
+            &p.texts.vulnerability_handling,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(t, n, p)| Some((t, n, p.as_deref()?)))
+    .collect()
+}
+
+/// The DSSE attestation of the technical file: its subjects are the file itself, every
+/// artefact and every document, so that verifying it proves the whole set.
+fn attest(
+    i: &Inputs<'_>,
+    tf: &technical_file::TechnicalFile,
+    tf_json: &[u8],
+    signer: &Signer,
+) -> Result<String, DocsError> {
+    use cra_attest::evidence::intoto::{Statement, Subject};
+    let sha = |h: &str| -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(h, &mut out).expect("digests are written as 64 hex digits");
+        out
+    };
+    let own = <sha2::Sha256 as sha2::Digest>::digest(tf_json);
+    let mut subjects = vec![Subject::sha256(TECHNICAL_FILE, &own.into())];
+    subjects.extend(
+        tf.artefacts
+            .iter()
+            .map(|a| Subject::sha256(format!("{}/{}", tf.evidence_root, a.path), &sha(&a.sha256))),
+    );
+    subjects.extend(
+        tf.documents
+            .iter()
+            .map(|d| Subject::sha256(d.path.clone(), &sha(&d.sha256))),
+    );
+    let predicate: serde_json::Value = serde_json::from_slice(tf_json).expect("just written");
+    let statement = Statement::new(
+        subjects,
+        cra_attest::fileset::TECHNICAL_FILE_PREDICATE_TYPE,
+        predicate,
+    );
+    let bundle = crate::signing::sign_statement(&statement, signer)?;
+    let name = cra_attest::fileset::signature_bundle(TECHNICAL_FILE);
+    crate::signing::write_bundle(&bundle, &i.staged.join(&name))?;
+    Ok(name)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DocsError> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(|e| DocsError::io(&path, e))?;
+    let perms = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+    std::fs::set_permissions(&path, perms).map_err(|e| DocsError::io(&path, e))
+}
+
+/// A temporary directory beside `out`, so that the final rename stays on one file system.
+fn stage_dir(out: &Path) -> Result<tempfile::TempDir, DocsError> {
+    let parent = out.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| DocsError::io(parent, e))?;
+    tempfile::Builder::new()
+        .prefix(".cra-tmp-docs-")
+        .tempdir_in(parent)
+        .map_err(|e| DocsError::io(parent, e))
+}
+
+/// Puts the staged directory in `out`'s place (an old `out` is removed only once the new one
+/// is there).
+fn replace_dir(staged: tempfile::TempDir, out: &Path) -> Result<(), DocsError> {
+    let staged = staged.keep();
+    std::fs::set_permissions(&staged, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .map_err(|e| DocsError::io(&staged, e))?;
+    let old = match std::fs::symlink_metadata(out) {
+        Ok(m) if m.is_dir() => {
+            let old = out.with_file_name(format!(
+                ".cra-tmp-old-{}",
+                out.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(out, &old).map_err(|e| DocsError::io(out, e))?;
+            Some(old)
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(DocsError::Evidence {
+                path: out.to_path_buf(),
+                message: "exists and is not a directory".into(),
+            });
+        }
+        Err(_) => None,
+    };
+    std::fs::rename(&staged, out).map_err(|e| DocsError::io(out, e))?;
+    if let Some(old) = old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Ok(())
+}

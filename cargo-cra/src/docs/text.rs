@@ -1,0 +1,290 @@
+//! The Markdown documents (Annex II user information, Annex V declaration draft), their HTML
+//! rendering, and `security.txt` (RFC 9116). Every value is escaped for the format it lands
+//! in: configuration text cannot become markup.
+
+use super::evidence::{Evidence, Role};
+use super::facts::{Fact, Facts, Source};
+use cra_composer::product::Product;
+
+/// `value` with every character Markdown could read as inline markup escaped (values are
+/// never written at the start of a line, so block markup cannot arise); line breaks become
+/// spaces.
+pub(crate) fn md(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `value` as a Markdown code span (its content is literal: only backticks matter).
+pub(crate) fn code(value: &str) -> String {
+    let value: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match value.contains('`') {
+        true => format!("`` {} ``", value.replace("``", "` `")),
+        false => format!("`{value}`"),
+    }
+}
+
+/// A fact as Markdown, marked when it is the manufacturer's declaration.
+fn stated(f: &Fact) -> String {
+    match &f.source {
+        Source::Evidence(file) => format!("{} (from {})", md(&f.value), code(file)),
+        Source::Declaration => format!("{} *(manufacturer's declaration)*", md(&f.value)),
+    }
+}
+
+fn or_missing(f: &Option<Fact>, key: &str) -> String {
+    match f {
+        Some(f) => stated(f),
+        None => format!("**missing** (set `{key}`)"),
+    }
+}
+
+fn list_or_missing(items: &[String], key: &str) -> String {
+    match items.is_empty() {
+        true => format!("**missing** (set `{key}`)"),
+        false => items
+            .iter()
+            .map(|i| format!("\n  - {} *(manufacturer's declaration)*", md(i)))
+            .collect(),
+    }
+}
+
+fn product_title(facts: &Facts) -> String {
+    let name = facts
+        .name
+        .as_ref()
+        .map_or("the product", |f| f.value.as_str());
+    match &facts.version {
+        Some(v) => format!("{} {}", md(name), md(&v.value)),
+        None => md(name),
+    }
+}
+
+/// The user information of CRA Annex II.
+pub(crate) fn user_information(facts: &Facts) -> String {
+    let address = match facts.address.is_empty() {
+        true => "**missing** (set `manufacturer.address`)".to_string(),
+        false => format!(
+            "{} *(manufacturer's declaration)*",
+            facts
+                .address
+                .iter()
+                .map(|l| md(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let security = match facts.security.is_empty() {
+        true => "**missing** (sign the outputs: `--sign`)".to_string(),
+        false => facts
+            .security
+            .iter()
+            .map(|f| format!("\n  - {}", stated(f)))
+            .collect(),
+    };
+    let sboms = match facts.sboms.is_empty() {
+        true => "**missing**".to_string(),
+        false => facts
+            .sboms
+            .iter()
+            .map(|s| code(s))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!(
+        "# User information: {title}\n\n\
+         Information and instructions to the user under Annex II of Regulation (EU) 2024/2847 \
+         (Cyber Resilience Act). Statements marked *(manufacturer's declaration)* are the \
+         manufacturer's; the others are proved by the signed build evidence named.\n\n\
+         ## 1. Manufacturer\n\n\
+         - Name: {manufacturer}\n\
+         - Postal address: {address}\n\
+         - E-mail: {email}\n\
+         - Web site: {website}\n\n\
+         ## 2. Reporting vulnerabilities\n\n\
+         - Single point of contact: {contact}\n\
+         - Coordinated vulnerability disclosure policy: {policy}\n\n\
+         ## 3. Product\n\n\
+         - Name: {name}\n\
+         - Type: {product_type}\n\
+         - Version: {version}\n\
+         - Identification: {product_id}\n\n\
+         ## 4. Intended purpose and essential functions\n\n\
+         - Intended purpose: {purpose}\n\
+         - Essential functions: {functions}\n\
+         - Security properties: {security}\n\n\
+         ## 6. EU declaration of conformity\n\n\
+         - Published at: {declaration}\n\n\
+         ## 7. Support\n\n\
+         - Type of technical security support: {support_type}\n\
+         - End of the support period: {support_end}\n\n\
+         ## 8. Security updates\n\n\
+         - How updates are installed: {update}\n\n\
+         ## 9. Software bill of materials\n\n\
+         - The SBOM (CycloneDX) is delivered with the product: {sboms}\n",
+        title = product_title(facts),
+        manufacturer = or_missing(&facts.manufacturer, "manufacturer.name"),
+        email = or_missing(&facts.email, "manufacturer.email"),
+        website = or_missing(&facts.website, "manufacturer.url"),
+        contact = or_missing(&facts.security_contact, "security-contact"),
+        policy = or_missing(&facts.disclosure_policy, "disclosure-policy"),
+        name = or_missing(&facts.name, "name"),
+        product_type = or_missing(&facts.product_type, "name"),
+        version = or_missing(&facts.version, "name"),
+        product_id = or_missing(&facts.product_id, "product-id"),
+        purpose = or_missing(&facts.intended_purpose, "intended-purpose"),
+        functions = list_or_missing(&facts.essential_functions, "essential-functions"),
+        declaration = or_missing(&facts.declaration_url, "declaration-url"),
+        support_type = or_missing(&facts.support_type, "support-type"),
+        support_end = or_missing(&facts.support_period_end, "support-period-end"),
+        update = or_missing(&facts.update_method, "update-method"),
+    )
+}
+
+/// The EU declaration of conformity draft of CRA Annex V; the signature block is left for a
+/// person.
+pub(crate) fn declaration(facts: &Facts, evidence: &Evidence, product: &Product) -> String {
+    let artefacts: String = evidence
+        .files
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.role,
+                Role::Binary | Role::SquashfsImage | Role::OciArchive | Role::Sbom
+            )
+        })
+        .map(|f| format!("- {}: SHA-256 {}\n", code(&f.path), code(&f.sha256)))
+        .collect();
+    let body = match (&product.conformity_assessment, &facts.notified_body) {
+        (Some(a), Some(b)) if a.needs_notified_body() => {
+            format!("the notified body {} performed the assessment", stated(b))
+        }
+        (Some(a), None) if a.needs_notified_body() => {
+            "**missing**: the notified body (set `notified-body`)".to_string()
+        }
+        _ => "no notified body takes part".to_string(),
+    };
+    let address = match facts.address.is_empty() {
+        true => "**missing** (set `manufacturer.address`)".to_string(),
+        false => facts
+            .address
+            .iter()
+            .map(|l| md(l))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!(
+        "# EU declaration of conformity (draft)\n\n\
+         *A draft under Annex V of Regulation (EU) 2024/2847, generated from the build evidence; \
+         it becomes a declaration once a person signs it below.*\n\n\
+         1. Product: {name}, version {version}, identification {product_id}; type: {product_type}.\n\
+         2. Manufacturer: {manufacturer}, {address}.\n\
+         3. This declaration of conformity is issued under the sole responsibility of the \
+         manufacturer.\n\
+         4. Object of the declaration, identified by the SHA-256 of each artefact:\n\n{artefacts}\n\
+         5. The object of the declaration described above is in conformity with Regulation (EU) \
+         2024/2847 of the European Parliament and of the Council of 23 October 2024 on horizontal \
+         cybersecurity requirements for products with digital elements.\n\
+         6. Harmonised standards, common specifications or cybersecurity certification applied: \
+         {standards}\n\
+         7. Conformity assessment procedure: {assessment}; {body}.\n\
+         8. Additional information:\n\n\
+         Signed for and on behalf of: {manufacturer}\n\n\
+         Place and date of issue: ______________________\n\n\
+         Name, function: ______________________\n\n\
+         Signature: ______________________\n",
+        name = or_missing(&facts.name, "name"),
+        version = facts
+            .version
+            .as_ref()
+            .map_or("**missing**".into(), |v| md(&v.value)),
+        product_id = or_missing(&facts.product_id, "product-id"),
+        product_type = or_missing(&facts.product_type, "name"),
+        manufacturer = or_missing(&facts.manufacturer, "manufacturer.name"),
+        standards = list_or_missing(&facts.standards, "standards"),
+        assessment = or_missing(&facts.assessment, "conformity-assessment"),
+    )
+}
+
+/// `security.txt` (RFC 9116), or why it cannot be written (it needs a contact).
+pub(crate) fn security_txt(facts: &Facts, date: time::OffsetDateTime) -> Option<String> {
+    let contact = facts.security_contact.as_ref()?;
+    // RFC 9116 2.5.5: less than a year ahead; the support period's end when it is sooner.
+    let mut expires = date + time::Duration::days(364);
+    if let Some(end) = facts.support_period_end.as_ref().and_then(|f| {
+        time::Date::parse(
+            &f.value,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .ok()
+    }) {
+        let end = end.with_hms(23, 59, 59).expect("valid time").assume_utc();
+        if end < expires && end > date {
+            expires = end;
+        }
+    }
+    let mut out = format!("Contact: {}\n", contact.value);
+    out += &format!(
+        "Expires: {}\n",
+        cra_attest::evidence::slsa::rfc3339(expires.unix_timestamp())
+    );
+    if let Some(p) = &facts.disclosure_policy {
+        out += &format!("Policy: {}\n", p.value);
+    }
+    if !facts.languages.is_empty() {
+        out += &format!("Preferred-Languages: {}\n", facts.languages.join(", "));
+    }
+    if let Some(site) = facts
+        .website
+        .as_ref()
+        .filter(|w| w.value.starts_with("https://"))
+    {
+        out += &format!(
+            "Canonical: {}/.well-known/security.txt\n",
+            site.value.trim_end_matches('/')
+        );
+    }
+    if let Some(csaf) = &facts.csaf_provider {
+        out += &format!("CSAF: {}\n", csaf.value);
+    }
+    Some(out)
+}
+
+/// `markdown` as one self-contained HTML page: no remote loads (the CSP forbids them), and
+/// raw HTML in the Markdown shown as text, never as markup.
+pub(crate) fn markdown_page(title: &str, markdown: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
+         <title>{title}</title>\n<style>{style}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        csp = super::html::csp(None),
+        title = super::html::escape(title),
+        style = super::html::STYLE,
+        body = markdown_html(markdown),
+    )
+}
+
+/// `markdown` rendered to an HTML fragment, raw HTML turned into text.
+pub(crate) fn markdown_html(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser};
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        e => e,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
