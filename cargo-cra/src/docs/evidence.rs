@@ -507,6 +507,7 @@ fn vex_lines(doc: &Value) -> Vec<VexLine> {
 /// Every in-toto statement found (provenance files, and the payloads of DSSE bundles) names
 /// its subjects by digest: a subject that is a file here must still have that digest.
 fn check_statements(evidence: &Evidence) -> Result<(), DocsError> {
+    check_root_hashes(evidence)?;
     for f in &evidence.files {
         let statement = match f.role {
             Role::Provenance | Role::VerityStatement => read_json(&evidence.dir.join(&f.path))?,
@@ -538,6 +539,37 @@ fn check_statements(evidence: &Evidence) -> Result<(), DocsError> {
                     ),
                 });
             }
+        }
+    }
+    Ok(())
+}
+
+/// A `<stem>.roothash` must be the root hash its verity statement (`<stem>.verity.json`)
+/// states.
+fn check_root_hashes(evidence: &Evidence) -> Result<(), DocsError> {
+    for f in evidence.of_role(Role::VerityRootHash) {
+        let stem = f.path.strip_suffix(".roothash").unwrap_or(&f.path);
+        let statement = format!("{stem}.verity.json");
+        if !evidence.files.iter().any(|g| g.path == statement) {
+            continue;
+        }
+        let attested =
+            text(&read_json(&evidence.dir.join(&statement))?["predicate"]["dmVerity"]["rootHash"]);
+        let path = evidence.dir.join(&f.path);
+        let on_disk =
+            input::read_text_limited(&path, input::LINE_MAX, "root hash").map_err(|e| {
+                DocsError::Evidence {
+                    path: path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+        if on_disk.trim() != attested {
+            return Err(DocsError::Evidence {
+                path,
+                message: format!(
+                    "it is not the root hash {attested} that {statement} states: it changed after it was attested"
+                ),
+            });
         }
     }
     Ok(())
