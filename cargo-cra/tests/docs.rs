@@ -512,3 +512,64 @@ fn bad_input_is_one_line_and_writes_nothing() {
     let out = docs(&image, &[]);
     assert!(out.status.success(), "{}", describe(&out));
 }
+
+#[test]
+fn a_build_directory_is_documented_from_its_packages_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("hello-device");
+    copy_tree(&repo_root().join("examples/hello-device"), &project);
+    let pw = ("CRA_PASSWORD", "pw");
+    let out = run_cra(&project, &["cra", "keygen"], &[pw]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = run_cra(
+        &project,
+        &["cra", "build", "--release", "--sign", "--key", "cosign.key"],
+        &[pw],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let epoch = recent_epoch();
+    // Without DIR: the one build output directory under target/cra.
+    let out = run_cra(
+        &project,
+        &["cra", "docs", "--json", "--verify-key", "cosign.pub"],
+        &[("SOURCE_DATE_EPOCH", &epoch)],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let docs = PathBuf::from(report["out"].as_str().unwrap());
+    let dir = docs.parent().unwrap();
+    assert!(dir.join("hello-device").is_file(), "{}", dir.display());
+    let tf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(docs.join("technical-file.json")).unwrap()).unwrap();
+    assert_eq!(tf["kind"], "build");
+    // [package.metadata.cra] of the package: its manufacturer and contact, as declarations.
+    assert_eq!(
+        tf["product"]["manufacturer"]["value"], "Example Devices GmbH",
+        "{tf}"
+    );
+    assert_eq!(tf["product"]["manufacturer"]["source"], "declaration");
+    assert_eq!(
+        tf["product"]["name"]["source"]["evidence"],
+        "hello-device.cdx.json"
+    );
+    let binary = std::fs::read(dir.join("hello-device")).unwrap();
+    let listed = tf["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "hello-device")
+        .expect("the binary is listed");
+    assert_eq!(listed["role"], "binary");
+    assert_eq!(listed["sha256"], hex(&sha2_256(&binary)));
+    let txt = std::fs::read_to_string(docs.join("security.txt")).unwrap();
+    assert!(
+        txt.starts_with("Contact: mailto:security@devices.example.com\n"),
+        "{txt}"
+    );
+    let html = std::fs::read_to_string(docs.join("index.html")).unwrap();
+    assert!(
+        html.contains("<span class=\"ok\">ok</span>"),
+        "signatures verified"
+    );
+    assert!(!html.contains("class=\"fail\">FAIL"), "no check failed");
+}

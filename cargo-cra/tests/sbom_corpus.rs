@@ -403,3 +403,96 @@ fn real_apps_audit_like_cargo_audit_restricted_to_what_ships() {
         );
     }
 }
+
+#[test]
+fn a_real_apps_build_is_documented_with_its_undeclared_items_listed_as_missing() {
+    let app = CORPUS.iter().find(|a| a.name == "hexyl").unwrap();
+    let dir = fetch(app);
+    // Its own target directory: the build output directory then holds hexyl alone.
+    let target_dir = corpus_dir().join("docs-hexyl");
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "--message-format",
+            "json",
+            "--target",
+            "x86_64-unknown-linux-musl",
+        ],
+        &[
+            ("CARGO_TARGET_DIR", target_dir.to_str().unwrap()),
+            ("CARGO_PROFILE_DEV_DEBUG", "0"),
+            ("SOURCE_DATE_EPOCH", "1700000000"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let report: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let binary = PathBuf::from(report["path"].as_str().unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "docs",
+            binary.parent().unwrap().to_str().unwrap(),
+            "--config",
+            dir.join("Cargo.toml").to_str().unwrap(),
+            "--out",
+            docs.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let tf: Value =
+        serde_json::from_slice(&std::fs::read(docs.join("technical-file.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = tf["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["hexyl", "hexyl.cdx.json", "hexyl.provenance.json"]);
+    assert_eq!(tf["product"]["name"]["value"], "hexyl");
+    assert_eq!(tf["product"]["version"]["value"], "0.17.0");
+    // hexyl declares no [package.metadata.cra]: nothing is invented.
+    let missing: Vec<&str> = tf["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    for item in [
+        "manufacturer's name",
+        "single point of contact for vulnerabilities",
+        "end date of the support period",
+        "signed artefacts and attestations",
+    ] {
+        assert!(
+            missing.iter().any(|m| m.contains(item)),
+            "{item}: {missing:?}"
+        );
+    }
+    assert!(
+        !docs.join("security.txt").exists(),
+        "no contact, no security.txt"
+    );
+    // Its SBOM table lists the crates hexyl links, and the page is valid HTML.
+    let html = std::fs::read_to_string(docs.join("index.html")).unwrap();
+    assert!(
+        html.contains("pkg:cargo/clap@"),
+        "clap is linked into hexyl"
+    );
+    let tidy = std::process::Command::new("tidy")
+        .args(["-errors", "-quiet"])
+        .arg(docs.join("index.html"))
+        .output()
+        .expect("tidy (tests/run installs it)");
+    assert!(
+        tidy.status.code().is_some_and(|c| c < 2),
+        "{}",
+        describe(&tidy)
+    );
+}

@@ -201,6 +201,12 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
     }
     let date = document_date(&evidence)?;
     let mut warnings = Vec::new();
+    if request.product.is_none() && product == Product::default() {
+        warnings.push(match &request.config {
+            Some(c) => format!("{} has no product table: every declared item is missing", c.display()),
+            None => "no product table found for this directory: give --config (its Cargo.toml, or the recipe)".into(),
+        });
+    }
     let verification = verify(&evidence, request.trust.as_ref());
     let staged = stage_dir(&out)?;
     let written = write_documents(&Inputs {
@@ -264,40 +270,51 @@ fn read_config(path: &Path) -> Result<Product, DocsError> {
 }
 
 /// A build directory's product table: the workspace above it, and the package its SBOM's
-/// purl names (`download_url=file:<dir>` relative to the workspace root).
+/// purl names (`pkg:cargo/<name>@…?download_url=file:<dir>`, relative to the workspace root) —
+/// only when that manifest is the package's (a target directory elsewhere finds none).
 fn workspace_config(evidence: &evidence::Evidence) -> Result<Product, DocsError> {
-    let Some(root) = evidence
-        .dir
-        .ancestors()
-        .find(|d| d.join("Cargo.toml").is_file() && d.join("Cargo.lock").is_file())
+    let Some((name, rel)) = evidence
+        .sboms
+        .iter()
+        .find_map(|s| package_of(&evidence.dir.join(&s.file)))
     else {
         return Ok(Product::default());
     };
-    let workspace = root.join("Cargo.toml");
-    let package_dir = evidence
-        .sboms
-        .iter()
-        .find_map(|s| package_dir_of(&evidence.dir.join(&s.file)))
-        .filter(|rel| technical_file::is_below(rel) || rel == ".");
-    let package = package_dir.map(|rel| root.join(rel).join("Cargo.toml"));
-    match package {
-        Some(p) if p.is_file() => crate::config::for_package(&p, &workspace),
-        _ => crate::config::read(&workspace, crate::config::Table::Workspace),
+    let found = evidence.dir.ancestors().find_map(|root| {
+        let package = root.join(&rel).join("Cargo.toml");
+        let is_it = (technical_file::is_below(&rel) || rel == ".")
+            && root.join("Cargo.lock").is_file()
+            && package_name(&package).as_deref() == Some(name.as_str());
+        is_it.then(|| (root.join("Cargo.toml"), package))
+    });
+    match found {
+        Some((workspace, package)) => crate::config::for_package(&package, &workspace)
+            .map_err(|e| DocsError::Config(e.to_string())),
+        None => Ok(Product::default()),
     }
-    .map_err(|e| DocsError::Config(e.to_string()))
 }
 
-/// The package directory a binary SBOM's root purl names, relative to the workspace root.
-fn package_dir_of(sbom: &Path) -> Option<String> {
+/// The package name and directory (relative to the workspace root) a binary SBOM's root purl
+/// names.
+fn package_of(sbom: &Path) -> Option<(String, String)> {
     let doc = evidence::read_json(sbom).ok()?;
     let purl: packageurl::PackageUrl = doc["metadata"]["component"]["purl"]
         .as_str()?
         .parse()
         .ok()?;
-    purl.qualifiers()
+    let dir = purl
+        .qualifiers()
         .get("download_url")
-        .and_then(|u| u.strip_prefix("file:"))
-        .map(String::from)
+        .and_then(|u| u.strip_prefix("file:"))?
+        .to_string();
+    Some((purl.name().to_string(), dir))
+}
+
+/// `[package] name` of the manifest at `path`.
+fn package_name(path: &Path) -> Option<String> {
+    let text = cra_attest::input::read_text_limited(path, 1 << 20, "manifest").ok()?;
+    let doc: toml::Table = toml::from_str(&text).ok()?;
+    doc.get("package")?.get("name")?.as_str().map(String::from)
 }
 
 /// `SOURCE_DATE_EPOCH`, else the first SBOM's timestamp.
