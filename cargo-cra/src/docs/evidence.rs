@@ -178,24 +178,28 @@ impl Evidence {
     pub(crate) fn of_role(&self, role: Role) -> impl Iterator<Item = &Listed> {
         self.files.iter().filter(move |f| f.role == role)
     }
+}
 
-    /// The artefacts with a signature bundle beside them (what `cargo cra verify` checks).
-    pub(crate) fn signed_artefacts(&self) -> Vec<PathBuf> {
-        self.files
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f.role,
-                    Role::Binary | Role::SquashfsImage | Role::OciArchive
-                )
-            })
-            .filter(|f| {
-                let bundle = fileset::signature_bundle(&f.path);
-                self.files.iter().any(|g| g.path == bundle)
-            })
-            .map(|f| self.dir.join(&f.path))
-            .collect()
-    }
+/// The artefacts in `dir` with a signature bundle beside them (what `cargo cra verify`
+/// checks): binaries (a file with `<name>.cdx.json` beside it) and image artefacts. Read from
+/// the directory listing alone, so that verifying can start while the evidence is hashed.
+pub(crate) fn signed_artefacts(dir: &Path) -> Vec<PathBuf> {
+    let names: std::collections::BTreeSet<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names
+        .iter()
+        .filter(|n| names.contains(&fileset::signature_bundle(n)))
+        .filter(|n| {
+            fileset::image_artifact(n).is_some()
+                || names.contains(&Documents::of(n.as_str()).sbom())
+        })
+        .map(|n| dir.join(n))
+        .collect()
 }
 
 /// Reads the evidence in `dir`, leaving out `skip` (the output directory, when it is inside).

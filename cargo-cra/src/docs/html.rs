@@ -326,9 +326,13 @@ fn provenance_section(e: &Evidence) -> String {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    let toolchains = match toolchains.is_empty() {
+        true => "none recorded (no compiled app)".to_string(),
+        false => toolchains.join(", "),
+    };
     format!(
         "<section id=\"provenance\"><h2>Provenance</h2><p>Toolchain: {}</p>{}</section>\n",
-        escape(&toolchains.join(", ")),
+        escape(&toolchains),
         table("", &["Statement", "Source", "Builder", "Started"], &rows)
     )
 }

@@ -185,7 +185,17 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
         Some(o) => std::path::absolute(o).map_err(|e| DocsError::io(o, e))?,
         None => dir.join(DEFAULT_OUT),
     };
-    let evidence = evidence::scan(&dir, &out)?;
+    // Re-verifying the signatures (hashing the artefacts again, as `cargo cra verify` does)
+    // runs while the evidence is read and hashed.
+    let (evidence, verification) = std::thread::scope(|s| {
+        let verifying = s.spawn(|| verify(&dir, request.trust.as_ref()));
+        let evidence = evidence::scan(&dir, &out);
+        (
+            evidence,
+            verifying.join().expect("verification thread panicked"),
+        )
+    });
+    let evidence = evidence?;
     let product = product_of(request, &evidence)?;
     let facts = facts::Facts::of(&evidence, &product);
     let items = annex::checklist(&evidence, &facts, &product);
@@ -207,7 +217,6 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
             None => "no product table found for this directory: give --config (its Cargo.toml, or the recipe)".into(),
         });
     }
-    let verification = verify(&evidence, request.trust.as_ref());
     let staged = stage_dir(&out)?;
     let written = write_documents(&Inputs {
         staged: staged.path(),
@@ -340,9 +349,9 @@ fn document_date(evidence: &evidence::Evidence) -> Result<time::OffsetDateTime, 
     )
 }
 
-/// Each signed artefact verified as `cargo cra verify` does.
-fn verify(evidence: &evidence::Evidence, trust: Option<&TrustOptions>) -> Verification {
-    let artefacts = evidence.signed_artefacts();
+/// Each signed artefact in `dir` verified as `cargo cra verify` does.
+fn verify(dir: &Path, trust: Option<&TrustOptions>) -> Verification {
+    let artefacts = evidence::signed_artefacts(dir);
     let Some(trust) = trust else {
         return Verification {
             skipped: Some(
@@ -363,7 +372,7 @@ fn verify(evidence: &evidence::Evidence, trust: Option<&TrustOptions>) -> Verifi
     let mut lines = Vec::new();
     for artefact in artefacts {
         let name = artefact
-            .strip_prefix(&evidence.dir)
+            .strip_prefix(dir)
             .unwrap_or(&artefact)
             .display()
             .to_string();
