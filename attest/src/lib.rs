@@ -18,6 +18,7 @@
 //! public-good instance.
 #![forbid(unsafe_code)]
 
+pub mod cms;
 pub mod digest;
 pub mod evidence;
 pub mod fileset;

@@ -1,0 +1,325 @@
+//! CMS (RFC 5652) SignedData with the content inside, signed with an X.509 certificate's key
+//! — what RAUC's `verity` bundles carry over their manifest. Deterministic, so the same inputs
+//! give the same bytes: ECDSA nonces per RFC 6979, RSA PKCS#1 v1.5, and only the two signed
+//! attributes RFC 5652 requires (content type and message digest; no signing time).
+//!
+//! The certificate is checked before anything is signed: valid now, a key usage that allows
+//! signatures, an extended key usage (when present) that RAUC accepts, the key matching it, and
+//! each certificate of the chain given signed by the next.
+
+use crate::sigstore::verify::certs::Cert;
+use cms::cert::IssuerAndSerialNumber;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{OctetString, SetOfVec};
+use der::{Any, Decode, Encode};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::{Attribute, AttributeValue};
+
+/// Why a CMS signer cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CmsError {
+    /// The certificate or a chain certificate is unusable.
+    #[error("certificate: {0}")]
+    Certificate(String),
+    /// The private key is unusable or does not match.
+    #[error("key: {0}")]
+    Key(String),
+    /// Encoding failed.
+    #[error("CMS encoding: {0}")]
+    Encoding(String),
+}
+
+const OID_DATA: &str = "1.2.840.113549.1.7.1";
+const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const OID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
+const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+const OID_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
+const OID_RSA_SHA256: &str = "1.2.840.113549.1.1.11";
+const OID_KEY_USAGE: &str = "2.5.29.15";
+const OID_EXT_KEY_USAGE: &str = "2.5.29.37";
+const OID_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
+const OID_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+
+/// A signing key of a kind RAUC verifies.
+enum Key {
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    Rsa(Box<rsa::pkcs1v15::SigningKey<sha2_010::Sha256>>),
+}
+
+/// A certificate, its private key and the chain to send with signatures.
+pub struct CmsSigner {
+    key: Key,
+    cert: Cert,
+    chain: Vec<Cert>,
+}
+
+fn oid(s: &str) -> der::asn1::ObjectIdentifier {
+    der::asn1::ObjectIdentifier::new_unwrap(s)
+}
+
+fn enc(e: impl std::fmt::Display) -> CmsError {
+    CmsError::Encoding(e.to_string())
+}
+
+impl CmsSigner {
+    /// The signer of the PEM certificate `cert`, the unencrypted PEM private key `key`
+    /// (PKCS#8, SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`) and the PEM intermediate
+    /// certificates `chain` (leaf's issuer first).
+    pub fn from_pem(cert: &str, key: &str, chain: &[String]) -> Result<CmsSigner, CmsError> {
+        let cert = Cert::from_pem(cert).map_err(|e| CmsError::Certificate(e.to_string()))?;
+        let chain = chain
+            .iter()
+            .map(|c| Cert::from_pem(c).map_err(|e| CmsError::Certificate(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let key = parse_key(key)?;
+        let signer = CmsSigner { key, cert, chain };
+        signer.check_key_matches()?;
+        Ok(signer)
+    }
+
+    /// Checks the certificate for signing at `now` (Unix seconds): valid, a key usage allowing
+    /// signatures, an extended key usage RAUC accepts (none, emailProtection, or codeSigning
+    /// for `check-purpose=codesign`), and the chain: each certificate signed by the next.
+    pub fn check(&self, now: i64) -> Result<(), CmsError> {
+        let bad = |m: String| Err(CmsError::Certificate(m));
+        for (i, c) in std::iter::once(&self.cert).chain(&self.chain).enumerate() {
+            if !c.valid_at(now) {
+                let v = &c.cert.tbs_certificate.validity;
+                return bad(format!(
+                    "{} is not valid now (valid from {} to {})",
+                    if i == 0 {
+                        "the signing certificate"
+                    } else {
+                        "an intermediate"
+                    },
+                    v.not_before,
+                    v.not_after
+                ));
+            }
+        }
+        if let Some(ku) = extension(&self.cert, OID_KEY_USAGE) {
+            let usage = x509_cert::ext::pkix::KeyUsage::from_der(ku)
+                .map_err(|e| CmsError::Certificate(format!("key usage: {e}")))?;
+            if !usage.digital_signature() && !usage.non_repudiation() {
+                return bad("its key usage allows no signatures (needs digitalSignature)".into());
+            }
+        }
+        if let Some(eku) = extension(&self.cert, OID_EXT_KEY_USAGE) {
+            let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(eku)
+                .map_err(|e| CmsError::Certificate(format!("extended key usage: {e}")))?;
+            let usable = eku.0.iter().any(|o| {
+                let o = o.to_string();
+                o == OID_EMAIL_PROTECTION || o == OID_CODE_SIGNING
+            });
+            if !usable {
+                return bad(
+                    "its extended key usage has neither emailProtection (RAUC's default check) \
+                     nor codeSigning (check-purpose=codesign)"
+                        .into(),
+                );
+            }
+        }
+        let mut child = &self.cert;
+        for issuer in &self.chain {
+            match child.issued_by_pub(issuer) {
+                Ok(true) => child = issuer,
+                _ => {
+                    return bad(format!(
+                        "{} is not signed by the intermediate {}",
+                        child.cert.tbs_certificate.subject, issuer.cert.tbs_certificate.subject
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_key_matches(&self) -> Result<(), CmsError> {
+        let public = match &self.key {
+            Key::P256(k) => spki::EncodePublicKey::to_public_key_der(k.verifying_key()),
+            Key::P384(k) => spki::EncodePublicKey::to_public_key_der(k.verifying_key()),
+            Key::Rsa(k) => spki::EncodePublicKey::to_public_key_der(&rsa::RsaPublicKey::from(
+                k.as_ref().as_ref(),
+            )),
+        }
+        .map_err(enc)?;
+        match public.as_bytes() == self.cert.spki_der().as_slice() {
+            true => Ok(()),
+            false => Err(CmsError::Key("it is not the certificate's key".into())),
+        }
+    }
+
+    /// The DER `ContentInfo` of a SignedData holding `content` (id-data) and one signer.
+    pub fn sign_enveloping(&self, content: &[u8]) -> Result<Vec<u8>, CmsError> {
+        // The digest the signature scheme hashes with: SHA-384 for P-384, SHA-256 otherwise.
+        let (digest, digest_oid) = match &self.key {
+            Key::P384(_) => (
+                <sha2_010::Sha384 as sha2_010::Digest>::digest(content).to_vec(),
+                OID_SHA384,
+            ),
+            _ => (Sha256::digest(content).to_vec(), OID_SHA256),
+        };
+        let attrs = signed_attributes(&digest)?;
+        let to_sign = attrs.to_der().map_err(enc)?;
+        let (signature, algorithm) = self.sign(&to_sign)?;
+        let tbs = &self.cert.cert.tbs_certificate;
+        let signer = SignerInfo {
+            version: cms::content_info::CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: tbs.issuer.clone(),
+                serial_number: tbs.serial_number.clone(),
+            }),
+            digest_alg: algorithm_id(digest_oid, false),
+            signed_attrs: Some(attrs),
+            signature_algorithm: algorithm,
+            signature: OctetString::new(signature).map_err(enc)?,
+            unsigned_attrs: None,
+        };
+        let certificates = std::iter::once(&self.cert)
+            .chain(&self.chain)
+            .map(|c| cms::cert::CertificateChoices::Certificate(c.cert.clone()))
+            .collect::<Vec<_>>();
+        let signed = SignedData {
+            version: cms::content_info::CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![algorithm_id(digest_oid, false)])
+                .map_err(enc)?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: oid(OID_DATA),
+                econtent: Some(Any::new(der::Tag::OctetString, content.to_vec()).map_err(enc)?),
+            },
+            certificates: Some(CertificateSet(
+                SetOfVec::try_from(certificates).map_err(enc)?,
+            )),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer]).map_err(enc)?),
+        };
+        let info = ContentInfo {
+            content_type: oid(OID_SIGNED_DATA),
+            content: Any::encode_from(&signed).map_err(enc)?,
+        };
+        info.to_der().map_err(enc)
+    }
+
+    /// Signs `message`: (signature, its algorithm identifier).
+    fn sign(&self, message: &[u8]) -> Result<(Vec<u8>, AlgorithmIdentifierOwned), CmsError> {
+        use signature::Signer;
+        Ok(match &self.key {
+            Key::P256(k) => {
+                let s: p256::ecdsa::Signature = k.sign(message);
+                (
+                    s.to_der().as_bytes().to_vec(),
+                    algorithm_id(OID_ECDSA_SHA256, true),
+                )
+            }
+            Key::P384(k) => {
+                let s: p384::ecdsa::Signature = k.sign(message);
+                (
+                    s.to_der().as_bytes().to_vec(),
+                    algorithm_id(OID_ECDSA_SHA384, true),
+                )
+            }
+            Key::Rsa(k) => {
+                let s = k.sign(message);
+                (
+                    signature::SignatureEncoding::to_vec(&s),
+                    algorithm_id(OID_RSA_SHA256, false),
+                )
+            }
+        })
+    }
+}
+
+/// An algorithm identifier; ECDSA's has no parameters, the others NULL.
+fn algorithm_id(o: &str, absent: bool) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: oid(o),
+        parameters: (!absent).then(|| Any::from(der::asn1::Null)),
+    }
+}
+
+/// The content-type (id-data) and message-digest attributes, as the DER SET that is signed.
+fn signed_attributes(digest: &[u8]) -> Result<SetOfVec<Attribute>, CmsError> {
+    let content_type = Attribute {
+        oid: oid(OID_CONTENT_TYPE),
+        values: SetOfVec::try_from(vec![
+            AttributeValue::new(der::Tag::ObjectIdentifier, oid(OID_DATA).as_bytes())
+                .map_err(enc)?,
+        ])
+        .map_err(enc)?,
+    };
+    let message_digest = Attribute {
+        oid: oid(OID_MESSAGE_DIGEST),
+        values: SetOfVec::try_from(vec![
+            AttributeValue::new(der::Tag::OctetString, digest.to_vec()).map_err(enc)?,
+        ])
+        .map_err(enc)?,
+    };
+    SetOfVec::try_from(vec![content_type, message_digest]).map_err(enc)
+}
+
+fn extension<'a>(c: &'a Cert, o: &str) -> Option<&'a [u8]> {
+    c.cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id.to_string() == o)
+        .map(|e| e.extn_value.as_bytes())
+}
+
+/// A PEM private key: PKCS#8 (EC P-256/P-384 or RSA), SEC1 or PKCS#1.
+fn parse_key(pem: &str) -> Result<Key, CmsError> {
+    let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
+        .map_err(|e| CmsError::Key(format!("not a PEM private key: {e}")))?;
+    let bad = |e: &dyn std::fmt::Display| CmsError::Key(e.to_string());
+    match label {
+        "PRIVATE KEY" => {
+            use pkcs8::DecodePrivateKey;
+            if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(&der) {
+                return Ok(Key::P256(k));
+            }
+            if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(&der) {
+                return Ok(Key::P384(k));
+            }
+            rsa::RsaPrivateKey::from_pkcs8_der(&der)
+                .map(rsa_key)
+                .map_err(|_| {
+                    CmsError::Key("PKCS#8 key is neither ECDSA P-256/P-384 nor RSA".into())
+                })
+        }
+        "EC PRIVATE KEY" => {
+            if let Ok(k) = p256::SecretKey::from_sec1_der(&der) {
+                return Ok(Key::P256(k.into()));
+            }
+            p384::SecretKey::from_sec1_der(&der)
+                .map(|k| Key::P384(k.into()))
+                .map_err(|e| bad(&e))
+        }
+        "RSA PRIVATE KEY" => {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            rsa::RsaPrivateKey::from_pkcs1_der(&der)
+                .map(rsa_key)
+                .map_err(|e| bad(&e))
+        }
+        "ENCRYPTED PRIVATE KEY" => Err(CmsError::Key(
+            "encrypted PKCS#8 keys are not read yet: give the key unencrypted (kept 0600), e.g. \
+             `openssl pkcs8 -in KEY -out KEY.pem`"
+                .into(),
+        )),
+        other => Err(CmsError::Key(format!("unknown PEM block {other:?}"))),
+    }
+}
+
+fn rsa_key(k: rsa::RsaPrivateKey) -> Key {
+    Key::Rsa(Box::new(
+        rsa::pkcs1v15::SigningKey::<sha2_010::Sha256>::new(k),
+    ))
+}

@@ -1,0 +1,267 @@
+//! CMS SignedData for RAUC bundles, checked by OpenSSL (`openssl cms -verify`, the code RAUC
+//! verifies bundles with): keys and certificates made with openssl, ECDSA P-256/P-384 and RSA.
+
+use cra_attest::cms::CmsSigner;
+use std::path::Path;
+use std::process::Command;
+
+fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl (tests/run installs it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A CA, an intermediate and a leaf whose key is made by `keygen` (openssl genpkey args).
+fn pki(dir: &Path, keygen: &[&str], leaf_ext: &str) {
+    std::fs::write(
+        dir.join("ca.ext"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("leaf.ext"), leaf_ext).unwrap();
+    for name in ["ca", "int", "leaf"] {
+        let mut args = vec!["genpkey", "-out"];
+        let file = format!("{name}.key");
+        args.push(&file);
+        args.extend_from_slice(keygen);
+        openssl(dir, &args);
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-subj",
+            "/CN=Test CA",
+            "-days",
+            "30",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "int.key",
+            "-subj",
+            "/CN=Test Intermediate",
+            "-out",
+            "int.csr",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "int.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "ca.ext",
+            "-out",
+            "int.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "leaf.key",
+            "-subj",
+            "/CN=Update Signer",
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "int.pem",
+            "-CAkey",
+            "int.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn openssl_verifies_the_signed_data_for_every_key_kind_and_signing_is_deterministic() {
+    for keygen in [
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"][..],
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        pki(dir, keygen, "keyUsage=critical,digitalSignature\n");
+        let signer = CmsSigner::from_pem(
+            &read(dir, "leaf.pem"),
+            &read(dir, "leaf.key"),
+            &[read(dir, "int.pem")],
+        )
+        .unwrap();
+        signer.check(now()).unwrap();
+        let content = b"[update]\ncompatible=example-gateway\nversion=1.0\n";
+        let der = signer.sign_enveloping(content).unwrap();
+        assert_eq!(
+            der,
+            signer.sign_enveloping(content).unwrap(),
+            "{keygen:?}: deterministic"
+        );
+        std::fs::write(dir.join("sig.der"), &der).unwrap();
+        // OpenSSL's CMS verification with the default (smimesign) purpose, as RAUC's default.
+        let out = openssl(
+            dir,
+            &[
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der", "-CAfile",
+                "ca.pem",
+            ],
+        );
+        assert_eq!(out.stdout, content, "{keygen:?}");
+        // Another CA does not verify it.
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "int.key",
+                "-subj",
+                "/CN=Other CA",
+                "-days",
+                "30",
+                "-out",
+                "other.pem",
+            ],
+        );
+        let refused = Command::new("openssl")
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "sig.der",
+                "-CAfile",
+                "other.pem",
+            ])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            !refused.status.success(),
+            "{keygen:?}: another CA verified it"
+        );
+    }
+}
+
+#[test]
+fn unusable_certificates_and_keys_are_refused_before_signing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    pki(
+        dir,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "keyUsage=critical,keyEncipherment\n",
+    );
+    let signer = CmsSigner::from_pem(
+        &read(dir, "leaf.pem"),
+        &read(dir, "leaf.key"),
+        &[read(dir, "int.pem")],
+    )
+    .unwrap();
+    let err = signer.check(now()).unwrap_err().to_string();
+    assert!(err.contains("key usage allows no signatures"), "{err}");
+    // Not yet valid / expired.
+    let err = signer.check(now() + 400 * 86_400).unwrap_err().to_string();
+    assert!(err.contains("not valid now"), "{err}");
+    // The key of another certificate.
+    let err = CmsSigner::from_pem(&read(dir, "leaf.pem"), &read(dir, "int.key"), &[])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("not the certificate's key"), "{err}");
+    // A chain that is not the leaf's.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    pki(
+        dir,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "keyUsage=critical,digitalSignature\n",
+    );
+    let signer = CmsSigner::from_pem(
+        &read(dir, "leaf.pem"),
+        &read(dir, "leaf.key"),
+        &[read(dir, "ca.pem")],
+    )
+    .unwrap();
+    let err = signer.check(now()).unwrap_err().to_string();
+    assert!(err.contains("is not signed by the intermediate"), "{err}");
+    // An extended key usage RAUC refuses.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    pki(
+        dir,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    );
+    let signer = CmsSigner::from_pem(
+        &read(dir, "leaf.pem"),
+        &read(dir, "leaf.key"),
+        &[read(dir, "int.pem")],
+    )
+    .unwrap();
+    let err = signer.check(now()).unwrap_err().to_string();
+    assert!(err.contains("extended key usage"), "{err}");
+}
