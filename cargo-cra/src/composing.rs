@@ -84,8 +84,14 @@ pub fn run(
 ) -> Result<ComposeReport> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let recipe = Recipe::load(&args.recipe)?;
-    // Every recipe and source error before any build.
+    // Every recipe and source error before any build, the RAUC certificate's too.
     let mut fs = RootFs::check(&recipe)?;
+    let rauc_signer = recipe
+        .output
+        .rauc
+        .as_ref()
+        .map(|r| rauc_signer(&recipe, r))
+        .transpose()?;
     let mut apps = Vec::new();
     let mut app_vex = Vec::new();
     for (i, app) in recipe.apps.iter().enumerate() {
@@ -150,6 +156,7 @@ pub fn run(
         invocation_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         started_on,
         signer,
+        rauc_signer: rauc_signer.as_ref(),
     };
     fs.fill_apps(&apps)?;
     let mut report = compose_tree(&recipe, &fs, &apps, &options, progress)?;
@@ -159,6 +166,40 @@ pub fn run(
         report.docs = Some(written.out);
     }
     Ok(report)
+}
+
+/// The `[output.rauc]` signer: certificate, key and chain read (bounded) relative to the
+/// recipe, and checked for signing now; each problem one line at the recipe key.
+fn rauc_signer(
+    recipe: &Recipe,
+    r: &cra_composer::recipe::RaucOutput,
+) -> Result<cra_attest::cms::CmsSigner> {
+    let base = recipe.base_dir();
+    let read = |at: &cra_composer::recipe::At<String>, what: &'static str| {
+        cra_attest::input::read_text_limited(
+            &base.join(at.as_str()),
+            cra_attest::input::KEY_MAX,
+            what,
+        )
+        .map_err(|e| recipe.error_at(at.span(), format!("[output.rauc] {what}: {e}")))
+    };
+    let cert = read(&r.cert, "certificate")?;
+    let key = read(&r.key, "key")?;
+    let chain = r
+        .intermediates
+        .iter()
+        .map(|i| read(i, "intermediate certificate"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let signer = cra_attest::cms::CmsSigner::from_pem(&cert, &key, &chain)
+        .map_err(|e| recipe.error_at(r.cert.span(), format!("[output.rauc] {e}")))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    signer
+        .check(now)
+        .map_err(|e| recipe.error_at(r.cert.span(), format!("[output.rauc] {e}")))?;
+    Ok(signer)
 }
 
 /// The image's CRA documents, from its recipe's `[product]`; the evidence's signatures are

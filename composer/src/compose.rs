@@ -42,6 +42,8 @@ pub struct ComposeOptions<'a> {
     pub started_on: String,
     /// Signs the outputs when given.
     pub signer: Option<&'a Signer>,
+    /// Signs the RAUC bundle (`[output.rauc]`), checked before the apps were built.
+    pub rauc_signer: Option<&'a cra_attest::cms::CmsSigner>,
 }
 
 /// What was written.
@@ -94,6 +96,9 @@ pub struct ComposeReport {
     /// Things the user should know (for example: the image runs as root).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The RAUC bundle (`[output.rauc]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rauc: Option<PathBuf>,
     /// Where the CRA documents were written (`cargo cra compose --docs`), if they were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<PathBuf>,
@@ -264,6 +269,8 @@ impl Stage {
 struct Outputs {
     oci: Option<OciWritten>,
     squashfs: Option<SquashfsWritten>,
+    /// The RAUC bundle: its file name and facts.
+    rauc: Option<(String, crate::rauc::Bundle)>,
     subjects: Vec<Subject>,
 }
 
@@ -327,11 +334,56 @@ fn write_outputs(
             subjects.push(Subject::sha256(separate.clone(), &sha256(&tree.hash_area)));
         }
     }
+    let rauc = match (&recipe.output.rauc, &squashfs) {
+        (Some(r), Some(sq)) => {
+            let written = write_rauc_output(recipe, r, sq, opts, stage_dir, progress)?;
+            subjects.push(Subject::sha256(written.0.clone(), &written.1.sha256));
+            Some(written)
+        }
+        _ => None,
+    };
     Ok(Outputs {
         oci,
         squashfs,
+        rauc,
         subjects,
     })
+}
+
+/// `[output.rauc]`: the squashfs image as the slot image of a signed `verity` bundle.
+fn write_rauc_output(
+    recipe: &Recipe,
+    r: &crate::recipe::RaucOutput,
+    sq: &SquashfsWritten,
+    opts: &ComposeOptions<'_>,
+    stage_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(String, crate::rauc::Bundle), ComposeError> {
+    let signer = opts.rauc_signer.ok_or_else(|| {
+        ComposeError::Format("[output.rauc]: no signing certificate was loaded".into())
+    })?;
+    let file = format!("{}{}", *recipe.image.name, crate::rauc::SUFFIX);
+    let build = match &opts.source {
+        Some(s) => format!("{} {}", opts.source_date_epoch, s.commit),
+        None => opts.source_date_epoch.to_string(),
+    };
+    let image = stage_dir.join(&sq.file);
+    let image_size = std::fs::metadata(&image).map_err(io_at(&image))?.len();
+    let input = crate::rauc::BundleInput {
+        compatible: &r.compatible,
+        version: &recipe.image.version,
+        build,
+        slot: &r.slot,
+        image: &image,
+        image_name: &sq.file,
+        image_sha256: sq.sha256,
+        image_size,
+        mtime: opts.source_date_epoch.clamp(0, i64::from(u32::MAX)) as u32,
+        compressor: sq.compressor,
+        signer,
+    };
+    let bundle = crate::rauc::write_bundle(&input, &stage_dir.join(&file), progress)?;
+    Ok((file, bundle))
 }
 
 /// The documents written about the outputs.
@@ -455,6 +507,12 @@ fn sign_outputs(
             fileset::signature_bundle(&sq.file),
         )?;
     }
+    if let Some((file, _)) = &outputs.rauc {
+        write(
+            signer.sign_blob(&stage_dir.join(file))?.0,
+            fileset::signature_bundle(file),
+        )?;
+    }
     let sbom_path = stage_dir.join(&evidence.sbom_name);
     let sbom_bytes = std::fs::read(&sbom_path).map_err(io_at(&sbom_path))?;
     let sbom_value: serde_json::Value =
@@ -521,6 +579,7 @@ fn report(
             .map(|(t, _)| to_hex(&t.root_hash)),
         entries: fs.entries.len(),
         docs: None,
+        rauc: outputs.rauc.as_ref().map(|(f, _)| dir.join(f)),
         sbom: dir.join(&evidence.sbom_name),
         provenance: dir.join(&evidence.provenance_name),
         bundles: bundles.into_iter().map(|b| dir.join(b)).collect(),

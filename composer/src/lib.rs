@@ -22,6 +22,7 @@ pub(crate) mod pgzip;
 pub mod product;
 pub mod progress;
 pub(crate) mod provenance;
+pub mod rauc;
 pub mod recipe;
 pub mod squashfs;
 pub(crate) mod tarball;

@@ -58,11 +58,22 @@ fn hash_block(salt: &[u8], block: &[u8]) -> [u8; 32] {
 }
 
 /// Builds the tree over `data` (whose length must be a multiple of 4096) read from `reader`,
-/// with the salt derived from `image_digest`.
-pub fn build(
+/// with the salt derived from `image_digest`, behind the veritysetup superblock.
+pub fn build(reader: impl Read, data_len: u64, image_digest: &[u8; 32]) -> io::Result<VerityTree> {
+    build_tree(reader, data_len, salt_for(image_digest), true)
+}
+
+/// The tree alone, no superblock (as RAUC's bundles carry it: the hash area starts with the
+/// top level, and the salt, size and root hash go in the signed manifest).
+pub fn build_bare(reader: impl Read, data_len: u64, salt: [u8; 32]) -> io::Result<VerityTree> {
+    build_tree(reader, data_len, salt, false)
+}
+
+fn build_tree(
     mut reader: impl Read,
     data_len: u64,
-    image_digest: &[u8; 32],
+    salt: [u8; 32],
+    with_superblock: bool,
 ) -> io::Result<VerityTree> {
     if !data_len.is_multiple_of(BLOCK as u64) || data_len == 0 {
         return Err(io::Error::new(
@@ -70,7 +81,6 @@ pub fn build(
             "dm-verity data must be a non-empty multiple of 4096 bytes",
         ));
     }
-    let salt = salt_for(image_digest);
     let data_blocks = data_len / BLOCK as u64;
     // Level 0: one hash per data block, 1 MiB chunks hashed on every core (in order).
     let mut level: Vec<[u8; 32]> = Vec::with_capacity(data_blocks as usize);
@@ -106,7 +116,10 @@ pub fn build(
     }
     let root_hash = level[0];
     let uuid = uuid_for(&salt);
-    let mut hash_area = superblock(&uuid, data_blocks, &salt);
+    let mut hash_area = match with_superblock {
+        true => superblock(&uuid, data_blocks, &salt),
+        false => Vec::new(),
+    };
     for l in levels.iter().rev() {
         hash_area.extend_from_slice(l);
     }

@@ -269,6 +269,23 @@ pub struct Output {
     pub oci: Option<OciOutput>,
     /// `[output.squashfs]`.
     pub squashfs: Option<SquashfsOutput>,
+    /// `[output.rauc]`.
+    pub rauc: Option<RaucOutput>,
+}
+
+/// `[output.rauc]`: a RAUC `verity` bundle of the squashfs image.
+#[derive(Debug, Clone)]
+pub struct RaucOutput {
+    /// RAUC's compatible string.
+    pub compatible: String,
+    /// The slot class (default `rootfs`).
+    pub slot: String,
+    /// The signing certificate, relative to the recipe.
+    pub cert: At<String>,
+    /// Its private key, relative to the recipe.
+    pub key: At<String>,
+    /// Intermediate certificates, relative to the recipe.
+    pub intermediates: Vec<At<String>>,
 }
 
 /// `[output.oci]`: an OCI image layout directory and/or archive.

@@ -287,6 +287,34 @@ pub struct Output {
     /// `[output.squashfs]`.
     #[serde(default)]
     pub squashfs: Option<SquashfsOutput>,
+    /// `[output.rauc]`.
+    #[serde(default)]
+    pub rauc: Option<RaucOutput>,
+}
+
+/// `[output.rauc]`: a RAUC update bundle (`verity` format) holding the squashfs image as a
+/// slot image, CMS-signed with an X.509 certificate.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaucOutput {
+    /// RAUC's compatible string: must equal the device's `system.conf` `[system] compatible`.
+    #[schemars(with = "String")]
+    pub compatible: Spanned<String>,
+    /// The slot class the image is installed to (default `rootfs`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub slot: Option<Spanned<String>>,
+    /// The signing certificate (PEM X.509, ECDSA P-256/P-384 or RSA), relative to the recipe.
+    #[schemars(with = "String")]
+    pub cert: Spanned<String>,
+    /// Its private key (PEM, unencrypted PKCS#8, SEC1 or PKCS#1), relative to the recipe.
+    #[schemars(with = "String")]
+    pub key: Spanned<String>,
+    /// Intermediate certificates (PEM) from the signing certificate's issuer up, sent with
+    /// the signature.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub intermediates: Vec<Spanned<String>>,
 }
 
 /// `[output.squashfs]`: a read-only squashfs 4.0 image, with a dm-verity hash tree.
@@ -607,6 +635,36 @@ impl Recipe {
                 ));
             }
         }
+        if let Some(rauc) = &self.output.rauc {
+            let c = &rauc.compatible;
+            values::one_line("compatible", c.get_ref()).map_err(|m| (c.span(), m))?;
+            if c.get_ref().trim().is_empty() {
+                return Err((c.span(), "compatible must not be empty".into()));
+            }
+            if let Some(slot) = &rauc.slot {
+                let ok = !slot.get_ref().is_empty()
+                    && slot
+                        .get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !ok {
+                    return Err((
+                        slot.span(),
+                        format!(
+                            "slot {:?}: a slot class (letters, digits, - and _)",
+                            slot.get_ref()
+                        ),
+                    ));
+                }
+            }
+            if self.output.squashfs.is_none() {
+                return Err((
+                    c.span(),
+                    "[output.rauc] needs [output.squashfs]: the bundle holds the squashfs image"
+                        .into(),
+                ));
+            }
+        }
         if let Some(user) = &self.runtime.user {
             let u = user.get_ref();
             match values::numeric_user(u) {
@@ -828,7 +886,17 @@ impl Recipe {
             users,
             groups,
             runtime,
-            output: super::Output { oci, squashfs },
+            output: super::Output {
+                oci,
+                squashfs,
+                rauc: self.output.rauc.map(|r| super::RaucOutput {
+                    compatible: r.compatible.into_inner(),
+                    slot: r.slot.map_or_else(|| "rootfs".into(), Spanned::into_inner),
+                    cert: r.cert.into(),
+                    key: r.key.into(),
+                    intermediates: r.intermediates.into_iter().map(At::from).collect(),
+                }),
+            },
             origin,
         })
     }
