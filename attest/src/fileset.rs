@@ -95,10 +95,16 @@ impl Documents {
     pub fn oci_archive(&self) -> String {
         self.named(OCI_ARCHIVE_SUFFIX)
     }
+
+    /// An image's RAUC bundle: `<stem>.raucb`.
+    pub fn rauc_bundle(&self) -> String {
+        self.named(RAUC_BUNDLE_SUFFIX)
+    }
 }
 
 const SQUASHFS_SUFFIX: &str = ".squashfs";
 const OCI_ARCHIVE_SUFFIX: &str = ".oci.tar";
+const RAUC_BUNDLE_SUFFIX: &str = ".raucb";
 
 /// What kind of image artefact a file is, by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +113,8 @@ pub enum ImageArtifact {
     Squashfs,
     /// `<stem>.oci.tar`.
     OciArchive,
+    /// `<stem>.raucb`: a RAUC update bundle of the squashfs image.
+    RaucBundle,
 }
 
 /// The image stem and kind of an image artefact's file name (`gateway.squashfs` → `gateway`);
@@ -114,6 +122,9 @@ pub enum ImageArtifact {
 pub fn image_artifact(file_name: &str) -> Option<(&str, ImageArtifact)> {
     if let Some(stem) = file_name.strip_suffix(SQUASHFS_SUFFIX) {
         return Some((stem, ImageArtifact::Squashfs));
+    }
+    if let Some(stem) = file_name.strip_suffix(RAUC_BUNDLE_SUFFIX) {
+        return Some((stem, ImageArtifact::RaucBundle));
     }
     file_name
         .strip_suffix(OCI_ARCHIVE_SUFFIX)

@@ -463,6 +463,9 @@ impl Checker {
             Some(ImageArtifact::OciArchive) => {
                 Ok("the archive is a subject of the SBOM attestation".into())
             }
+            Some(ImageArtifact::RaucBundle) => {
+                Ok("the RAUC bundle is a subject of the SBOM attestation".into())
+            }
             None if has("SHA-256", self.digests.sha256_hex())
                 && has("SHA-512", self.digests.sha512_hex()) =>
             {

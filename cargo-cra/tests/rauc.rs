@@ -320,3 +320,60 @@ fn an_unusable_certificate_is_one_line_at_its_recipe_key_before_anything_is_buil
     assert_one_line_error(&out, &["[output.rauc] certificate", "signer.pem"]);
     assert!(!tmp.path().join("images").exists());
 }
+
+#[test]
+fn a_signed_bundle_verifies_with_cargo_cra_verify_and_a_changed_one_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = project(tmp.path(), "amd64");
+    keys(
+        &tmp.path().join("recipes/keys"),
+        P256,
+        "keyUsage=critical,digitalSignature\n",
+    );
+    let pw = ("CRA_PASSWORD", "pw");
+    let out = run_cra(tmp.path(), &["cra", "keygen"], &[pw]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = compose(
+        tmp.path(),
+        &[
+            recipe.to_str().unwrap(),
+            "--out",
+            "images",
+            "--json",
+            "--sign",
+            "--key",
+            "cosign.key",
+        ],
+        &[pw, ("SOURCE_DATE_EPOCH", "1700000000")],
+    );
+    let bundle = PathBuf::from(report(&out)["rauc"].as_str().unwrap());
+    let verify = || {
+        run_cra(
+            tmp.path(),
+            &[
+                "cra",
+                "verify",
+                bundle.to_str().unwrap(),
+                "--key",
+                "cosign.pub",
+            ],
+            &[],
+        )
+    };
+    let out = verify();
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the RAUC bundle is a subject of the SBOM attestation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hello-device.raucb.sigstore.json verifies over the artefact"),
+        "{text}"
+    );
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    bytes[4096] ^= 1;
+    std::fs::write(&bundle, &bytes).unwrap();
+    let out = verify();
+    assert!(!out.status.success(), "{}", describe(&out));
+}

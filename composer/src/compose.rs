@@ -362,7 +362,7 @@ fn write_rauc_output(
     let signer = opts.rauc_signer.ok_or_else(|| {
         ComposeError::Format("[output.rauc]: no signing certificate was loaded".into())
     })?;
-    let file = format!("{}{}", *recipe.image.name, crate::rauc::SUFFIX);
+    let file = Documents::of(recipe.image.name.as_str()).rauc_bundle();
     let build = match &opts.source {
         Some(s) => format!("{} {}", opts.source_date_epoch, s.commit),
         None => opts.source_date_epoch.to_string(),

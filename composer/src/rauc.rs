@@ -22,8 +22,6 @@ use std::sync::Arc;
 
 /// The manifest's name inside the bundle.
 pub const MANIFEST: &str = "manifest.raucm";
-/// The bundle's file name suffix.
-pub const SUFFIX: &str = ".raucb";
 
 /// What goes into a bundle.
 pub struct BundleInput<'a> {

@@ -20,6 +20,8 @@ pub(crate) enum Role {
     SquashfsImage,
     /// An OCI image archive.
     OciArchive,
+    /// A RAUC update bundle.
+    RaucBundle,
     /// A file of an OCI image layout directory.
     OciLayout,
     /// A CycloneDX SBOM.
@@ -57,6 +59,7 @@ impl Role {
             Role::Binary | Role::SquashfsImage | Role::OciArchive | Role::OciLayout => {
                 "VII(1): the product as placed on the market"
             }
+            Role::RaucBundle => "VII(2)(b): the signed security update (RAUC bundle)",
             Role::Sbom => "VII(8): software bill of materials",
             Role::Provenance => "VII(2)(a): design, development and production (build provenance)",
             Role::VerityRootHash | Role::VerityStatement | Role::VerityHashTree => {
@@ -309,6 +312,7 @@ fn role_of(rel: &str, sbom_stems: &[String], path: &Path) -> Role {
         return match kind {
             fileset::ImageArtifact::Squashfs => Role::SquashfsImage,
             fileset::ImageArtifact::OciArchive => Role::OciArchive,
+            fileset::ImageArtifact::RaucBundle => Role::RaucBundle,
         };
     }
     for stem in sbom_stems {
