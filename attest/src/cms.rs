@@ -159,15 +159,53 @@ impl CmsSigner {
 
     /// The DER `ContentInfo` of a SignedData holding `content` (id-data) and one signer.
     pub fn sign_enveloping(&self, content: &[u8]) -> Result<Vec<u8>, CmsError> {
-        // The digest the signature scheme hashes with: SHA-384 for P-384, SHA-256 otherwise.
-        let (digest, digest_oid) = match &self.key {
-            Key::P384(_) => (
-                <sha2_010::Sha384 as sha2_010::Digest>::digest(content).to_vec(),
-                OID_SHA384,
-            ),
-            _ => (Sha256::digest(content).to_vec(), OID_SHA256),
+        let digest = match &self.key {
+            Key::P384(_) => <sha2_010::Sha384 as sha2_010::Digest>::digest(content).to_vec(),
+            _ => Sha256::digest(content).to_vec(),
         };
-        let attrs = signed_attributes(&digest)?;
+        self.signed_data(&digest, Some(content))
+    }
+
+    /// The digest [`CmsSigner::sign_detached`] wants of the content read from `reader`:
+    /// SHA-384 for a P-384 key, SHA-256 otherwise.
+    pub fn detached_digest(&self, mut reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; 1 << 20];
+        match &self.key {
+            Key::P384(_) => {
+                let mut h = <sha2_010::Sha384 as sha2_010::Digest>::new();
+                loop {
+                    let n = reader.read(&mut buf)?;
+                    if n == 0 {
+                        return Ok(sha2_010::Digest::finalize(h).to_vec());
+                    }
+                    sha2_010::Digest::update(&mut h, &buf[..n]);
+                }
+            }
+            _ => {
+                let mut h = Sha256::new();
+                loop {
+                    let n = reader.read(&mut buf)?;
+                    if n == 0 {
+                        return Ok(h.finalize().to_vec());
+                    }
+                    h.update(&buf[..n]);
+                }
+            }
+        }
+    }
+
+    /// The DER `ContentInfo` of a SignedData over detached content whose digest (as
+    /// [`CmsSigner::detached_digest`] computes it) is `digest`.
+    pub fn sign_detached(&self, digest: &[u8]) -> Result<Vec<u8>, CmsError> {
+        self.signed_data(digest, None)
+    }
+
+    fn signed_data(&self, digest: &[u8], content: Option<&[u8]>) -> Result<Vec<u8>, CmsError> {
+        let digest_oid = match &self.key {
+            Key::P384(_) => OID_SHA384,
+            _ => OID_SHA256,
+        };
+        let attrs = signed_attributes(digest)?;
         let to_sign = attrs.to_der().map_err(enc)?;
         let (signature, algorithm) = self.sign(&to_sign)?;
         let tbs = &self.cert.cert.tbs_certificate;
@@ -187,13 +225,16 @@ impl CmsSigner {
             .chain(&self.chain)
             .map(|c| cms::cert::CertificateChoices::Certificate(c.cert.clone()))
             .collect::<Vec<_>>();
+        let econtent = content
+            .map(|c| Any::new(der::Tag::OctetString, c.to_vec()).map_err(enc))
+            .transpose()?;
         let signed = SignedData {
             version: cms::content_info::CmsVersion::V1,
             digest_algorithms: SetOfVec::try_from(vec![algorithm_id(digest_oid, false)])
                 .map_err(enc)?,
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: oid(OID_DATA),
-                econtent: Some(Any::new(der::Tag::OctetString, content.to_vec()).map_err(enc)?),
+                econtent,
             },
             certificates: Some(CertificateSet(
                 SetOfVec::try_from(certificates).map_err(enc)?,

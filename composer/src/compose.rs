@@ -381,6 +381,7 @@ fn write_rauc_output(
         mtime: opts.source_date_epoch.clamp(0, i64::from(u32::MAX)) as u32,
         compressor: sq.compressor,
         signer,
+        plain: r.plain,
     };
     let bundle = crate::rauc::write_bundle(&input, &stage_dir.join(&file), progress)?;
     Ok((file, bundle))

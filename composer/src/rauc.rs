@@ -47,6 +47,8 @@ pub struct BundleInput<'a> {
     pub compressor: Compressor,
     /// The CMS signer.
     pub signer: &'a CmsSigner,
+    /// The `plain` format instead of `verity`.
+    pub plain: bool,
 }
 
 /// A bundle written.
@@ -56,14 +58,15 @@ pub struct Bundle {
     pub sha256: [u8; 32],
     /// Its size.
     pub size: u64,
-    /// The bundle's dm-verity root hash.
-    pub verity_hash: [u8; 32],
+    /// The bundle's dm-verity root hash (`verity` format).
+    pub verity_hash: Option<[u8; 32]>,
 }
 
 /// The manifest without the `verity-*` keys: the copy inside the bundle's squashfs.
 fn manifest(b: &BundleInput<'_>, verity: Option<(&[u8; 32], &[u8; 32], u64)>) -> String {
+    let format = if b.plain { "plain" } else { "verity" };
     let mut m = format!(
-        "[update]\ncompatible={}\nversion={}\nbuild={}\n\n[bundle]\nformat=verity\n",
+        "[update]\ncompatible={}\nversion={}\nbuild={}\n\n[bundle]\nformat={format}\n",
         b.compatible, b.version, b.build
     );
     if let Some((hash, salt, size)) = verity {
@@ -103,6 +106,20 @@ pub fn write_bundle(
         ));
     }
     progress.begin("RAUC bundle", None);
+    if b.plain {
+        let file = std::fs::File::open(dest).map_err(io_at(dest))?;
+        let digest = b
+            .signer
+            .detached_digest(std::io::BufReader::new(file))
+            .map_err(io_at(dest))?;
+        let cms = b
+            .signer
+            .sign_detached(&digest)
+            .map_err(|e| ComposeError::Format(format!("signing the RAUC bundle: {e}")))?;
+        append(dest, &[&cms, &(cms.len() as u64).to_be_bytes()])?;
+        progress.end();
+        return finished(dest, None);
+    }
     let salt: [u8; 32] = Sha256::new()
         .chain_update(b"cargo-cra rauc salt v1\0")
         .chain_update(b.image_sha256)
@@ -124,23 +141,30 @@ pub fn write_bundle(
         .signer
         .sign_enveloping(signed.as_bytes())
         .map_err(|e| ComposeError::Format(format!("signing the RAUC bundle: {e}")))?;
+    append(
+        dest,
+        &[&tree.hash_area, &cms, &(cms.len() as u64).to_be_bytes()],
+    )?;
+    progress.end();
+    finished(dest, Some(tree.root_hash))
+}
+
+fn append(dest: &Path, parts: &[&[u8]]) -> Result<(), ComposeError> {
     let mut out = std::fs::OpenOptions::new()
         .append(true)
         .open(dest)
         .map_err(io_at(dest))?;
-    out.write_all(&tree.hash_area)
-        .and_then(|()| out.write_all(&cms))
-        .and_then(|()| out.write_all(&(cms.len() as u64).to_be_bytes()))
-        .and_then(|()| out.sync_all())
-        .map_err(io_at(dest))?;
-    drop(out);
-    let sha256 = cra_attest::digest::sha256_of_file(dest).map_err(io_at(dest))?;
-    let size = std::fs::metadata(dest).map_err(io_at(dest))?.len();
-    progress.end();
+    for p in parts {
+        out.write_all(p).map_err(io_at(dest))?;
+    }
+    out.sync_all().map_err(io_at(dest))
+}
+
+fn finished(dest: &Path, verity_hash: Option<[u8; 32]>) -> Result<Bundle, ComposeError> {
     Ok(Bundle {
-        sha256,
-        size,
-        verity_hash: tree.root_hash,
+        sha256: cra_attest::digest::sha256_of_file(dest).map_err(io_at(dest))?,
+        size: std::fs::metadata(dest).map_err(io_at(dest))?.len(),
+        verity_hash,
     })
 }
 

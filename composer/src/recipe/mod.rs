@@ -286,6 +286,8 @@ pub struct RaucOutput {
     pub key: At<String>,
     /// Intermediate certificates, relative to the recipe.
     pub intermediates: Vec<At<String>>,
+    /// The `plain` format (a detached signature over the bundle) instead of `verity`.
+    pub plain: bool,
 }
 
 /// `[output.oci]`: an OCI image layout directory and/or archive.

@@ -315,6 +315,11 @@ pub struct RaucOutput {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub intermediates: Vec<Spanned<String>>,
+    /// `verity` (the default: the bundle is checked block by block while it is installed) or
+    /// `plain` (a detached signature over the whole bundle, for devices with RAUC before 1.5).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub format: Option<Spanned<String>>,
 }
 
 /// `[output.squashfs]`: a read-only squashfs 4.0 image, with a dm-verity hash tree.
@@ -895,6 +900,7 @@ impl Recipe {
                     cert: r.cert.into(),
                     key: r.key.into(),
                     intermediates: r.intermediates.into_iter().map(At::from).collect(),
+                    plain: r.format.is_some_and(|f| f.get_ref() == "plain"),
                 }),
             },
             origin,
