@@ -364,3 +364,185 @@ fn rsa_key(k: rsa::RsaPrivateKey) -> Key {
         rsa::pkcs1v15::SigningKey::<sha2_010::Sha256>::new(k),
     ))
 }
+
+/// A verified CMS signature: the content it carries (if not detached) and who signed.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The encapsulated content, when the signature carries it.
+    pub content: Option<Vec<u8>>,
+    /// The signer certificate's subject.
+    pub signer: String,
+}
+
+/// Verifies the DER CMS SignedData `der` at `now` against the `keyring` (PEM CA certificates):
+/// exactly one signer whose certificate is in the signature, signed attributes carrying the
+/// digest of the content (`detached`, read by [`detached_digest_of`], for a detached
+/// signature), the signature over them, and a chain of valid certificates — the signature's
+/// own intermediates — up to a keyring certificate.
+pub fn verify(
+    der: &[u8],
+    detached: Option<&mut dyn std::io::Read>,
+    keyring: &str,
+    now: i64,
+) -> Result<Verified, CmsError> {
+    let bad = |m: &str| CmsError::Encoding(m.to_string());
+    let info = ContentInfo::from_der(der).map_err(enc)?;
+    if info.content_type.to_string() != OID_SIGNED_DATA {
+        return Err(bad("not a CMS SignedData"));
+    }
+    let sd: SignedData = info.content.decode_as().map_err(enc)?;
+    let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
+    let [signer] = signers.as_slice() else {
+        return Err(bad("the signature must have exactly one signer"));
+    };
+    let certs: Vec<Cert> = sd
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => Cert::from_der(&c.to_der().ok()?).ok(),
+            _ => None,
+        })
+        .collect();
+    let SignerIdentifier::IssuerAndSerialNumber(id) = &signer.sid else {
+        return Err(bad("the signer is not named by issuer and serial number"));
+    };
+    let leaf = certs
+        .iter()
+        .find(|c| {
+            c.cert.tbs_certificate.issuer == id.issuer
+                && c.cert.tbs_certificate.serial_number == id.serial_number
+        })
+        .ok_or_else(|| bad("the signer's certificate is not in the signature"))?;
+    let digest_oid = signer.digest_alg.oid.to_string();
+    let content = match &sd.encap_content_info.econtent {
+        Some(e) => Some(
+            e.decode_as::<OctetString>()
+                .map_err(enc)?
+                .as_bytes()
+                .to_vec(),
+        ),
+        None => None,
+    };
+    let digest = match (&content, detached) {
+        (Some(c), _) => hash_of(&digest_oid, &mut &c[..])?,
+        (None, Some(r)) => hash_of(&digest_oid, r)?,
+        (None, None) => return Err(bad("a detached signature without its content")),
+    };
+    let attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or_else(|| bad("no signed attributes"))?;
+    let carries_digest = attrs.iter().any(|a| {
+        a.oid.to_string() == OID_MESSAGE_DIGEST
+            && a.values.iter().any(|v| {
+                v.decode_as::<OctetString>()
+                    .is_ok_and(|o| o.as_bytes() == digest)
+            })
+    });
+    if !carries_digest {
+        return Err(CmsError::Encoding(
+            "the signed digest is not the content's: the content was changed".into(),
+        ));
+    }
+    let signed = attrs.to_der().map_err(enc)?;
+    let ok = crate::sigstore::verify::certs::verify_cms_signature(
+        &leaf.spki_der(),
+        &signer.signature_algorithm,
+        &digest_oid,
+        &signed,
+        signer.signature.as_bytes(),
+    )
+    .map_err(|e| CmsError::Certificate(e.to_string()))?;
+    if !ok {
+        return Err(CmsError::Encoding("the signature does not verify".into()));
+    }
+    chain_to_keyring(leaf, &certs, keyring, now)?;
+    Ok(Verified {
+        content,
+        signer: leaf.cert.tbs_certificate.subject.to_string(),
+    })
+}
+
+/// The CMS digest of what `reader` gives, with the digest algorithm `oid` (SHA-256/384/512).
+fn hash_of(oid: &str, reader: &mut dyn std::io::Read) -> Result<Vec<u8>, CmsError> {
+    use sha2_010::Digest as _;
+    let mut buf = vec![0u8; 1 << 20];
+    let io = |e: std::io::Error| CmsError::Encoding(e.to_string());
+    macro_rules! run {
+        ($h:expr) => {{
+            let mut h = $h;
+            loop {
+                let n = reader.read(&mut buf).map_err(io)?;
+                if n == 0 {
+                    break Ok(h.finalize().to_vec());
+                }
+                h.update(&buf[..n]);
+            }
+        }};
+    }
+    match oid {
+        OID_SHA256 => run!(sha2_010::Sha256::new()),
+        OID_SHA384 => run!(sha2_010::Sha384::new()),
+        "2.16.840.1.101.3.4.2.3" => run!(sha2_010::Sha512::new()),
+        other => Err(CmsError::Encoding(format!(
+            "digest algorithm {other} is not verified"
+        ))),
+    }
+}
+
+/// `leaf`, through the signature's certificates, up to a certificate of the PEM `keyring`,
+/// every certificate valid at `now`.
+fn chain_to_keyring(leaf: &Cert, certs: &[Cert], keyring: &str, now: i64) -> Result<(), CmsError> {
+    let anchors: Vec<Cert> = pem_blocks(keyring)
+        .iter()
+        .filter_map(|b| Cert::from_pem(b).ok())
+        .collect();
+    if anchors.is_empty() {
+        return Err(CmsError::Certificate(
+            "the keyring holds no certificate".into(),
+        ));
+    }
+    let mut current = leaf.clone();
+    for _ in 0..8 {
+        if !current.valid_at(now) {
+            return Err(CmsError::Certificate(format!(
+                "{} is not valid now",
+                current.cert.tbs_certificate.subject
+            )));
+        }
+        if let Some(anchor) = anchors
+            .iter()
+            .find(|a| a.der == current.der || current.issued_by_pub(a).unwrap_or(false))
+        {
+            return match anchor.valid_at(now) {
+                true => Ok(()),
+                false => Err(CmsError::Certificate(
+                    "the keyring certificate is not valid now".into(),
+                )),
+            };
+        }
+        let Some(next) = certs
+            .iter()
+            .find(|c| c.der != current.der && current.issued_by_pub(c).unwrap_or(false))
+        else {
+            break;
+        };
+        current = next.clone();
+    }
+    Err(CmsError::Certificate(format!(
+        "{} does not chain to a certificate of the keyring",
+        leaf.cert.tbs_certificate.subject
+    )))
+}
+
+/// The PEM `CERTIFICATE` blocks of `text`.
+fn pem_blocks(text: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    text.split_inclusive(END)
+        .filter_map(|chunk| {
+            let start = chunk.find("-----BEGIN CERTIFICATE-----")?;
+            chunk.ends_with(END).then(|| chunk[start..].to_string())
+        })
+        .collect()
+}

@@ -231,6 +231,7 @@ fn write_docs(
             certificate_oidc_issuer: None,
             certificate_oidc_issuer_regexp: None,
             trusted_root: None,
+            keyring: None,
         }),
         ..Default::default()
     };

@@ -59,6 +59,8 @@ pub struct TrustOptions {
     pub key: Option<PathBuf>,
     /// Trusted root (default: Sigstore's public-good root, embedded).
     pub trusted_root: Option<PathBuf>,
+    /// The devices' update CA (PEM), to check a RAUC bundle's CMS signature.
+    pub keyring: Option<PathBuf>,
 }
 
 impl TrustOptions {
@@ -279,7 +281,32 @@ pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliErr
     if checker.on_disk.image == Some(ImageArtifact::Squashfs) {
         lines.push(checker.verity());
     }
+    if checker.on_disk.image == Some(ImageArtifact::RaucBundle) {
+        lines.push(rauc_signature(&a.artifact, a.trust.keyring.as_deref()));
+    }
     Ok(lines)
+}
+
+/// A RAUC bundle's CMS signature, checked as the device checks it, against `keyring`.
+fn rauc_signature(bundle: &Path, keyring: Option<&Path>) -> CheckLine {
+    let result = match keyring {
+        None => Err(
+            "give --keyring CA.pem (the devices' update CA) to check the bundle's own signature"
+                .to_string(),
+        ),
+        Some(k) => input::read_text_limited(k, input::TRUST_MAX, "keyring")
+            .map_err(|e| e.to_string())
+            .and_then(|pem| cra_composer::rauc::check_bundle(bundle, &pem, now()))
+            .map(|c| {
+                format!(
+                    "{} bundle signed by {}, chaining to {}; the payload is the signed one",
+                    c.format,
+                    c.signer,
+                    k.display()
+                )
+            }),
+    };
+    line("RAUC signature", result)
 }
 
 /// Where the artefact's evidence lies: its file name, and its documents' stem (an image keeps

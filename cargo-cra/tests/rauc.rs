@@ -118,16 +118,47 @@ fn sha256_hex(path: &Path) -> String {
         .collect()
 }
 
+/// Composes `recipe` into `out`, signed with a cosign key made once in `tmp`; the bundle.
 fn compose_rauc(tmp: &Path, recipe: &Path, out: &str) -> PathBuf {
+    let pw = ("CRA_PASSWORD", "pw");
+    if !tmp.join("cosign.key").exists() {
+        let made = run_cra(tmp, &["cra", "keygen"], &[pw]);
+        assert!(made.status.success(), "{}", describe(&made));
+    }
     let out = compose(
         tmp,
-        &[recipe.to_str().unwrap(), "--out", out, "--json"],
-        &[("SOURCE_DATE_EPOCH", "1700000000")],
+        &[
+            recipe.to_str().unwrap(),
+            "--out",
+            out,
+            "--json",
+            "--sign",
+            "--key",
+            "cosign.key",
+        ],
+        &[pw, ("SOURCE_DATE_EPOCH", "1700000000")],
     );
     PathBuf::from(
         report(&out)["rauc"]
             .as_str()
             .expect("the report names the bundle"),
+    )
+}
+
+/// `cargo cra verify BUNDLE --key cosign.pub --keyring CA`.
+fn verify_bundle(tmp: &Path, bundle: &Path, keyring: &Path) -> Output {
+    run_cra(
+        tmp,
+        &[
+            "cra",
+            "verify",
+            bundle.to_str().unwrap(),
+            "--key",
+            "cosign.pub",
+            "--keyring",
+            keyring.to_str().unwrap(),
+        ],
+        &[],
     )
 }
 
@@ -325,11 +356,10 @@ fn an_unusable_certificate_is_one_line_at_its_recipe_key_before_anything_is_buil
 fn a_signed_bundle_verifies_with_cargo_cra_verify_and_a_changed_one_does_not() {
     let tmp = tempfile::tempdir().unwrap();
     let recipe = project(tmp.path(), "amd64");
-    keys(
-        &tmp.path().join("recipes/keys"),
-        P256,
-        "keyUsage=critical,digitalSignature\n",
-    );
+    let keys_dir = tmp.path().join("recipes/keys");
+    keys(&keys_dir, P256, "keyUsage=critical,digitalSignature\n");
+    let other = tmp.path().join("other");
+    keys(&other, P256, "keyUsage=critical,digitalSignature\n");
     let pw = ("CRA_PASSWORD", "pw");
     let out = run_cra(tmp.path(), &["cra", "keygen"], &[pw]);
     assert!(out.status.success(), "{}", describe(&out));
@@ -347,35 +377,51 @@ fn a_signed_bundle_verifies_with_cargo_cra_verify_and_a_changed_one_does_not() {
         &[pw, ("SOURCE_DATE_EPOCH", "1700000000")],
     );
     let bundle = PathBuf::from(report(&out)["rauc"].as_str().unwrap());
-    let verify = || {
-        run_cra(
-            tmp.path(),
-            &[
-                "cra",
-                "verify",
-                bundle.to_str().unwrap(),
-                "--key",
-                "cosign.pub",
-            ],
-            &[],
-        )
+    let verify = |keyring: Option<&Path>| {
+        let mut args = vec![
+            "cra",
+            "verify",
+            bundle.to_str().unwrap(),
+            "--key",
+            "cosign.pub",
+        ];
+        if let Some(k) = keyring {
+            args.extend(["--keyring", k.to_str().unwrap()]);
+        }
+        run_cra(tmp.path(), &args, &[])
     };
-    let out = verify();
+    let ca = keys_dir.join("ca.pem");
+    let out = verify(Some(&ca));
     assert!(out.status.success(), "{}", describe(&out));
     let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "the RAUC bundle is a subject of the SBOM attestation",
+        "hello-device.raucb.sigstore.json verifies over the artefact",
+        "ok   RAUC signature: verity bundle signed by CN=Update Signer",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    // Fail closed: without the keyring, or with another CA, the bundle's own signature fails.
+    let out = verify(None);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("give --keyring"));
+    let out = verify(Some(&other.join("ca.pem")));
+    assert!(!out.status.success(), "{}", describe(&out));
     assert!(
-        text.contains("the RAUC bundle is a subject of the SBOM attestation"),
-        "{text}"
+        String::from_utf8_lossy(&out.stdout)
+            .contains("does not chain to a certificate of the keyring")
     );
-    assert!(
-        text.contains("hello-device.raucb.sigstore.json verifies over the artefact"),
-        "{text}"
-    );
+    // A changed byte in the payload: both the Sigstore and the RAUC signature fail.
     let mut bytes = std::fs::read(&bundle).unwrap();
     bytes[4096] ^= 1;
     std::fs::write(&bundle, &bytes).unwrap();
-    let out = verify();
+    let out = verify(Some(&ca));
     assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("the bundle was changed"),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// A private system bus for RAUC's service, and the service itself; both stopped on drop.
@@ -526,6 +572,12 @@ fn installing_on_ab_slots_writes_the_inactive_slot_and_mark_bad_rolls_back() {
     let bundle = compose_rauc(tmp.path(), &recipe, "images");
     let image = std::fs::read(bundle.with_file_name("hello-device.squashfs")).unwrap();
     let ca = tmp.path().join("recipes/keys/ca.pem");
+    // cargo-cra checks the plain bundle's detached signature as the device does.
+    let out = verify_bundle(tmp.path(), &bundle, &ca);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("RAUC signature: plain bundle signed by")
+    );
     let mut device = Device::new(&tmp.path().join("device"), &ca);
     device.boot("A");
     let out = device.rauc(&["install", bundle.to_str().unwrap()]);

@@ -190,3 +190,102 @@ fn bundle_tree(b: &BundleInput<'_>, manifest: &str) -> Result<RootFs, ComposeErr
         .map_err(ComposeError::Format)?;
     Ok(fs)
 }
+
+/// What checking a bundle found.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// `verity` or `plain`.
+    pub format: &'static str,
+    /// The signer certificate's subject.
+    pub signer: String,
+    /// The manifest's `compatible`.
+    pub compatible: String,
+}
+
+/// Checks the bundle at `path` as a device does before installing it: the CMS signature
+/// against the PEM `keyring` at `now`, and the payload — for `verity`, the hash tree recomputed
+/// (the root hash, salt and size the signed manifest states); for `plain`, the signed digest of
+/// the whole payload.
+pub fn check_bundle(path: &Path, keyring: &str, now: i64) -> Result<Checked, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let len = f.metadata().map_err(|e| e.to_string())?.len();
+    if len < 8 {
+        return Err("too short for a RAUC bundle".into());
+    }
+    let mut trailer = [0u8; 8];
+    f.seek(SeekFrom::Start(len - 8))
+        .and_then(|_| f.read_exact(&mut trailer))
+        .map_err(|e| e.to_string())?;
+    let sig_len = u64::from_be_bytes(trailer);
+    if sig_len == 0 || sig_len > 0x10000 || sig_len > len - 8 {
+        return Err(format!(
+            "signature size {sig_len} in the trailer is not plausible"
+        ));
+    }
+    let payload = len - 8 - sig_len;
+    let mut cms = vec![0u8; sig_len as usize];
+    f.seek(SeekFrom::Start(payload))
+        .and_then(|_| f.read_exact(&mut cms))
+        .map_err(|e| e.to_string())?;
+    f.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    // A detached (plain) signature reads the payload; an inline one carries the manifest.
+    let mut payload_reader = std::io::BufReader::new(&f).take(payload);
+    let verified = cra_attest::cms::verify(&cms, Some(&mut payload_reader), keyring, now)
+        .map_err(|e| e.to_string())?;
+    let Some(content) = verified.content else {
+        return Ok(Checked {
+            format: "plain",
+            signer: verified.signer,
+            compatible: String::new(),
+        });
+    };
+    let manifest =
+        String::from_utf8(content).map_err(|_| "the signed manifest is not UTF-8".to_string())?;
+    let key = |group: &str, name: &str| -> Option<String> {
+        let mut in_group = false;
+        for line in manifest.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_group = line == format!("[{group}]");
+            } else if in_group
+                && let Some((k, v)) = line.split_once('=')
+                && k.trim() == name
+            {
+                return Some(v.trim().to_string());
+            }
+        }
+        None
+    };
+    let hex32 = |name: &str| -> Result<[u8; 32], String> {
+        let v = key("bundle", name).ok_or(format!("the manifest has no {name}"))?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(&v, &mut out).map_err(|_| format!("{name} is not 64 hex digits"))?;
+        Ok(out)
+    };
+    let (root, salt) = (hex32("verity-hash")?, hex32("verity-salt")?);
+    let size: u64 = key("bundle", "verity-size")
+        .and_then(|v| v.parse().ok())
+        .ok_or("the manifest has no verity-size")?;
+    if size == 0 || size >= payload || !(payload - size).is_multiple_of(verity::BLOCK as u64) {
+        return Err(format!("verity-size {size} does not fit the bundle"));
+    }
+    let data = payload - size;
+    let tree = verity::build_bare(std::io::BufReader::new(&f).take(data), data, salt)
+        .map_err(|e| e.to_string())?;
+    let mut on_disk = vec![0u8; size as usize];
+    f.seek(SeekFrom::Start(data))
+        .and_then(|_| f.read_exact(&mut on_disk))
+        .map_err(|e| e.to_string())?;
+    if tree.root_hash != root || tree.hash_area != on_disk {
+        return Err(
+            "the payload does not match its signed dm-verity root hash: the bundle was changed"
+                .into(),
+        );
+    }
+    Ok(Checked {
+        format: "verity",
+        signer: verified.signer,
+        compatible: key("update", "compatible").unwrap_or_default(),
+    })
+}

@@ -77,6 +77,7 @@ impl DocsTrustArgs {
             certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp,
             key: self.verify_key,
             trusted_root: self.verify_trusted_root,
+            keyring: None,
         })
     }
 }

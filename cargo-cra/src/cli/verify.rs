@@ -41,6 +41,10 @@ pub struct TrustArgs {
     /// Trusted root (default: Sigstore's public-good root, embedded).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+    /// For a RAUC bundle (`<name>.raucb`): the devices' update CA (PEM) its CMS signature must
+    /// chain to.
+    #[arg(long, value_name = "CA")]
+    pub keyring: Option<PathBuf>,
 }
 
 /// Options of `cargo cra verify`.
@@ -68,6 +72,7 @@ impl From<TrustArgs> for TrustOptions {
             certificate_oidc_issuer_regexp: t.certificate_oidc_issuer_regexp,
             key: t.key,
             trusted_root: t.trusted_root,
+            keyring: t.keyring,
         }
     }
 }
