@@ -70,16 +70,21 @@ fn enc(e: impl std::fmt::Display) -> CmsError {
 }
 
 impl CmsSigner {
-    /// The signer of the PEM certificate `cert`, the unencrypted PEM private key `key`
-    /// (PKCS#8, SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`) and the PEM intermediate
-    /// certificates `chain` (leaf's issuer first).
-    pub fn from_pem(cert: &str, key: &str, chain: &[String]) -> Result<CmsSigner, CmsError> {
+    /// The signer of the PEM certificate `cert`, the PEM private key `key` (PKCS#8, SEC1
+    /// `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`, or `ENCRYPTED PRIVATE KEY` with `password`)
+    /// and the PEM intermediate certificates `chain` (leaf's issuer first).
+    pub fn from_pem(
+        cert: &str,
+        key: &str,
+        chain: &[String],
+        password: Option<&[u8]>,
+    ) -> Result<CmsSigner, CmsError> {
         let cert = Cert::from_pem(cert).map_err(|e| CmsError::Certificate(e.to_string()))?;
         let chain = chain
             .iter()
             .map(|c| Cert::from_pem(c).map_err(|e| CmsError::Certificate(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
-        let key = parse_key(key)?;
+        let key = parse_key(key, password)?;
         let signer = CmsSigner { key, cert, chain };
         signer.check_key_matches()?;
         Ok(signer)
@@ -316,26 +321,64 @@ fn extension<'a>(c: &'a Cert, o: &str) -> Option<&'a [u8]> {
         .map(|e| e.extn_value.as_bytes())
 }
 
-/// A PEM private key: PKCS#8 (EC P-256/P-384 or RSA), SEC1 or PKCS#1.
-fn parse_key(pem: &str) -> Result<Key, CmsError> {
+/// Whether the PEM private key `pem` is encrypted (needs a password).
+pub fn is_encrypted(pem: &str) -> bool {
+    pem.trim_start()
+        .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+}
+
+/// The largest key-derivation work an encrypted key may ask for: scrypt N ≤ 2^20 with r·p ≤ 16
+/// (at most 1 GiB), PBKDF2 ≤ 1 million iterations — a hostile key cannot make signing hang.
+fn check_kdf(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), CmsError> {
+    let too_costly = |m: String| Err(CmsError::Key(format!("encrypted key: {m}")));
+    match scheme {
+        pkcs8::pkcs5::EncryptionScheme::Pbes2(p) => match &p.kdf {
+            pkcs8::pkcs5::pbes2::Kdf::Scrypt(s) => {
+                let work = u64::from(s.block_size) * u64::from(s.parallelization);
+                if s.cost_parameter > 1 << 20 || work > 16 {
+                    return too_costly(format!(
+                        "scrypt N={} r={} p={} is beyond what cargo-cra derives (N 2^20, r·p 16)",
+                        s.cost_parameter, s.block_size, s.parallelization
+                    ));
+                }
+                Ok(())
+            }
+            pkcs8::pkcs5::pbes2::Kdf::Pbkdf2(k) if k.iteration_count > 1_000_000 => {
+                too_costly(format!(
+                    "PBKDF2 with {} iterations is beyond a million",
+                    k.iteration_count
+                ))
+            }
+            pkcs8::pkcs5::pbes2::Kdf::Pbkdf2(_) => Ok(()),
+            _ => too_costly("an unknown key-derivation function".into()),
+        },
+        _ => too_costly("only PBES2 encryption (openssl's default) is read".into()),
+    }
+}
+
+/// A PKCS#8 DER key: EC P-256/P-384 or RSA.
+fn pkcs8_key(der: &[u8]) -> Result<Key, CmsError> {
+    use pkcs8::DecodePrivateKey;
+    if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+        return Ok(Key::P256(k));
+    }
+    if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+        return Ok(Key::P384(k));
+    }
+    rsa::RsaPrivateKey::from_pkcs8_der(der)
+        .map(rsa_key)
+        .map_err(|_| CmsError::Key("PKCS#8 key is neither ECDSA P-256/P-384 nor RSA".into()))
+}
+
+/// A PEM private key: PKCS#8 (EC P-256/P-384 or RSA, encrypted with `password` or not),
+/// SEC1 or PKCS#1.
+fn parse_key(pem: &str, password: Option<&[u8]>) -> Result<Key, CmsError> {
     let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
         .map_err(|e| CmsError::Key(format!("not a PEM private key: {e}")))?;
+    let der = zeroize::Zeroizing::new(der);
     let bad = |e: &dyn std::fmt::Display| CmsError::Key(e.to_string());
     match label {
-        "PRIVATE KEY" => {
-            use pkcs8::DecodePrivateKey;
-            if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(&der) {
-                return Ok(Key::P256(k));
-            }
-            if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(&der) {
-                return Ok(Key::P384(k));
-            }
-            rsa::RsaPrivateKey::from_pkcs8_der(&der)
-                .map(rsa_key)
-                .map_err(|_| {
-                    CmsError::Key("PKCS#8 key is neither ECDSA P-256/P-384 nor RSA".into())
-                })
-        }
+        "PRIVATE KEY" => pkcs8_key(&der),
         "EC PRIVATE KEY" => {
             if let Ok(k) = p256::SecretKey::from_sec1_der(&der) {
                 return Ok(Key::P256(k.into()));
@@ -350,11 +393,16 @@ fn parse_key(pem: &str) -> Result<Key, CmsError> {
                 .map(rsa_key)
                 .map_err(|e| bad(&e))
         }
-        "ENCRYPTED PRIVATE KEY" => Err(CmsError::Key(
-            "encrypted PKCS#8 keys are not read yet: give the key unencrypted (kept 0600), e.g. \
-             `openssl pkcs8 -in KEY -out KEY.pem`"
-                .into(),
-        )),
+        "ENCRYPTED PRIVATE KEY" => {
+            let info = pkcs8::EncryptedPrivateKeyInfo::try_from(&der[..]).map_err(|e| bad(&e))?;
+            check_kdf(&info.encryption_algorithm)?;
+            let password =
+                password.ok_or_else(|| CmsError::Key("encrypted key: no password".into()))?;
+            let plain = info
+                .decrypt(password)
+                .map_err(|_| CmsError::Key("encrypted key: wrong password".into()))?;
+            pkcs8_key(plain.as_bytes())
+        }
         other => Err(CmsError::Key(format!("unknown PEM block {other:?}"))),
     }
 }

@@ -147,6 +147,7 @@ fn openssl_verifies_the_signed_data_for_every_key_kind_and_signing_is_determinis
             &read(dir, "leaf.pem"),
             &read(dir, "leaf.key"),
             &[read(dir, "int.pem")],
+            None,
         )
         .unwrap();
         signer.check(now()).unwrap();
@@ -219,6 +220,7 @@ fn unusable_certificates_and_keys_are_refused_before_signing() {
         &read(dir, "leaf.pem"),
         &read(dir, "leaf.key"),
         &[read(dir, "int.pem")],
+        None,
     )
     .unwrap();
     let err = signer.check(now()).unwrap_err().to_string();
@@ -227,7 +229,7 @@ fn unusable_certificates_and_keys_are_refused_before_signing() {
     let err = signer.check(now() + 400 * 86_400).unwrap_err().to_string();
     assert!(err.contains("not valid now"), "{err}");
     // The key of another certificate.
-    let err = CmsSigner::from_pem(&read(dir, "leaf.pem"), &read(dir, "int.key"), &[])
+    let err = CmsSigner::from_pem(&read(dir, "leaf.pem"), &read(dir, "int.key"), &[], None)
         .err()
         .unwrap()
         .to_string();
@@ -244,6 +246,7 @@ fn unusable_certificates_and_keys_are_refused_before_signing() {
         &read(dir, "leaf.pem"),
         &read(dir, "leaf.key"),
         &[read(dir, "ca.pem")],
+        None,
     )
     .unwrap();
     let err = signer.check(now()).unwrap_err().to_string();
@@ -260,8 +263,70 @@ fn unusable_certificates_and_keys_are_refused_before_signing() {
         &read(dir, "leaf.pem"),
         &read(dir, "leaf.key"),
         &[read(dir, "int.pem")],
+        None,
     )
     .unwrap();
     let err = signer.check(now()).unwrap_err().to_string();
     assert!(err.contains("extended key usage"), "{err}");
+}
+
+#[test]
+fn an_encrypted_pkcs8_key_is_read_with_its_password_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    pki(
+        dir,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "keyUsage=critical,digitalSignature\n",
+    );
+    // openssl's default PKCS#8 encryption: PBES2, PBKDF2 and AES-256-CBC.
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "leaf.key",
+            "-out",
+            "leaf.enc.key",
+            "-passout",
+            "pass:s3cret",
+        ],
+    );
+    let key = read(dir, "leaf.enc.key");
+    assert!(cra_attest::cms::is_encrypted(&key));
+    let cert = read(dir, "leaf.pem");
+    let signer = CmsSigner::from_pem(&cert, &key, &[], Some(b"s3cret")).unwrap();
+    assert!(!signer.sign_enveloping(b"manifest").unwrap().is_empty());
+    for (password, needle) in [
+        (Some(&b"wrong"[..]), "wrong password"),
+        (None, "no password"),
+    ] {
+        let err = CmsSigner::from_pem(&cert, &key, &[], password)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+    // A key whose derivation would take this long is refused before deriving anything.
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "leaf.key",
+            "-out",
+            "leaf.costly.key",
+            "-passout",
+            "pass:x",
+            "-iter",
+            "2000000",
+        ],
+    );
+    let err = CmsSigner::from_pem(&cert, &read(dir, "leaf.costly.key"), &[], Some(b"x"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("PBKDF2 with 2000000 iterations"), "{err}");
 }

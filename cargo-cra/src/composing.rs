@@ -190,8 +190,18 @@ fn rauc_signer(
         .iter()
         .map(|i| read(i, "intermediate certificate"))
         .collect::<Result<Vec<_>, _>>()?;
-    let signer = cra_attest::cms::CmsSigner::from_pem(&cert, &key, &chain)
-        .map_err(|e| recipe.error_at(r.cert.span(), format!("[output.rauc] {e}")))?;
+    // An encrypted key asks for its password as the cosign keys do (CRA_PASSWORD first).
+    let password = match cra_attest::cms::is_encrypted(&key) {
+        true => Some(crate::signing::password(false)?),
+        false => None,
+    };
+    let signer = cra_attest::cms::CmsSigner::from_pem(
+        &cert,
+        &key,
+        &chain,
+        password.as_ref().map(|p| p.as_bytes()),
+    )
+    .map_err(|e| recipe.error_at(r.cert.span(), format!("[output.rauc] {e}")))?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
