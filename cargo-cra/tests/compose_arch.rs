@@ -25,6 +25,11 @@ fn example_project(dir: &Path, architecture: &str) -> PathBuf {
     );
     let _ = std::fs::remove_dir_all(dir.join("examples/hello-device/target"));
     std::fs::create_dir_all(dir.join("recipes")).unwrap();
+    // The manufacturer's texts the recipe's [product] names.
+    copy_tree(
+        &repo_root().join("recipes/hello-device"),
+        &dir.join("recipes/hello-device"),
+    );
     as_work_tree(dir);
     let text = std::fs::read_to_string(repo_root().join("recipes/hello-device.toml")).unwrap();
     let recipe = dir.join("recipes/hello-device.toml");
