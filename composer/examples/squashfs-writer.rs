@@ -28,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             compressor,
             block_size: sq.block_size,
             mtime: 0,
+            store_data: false,
         },
         out.as_ref(),
         &Silent,

@@ -379,7 +379,8 @@ fn write_rauc_output(
         image_sha256: sq.sha256,
         image_size,
         mtime: opts.source_date_epoch.clamp(0, i64::from(u32::MAX)) as u32,
-        compressor: sq.compressor,
+        // gzip, as `rauc bundle` (mksquashfs's default): every kernel's squashfs reads it.
+        compressor: Compressor::Gzip(9),
         signer,
         plain: r.plain,
     };
@@ -724,6 +725,7 @@ fn write_squashfs_output(
             compressor,
             block_size,
             mtime: mtime.min(u64::from(u32::MAX)) as u32,
+            store_data: false,
         },
         &path,
         progress,

@@ -43,7 +43,7 @@ pub struct BundleInput<'a> {
     pub image_size: u64,
     /// Every time in the bundle's squashfs.
     pub mtime: u32,
-    /// The bundle squashfs's compressor (the image's: the device's kernel reads it).
+    /// The bundle squashfs's compressor (the device's kernel must read it).
     pub compressor: Compressor,
     /// The CMS signer.
     pub signer: &'a CmsSigner,
@@ -98,6 +98,9 @@ pub fn write_bundle(
         compressor: b.compressor,
         block_size: 128 * 1024,
         mtime: b.mtime,
+        // The slot image is a compressed squashfs already: only its few compressible blocks
+        // are worth the compressor's time.
+        store_data: true,
     };
     let payload = write_squashfs(&fs, opts, dest, progress)?;
     if payload.size <= verity::BLOCK as u64 {

@@ -37,6 +37,10 @@ pub struct SquashfsOptions {
     pub block_size: u32,
     /// Every time in the image (`SOURCE_DATE_EPOCH`, clamped to 32 bits).
     pub mtime: u32,
+    /// For data that is mostly compressed already (a squashfs image inside a RAUC bundle):
+    /// a data block that a fast LZ4 pass cannot shrink is stored as it is, without running the
+    /// (slower) compressor on it.
+    pub store_data: bool,
 }
 
 /// What was written.
@@ -220,6 +224,11 @@ fn compress_block(c: Compressor, block_size: u32, data: Vec<u8>) -> BlockResult 
     })
 }
 
+/// Whether LZ4 (fast) saves at least 1 % of `data`: a cheap test for data worth compressing.
+fn lz4_shrinks(data: &[u8]) -> bool {
+    lz4_flex::block::compress(data).len() < data.len() - data.len() / 100
+}
+
 struct DataWriter<'a, W: Write> {
     out: W,
     offset: u64,
@@ -252,9 +261,17 @@ impl<W: Write> DataWriter<'_, W> {
 
     fn submit(&mut self, target: Target, data: Vec<u8>) -> io::Result<()> {
         let (c, bs) = (self.opts.compressor, self.opts.block_size);
+        let store = self.opts.store_data && matches!(target, Target::Block(_));
         self.progress.advance(data.len() as u64);
         self.targets.push_back(target);
-        if let Some(done) = self.pool.submit(move || compress_block(c, bs, data)) {
+        let job = move || match store && !lz4_shrinks(&data) {
+            true => {
+                let n = data.len() as u32 | UNCOMPRESSED_BLOCK;
+                Ok((data, n))
+            }
+            false => compress_block(c, bs, data),
+        };
+        if let Some(done) = self.pool.submit(job) {
             self.take(done)?;
         }
         Ok(())
@@ -851,6 +868,7 @@ mod tests {
             compressor: Compressor::Zstd(3),
             block_size: 4096,
             mtime: 0,
+            store_data: false,
         }
     }
 

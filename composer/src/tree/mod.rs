@@ -704,6 +704,7 @@ mod tests {
             compressor: crate::squashfs::Compressor::Zstd(1),
             block_size: 4096,
             mtime: 0,
+            store_data: false,
         };
         let squashfs =
             crate::squashfs::write_squashfs(&fs, opts, &dir.join("img"), &crate::progress::Silent);
