@@ -110,31 +110,16 @@ impl CmsSigner {
                 ));
             }
         }
-        if let Some(ku) = extension(&self.cert, OID_KEY_USAGE) {
-            let usage = x509_cert::ext::pkix::KeyUsage::from_der(ku)
-                .map_err(|e| CmsError::Certificate(format!("key usage: {e}")))?;
-            if !usage.digital_signature() && !usage.non_repudiation() {
-                return bad("its key usage allows no signatures (needs digitalSignature)".into());
-            }
-        }
-        if let Some(eku) = extension(&self.cert, OID_EXT_KEY_USAGE) {
-            let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(eku)
-                .map_err(|e| CmsError::Certificate(format!("extended key usage: {e}")))?;
-            let usable = eku.0.iter().any(|o| {
-                let o = o.to_string();
-                o == OID_EMAIL_PROTECTION || o == OID_CODE_SIGNING
-            });
-            if !usable {
-                return bad(
-                    "its extended key usage has neither emailProtection (RAUC's default check) \
-                     nor codeSigning (check-purpose=codesign)"
-                        .into(),
-                );
-            }
-        }
+        signing_usage(&self.cert)?;
         let mut child = &self.cert;
         for issuer in &self.chain {
             match child.issued_by_pub(issuer) {
+                Ok(true) if !can_issue(issuer) => {
+                    return bad(format!(
+                        "the intermediate {} is not a CA certificate",
+                        issuer.cert.tbs_certificate.subject
+                    ));
+                }
                 Ok(true) => child = issuer,
                 _ => {
                     return bad(format!(
@@ -281,6 +266,45 @@ impl CmsSigner {
             }
         })
     }
+}
+
+/// The leaf's usages allow signing bundles: a key usage with digitalSignature (or
+/// nonRepudiation), and an extended key usage — when present — that RAUC accepts.
+fn signing_usage(cert: &Cert) -> Result<(), CmsError> {
+    let bad = |m: String| Err(CmsError::Certificate(m));
+    if let Some(ku) = extension(cert, OID_KEY_USAGE) {
+        let usage = x509_cert::ext::pkix::KeyUsage::from_der(ku)
+            .map_err(|e| CmsError::Certificate(format!("key usage: {e}")))?;
+        if !usage.digital_signature() && !usage.non_repudiation() {
+            return bad("its key usage allows no signatures (needs digitalSignature)".into());
+        }
+    }
+    if let Some(eku) = extension(cert, OID_EXT_KEY_USAGE) {
+        let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(eku)
+            .map_err(|e| CmsError::Certificate(format!("extended key usage: {e}")))?;
+        let usable = eku.0.iter().any(|o| {
+            let o = o.to_string();
+            o == OID_EMAIL_PROTECTION || o == OID_CODE_SIGNING
+        });
+        if !usable {
+            return bad(
+                "its extended key usage has neither emailProtection (RAUC's default check) \
+                 nor codeSigning (check-purpose=codesign)"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether `c` may issue certificates: basicConstraints cA, and keyCertSign when it has a key
+/// usage.
+fn can_issue(c: &Cert) -> bool {
+    let signs_certs = match extension(c, OID_KEY_USAGE) {
+        None => true,
+        Some(ku) => x509_cert::ext::pkix::KeyUsage::from_der(ku).is_ok_and(|u| u.key_cert_sign()),
+    };
+    c.is_ca() && signs_certs
 }
 
 /// An algorithm identifier; ECDSA's has no parameters, the others NULL.
@@ -462,7 +486,19 @@ pub fn verify(
                 && c.cert.tbs_certificate.serial_number == id.serial_number
         })
         .ok_or_else(|| bad("the signer's certificate is not in the signature"))?;
+    if sd.encap_content_info.econtent_type.to_string() != OID_DATA {
+        return Err(bad("the signed content is not id-data"));
+    }
     let digest_oid = signer.digest_alg.oid.to_string();
+    if !sd
+        .digest_algorithms
+        .iter()
+        .any(|a| a.oid == signer.digest_alg.oid)
+    {
+        return Err(bad(
+            "the signer's digest algorithm is not listed in the SignedData",
+        ));
+    }
     let content = match &sd.encap_content_info.econtent {
         Some(e) => Some(
             e.decode_as::<OctetString>()
@@ -505,6 +541,7 @@ pub fn verify(
     if !ok {
         return Err(CmsError::Encoding("the signature does not verify".into()));
     }
+    signing_usage(leaf)?;
     chain_to_keyring(leaf, &certs, keyring, now)?;
     Ok(Verified {
         content,
@@ -559,10 +596,9 @@ fn chain_to_keyring(leaf: &Cert, certs: &[Cert], keyring: &str, now: i64) -> Res
                 current.cert.tbs_certificate.subject
             )));
         }
-        if let Some(anchor) = anchors
-            .iter()
-            .find(|a| a.der == current.der || current.issued_by_pub(a).unwrap_or(false))
-        {
+        if let Some(anchor) = anchors.iter().find(|a| {
+            a.der == current.der || (can_issue(a) && current.issued_by_pub(a).unwrap_or(false))
+        }) {
             return match anchor.valid_at(now) {
                 true => Ok(()),
                 false => Err(CmsError::Certificate(
@@ -570,10 +606,11 @@ fn chain_to_keyring(leaf: &Cert, certs: &[Cert], keyring: &str, now: i64) -> Res
                 )),
             };
         }
-        let Some(next) = certs
-            .iter()
-            .find(|c| c.der != current.der && current.issued_by_pub(c).unwrap_or(false))
-        else {
+        // Only a CA certificate may issue the next link: an end-entity certificate of the
+        // update CA cannot make its own signer.
+        let Some(next) = certs.iter().find(|c| {
+            c.der != current.der && can_issue(c) && current.issued_by_pub(c).unwrap_or(false)
+        }) else {
             break;
         };
         current = next.clone();

@@ -330,3 +330,92 @@ fn an_encrypted_pkcs8_key_is_read_with_its_password_only() {
         .to_string();
     assert!(err.contains("PBKDF2 with 2000000 iterations"), "{err}");
 }
+
+#[test]
+fn verification_follows_only_ca_certificates_to_the_keyring() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    pki(
+        dir,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "keyUsage=critical,digitalSignature\n",
+    );
+    let signer = CmsSigner::from_pem(
+        &read(dir, "leaf.pem"),
+        &read(dir, "leaf.key"),
+        &[read(dir, "int.pem")],
+        None,
+    )
+    .unwrap();
+    let der = signer.sign_enveloping(b"manifest").unwrap();
+    let keyring = read(dir, "ca.pem");
+    let v = cra_attest::cms::verify(&der, None, &keyring, now()).unwrap();
+    assert_eq!(v.content.as_deref(), Some(&b"manifest"[..]));
+    // The leaf (an end-entity certificate of the CA) signs a "signer" of its own: refused.
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "evil.key",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req", "-new", "-key", "evil.key", "-subj", "/CN=Evil", "-out", "evil.csr",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "evil.csr",
+            "-CA",
+            "leaf.pem",
+            "-CAkey",
+            "leaf.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "evil.pem",
+        ],
+    );
+    let evil = CmsSigner::from_pem(
+        &read(dir, "evil.pem"),
+        &read(dir, "evil.key"),
+        &[read(dir, "leaf.pem"), read(dir, "int.pem")],
+        None,
+    )
+    .unwrap();
+    assert!(
+        evil.check(now())
+            .unwrap_err()
+            .to_string()
+            .contains("not a CA certificate")
+    );
+    let forged = evil.sign_enveloping(b"manifest").unwrap();
+    let err = cra_attest::cms::verify(&forged, None, &keyring, now())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not chain"), "{err}");
+    // A year later the certificates have expired: refused.
+    let err = cra_attest::cms::verify(&der, None, &keyring, now() + 365 * 86_400)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not valid now"), "{err}");
+    // A keyring of another CA refuses it.
+    let err = cra_attest::cms::verify(&der, None, &read(dir, "evil.pem"), now())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not chain"), "{err}");
+}

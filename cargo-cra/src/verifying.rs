@@ -96,7 +96,19 @@ impl TrustOptions {
             (None, None) => "any".into(),
         };
         match &self.key {
-            Some(k) => format!("the public key {}", k.display()),
+            // By fingerprint, not path: a report names no machine's file layout.
+            Some(k) => match read(k, input::KEY_MAX, "key")
+                .ok()
+                .and_then(|pem| VerifyingKey::from_pem(&String::from_utf8_lossy(&pem)).ok())
+            {
+                Some(key) => format!(
+                    "the public key with SHA-256 fingerprint {}",
+                    cra_attest::digest::to_hex(&<sha2::Sha256 as sha2::Digest>::digest(
+                        key.to_der()
+                    ))
+                ),
+                None => "a public key that cannot be read".into(),
+            },
             None => format!(
                 "certificate identity {} issued by {}",
                 either(
@@ -298,11 +310,17 @@ fn rauc_signature(bundle: &Path, keyring: Option<&Path>) -> CheckLine {
             .map_err(|e| e.to_string())
             .and_then(|pem| cra_composer::rauc::check_bundle(bundle, &pem, now()))
             .map(|c| {
+                let what = match c.format {
+                    "verity" => "the payload matches its signed dm-verity root hash",
+                    _ => "the payload is the signed one",
+                };
                 format!(
-                    "{} bundle signed by {}, chaining to {}; the payload is the signed one",
+                    "{} bundle signed by {}, chaining to the keyring {}; {what}",
                     c.format,
                     c.signer,
-                    k.display()
+                    k.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
                 )
             }),
     };
@@ -559,6 +577,9 @@ fn verify_technical_file(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliE
         root,
     };
     let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
+    // The listing is read from the bytes the attestation was compared with, and only once it
+    // verified: an unauthenticated technical file names no file to open.
+    let text = input::read_limited(&a.artifact, input::DOCUMENT_MAX, "technical file")?;
     let attested = checker
         .verify_path(&checker.on_disk.beside(&bundle))
         .and_then(|statement| {
@@ -566,8 +587,6 @@ fn verify_technical_file(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliE
             if statement["predicateType"] != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
                 return Err(format!("predicate type is {}", statement["predicateType"]));
             }
-            let text = input::read_limited(&a.artifact, input::DOCUMENT_MAX, "technical file")
-                .map_err(|e| e.to_string())?;
             let on_disk: serde_json::Value =
                 serde_json::from_slice(&text).map_err(|e| e.to_string())?;
             match statement["predicate"] == on_disk {
@@ -575,20 +594,39 @@ fn verify_technical_file(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliE
                 false => Err("the technical file differs from what was attested".into()),
             }
         });
-    let mut lines = vec![line("technical file attestation", attested)];
-    lines.push(line("listed files", listed_files(&a.artifact)));
-    Ok(lines)
+    let listed = match &attested {
+        Ok(_) => listed_files(&a.artifact, &text),
+        Err(_) => Err("not checked: the technical file's attestation did not verify".into()),
+    };
+    Ok(vec![
+        line("technical file attestation", attested),
+        line("listed files", listed),
+    ])
 }
 
-/// Every file the technical file lists, re-hashed: all must be there with their digests.
-fn listed_files(technical_file: &Path) -> Result<String, String> {
+/// Every file the technical file `text` (read from `technical_file`) lists, re-hashed: all
+/// must be there, regular files of the listed size and SHA-256, below their directory.
+fn listed_files(technical_file: &Path, text: &[u8]) -> Result<String, String> {
     use crate::docs::technical_file::{Listing, is_below};
-    let text = input::read_limited(technical_file, input::DOCUMENT_MAX, "technical file")
-        .map_err(|e| e.to_string())?;
-    let listing: Listing = serde_json::from_slice(&text)
+    let listing: Listing = serde_json::from_slice(text)
         .map_err(|e| format!("not a technical file: {}", input::printable(&e.to_string())))?;
     if listing.format != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
         return Err(format!("unknown format {:?}", listing.format));
+    }
+    let root_ok = !listing.evidence_root.is_empty()
+        && Path::new(&listing.evidence_root).components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir
+                    | std::path::Component::Normal(_)
+                    | std::path::Component::CurDir
+            )
+        });
+    if !root_ok {
+        return Err(format!(
+            "evidenceRoot {:?} is not a relative path",
+            listing.evidence_root
+        ));
     }
     let here = technical_file
         .parent()
@@ -609,9 +647,18 @@ fn listed_files(technical_file: &Path) -> Result<String, String> {
             ));
         }
         let path = base.join(&f.path);
-        let sha256 = cra_attest::digest::sha256_of_file(&path)
+        let mut file = input::open_regular(&path).map_err(|e| e.to_string())?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        if size != f.size {
+            return Err(format!(
+                "{} changed: {size} bytes, not the listed {}",
+                path.display(),
+                f.size
+            ));
+        }
+        let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink())
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        if cra_attest::digest::to_hex(&sha256) != f.sha256 {
+        if digests.sha256_hex() != f.sha256 {
             return Err(format!(
                 "{} changed: its SHA-256 is not the listed one",
                 path.display()
@@ -620,6 +667,6 @@ fn listed_files(technical_file: &Path) -> Result<String, String> {
         count += 1;
     }
     Ok(format!(
-        "all {count} listed files are present with their SHA-256"
+        "all {count} listed files are present with their size and SHA-256"
     ))
 }

@@ -266,6 +266,9 @@ pub fn check_bundle(path: &Path, keyring: &str, now: i64) -> Result<Checked, Str
         hex::decode_to_slice(&v, &mut out).map_err(|_| format!("{name} is not 64 hex digits"))?;
         Ok(out)
     };
+    if key("bundle", "format").as_deref() != Some("verity") {
+        return Err("the signed manifest does not say format=verity".into());
+    }
     let (root, salt) = (hex32("verity-hash")?, hex32("verity-salt")?);
     let size: u64 = key("bundle", "verity-size")
         .and_then(|v| v.parse().ok())
@@ -276,6 +279,12 @@ pub fn check_bundle(path: &Path, keyring: &str, now: i64) -> Result<Checked, Str
     let data = payload - size;
     let tree = verity::build_bare(std::io::BufReader::new(&f).take(data), data, salt)
         .map_err(|e| e.to_string())?;
+    if tree.hash_area.len() as u64 != size {
+        return Err(format!(
+            "verity-size {size} is not the size of the payload's hash tree ({})",
+            tree.hash_area.len()
+        ));
+    }
     let mut on_disk = vec![0u8; size as usize];
     f.seek(SeekFrom::Start(data))
         .and_then(|_| f.read_exact(&mut on_disk))

@@ -62,6 +62,9 @@ pub struct DocsTrustArgs {
     /// Trusted root for the verification (default: Sigstore's public-good root, embedded).
     #[arg(long, value_name = "FILE")]
     pub verify_trusted_root: Option<PathBuf>,
+    /// The devices' update CA (PEM), to check a RAUC bundle's own CMS signature too.
+    #[arg(long, value_name = "CA")]
+    pub verify_keyring: Option<PathBuf>,
 }
 
 impl DocsTrustArgs {
@@ -77,7 +80,7 @@ impl DocsTrustArgs {
             certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp,
             key: self.verify_key,
             trusted_root: self.verify_trusted_root,
-            keyring: None,
+            keyring: self.verify_keyring,
         })
     }
 }

@@ -25,15 +25,20 @@ pub(crate) fn md(value: &str) -> String {
     out
 }
 
-/// `value` as a Markdown code span (its content is literal: only backticks matter).
+/// `value` as a Markdown code span (its content is literal): fenced with one backtick more
+/// than its longest run of backticks, padded with spaces, so nothing in it can close the span.
 pub(crate) fn code(value: &str) -> String {
     let value: String = value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    match value.contains('`') {
-        true => format!("`` {} ``", value.replace("``", "` `")),
-        false => format!("`{value}`"),
+    let longest = value.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    match longest {
+        0 => format!("`{value}`"),
+        n => {
+            let fence = "`".repeat(n + 1);
+            format!("{fence} {value} {fence}")
+        }
     }
 }
 
@@ -223,7 +228,8 @@ pub(crate) fn declaration(facts: &Facts, evidence: &Evidence, product: &Product)
 pub(crate) fn security_txt(facts: &Facts, date: time::OffsetDateTime) -> Option<String> {
     let contact = facts.security_contact.as_ref()?;
     // RFC 9116 2.5.5: less than a year ahead; the support period's end when it is sooner.
-    let mut expires = date + time::Duration::days(364);
+    // A date a year before the end of time (a hostile SBOM timestamp) gets no security.txt.
+    let mut expires = date.checked_add(time::Duration::days(364))?;
     if let Some(end) = facts.support_period_end.as_ref().and_then(|f| {
         time::Date::parse(
             &f.value,
@@ -287,4 +293,33 @@ pub(crate) fn markdown_html(markdown: &str) -> String {
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        let mut out = String::new();
+        pulldown_cmark::html::push_html(&mut out, pulldown_cmark::Parser::new(md));
+        out
+    }
+
+    #[test]
+    fn hostile_values_stay_text() {
+        // A file name with backtick runs cannot end its code span and start live Markdown.
+        for name in ["a```b[x](https://evil)", "``", "`a`", "x`` [y](z)"] {
+            let out = html(&format!("see {}", code(name)));
+            assert!(!out.contains("<a "), "{name}: {out}");
+            assert_eq!(out.matches("<code>").count(), 1, "{name}: {out}");
+        }
+        let out = html(&format!(
+            "- {}",
+            md("<script>alert(1)</script> [x](javascript:y) *b*")
+        ));
+        assert!(
+            !out.contains("<script>") && !out.contains("<a ") && !out.contains("<em>"),
+            "{out}"
+        );
+    }
 }

@@ -110,7 +110,7 @@ impl Cert {
             .find(|e| e.extn_id.to_string() == oid)
     }
 
-    fn is_ca(&self) -> bool {
+    pub(crate) fn is_ca(&self) -> bool {
         self.extension("2.5.29.19")
             .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
             .is_some_and(|b| b.ca)
