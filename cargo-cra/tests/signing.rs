@@ -450,3 +450,20 @@ fn a_key_file_asking_for_terabytes_of_scrypt_memory_is_one_line() {
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert_one_line_failure(&out, "scrypt cost");
 }
+
+#[test]
+fn the_bundle_option_is_listed_as_output_not_as_keyless_signing() {
+    for command in ["sign-blob", "attest"] {
+        let out = run_cra(Path::new("."), &["cra", command, "--help"], &[]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let help = String::from_utf8_lossy(&out.stdout);
+        let heading_of_bundle = help
+            .lines()
+            .take_while(|l| !l.trim_start().starts_with("--bundle"))
+            .filter(|l| !l.starts_with(' ') && l.ends_with(':'))
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(heading_of_bundle, "Output:", "{command}: {help}");
+    }
+}

@@ -134,7 +134,7 @@ pub enum Command {
         #[command(flatten)]
         signer: sign::SignerArgs,
         /// Where to write the bundle (`*.sigstore.json`).
-        #[arg(long, value_name = "OUT")]
+        #[arg(long, value_name = "OUT", help_heading = "Output")]
         bundle: PathBuf,
     },
     /// Attest to a file: an in-toto Statement v1 about it (subject: its name, SHA-256 and
@@ -151,7 +151,7 @@ pub enum Command {
         #[command(flatten)]
         signer: sign::SignerArgs,
         /// Where to write the bundle (`*.sigstore.json`).
-        #[arg(long, value_name = "OUT")]
+        #[arg(long, value_name = "OUT", help_heading = "Output")]
         bundle: PathBuf,
     },
 }

@@ -738,6 +738,27 @@ compression = "zstd"
     }
 
     #[test]
+    fn ports_may_be_integers_as_the_readme_says() {
+        let text = GOOD.replacen(
+            "user = \"hello\"",
+            "user = \"hello\"\nports = [1883, \"53/udp\", 8080]",
+            1,
+        );
+        let r = parse(&text).unwrap();
+        assert_eq!(r.runtime.ports, ["1883/tcp", "53/udp", "8080/tcp"]);
+        for bad in [
+            "ports = [0]",
+            "ports = [70000]",
+            "ports = [-1]",
+            "ports = [1.5]",
+        ] {
+            let text = GOOD.replacen("user = \"hello\"", &format!("user = \"hello\"\n{bad}"), 1);
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.starts_with("r.toml:"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn numeric_runtime_users_are_fine() {
         parse(&GOOD.replacen("user = \"hello\"", "user = \"1000:1000\"", 1)).unwrap();
     }

@@ -267,10 +267,11 @@ pub struct Runtime {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub workdir: Option<Spanned<String>>,
-    /// Exposed ports: `8080/tcp`, `53/udp`, `9/sctp`, or `8080` (TCP); 1 to 65535.
+    /// Exposed ports: `"8080/tcp"`, `"53/udp"`, `"9/sctp"`, or `8080` / `"8080"` (TCP); 1 to
+    /// 65535.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub ports: Vec<Spanned<String>>,
+    #[schemars(with = "Vec<Port>")]
+    pub ports: Vec<Spanned<Port>>,
     /// Stop signal: a name such as `SIGTERM` or `SIGRTMIN+3`, or a number 1 to 64.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -290,6 +291,29 @@ pub struct Output {
     /// `[output.rauc]`.
     #[serde(default)]
     pub rauc: Option<RaucOutput>,
+}
+
+/// A port as written: a number (TCP) or `PORT[/tcp|udp|sctp]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a port: a number such as 8080, or a string such as \"53/udp\""
+)]
+pub enum Port {
+    /// `8080`: TCP.
+    Number(i64),
+    /// `"8080/tcp"`, `"53/udp"`, `"8080"`.
+    Spec(String),
+}
+
+impl Port {
+    /// As `PORT[/protocol]` text.
+    fn spec(&self) -> String {
+        match self {
+            Port::Number(n) => n.to_string(),
+            Port::Spec(s) => s.clone(),
+        }
+    }
 }
 
 /// `[output.rauc]`: a RAUC update bundle (`verity` format) holding the squashfs image as a
@@ -697,7 +721,7 @@ impl Recipe {
             values::argument(arg.get_ref()).map_err(|m| (arg.span(), m))?;
         }
         for port in &runtime.ports {
-            values::port(port.get_ref()).map_err(|m| (port.span(), m))?;
+            values::port(&port.get_ref().spec()).map_err(|m| (port.span(), m))?;
         }
         if let Some(signal) = &runtime.stop_signal {
             values::stop_signal(signal.get_ref()).map_err(|m| (signal.span(), m))?;
@@ -848,7 +872,11 @@ impl Recipe {
             env: r.env.into_inner(),
             user: r.user.map(Spanned::into_inner),
             workdir: r.workdir.map(Spanned::into_inner),
-            ports: r.ports.iter().map(|p| with_protocol(p.get_ref())).collect(),
+            ports: r
+                .ports
+                .iter()
+                .map(|p| with_protocol(&p.get_ref().spec()))
+                .collect(),
             stop_signal: r.stop_signal.map(Spanned::into_inner),
         };
         // Without any output section, the OCI layout is written.
