@@ -404,6 +404,11 @@ fn line(check: &str, result: Result<String, String>) -> CheckLine {
         Ok(d) => (true, d),
         Err(d) => (false, d),
     };
+    // The check is named once: a cause that starts with the same name loses it.
+    let detail = match detail.strip_prefix(&format!("{check}: ")) {
+        Some(rest) => rest.to_string(),
+        None => detail,
+    };
     CheckLine {
         check: check.to_string(),
         ok,

@@ -334,4 +334,9 @@ fn auditors_verify_a_signed_build_output_directory() {
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("FAIL").count(), 3, "{text}");
+    // Each context is named once ("signature: …", never "signature: signature: …").
+    let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    for check in ["signature", "SBOM attestation", "provenance attestation"] {
+        assert!(!all.contains(&format!("{check}: {check}: ")), "{all}");
+    }
 }
