@@ -273,16 +273,7 @@ pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliErr
     {
         return verify_technical_file(a);
     }
-    let policy = a.trust.policy()?;
-    let root = a.trust.root()?;
-    let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
-    let checker = Checker {
-        on_disk: OnDisk::of(&a.artifact),
-        artifact,
-        digests,
-        policy,
-        root,
-    };
+    let checker = Checker::for_request(a)?;
     let mut lines = vec![checker.signature()];
     let sbom = checker.attestation(Attested::Sbom);
     let sbom_subject = sbom.as_ref().ok().map(|st| checker.sbom_subject(st));
@@ -417,6 +408,20 @@ fn line(check: &str, result: Result<String, String>) -> CheckLine {
 }
 
 impl Checker {
+    /// The checker of `a`'s artefact: its policy, trusted root, bytes' digests and evidence.
+    fn for_request(a: &VerifyRequest) -> Result<Checker, VerifyCliError> {
+        let policy = a.trust.policy()?;
+        let root = a.trust.root()?;
+        let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
+        Ok(Checker {
+            on_disk: OnDisk::of(&a.artifact),
+            artifact,
+            digests,
+            policy,
+            root,
+        })
+    }
+
     /// Verifies the bundle at `path` over the artefact; returns its in-toto statement, if it
     /// is a DSSE attestation.
     fn verify_path(&self, path: &Path) -> Result<Option<serde_json::Value>, String> {
@@ -571,16 +576,7 @@ impl Checker {
 /// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
 /// technical file is this one, and every file it lists still has its digest.
 fn verify_technical_file(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
-    let policy = a.trust.policy()?;
-    let root = a.trust.root()?;
-    let (artifact, digests) = file_artifact(&a.artifact, &policy)?;
-    let checker = Checker {
-        on_disk: OnDisk::of(&a.artifact),
-        artifact,
-        digests,
-        policy,
-        root,
-    };
+    let checker = Checker::for_request(a)?;
     let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
     // The listing is read from the bytes the attestation was compared with, and only once it
     // verified: an unauthenticated technical file names no file to open.
