@@ -256,7 +256,19 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
                 .filter(|t| !t.is_empty())
         })
         .unwrap_or_else(|| toolchain.host.clone());
-    let (source_date_epoch, _) = source_date::source_date_epoch(&workspace_root)?;
+    let (source_date_epoch, origin) = source_date::source_date_epoch(&workspace_root)?;
+    if !args.image_app {
+        let mut warnings = Vec::new();
+        for pkg in shipped_packages(args, &workspace) {
+            let dir = pkg.manifest_path.parent().map(|d| d.as_std_path());
+            if let Some(product) = dir.and_then(|d| configs.get(d)) {
+                let place = format!("package {} ([package.metadata.cra])", pkg.name);
+                warnings.extend(crate::warnings::product_gaps(&place, product));
+            }
+        }
+        warnings.extend(origin.warning(&workspace_root));
+        crate::warnings::emit(&warnings, args.deny_warnings)?;
+    }
     let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
         build_dir: target_dir.join("cra").join(BUILD_DIR_NAME),
@@ -272,6 +284,33 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
         source_date_epoch,
         unlocked: args.manifest.unlocked,
     })
+}
+
+/// The members whose binaries this build ships: those `-p` names, else all (`--workspace`, or
+/// a virtual manifest), else the root package; only packages with a binary target.
+fn shipped_packages<'a>(
+    args: &BuildRequest,
+    workspace: &'a cargo_metadata::Metadata,
+) -> Vec<&'a cargo_metadata::Package> {
+    let named: Vec<&str> = args
+        .selection
+        .packages
+        .iter()
+        .filter_map(|p| spec_name(p))
+        .collect();
+    let root = workspace.root_package().map(|p| &p.id);
+    workspace
+        .workspace_packages()
+        .into_iter()
+        .filter(|p| p.targets.iter().any(|t| t.is_bin()))
+        .filter(
+            |p| match (named.is_empty(), args.selection.workspace, root) {
+                (false, _, _) => named.contains(&p.name.as_str()),
+                (true, false, Some(root)) => &p.id == root,
+                _ => true,
+            },
+        )
+        .collect()
 }
 
 /// A workspace member's facts from `cargo metadata --no-deps` (inherited fields resolved).

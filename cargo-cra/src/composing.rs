@@ -32,6 +32,9 @@ pub struct ComposeRequest {
     pub signing: BuildSigning,
     /// The audit gate the apps must pass before the image is written.
     pub audit: Option<crate::audit::Gate>,
+    /// CRA warnings (no manufacturer, a 1970 date, running as root, …) are errors, before any
+    /// app is built.
+    pub deny_warnings: bool,
     /// Write the CRA documents (`cargo cra docs`) into the image directory's `cra/`, from the
     /// recipe's `[product]`; failing with `Strict` when Annex II or V items are missing.
     pub docs: Option<Docs>,
@@ -72,6 +75,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
             offline: args.offline,
             ..Default::default()
         },
+        image_app: true,
         ..Default::default()
     }
 }
@@ -86,6 +90,13 @@ pub fn run(
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build, the RAUC certificate's too.
     let mut fs = RootFs::check(&recipe)?;
+    let base = recipe.base_dir();
+    let (source_date_epoch, origin) = source_date::source_date_epoch(&base)?;
+    let mut warnings = cra_composer::compose::warnings(&recipe);
+    let place = format!("{} [product]", args.recipe.display());
+    warnings.extend(crate::warnings::product_gaps(&place, &recipe.product));
+    warnings.extend(origin.warning(&base));
+    crate::warnings::emit(&warnings, args.deny_warnings)?;
     let rauc_signer = recipe
         .output
         .rauc
@@ -142,8 +153,6 @@ pub fn run(
             eprintln!("warning: {}", cra_attest::input::printable(w));
         }
     }
-    let base = recipe.base_dir();
-    let (source_date_epoch, _) = source_date::source_date_epoch(&base)?;
     let source = GitSource::detect(&base);
     let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
     let out_dir = std::path::absolute(&args.out)

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 /// Why `cargo cra build` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// `--deny-warnings`: the warnings printed above are errors; nothing was built.
+    #[error("{0} warning(s) above, denied by --deny-warnings; nothing was built")]
+    DeniedWarnings(usize),
     /// `--audit`: findings fail the gate (exit code 1), or the audit could not be done (2);
     /// nothing was written.
     #[error("{message}; no outputs were written")]

@@ -31,4 +31,5 @@ pub(crate) mod source_date;
 pub(crate) mod toolchain;
 pub(crate) mod units;
 pub mod verifying;
+pub(crate) mod warnings;
 pub mod wrapper;

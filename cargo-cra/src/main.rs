@@ -88,15 +88,17 @@ fn run(cli: Cli) -> Result<()> {
                 );
             } else {
                 for l in &lines {
-                    let mark = if l.ok { "ok  " } else { "FAIL" };
-                    println!(
-                        "{mark} {}: {}",
-                        l.check,
-                        cra_attest::input::printable(&l.detail)
-                    );
+                    use cargo_cra::verifying::Status;
+                    let detail = cra_attest::input::printable(&l.detail);
+                    match l.status {
+                        Status::Ok => println!("ok   {}: {detail}", l.check),
+                        Status::Fail => println!("FAIL {}: {detail}", l.check),
+                        Status::Skipped => println!("skipped {}: {detail}", l.check),
+                    }
                 }
             }
-            if let Some(failed) = lines.iter().find(|l| !l.ok) {
+            let failed = cargo_cra::verifying::Status::Fail;
+            if let Some(failed) = lines.iter().find(|l| l.status == failed) {
                 anyhow::bail!("{}: {}", failed.check, failed.detail);
             }
         }

@@ -118,6 +118,11 @@ pub struct BuildRequest {
     pub message_format: MessageFormat,
     /// The audit gate the linked crates must pass before any output is written.
     pub audit: Option<crate::audit::Gate>,
+    /// CRA warnings (no manufacturer, a 1970 date, …) are errors, before anything is built.
+    pub deny_warnings: bool,
+    /// The build is an image's app (`cargo cra compose`): the recipe's `[product]` and the
+    /// image's date speak for it, so the package's own gaps are not warned about.
+    pub image_app: bool,
 }
 
 impl BuildRequest {

@@ -27,6 +27,18 @@ pub fn source_date_epoch(workspace_root: &Path) -> Result<(i64, Origin), BuildEr
     })
 }
 
+impl Origin {
+    /// The warning when the date fell back to 1970 (`dir`: where a commit was looked for).
+    pub fn warning(self, dir: &Path) -> Option<String> {
+        (self == Origin::Fallback).then(|| {
+            format!(
+                "outputs are dated 1970-01-01: SOURCE_DATE_EPOCH is not set and {} is not in a git repository with a commit; set SOURCE_DATE_EPOCH (e.g. to the release's commit time) or commit the sources",
+                dir.display()
+            )
+        })
+    }
+}
+
 /// `SOURCE_DATE_EPOCH`, when set: a whole, non-negative number of seconds.
 pub fn from_env() -> Result<Option<i64>, BuildError> {
     let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {

@@ -248,6 +248,66 @@ fn auditors_verify_a_signed_build_output_directory() {
         .success()
     );
     let key = keys.join("cosign.key");
+    let binary = dir
+        .join("target/cra")
+        .join(host_triple())
+        .join("debug/probe");
+    let public = keys.join("cosign.pub");
+    let verify = |args: &[&str]| {
+        let mut all = vec!["verify", binary.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run_cra(&dir, &all, &[])
+    };
+
+    // Unsigned: the documents are still checked against the binary; the signatures are
+    // reported missing, a failure unless --allow-unsigned.
+    let out = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = verify(&["--key", public.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert_report(
+        &out,
+        &[
+            ("signature", "FAIL"),
+            ("SBOM attestation", "FAIL"),
+            ("SBOM subject", "ok"),
+            ("provenance attestation", "FAIL"),
+            ("provenance subject", "ok"),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("probe.sigstore.json is missing"));
+    let out = verify(&["--allow-unsigned"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_report(
+        &out,
+        &[
+            ("signature", "skipped"),
+            ("SBOM attestation", "skipped"),
+            ("SBOM subject", "ok"),
+            ("provenance attestation", "skipped"),
+            ("provenance subject", "ok"),
+        ],
+    );
+    // An unsigned binary swapped for another: its documents no longer describe it.
+    let original = std::fs::read(&binary).unwrap();
+    let mut tampered = original.clone();
+    let mid = tampered.len() / 2;
+    tampered[mid] ^= 1;
+    std::fs::write(&binary, &tampered).unwrap();
+    let out = verify(&["--allow-unsigned"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert_report(
+        &out,
+        &[
+            ("signature", "skipped"),
+            ("SBOM attestation", "skipped"),
+            ("SBOM subject", "FAIL"),
+            ("provenance attestation", "skipped"),
+            ("provenance subject", "FAIL"),
+        ],
+    );
+    std::fs::write(&binary, &original).unwrap();
+
     let out = run_cra(
         &dir,
         &[
@@ -262,11 +322,6 @@ fn auditors_verify_a_signed_build_output_directory() {
         &[("CRA_PASSWORD", "pw")],
     );
     assert!(out.status.success(), "{}", describe(&out));
-    let binary = dir
-        .join("target/cra")
-        .join(host_triple())
-        .join("debug/probe");
-    let public = keys.join("cosign.pub");
     let audit = |key: &Path, json: bool| {
         let mut args = vec![
             "verify",
@@ -295,13 +350,22 @@ fn auditors_verify_a_signed_build_output_directory() {
             "signature",
             "SBOM attestation",
             "SBOM subject",
-            "provenance attestation"
+            "provenance attestation",
+            "provenance subject"
         ]
     );
     assert!(
-        report.as_array().unwrap().iter().all(|l| l["ok"] == true),
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["status"] == "ok"),
         "{report}"
     );
+    // Signed, --allow-unsigned changes nothing: present bundles are verified.
+    let out = verify(&["--allow-unsigned", "--key", public.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("skipped"));
 
     // Another key: every bundle fails.
     let out = audit(&keys.join("other.pub"), false);
@@ -312,16 +376,21 @@ fn auditors_verify_a_signed_build_output_directory() {
         describe(&out)
     );
 
-    // A missing attestation fails closed.
+    // Half-signed (an attestation removed): it fails closed; every check is still listed.
     let provenance_bundle = binary.with_file_name("probe.provenance.sigstore.json");
     let saved = std::fs::read(&provenance_bundle).unwrap();
     std::fs::remove_file(&provenance_bundle).unwrap();
     let out = audit(&public, false);
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("FAIL provenance attestation"),
-        "{}",
-        describe(&out)
+    assert_report(
+        &out,
+        &[
+            ("signature", "ok"),
+            ("SBOM attestation", "ok"),
+            ("SBOM subject", "ok"),
+            ("provenance attestation", "FAIL"),
+            ("provenance subject", "ok"),
+        ],
     );
     std::fs::write(&provenance_bundle, saved).unwrap();
 
@@ -332,11 +401,38 @@ fn auditors_verify_a_signed_build_output_directory() {
     std::fs::write(&binary, bytes).unwrap();
     let out = audit(&public, false);
     assert!(!out.status.success());
+    assert_report(
+        &out,
+        &[
+            ("signature", "FAIL"),
+            ("SBOM attestation", "FAIL"),
+            ("SBOM subject", "FAIL"),
+            ("provenance attestation", "FAIL"),
+            ("provenance subject", "FAIL"),
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.matches("FAIL").count(), 3, "{text}");
     // Each context is named once ("signature: …", never "signature: signature: …").
     let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
     for check in ["signature", "SBOM attestation", "provenance attestation"] {
         assert!(!all.contains(&format!("{check}: {check}: ")), "{all}");
     }
+}
+
+/// The verify report lists exactly these checks, in order, each with this mark.
+fn assert_report(out: &std::process::Output, expected: &[(&str, &str)]) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let got: Vec<(String, String)> = text
+        .lines()
+        .map(|l| {
+            let (mark, rest) = l.split_once(' ').unwrap_or((l, ""));
+            let check = rest.trim_start().split(':').next().unwrap_or_default();
+            (check.to_string(), mark.to_string())
+        })
+        .collect();
+    let want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, m)| (c.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want, "{}", describe(out));
 }

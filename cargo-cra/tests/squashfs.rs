@@ -440,6 +440,7 @@ fn signed_squashfs_binds_its_digest_to_the_verity_root_hash() {
         "SBOM attestation",
         "SBOM subject",
         "provenance attestation",
+        "provenance subject",
         "dm-verity root hash",
     ] {
         assert!(

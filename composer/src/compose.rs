@@ -93,7 +93,8 @@ pub struct ComposeReport {
     /// With a signer: the bundles written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bundles: Vec<PathBuf>,
-    /// Things the user should know (for example: the image runs as root).
+    /// Things the user should know that came up while writing (the recipe's own warnings,
+    /// [`warnings`], are the caller's to give before composing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// The RAUC bundle (`[output.rauc]`).
@@ -585,7 +586,7 @@ fn report(
         sbom: dir.join(&evidence.sbom_name),
         provenance: dir.join(&evidence.provenance_name),
         bundles: bundles.into_iter().map(|b| dir.join(b)).collect(),
-        warnings: warnings(recipe),
+        warnings: Vec::new(),
         dir,
     }
 }

@@ -101,6 +101,17 @@ pub struct BuildSigning {
     pub keyless_options: KeylessArgs,
 }
 
+/// How CRA warnings are treated.
+#[derive(Debug, Clone, Copy, Default, Args)]
+#[command(next_help_heading = "CRA warnings")]
+pub struct WarningArgs {
+    /// Make CRA warnings errors, before anything is built: no manufacturer, security contact
+    /// or support period end (or one past), a date fallen back to 1970, an image running as
+    /// root. For release pipelines.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
 /// How `cargo cra build` reports what it wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -132,6 +143,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub gate: super::audit::GateArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub warnings: WarningArgs,
     /// Output format of cargo-cra's summary (cargo's own output always goes to stderr).
     #[arg(
         long,
@@ -216,6 +230,8 @@ impl From<BuildArgs> for BuildRequest {
             signing: b.signing.into(),
             message_format: b.message_format.into(),
             audit: b.gate.gate(),
+            deny_warnings: b.warnings.deny_warnings,
+            image_app: false,
         }
     }
 }

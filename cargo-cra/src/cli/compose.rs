@@ -29,6 +29,9 @@ pub struct ComposeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub gate: super::audit::GateArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub warnings: super::build::WarningArgs,
     /// Also write the CRA documents into the image directory's `cra/` (as `cargo cra docs`,
     /// from the recipe's `[product]`; signed with the image when --sign).
     #[arg(long, help_heading = "CRA documents")]
@@ -48,6 +51,7 @@ impl From<ComposeArgs> for ComposeRequest {
             offline: c.offline,
             signing: c.signing.into(),
             audit: c.gate.gate(),
+            deny_warnings: c.warnings.deny_warnings,
             docs: c
                 .docs
                 .then_some(cargo_cra::composing::Docs { strict: c.strict }),

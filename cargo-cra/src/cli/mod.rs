@@ -87,7 +87,7 @@ pub enum Command {
     VerifyBundle(verify::VerifyBundleArgs),
     /// Verify an artefact and everything cargo-cra wrote beside it, offline (for auditors).
     ///
-    /// Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
+    /// Reports every check, each `ok`, `FAIL` or `skipped` with why. Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
     /// `<name>.provenance.sigstore.json` beside ARTIFACT and verifies each bundle; checks that
     /// the attestations are about these bytes and equal `<name>.cdx.json` and
     /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. For an

@@ -50,14 +50,19 @@ pub struct TrustArgs {
 /// Options of `cargo cra verify`.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// The artefact: a binary written by `cargo cra build --sign`, or an image written by
-    /// `cargo cra compose --sign` (`<name>.squashfs`, `<name>.oci.tar`), with its bundles
-    /// beside it.
+    /// The artefact: a binary written by `cargo cra build`, an image written by
+    /// `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`, `<name>.raucb`), or a
+    /// `technical-file.json`, with its evidence beside it.
     #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub trust: TrustArgs,
+    /// Check an unsigned output: missing bundles are reported as skipped, not failed, and only
+    /// the SBOM's and provenance's subjects are checked against the artefact (bundles present
+    /// are verified when --key or an identity is given).
+    #[arg(long)]
+    pub allow_unsigned: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -92,6 +97,7 @@ impl From<VerifyArgs> for VerifyRequest {
         VerifyRequest {
             artifact: v.artifact,
             trust: v.trust.into(),
+            allow_unsigned: v.allow_unsigned,
             json: v.json,
         }
     }

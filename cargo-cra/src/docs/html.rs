@@ -8,6 +8,7 @@ use super::annex::{Item, Status};
 use super::evidence::{Evidence, Kind};
 use super::facts::{Fact, Facts, Source};
 use super::technical_file::TechnicalFile;
+use crate::verifying::Status as Check;
 use base64::Engine;
 use sha2::Digest;
 
@@ -165,14 +166,8 @@ pub(crate) fn render(p: &Page<'_>) -> String {
 
 fn summary(p: &Page<'_>) -> String {
     let checks = &p.verification.lines;
-    let failed = checks
-        .iter()
-        .filter(|l| l.result == super::Outcome::Fail)
-        .count();
-    let passed = checks
-        .iter()
-        .filter(|l| l.result == super::Outcome::Ok)
-        .count();
+    let failed = checks.iter().filter(|l| l.result == Check::Fail).count();
+    let passed = checks.iter().filter(|l| l.result == Check::Ok).count();
     let verdict = match (&p.verification.skipped, failed) {
         (Some(_), _) => "<b class=\"skip\">not verified</b>".to_string(),
         (None, 0) => format!("<b class=\"ok\">{passed} checks ok</b>"),
@@ -272,8 +267,9 @@ fn verification_section(v: &Verification) -> String {
     let mut rows = String::new();
     for l in &v.lines {
         let (class, word) = match l.result {
-            super::Outcome::Ok => ("ok", "ok"),
-            super::Outcome::Fail => ("fail", "FAIL"),
+            Check::Ok => ("ok", "ok"),
+            Check::Fail => ("fail", "FAIL"),
+            Check::Skipped => ("skip", "skipped"),
         };
         rows += &row(&[
             format!("<code>{}</code>", escape(&l.artefact)),

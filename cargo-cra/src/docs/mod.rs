@@ -110,19 +110,12 @@ impl DocsError {
     }
 }
 
-/// The result of one verification check, as the report shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Ok,
-    Fail,
-}
-
 /// One verification line.
 #[derive(Debug, Clone)]
 pub(crate) struct VerifyLine {
     pub artefact: String,
     pub check: String,
-    pub result: Outcome,
+    pub result: crate::verifying::Status,
     pub detail: String,
 }
 
@@ -379,6 +372,7 @@ fn verify(dir: &Path, trust: Option<&TrustOptions>) -> Verification {
         let request = VerifyRequest {
             artifact: artefact.clone(),
             trust: trust.clone(),
+            allow_unsigned: false,
             json: false,
         };
         match crate::verifying::verify_artifact(&request) {
@@ -390,14 +384,14 @@ fn verify(dir: &Path, trust: Option<&TrustOptions>) -> Verification {
                     .map(|c| VerifyLine {
                         artefact: name.clone(),
                         check: c.check,
-                        result: if c.ok { Outcome::Ok } else { Outcome::Fail },
+                        result: c.status,
                         detail: c.detail,
                     }),
             ),
             Err(e) => lines.push(VerifyLine {
                 artefact: name,
                 check: "verification".into(),
-                result: Outcome::Fail,
+                result: crate::verifying::Status::Fail,
                 detail: e.to_string(),
             }),
         }

@@ -284,13 +284,14 @@ pub fn sigstore_python_accepts(
     }
 }
 
-/// Exactly one line on stderr besides progress lines (`     Writing layer`), `error: ` first,
-/// containing every needle; nothing on stdout.
+/// Exactly one line on stderr besides progress lines (`     Writing layer`) and CRA warnings
+/// (`warning: `, given before the work starts), `error: ` first, containing every needle;
+/// nothing on stdout.
 pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
     assert!(!out.status.success(), "{}", describe(out));
     let err = String::from_utf8_lossy(&out.stderr)
         .lines()
-        .filter(|l| !l.trim_start().starts_with("Writing "))
+        .filter(|l| !l.trim_start().starts_with("Writing ") && !l.starts_with("warning: "))
         .collect::<Vec<_>>()
         .join("\n")
         .trim()

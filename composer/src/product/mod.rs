@@ -145,6 +145,37 @@ pub struct Product {
 }
 
 impl Product {
+    /// What a CRA product must declare and this table does not, one phrase each (the caller
+    /// names the table): no manufacturer, no security contact, no support period end or one
+    /// already past on `today` (`YYYY-MM-DD`).
+    pub fn gaps(&self, today: &str) -> Vec<String> {
+        let mut gaps = Vec::new();
+        if self.manufacturer.is_none() {
+            gaps.push(
+                "no manufacturer: the SBOM names no manufacturer or supplier (CRA Annex II point 1)"
+                    .to_string(),
+            );
+        }
+        if self.security_contact.is_none() {
+            gaps.push(
+                "no security-contact: nobody is named to report vulnerabilities to (CRA Annex II point 2)"
+                    .to_string(),
+            );
+        }
+        match &self.support_period_end {
+            None => gaps.push(
+                "no support-period-end: users cannot tell until when security updates come (CRA Annex II point 7)"
+                    .to_string(),
+            ),
+            // Both are YYYY-MM-DD: text order is date order.
+            Some(end) if end.as_str() < today => gaps.push(format!(
+                "support-period-end {end} has passed: the product no longer gets security updates"
+            )),
+            Some(_) => {}
+        }
+        gaps
+    }
+
     /// Checks a product table read from a file in `base` (the directory files are named
     /// relative to).
     pub fn from_raw(raw: RawProduct, base: &Path) -> Checked<Product> {

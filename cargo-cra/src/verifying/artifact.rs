@@ -1,0 +1,362 @@
+//! `cargo cra verify ARTIFACT`: the artefact's signature, its SBOM and provenance (signed or
+//! not, their subjects must be the artefact), and an image's verity or RAUC signature.
+
+use super::report::{CheckLine, Outcome, Problem, line};
+use super::{TrustOptions, VerifyCliError, file_artifact, now};
+use cra_attest::digest::Digests;
+use cra_attest::fileset::{self, Documents, ImageArtifact};
+use cra_attest::input;
+use cra_attest::sigstore::trust::TrustedRoot;
+use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Options of `cargo cra verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    /// The artefact: a binary written by `cargo cra build`, an image written by
+    /// `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`, `<name>.raucb`), or a
+    /// `technical-file.json`, with its evidence beside it.
+    pub artifact: PathBuf,
+    /// Whom to trust.
+    pub trust: TrustOptions,
+    /// Missing signatures are skipped checks, not failures: only the documents' consistency
+    /// with the artefact is checked (bundles present are still verified when a key or identity
+    /// is given).
+    pub allow_unsigned: bool,
+    /// Print the report as JSON.
+    pub json: bool,
+}
+
+/// `cargo cra verify`: every check, always, in the same order. The bundles beside `artifact`
+/// must verify (a missing one fails, unless unsigned outputs are allowed); the attestations
+/// must equal the documents beside them; the SBOM's and provenance's subjects must be the
+/// artefact's digests, signed or not.
+pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+    if a.artifact
+        .file_name()
+        .is_some_and(|n| n == crate::docs::TECHNICAL_FILE)
+    {
+        return super::technical_file::verify(a);
+    }
+    let checker = Checker::for_request(a)?;
+    let sbom = checker.attestation(Attested::Sbom);
+    let sbom_subject = checker.sbom_subject(sbom.is_ok());
+    let mut lines = vec![
+        line("signature", checker.signature()),
+        line(
+            Attested::Sbom.check(),
+            sbom.map(|()| checker.attested(Attested::Sbom)),
+        ),
+        line("SBOM subject", sbom_subject),
+        line(
+            Attested::Provenance.check(),
+            checker
+                .attestation(Attested::Provenance)
+                .map(|()| checker.attested(Attested::Provenance)),
+        ),
+        line("provenance subject", checker.provenance_subject()),
+    ];
+    match checker.on_disk.image {
+        Some(ImageArtifact::Squashfs) => lines.push(line("dm-verity root hash", checker.verity())),
+        Some(ImageArtifact::RaucBundle) => lines.push(line(
+            "RAUC signature",
+            rauc_signature(&a.artifact, a.trust.keyring.as_deref(), a.allow_unsigned),
+        )),
+        _ => {}
+    }
+    Ok(lines)
+}
+
+/// A RAUC bundle's CMS signature, checked as the device checks it, against `keyring`.
+fn rauc_signature(bundle: &Path, keyring: Option<&Path>, allow_unsigned: bool) -> Outcome {
+    let why = "give --keyring CA.pem (the devices' update CA) to check the bundle's own signature";
+    let Some(k) = keyring else {
+        return Err(match allow_unsigned {
+            true => Problem::Skipped(why.into()),
+            false => Problem::Fail(why.into()),
+        });
+    };
+    let pem =
+        input::read_text_limited(k, input::TRUST_MAX, "keyring").map_err(|e| e.to_string())?;
+    let c = cra_composer::rauc::check_bundle(bundle, &pem, now())?;
+    let what = match c.format {
+        "verity" => "the payload matches its signed dm-verity root hash",
+        _ => "the payload is the signed one",
+    };
+    Ok(format!(
+        "{} bundle signed by {}, chaining to the keyring {}; {what}",
+        c.format,
+        c.signer,
+        k.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ))
+}
+
+/// Where the artefact's evidence lies: its file name, and its documents' stem (an image keeps
+/// them under the image's name: `<name>.squashfs` beside `<name>.cdx.json`).
+pub(super) struct OnDisk {
+    artifact: PathBuf,
+    name: String,
+    docs: Documents,
+    image: Option<ImageArtifact>,
+}
+
+impl OnDisk {
+    fn of(artifact: &Path) -> OnDisk {
+        let name = artifact
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (stem, image) = match fileset::image_artifact(&name) {
+            Some((stem, kind)) => (stem.to_string(), Some(kind)),
+            None => (name.clone(), None),
+        };
+        OnDisk {
+            artifact: artifact.to_path_buf(),
+            docs: Documents::of(stem),
+            name,
+            image,
+        }
+    }
+
+    pub(super) fn beside(&self, file_name: &str) -> PathBuf {
+        self.artifact.with_file_name(file_name)
+    }
+}
+
+/// The two attestations every output carries.
+#[derive(Clone, Copy)]
+enum Attested {
+    Sbom,
+    Provenance,
+}
+
+impl Attested {
+    fn check(self) -> &'static str {
+        match self {
+            Attested::Sbom => "SBOM attestation",
+            Attested::Provenance => "provenance attestation",
+        }
+    }
+
+    fn predicate_type(self) -> &'static str {
+        match self {
+            Attested::Sbom => fileset::CYCLONEDX_PREDICATE_TYPE,
+            Attested::Provenance => fileset::PROVENANCE_PREDICATE_TYPE,
+        }
+    }
+
+    /// (bundle, document) file names.
+    fn files(self, docs: &Documents) -> (String, String) {
+        match self {
+            Attested::Sbom => (docs.sbom_bundle(), docs.sbom()),
+            Attested::Provenance => (docs.provenance_bundle(), docs.provenance()),
+        }
+    }
+}
+
+/// One verification of one artefact: each method is one named check.
+pub(super) struct Checker {
+    pub(super) on_disk: OnDisk,
+    artifact: Artifact,
+    digests: Digests,
+    /// None: no key or identity was given (allowed only for unsigned outputs).
+    policy: Option<Policy>,
+    root: TrustedRoot,
+    allow_unsigned: bool,
+}
+
+impl Checker {
+    /// The checker of `a`'s artefact: its policy, trusted root, bytes' digests and evidence.
+    pub(super) fn for_request(a: &VerifyRequest) -> Result<Checker, VerifyCliError> {
+        let policy = match a.allow_unsigned && !a.trust.names_signer() {
+            true => None,
+            false => Some(a.trust.policy()?),
+        };
+        let root = a.trust.root()?;
+        let (artifact, digests) = file_artifact(&a.artifact, policy.as_ref())?;
+        Ok(Checker {
+            on_disk: OnDisk::of(&a.artifact),
+            artifact,
+            digests,
+            policy,
+            root,
+            allow_unsigned: a.allow_unsigned,
+        })
+    }
+
+    /// Verifies the bundle `name` beside the artefact, over it; returns its in-toto statement,
+    /// if it is a DSSE attestation. A missing bundle fails, or is skipped when unsigned
+    /// outputs are allowed.
+    pub(super) fn verify_beside(&self, name: &str) -> Result<Option<Value>, Problem> {
+        let path = self.on_disk.beside(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(match self.allow_unsigned {
+                true => {
+                    Problem::Skipped(format!("{name} is missing: not signed (--allow-unsigned)"))
+                }
+                false => Problem::Fail(format!(
+                    "{name} is missing: not signed (--allow-unsigned checks only the documents)"
+                )),
+            });
+        }
+        let Some(policy) = &self.policy else {
+            return Err(Problem::Skipped(format!(
+                "{name} not checked: no --key or certificate identity given"
+            )));
+        };
+        let json =
+            input::read_limited(&path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
+        verify_bundle(&json, &self.artifact, policy, &self.root, now())
+            .map_err(|e| e.to_string())?;
+        let bundle: Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+        Ok(bundle["dsseEnvelope"]["payload"]
+            .as_str()
+            .and_then(|p| {
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok()
+            })
+            .and_then(|p| serde_json::from_slice(&p).ok()))
+    }
+
+    /// The signature over the artefact itself.
+    fn signature(&self) -> Outcome {
+        let bundle = fileset::signature_bundle(&self.on_disk.name);
+        self.verify_beside(&bundle)
+            .map(|_| format!("{bundle} verifies over the artefact"))
+    }
+
+    /// A document beside the artefact (SBOM, provenance), parsed.
+    fn document(&self, name: &str) -> Result<Value, Problem> {
+        let path = self.on_disk.beside(name);
+        let text = input::read_limited(&path, input::DOCUMENT_MAX, "document")
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::from_slice(&text).map_err(|e| format!("{name}: {e}"))?)
+    }
+
+    /// An attestation: it verifies, has its predicate type, and equals the document beside it.
+    fn attestation(&self, what: Attested) -> Result<(), Problem> {
+        let (bundle, document) = what.files(&self.on_disk.docs);
+        let statement = self
+            .verify_beside(&bundle)?
+            .ok_or("not a DSSE in-toto attestation")?;
+        let predicate_type = what.predicate_type();
+        if statement["predicateType"] != predicate_type {
+            return Err(format!(
+                "predicate type is {}, not {predicate_type}",
+                statement["predicateType"]
+            )
+            .into());
+        }
+        let on_disk = self.document(&document)?;
+        let attested = match what {
+            Attested::Sbom => &statement["predicate"],
+            Attested::Provenance => &statement,
+        };
+        if *attested != on_disk {
+            return Err(format!("{document} differs from what was attested").into());
+        }
+        Ok(())
+    }
+
+    fn attested(&self, what: Attested) -> String {
+        let (bundle, document) = what.files(&self.on_disk.docs);
+        format!("{bundle} verifies; subject is the artefact; equals {document}")
+    }
+
+    /// The SBOM beside the artefact describes it: a binary's `metadata.component` hashes, an
+    /// image SBOM's record of its squashfs file. An archive or bundle is bound to the SBOM only
+    /// as a subject of the SBOM's attestation (`attested`: it verified).
+    fn sbom_subject(&self, attested: bool) -> Outcome {
+        let sbom = self.document(&self.on_disk.docs.sbom())?;
+        let component = &sbom["metadata"]["component"];
+        let has = |alg: &str, hex: String| {
+            component["hashes"].as_array().is_some_and(|h| {
+                h.iter()
+                    .any(|x| x["alg"] == alg && x["content"] == hex.as_str())
+            })
+        };
+        let property = |n: &str| {
+            component["properties"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == n))
+                .and_then(|p| p["value"].as_str())
+                .map(String::from)
+        };
+        match self.on_disk.image {
+            Some(ImageArtifact::Squashfs)
+                if property("cargo-cra:squashfs:sha256") == Some(self.digests.sha256_hex()) =>
+            {
+                Ok("the image SBOM records the squashfs file's SHA-256".into())
+            }
+            Some(ImageArtifact::Squashfs) => {
+                Err("the image SBOM does not record this squashfs file".into())
+            }
+            Some(_) if attested => Ok("the artefact is a subject of the SBOM attestation".into()),
+            Some(_) => Err(Problem::Skipped(
+                "an image SBOM records no digest of an archive or bundle: only its attestation binds them".into(),
+            )),
+            None if has("SHA-256", self.digests.sha256_hex())
+                && has("SHA-512", self.digests.sha512_hex()) =>
+            {
+                Ok("metadata.component hashes are the artefact's SHA-256 and SHA-512".into())
+            }
+            None => Err("metadata.component hashes are not the artefact's".into()),
+        }
+    }
+
+    /// The provenance beside the artefact names it: a subject with its SHA-256.
+    fn provenance_subject(&self) -> Outcome {
+        let provenance = self.document(&self.on_disk.docs.provenance())?;
+        let sha256 = self.digests.sha256_hex();
+        let subject = provenance["subject"]
+            .as_array()
+            .and_then(|s| s.iter().find(|x| x["digest"]["sha256"] == sha256.as_str()));
+        match subject {
+            Some(s) => Ok(format!(
+                "subject {} has the artefact's SHA-256",
+                s["name"].as_str().unwrap_or("(unnamed)")
+            )),
+            None => Err("no subject of the provenance has the artefact's SHA-256".into()),
+        }
+    }
+
+    /// A squashfs image's verity statement binds it to the root hash written beside it.
+    fn verity(&self) -> Outcome {
+        let docs = &self.on_disk.docs;
+        let roothash = self.on_disk.beside(&docs.roothash());
+        let bundle = docs.verity_bundle();
+        if !roothash.exists() && !self.on_disk.beside(&bundle).exists() {
+            return Ok("no dm-verity tree was written for this image".to_string());
+        }
+        let statement = self
+            .verify_beside(&bundle)?
+            .ok_or("not a DSSE in-toto attestation")?;
+        if statement["predicateType"] != fileset::VERITY_PREDICATE_TYPE {
+            return Err(format!(
+                "predicate type is {}, not the verity statement's",
+                statement["predicateType"]
+            )
+            .into());
+        }
+        let attested = statement["predicate"]["dmVerity"]["rootHash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let on_disk = input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
+            .map_err(|e| e.to_string())?;
+        if on_disk.trim() != attested {
+            return Err(format!(
+                "{} ({}) is not the attested root hash {attested}",
+                docs.roothash(),
+                on_disk.trim()
+            )
+            .into());
+        }
+        Ok(format!(
+            "{bundle} binds the image to root hash {attested}, as in {}",
+            docs.roothash()
+        ))
+    }
+}

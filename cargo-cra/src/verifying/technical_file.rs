@@ -1,0 +1,111 @@
+//! `cargo cra verify technical-file.json`: its attestation, then every file it lists.
+
+use super::VerifyCliError;
+use super::artifact::{Checker, VerifyRequest};
+use super::report::{CheckLine, Problem, line};
+use cra_attest::fileset;
+use cra_attest::input;
+use std::path::Path;
+
+/// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
+/// technical file is this one, and every file it lists still has its digest.
+pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+    let checker = Checker::for_request(a)?;
+    let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
+    // The listing is read from the bytes the attestation was compared with, and only once it
+    // verified (or unsigned outputs are allowed): an unauthenticated technical file names no
+    // file to open.
+    let text = input::read_limited(&a.artifact, input::DOCUMENT_MAX, "technical file")?;
+    let attested = checker.verify_beside(&bundle).and_then(|statement| {
+        let statement = statement.ok_or("not a DSSE in-toto attestation")?;
+        if statement["predicateType"] != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
+            return Err(format!("predicate type is {}", statement["predicateType"]).into());
+        }
+        let on_disk: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+        match statement["predicate"] == on_disk {
+            true => Ok(format!("{bundle} verifies; it attests this technical file")),
+            false => Err("the technical file differs from what was attested".into()),
+        }
+    });
+    let listed = match &attested {
+        Ok(_) => listed_files(&a.artifact, &text).map_err(Problem::Fail),
+        Err(Problem::Skipped(_)) if a.allow_unsigned => listed_files(&a.artifact, &text)
+            .map(|d| format!("{d} (the listing is not signed)"))
+            .map_err(Problem::Fail),
+        Err(_) => Err(Problem::Skipped(
+            "not checked: the technical file's attestation did not verify".into(),
+        )),
+    };
+    Ok(vec![
+        line("technical file attestation", attested),
+        line("listed files", listed),
+    ])
+}
+
+/// Every file the technical file `text` (read from `technical_file`) lists, re-hashed: all
+/// must be there, regular files of the listed size and SHA-256, below their directory.
+fn listed_files(technical_file: &Path, text: &[u8]) -> Result<String, String> {
+    use crate::docs::technical_file::{Listing, is_below};
+    let listing: Listing = serde_json::from_slice(text)
+        .map_err(|e| format!("not a technical file: {}", input::printable(&e.to_string())))?;
+    if listing.format != fileset::TECHNICAL_FILE_PREDICATE_TYPE {
+        return Err(format!("unknown format {:?}", listing.format));
+    }
+    let root_ok = !listing.evidence_root.is_empty()
+        && Path::new(&listing.evidence_root).components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir
+                    | std::path::Component::Normal(_)
+                    | std::path::Component::CurDir
+            )
+        });
+    if !root_ok {
+        return Err(format!(
+            "evidenceRoot {:?} is not a relative path",
+            listing.evidence_root
+        ));
+    }
+    let here = technical_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let root = here.join(&listing.evidence_root);
+    let files = listing
+        .artefacts
+        .iter()
+        .map(|f| (&root, f))
+        .chain(listing.documents.iter().map(|f| (&here, f)));
+    let mut count = 0;
+    for (base, f) in files {
+        if !is_below(&f.path) {
+            return Err(format!(
+                "{:?} is not a path below the listing's directory",
+                f.path
+            ));
+        }
+        let path = base.join(&f.path);
+        let mut file = input::open_regular(&path).map_err(|e| e.to_string())?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        if size != f.size {
+            return Err(format!(
+                "{} changed: {size} bytes, not the listed {}",
+                path.display(),
+                f.size
+            ));
+        }
+        let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if digests.sha256_hex() != f.sha256 {
+            return Err(format!(
+                "{} changed: its SHA-256 is not the listed one",
+                path.display()
+            ));
+        }
+        count += 1;
+    }
+    Ok(format!(
+        "all {count} listed files are present with their size and SHA-256"
+    ))
+}
