@@ -85,7 +85,7 @@ pub fn parse(path: &Path, text: &str, table: Table) -> Result<ProductConfig, Bui
     })
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

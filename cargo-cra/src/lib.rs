@@ -19,6 +19,7 @@ pub(crate) mod crate_cache;
 pub mod cross;
 pub mod docs;
 pub mod error;
+pub mod init;
 pub(crate) mod linked;
 pub(crate) mod lockfile;
 pub mod progress;

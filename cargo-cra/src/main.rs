@@ -48,6 +48,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Init(a) => {
+            let report = cargo_cra::init::run(&a.into_request()?)?;
+            eprintln!("Added [{}] to {}", report.table, report.manifest.display());
+            for r in &report.recipes {
+                eprintln!("Wrote {}", r.display());
+            }
+            for m in &report.missing {
+                eprintln!("note: {m} is commented out: fill it in (builds warn until then)");
+            }
+            if report.no_lock_file {
+                eprintln!("note: no Cargo.lock yet: run `cargo generate-lockfile` and commit it");
+            }
+        }
         Command::Build(b) => {
             let b = BuildRequest::from(b);
             // Ask for the key's password before building, not after.

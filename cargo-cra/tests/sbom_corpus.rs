@@ -496,3 +496,74 @@ fn a_real_apps_build_is_documented_with_its_undeclared_items_listed_as_missing()
         describe(&tidy)
     );
 }
+
+#[test]
+fn init_keeps_real_published_manifests_byte_for_byte() {
+    // ripgrep's manifest as published (cargo's normalised form, with [package.metadata.deb])
+    // and hexyl's as its authors wrote it (Cargo.toml.orig, comments and all).
+    for (name, manifest) in [("ripgrep", "Cargo.toml"), ("hexyl", "Cargo.toml.orig")] {
+        let app = CORPUS.iter().find(|a| a.name == name).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(name);
+        copy_tree(&fetch(app), &dir);
+        if manifest != "Cargo.toml" {
+            std::fs::copy(dir.join(manifest), dir.join("Cargo.toml")).unwrap();
+        }
+        let before = std::fs::read(dir.join("Cargo.toml")).unwrap();
+        let out = run_cra(
+            &dir,
+            &[
+                "cra",
+                "init",
+                "--manufacturer",
+                "Example Devices GmbH",
+                "--recipe",
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{name}: {}", describe(&out));
+        let after = std::fs::read(dir.join("Cargo.toml")).unwrap();
+        assert!(
+            after.starts_with(&before),
+            "{name}: the manifest's bytes changed"
+        );
+        let meta = Command::new("cargo")
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--offline",
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(meta.status.success(), "{name}: {}", describe(&meta));
+        let meta: Value = serde_json::from_slice(&meta.stdout).unwrap();
+        let package = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap();
+        assert_eq!(
+            package["metadata"]["cra"]["manufacturer"]["name"],
+            "Example Devices GmbH"
+        );
+        // The recipe images each of its binaries (ripgrep's is `rg`).
+        let recipe =
+            std::fs::read_to_string(dir.join("recipes").join(format!("{name}.toml"))).unwrap();
+        for bin in package["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"][0] == "bin")
+        {
+            let bin = bin["name"].as_str().unwrap();
+            assert!(
+                recipe.contains(&format!("bin = \"{bin}\"")),
+                "{name}: {recipe}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod build;
 pub mod compose;
 pub mod docs;
+pub mod init;
 pub mod sign;
 pub mod verify;
 
@@ -31,6 +32,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a product: a commented `[package.metadata.cra]` table, and a starting recipe.
+    ///
+    /// Appends the CRA product facts (manufacturer, security contact, end of the support
+    /// period, and commented examples of the other keys) to Cargo.toml as
+    /// `[package.metadata.cra]`, or `[workspace.metadata.cra]` for a virtual workspace; every
+    /// existing byte of the manifest is kept. With --recipe, also writes
+    /// `recipes/<package>.toml` for the package's binaries with secure defaults. Asks on a
+    /// terminal for the facts not given. Never overwrites: where the table or a recipe exists,
+    /// it refuses in one line and writes nothing.
+    Init(init::InitArgs),
     /// Build reproducibly and write a CycloneDX SBOM beside each binary.
     ///
     /// Runs `cargo build` (its output is shown as usual) with: an explicit `--target` (default

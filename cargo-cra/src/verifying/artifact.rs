@@ -293,7 +293,10 @@ impl Checker {
             Some(ImageArtifact::Squashfs) => {
                 Err("the image SBOM does not record this squashfs file".into())
             }
-            Some(_) if attested => Ok("the artefact is a subject of the SBOM attestation".into()),
+            Some(ImageArtifact::RaucBundle) if attested => {
+                Ok("the RAUC bundle is a subject of the SBOM attestation".into())
+            }
+            Some(_) if attested => Ok("the archive is a subject of the SBOM attestation".into()),
             Some(_) => Err(Problem::Skipped(
                 "an image SBOM records no digest of an archive or bundle: only its attestation binds them".into(),
             )),
