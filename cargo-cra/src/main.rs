@@ -191,6 +191,13 @@ fn run(cli: Cli) -> Result<()> {
                 .into());
             }
         }
+        Command::Help { topic } => cli::help::help(topic.as_deref())?,
+        Command::Completions { shell } => cli::help::completions(shell, &mut std::io::stdout())?,
+        Command::Man { out } => {
+            for page in cli::help::man_pages(&out)? {
+                println!("{}", page.display());
+            }
+        }
         Command::Schema { format } => match format {
             cli::SchemaFormat::Recipe => print!("{}", cra_composer::recipe::json_schema()),
         },

@@ -12,16 +12,21 @@ pub struct ComposeArgs {
     #[arg(value_name = "RECIPE")]
     pub recipe: PathBuf,
     /// Parent directory of the image directory `<name>-<version>/`.
-    #[arg(long, value_name = "DIR", default_value = "target/cra/images")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/cra/images",
+        help_heading = "Output"
+    )]
     pub out: PathBuf,
     /// Print one JSON object describing what was written, instead of lines for people.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
     /// Number of parallel jobs for the app builds (does not change the output bytes).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", help_heading = "App builds")]
     pub jobs: Option<String>,
     /// Build the apps without accessing the network.
-    #[arg(long)]
+    #[arg(long, help_heading = "App builds")]
     pub offline: bool,
     #[command(flatten)]
     #[allow(missing_docs)]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod build;
 pub mod compose;
 pub mod docs;
+pub mod help;
 pub mod init;
 pub mod sign;
 pub mod verify;
@@ -22,7 +23,8 @@ use std::path::PathBuf;
     name = "cargo-cra",
     bin_name = "cargo cra",
     version,
-    propagate_version = true
+    propagate_version = true,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -98,14 +100,17 @@ pub enum Command {
     VerifyBundle(verify::VerifyBundleArgs),
     /// Verify an artefact and everything cargo-cra wrote beside it, offline (for auditors).
     ///
-    /// Reports every check, each `ok`, `FAIL` or `skipped` with why. Finds `<name>.sigstore.json`, `<name>.cdx.sigstore.json` and
-    /// `<name>.provenance.sigstore.json` beside ARTIFACT and verifies each bundle; checks that
-    /// the attestations are about these bytes and equal `<name>.cdx.json` and
-    /// `<name>.provenance.json`, and that the SBOM's subject hashes are the artefact's. For an
-    /// image from `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`) the documents are
-    /// found under the image's name, and for squashfs the signed verity statement must name the
-    /// root hash in `<name>.roothash`. Prints one line per check; any failure is a non-zero
-    /// exit. `--json` for machines.
+    /// Reports every check, every time, as `ok`, `FAIL` or `skipped` (with why): the signature
+    /// over ARTIFACT (`<name>.sigstore.json`); the SBOM and provenance attestations
+    /// (`<name>.cdx.sigstore.json`, `<name>.provenance.sigstore.json`), which must verify and
+    /// equal `<name>.cdx.json` and `<name>.provenance.json`; and, signed or not, that the SBOM
+    /// and the provenance name the artefact's digests. For an image from `cargo cra compose`
+    /// (`<name>.squashfs`, `<name>.oci.tar`, `<name>.raucb`) the documents are found under the
+    /// image's name; for squashfs the signed verity statement must name the root hash in
+    /// `<name>.roothash`; a RAUC bundle's CMS signature is checked against `--keyring`. A
+    /// `technical-file.json` is checked with every file it lists. A missing bundle fails,
+    /// unless `--allow-unsigned` (then skipped: only the documents are checked, no key needed).
+    /// Any FAIL is a non-zero exit. `--json` for machines.
     Verify(verify::VerifyArgs),
     /// Known vulnerabilities in exactly what ships, from the RustSec advisory database.
     ///
@@ -138,6 +143,32 @@ pub enum Command {
         #[arg(value_enum)]
         format: SchemaFormat,
     },
+    /// Help on a command (`cargo cra help build`), or on a topic: `recipe`, every table and
+    /// key of the image recipe format.
+    Help {
+        /// A command, or `recipe`.
+        #[arg(value_name = "COMMAND|TOPIC")]
+        topic: Option<String>,
+    },
+    /// Print a shell completion script for `cargo-cra` (bash, zsh, fish, elvish, powershell).
+    ///
+    /// bash: `cargo cra completions bash > ~/.local/share/bash-completion/completions/cargo-cra`;
+    /// fish: `cargo cra completions fish > ~/.config/fish/completions/cargo-cra.fish`; zsh:
+    /// write `_cargo-cra` into a directory of `$fpath`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write man pages: `cargo-cra.1` and one `cargo-cra-<command>.1` per command.
+    ///
+    /// Generated from the same definitions as `--help`. Read one with `man -l DIR/cargo-cra-build.1`,
+    /// or install them into a `man1` directory of `MANPATH`.
+    Man {
+        /// Directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "target/cra/man")]
+        out: PathBuf,
+    },
     /// Sign a file: a Sigstore bundle (v0.3) with a signature over its bytes.
     SignBlob {
         /// The file to sign.
@@ -166,6 +197,9 @@ pub enum Command {
         bundle: PathBuf,
     },
 }
+
+/// Shells `cargo cra completions` writes scripts for.
+pub use clap_complete::Shell;
 
 /// A format `cargo cra schema` describes.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -22,6 +22,7 @@ pub struct VerifyBundleArgs {
 
 /// Whom to trust: a key, or a certificate identity and issuer; and the trusted root.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Trust")]
 pub struct TrustArgs {
     /// The signer's certificate identity (subject alternative name), exactly.
     #[arg(long, value_name = "ID", conflicts_with = "key")]
@@ -61,10 +62,10 @@ pub struct VerifyArgs {
     /// Check an unsigned output: missing bundles are reported as skipped, not failed, and only
     /// the SBOM's and provenance's subjects are checked against the artefact (bundles present
     /// are verified when --key or an identity is given).
-    #[arg(long)]
+    #[arg(long, help_heading = "Checks")]
     pub allow_unsigned: bool,
     /// Print the report as JSON.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
 }
 

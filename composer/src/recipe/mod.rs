@@ -22,7 +22,7 @@ mod raw;
 mod schema;
 mod values;
 
-pub use schema::json_schema;
+pub use schema::{json_schema, reference};
 
 /// The largest recipe read (a recipe is a few kilobytes of TOML).
 pub const RECIPE_MAX: u64 = 1 << 20;
