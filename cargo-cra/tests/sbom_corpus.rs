@@ -567,3 +567,48 @@ fn init_keeps_real_published_manifests_byte_for_byte() {
         }
     }
 }
+
+#[test]
+fn a_real_apps_build_never_waits_on_cargo_itself() {
+    // cargo-cra runs `cargo metadata --no-deps` strictly before `cargo build` and reads the
+    // index cache without cargo's lock: cargo never blocks on cargo-cra's own cargo. A private
+    // CARGO_HOME (sharing the downloaded registry) keeps the other tests' cargo runs out of
+    // the package-cache lock, so any wait seen here is cargo-cra's.
+    let app = CORPUS.iter().find(|a| a.name == "sd").unwrap();
+    let dir = fetch(app);
+    // Its crates downloaded first, under the shared home's own lock.
+    let st = Command::new("cargo")
+        .args(["fetch", "--locked", "-q"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("cargo-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let shared = PathBuf::from(
+        std::env::var("CARGO_HOME")
+            .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap())),
+    );
+    std::os::unix::fs::symlink(shared.join("registry"), home.join("registry")).unwrap();
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--offline"],
+        &[
+            ("CARGO_HOME", home.to_str().unwrap()),
+            (
+                "CARGO_TARGET_DIR",
+                tmp.path().join("target").to_str().unwrap(),
+            ),
+            ("CARGO_PROFILE_DEV_DEBUG", "0"),
+            ("SOURCE_DATE_EPOCH", "1700000000"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Compiling"), "{stderr}");
+    assert!(
+        !stderr.contains("Blocking waiting for file lock"),
+        "cargo waited on a lock: {stderr}"
+    );
+}
