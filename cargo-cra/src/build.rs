@@ -286,8 +286,10 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
     })
 }
 
-/// The members whose binaries this build ships: those `-p` names, else all (`--workspace`, or
-/// a virtual manifest), else the root package; only packages with a binary target.
+/// The members whose binaries this build ships, as cargo selects them: those `-p` names, all
+/// with `--workspace`, else the member whose directory cargo starts from (`--manifest-path`,
+/// else the current directory's manifest), else the default members; only packages with a
+/// binary target.
 fn shipped_packages<'a>(
     args: &BuildRequest,
     workspace: &'a cargo_metadata::Metadata,
@@ -298,19 +300,41 @@ fn shipped_packages<'a>(
         .iter()
         .filter_map(|p| spec_name(p))
         .collect();
-    let root = workspace.root_package().map(|p| &p.id);
-    workspace
-        .workspace_packages()
-        .into_iter()
-        .filter(|p| p.targets.iter().any(|t| t.is_bin()))
-        .filter(
-            |p| match (named.is_empty(), args.selection.workspace, root) {
-                (false, _, _) => named.contains(&p.name.as_str()),
-                (true, false, Some(root)) => &p.id == root,
-                _ => true,
-            },
-        )
-        .collect()
+    let members = workspace.workspace_packages();
+    let with_bins = |p: &&cargo_metadata::Package| p.targets.iter().any(|t| t.is_bin());
+    let dir_of = |p: &cargo_metadata::Package| {
+        p.manifest_path
+            .parent()
+            .and_then(|d| d.as_std_path().canonicalize().ok())
+    };
+    let start = match &args.manifest.manifest_path {
+        Some(m) => m.parent().map(Path::to_path_buf),
+        None => std::env::current_dir().ok(),
+    }
+    .and_then(|d| d.canonicalize().ok());
+    // The member containing the starting directory, the innermost if nested.
+    let here = start.as_ref().and_then(|start| {
+        members
+            .iter()
+            .filter(|p| dir_of(p).is_some_and(|d| start.starts_with(&d)))
+            .max_by_key(|p| dir_of(p).map(|d| d.components().count()))
+            .copied()
+    });
+    let chosen: Vec<&cargo_metadata::Package> = match (named.is_empty(), args.selection.workspace) {
+        (false, _) => members
+            .into_iter()
+            .filter(|p| named.contains(&p.name.as_str()))
+            .collect(),
+        (true, true) => members,
+        (true, false) => match here {
+            Some(p) => vec![p],
+            None if workspace.workspace_default_members.is_available() => {
+                workspace.workspace_default_packages()
+            }
+            None => members,
+        },
+    };
+    chosen.into_iter().filter(with_bins).collect()
 }
 
 /// A workspace member's facts from `cargo metadata --no-deps` (inherited fields resolved).

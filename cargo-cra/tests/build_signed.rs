@@ -392,6 +392,17 @@ fn auditors_verify_a_signed_build_output_directory() {
             ("provenance subject", "ok"),
         ],
     );
+    // --allow-unsigned does not excuse a half-signed output: it is signed, so a missing bundle
+    // fails; and its bundles need a key or identity to be checked against.
+    let out = verify(&["--allow-unsigned", "--key", public.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FAIL provenance attestation"),
+        "{}",
+        describe(&out)
+    );
+    let out = verify(&["--allow-unsigned"]);
+    assert_one_line_error(&out, &["--key"]);
     std::fs::write(&provenance_bundle, saved).unwrap();
 
     // One flipped byte of the binary: nothing verifies any more.

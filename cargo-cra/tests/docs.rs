@@ -329,6 +329,42 @@ fn the_technical_file_lists_exactly_the_files_and_verify_rejects_any_change() {
         );
         std::fs::write(&victim, &original).unwrap();
     }
+    // Unsigned (its attestation gone): it fails, unless --allow-unsigned, which still re-hashes
+    // every listed file; an unsigned listing cannot lead verify out of the output directory.
+    let bundle = cra.join("technical-file.json.sigstore.json");
+    let saved = std::fs::read(&bundle).unwrap();
+    std::fs::remove_file(&bundle).unwrap();
+    let out = verify();
+    assert!(!out.status.success(), "{}", describe(&out));
+    let unsigned = |tf: &Path| {
+        run_cra(
+            tmp.path(),
+            &["cra", "verify", tf.to_str().unwrap(), "--allow-unsigned"],
+            &[],
+        )
+    };
+    let out = unsigned(&tf_path);
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("skipped technical file attestation")
+            && stdout.contains("ok   listed files")
+            && stdout.contains("not signed"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&tf_path).unwrap();
+    let mut hostile: serde_json::Value = serde_json::from_str(&text).unwrap();
+    hostile["evidenceRoot"] = "../../..".into();
+    std::fs::write(&tf_path, hostile.to_string()).unwrap();
+    let out = unsigned(&tf_path);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("leads out of the output directory"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(&tf_path, &text).unwrap();
+    std::fs::write(&bundle, saved).unwrap();
     // A technical file edited after signing is not the attested one.
     let text = std::fs::read_to_string(&tf_path).unwrap();
     std::fs::write(&tf_path, text.replace("Hello Device", "Hello Devise")).unwrap();

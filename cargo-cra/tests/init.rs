@@ -389,7 +389,8 @@ fn the_starting_recipe_composes_a_non_root_verity_image_without_warnings() {
     let rootful = std::fs::read_to_string(&recipe)
         .unwrap()
         .replace("[[user]]\nname = \"app\"\nuid = 1000\ngid = 1000\n", "")
-        .replace("user = \"app\"\n", "");
+        .replace("user = \"app\"\n", "")
+        .replace("name = \"sensor\"", "name = \"rootful\"");
     let rootful_path = dir.join("recipes/rootful.toml");
     std::fs::write(&rootful_path, rootful).unwrap();
     let out = run_cra(
@@ -409,5 +410,43 @@ fn the_starting_recipe_composes_a_non_root_verity_image_without_warnings() {
         warnings(&out).iter().any(|l| l.contains("runs as root")),
         "{}",
         describe(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("denied by --deny-warnings"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        !images.join("rootful-0.1.0").exists(),
+        "nothing was composed"
+    );
+}
+
+#[test]
+fn init_writes_nothing_through_symbolic_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = cargo_new(tmp.path(), "linked");
+    // recipes/ pointing elsewhere: refused, nothing written there or in the manifest.
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("recipes")).unwrap();
+    let before = std::fs::read(dir.join("Cargo.toml")).unwrap();
+    let out = run_cra(&dir, &["cra", "init", "--recipe"], &[]);
+    assert_one_line_error(&out, &["recipes", "not a directory", "nothing was written"]);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert_eq!(std::fs::read(dir.join("Cargo.toml")).unwrap(), before);
+    // A symlinked manifest: refused (replacing it would turn the link into a copy).
+    std::fs::remove_file(dir.join("recipes")).unwrap();
+    let real = tmp.path().join("real-Cargo.toml");
+    std::fs::rename(dir.join("Cargo.toml"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, dir.join("Cargo.toml")).unwrap();
+    let out = run_cra(&dir, &["cra", "init"], &[]);
+    assert_one_line_error(&out, &["symbolic link", "nothing was written"]);
+    assert_eq!(std::fs::read(&real).unwrap(), before);
+    assert!(
+        std::fs::symlink_metadata(dir.join("Cargo.toml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
     );
 }

@@ -458,4 +458,15 @@ fn signed_squashfs_binds_its_digest_to_the_verity_root_hash() {
         describe(&out)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL dm-verity root hash"));
+    // Both the root hash file and its attestation deleted: the SBOM still records a root hash.
+    std::fs::remove_file(dir.join("rich.roothash")).unwrap();
+    std::fs::remove_file(dir.join("rich.verity.sigstore.json")).unwrap();
+    let out = audit(&image);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("FAIL dm-verity root hash: the image SBOM records"),
+        "{}",
+        describe(&out)
+    );
 }

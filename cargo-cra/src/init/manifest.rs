@@ -9,6 +9,8 @@ use std::path::Path;
 /// The manifest's new text and the table it gained.
 pub(super) struct Plan {
     pub(super) table: Table,
+    /// The manifest as read: it must still be this when the new text replaces it.
+    pub(super) original: String,
     pub(super) text: String,
 }
 
@@ -40,7 +42,7 @@ pub(super) fn plan(path: &Path, facts: &Facts) -> Result<Plan, InitError> {
     }
     let block = block(section, facts);
     check_values(&block, table)?;
-    let mut text = original;
+    let mut text = original.clone();
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
@@ -53,7 +55,11 @@ pub(super) fn plan(path: &Path, facts: &Facts) -> Result<Plan, InitError> {
             one_line(&e)
         ))
     })?;
-    Ok(Plan { table, text })
+    Ok(Plan {
+        table,
+        original,
+        text,
+    })
 }
 
 /// A string as a TOML value.

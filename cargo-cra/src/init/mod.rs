@@ -49,6 +49,9 @@ pub enum InitError {
     /// The manifest or a value given is unusable.
     #[error("{0}; nothing was written")]
     Invalid(String),
+    /// A step failed and what was written before it could not all be removed.
+    #[error("{0}")]
+    Partial(String),
     /// `cargo metadata` failed.
     #[error("cargo metadata: {0}")]
     Metadata(String),
@@ -86,10 +89,12 @@ impl Facts {
     }
 }
 
-/// Writes the table (and the recipes): everything is checked first, then written.
+/// Writes the table (and the recipes): everything is checked first, then written; after a
+/// failure, what this run created is removed again.
 pub fn run(r: &InitRequest) -> Result<InitReport, InitError> {
     let manifest_path = manifest_path(r)?;
     let metadata = MetadataCommand::new()
+        .cargo_path(crate::cargo::cargo_program())
         .manifest_path(&manifest_path)
         .no_deps()
         .exec()
@@ -101,28 +106,15 @@ pub fn run(r: &InitRequest) -> Result<InitReport, InitError> {
     };
     let plan = manifest::plan(&manifest_path, &facts)?;
     let recipes = match r.recipe {
-        true => recipe::plan(&metadata, &manifest_path, &facts)?,
+        true => recipe::plan(&metadata, &manifest_path, plan.table, &facts)?,
         false => Vec::new(),
     };
-    let mode = mode_of(&manifest_path)?;
-    let mut written = Vec::new();
-    let result = recipes
-        .iter()
-        .try_for_each(|(path, text)| {
-            write_new(path, text)?;
-            written.push(path.clone());
-            Ok(())
-        })
-        .and_then(|()| {
-            cra_attest::persist::write_atomic(&manifest_path, plan.text.as_bytes(), mode)
-                .map_err(|source| io(&manifest_path, source))
+    let mut created = Created::default();
+    if let Err(e) = write_all(&manifest_path, &plan, &recipes, &mut created) {
+        return Err(match created.undo() {
+            Ok(()) => e,
+            Err(undo) => InitError::Partial(format!("{e}; undoing it failed: {undo}")),
         });
-    if let Err(e) = result {
-        // Nothing half-done: the recipes this run created go again.
-        for path in written {
-            let _ = std::fs::remove_file(path);
-        }
-        return Err(e);
     }
     Ok(InitReport {
         manifest: manifest_path,
@@ -136,13 +128,70 @@ pub fn run(r: &InitRequest) -> Result<InitReport, InitError> {
     })
 }
 
+/// What a run created, to remove again when a later step fails.
+#[derive(Default)]
+struct Created {
+    files: Vec<PathBuf>,
+    dir: Option<PathBuf>,
+}
+
+impl Created {
+    fn undo(self) -> std::io::Result<()> {
+        for f in &self.files {
+            std::fs::remove_file(f)?;
+        }
+        match &self.dir {
+            Some(d) => std::fs::remove_dir(d),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The recipes, each a new file in a real `recipes/` directory, then the manifest, replaced
+/// atomically provided it still has the bytes the table was planned on.
+fn write_all(
+    manifest: &Path,
+    plan: &manifest::Plan,
+    recipes: &[(PathBuf, String)],
+    created: &mut Created,
+) -> Result<(), InitError> {
+    if let Some(dir) = recipes.first().and_then(|(p, _)| p.parent()) {
+        if recipe::real_dir(dir)? {
+            std::fs::create_dir(dir).map_err(|source| io(dir, source))?;
+            created.dir = Some(dir.to_path_buf());
+        }
+    }
+    for (path, text) in recipes {
+        write_new(path, text)?;
+        created.files.push(path.clone());
+    }
+    let mode = mode_of(manifest)?;
+    let now = std::fs::read(manifest).map_err(|source| io(manifest, source))?;
+    if now != plan.original.as_bytes() {
+        return Err(InitError::Invalid(format!(
+            "{} changed while cargo cra init ran",
+            manifest.display()
+        )));
+    }
+    cra_attest::persist::write_atomic(manifest, plan.text.as_bytes(), mode)
+        .map_err(|source| io(manifest, source))
+}
+
 /// The manifest named, else `Cargo.toml` in the current directory.
 fn manifest_path(r: &InitRequest) -> Result<PathBuf, InitError> {
     let path = r
         .manifest_path
         .clone()
         .unwrap_or_else(|| PathBuf::from("Cargo.toml"));
-    std::path::absolute(&path).map_err(|source| io(&path, source))
+    let path = std::path::absolute(&path).map_err(|source| io(&path, source))?;
+    // Replacing the file atomically would turn a link into a copy: edit what it points to.
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => Err(InitError::Invalid(format!(
+            "{} is a symbolic link: run cargo cra init on the manifest it points to",
+            path.display()
+        ))),
+        _ => Ok(path),
+    }
 }
 
 /// A value given on the command line or at the prompt; empty means not given.
@@ -160,12 +209,9 @@ fn mode_of(path: &Path) -> Result<u32, InitError> {
 }
 
 /// Writes `text` to `path`, which must not exist (created exclusively: no race replaces a
-/// file written in between).
+/// file written in between, and a symbolic link there is not followed).
 fn write_new(path: &Path, text: &str) -> Result<(), InitError> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
-    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -178,7 +224,11 @@ fn write_new(path: &Path, text: &str) -> Result<(), InitError> {
         })?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|source| io(path, source))
+        .map_err(|source| {
+            // The file is this run's own (created exclusively): a partial one goes again.
+            let _ = std::fs::remove_file(path);
+            io(path, source)
+        })
 }
 
 fn io(path: &Path, source: std::io::Error) -> InitError {

@@ -4,6 +4,7 @@
 
 use super::manifest::{fact_lines, quote};
 use super::{Facts, InitError};
+use crate::config::Table;
 use cra_composer::recipe::Recipe;
 use std::path::{Path, PathBuf};
 
@@ -12,17 +13,23 @@ use std::path::{Path, PathBuf};
 pub(super) fn plan(
     metadata: &cargo_metadata::Metadata,
     manifest: &Path,
+    table: Table,
     facts: &Facts,
 ) -> Result<Vec<(PathBuf, String)>, InitError> {
     let root = metadata.workspace_root.as_std_path();
     let dir = root.join("recipes");
+    real_dir(&dir)?;
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
     let packages: Vec<&cargo_metadata::Package> = metadata
         .workspace_packages()
         .into_iter()
         .filter(|p| p.targets.iter().any(|t| t.is_bin()))
         .filter(|p| {
-            // The manifest's own package, or every member when it is a virtual workspace.
-            metadata.root_package().is_none() || p.manifest_path.as_std_path() == manifest
+            // The manifest's own package; every member for a workspace's table.
+            table == Table::Workspace || same(p.manifest_path.as_std_path(), manifest)
         })
         .collect();
     if packages.is_empty() {
@@ -48,6 +55,20 @@ pub(super) fn plan(
         out.push((path, text));
     }
     Ok(out)
+}
+
+/// Whether `dir` is still to be created: it must be missing or a real directory, never a
+/// symbolic link (a recipe is written only inside the project).
+pub(super) fn real_dir(dir: &Path) -> Result<bool, InitError> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(false),
+        Ok(_) => Err(InitError::Invalid(format!(
+            "{} is not a directory (a symbolic link is not followed)",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(source) => Err(super::io(dir, source)),
+    }
 }
 
 /// The image's architecture: the build machine's (the device's is set in the recipe).

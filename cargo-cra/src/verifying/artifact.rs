@@ -39,7 +39,7 @@ pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliErr
     {
         return super::technical_file::verify(a);
     }
-    let checker = Checker::for_request(a)?;
+    let checker = Checker::for_request(a, &Checker::bundles_of(&a.artifact))?;
     let sbom = checker.attestation(Attested::Sbom);
     let sbom_subject = checker.sbom_subject(sbom.is_ok());
     let mut lines = vec![
@@ -61,7 +61,7 @@ pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliErr
         Some(ImageArtifact::Squashfs) => lines.push(line("dm-verity root hash", checker.verity())),
         Some(ImageArtifact::RaucBundle) => lines.push(line(
             "RAUC signature",
-            rauc_signature(&a.artifact, a.trust.keyring.as_deref(), a.allow_unsigned),
+            rauc_signature(&a.artifact, a.trust.keyring.as_deref(), checker.unsigned),
         )),
         _ => {}
     }
@@ -165,46 +165,71 @@ pub(super) struct Checker {
     /// None: no key or identity was given (allowed only for unsigned outputs).
     policy: Option<Policy>,
     root: TrustedRoot,
-    allow_unsigned: bool,
+    /// `--allow-unsigned` and no bundle at all: missing bundles are skipped checks.
+    unsigned: bool,
 }
 
 impl Checker {
     /// The checker of `a`'s artefact: its policy, trusted root, bytes' digests and evidence.
-    pub(super) fn for_request(a: &VerifyRequest) -> Result<Checker, VerifyCliError> {
-        let policy = match a.allow_unsigned && !a.trust.names_signer() {
+    /// `bundles`: the bundle file names its evidence may have; the output is taken as unsigned
+    /// only when `--allow-unsigned` is given and none of them exists (a half-signed output is
+    /// signed, and all its bundles must verify).
+    pub(super) fn for_request(
+        a: &VerifyRequest,
+        bundles: &[String],
+    ) -> Result<Checker, VerifyCliError> {
+        let on_disk = OnDisk::of(&a.artifact);
+        let any_bundle = bundles
+            .iter()
+            .any(|b| std::fs::symlink_metadata(on_disk.beside(b)).is_ok());
+        let unsigned = a.allow_unsigned && !any_bundle;
+        let policy = match unsigned && !a.trust.names_signer() {
             true => None,
             false => Some(a.trust.policy()?),
         };
         let root = a.trust.root()?;
         let (artifact, digests) = file_artifact(&a.artifact, policy.as_ref())?;
         Ok(Checker {
-            on_disk: OnDisk::of(&a.artifact),
+            on_disk,
             artifact,
             digests,
             policy,
             root,
-            allow_unsigned: a.allow_unsigned,
+            unsigned,
         })
     }
 
+    /// The bundles an artefact's evidence may have.
+    fn bundles_of(artifact: &Path) -> Vec<String> {
+        let on_disk = OnDisk::of(artifact);
+        let docs = &on_disk.docs;
+        vec![
+            fileset::signature_bundle(&on_disk.name),
+            docs.sbom_bundle(),
+            docs.provenance_bundle(),
+            docs.verity_bundle(),
+        ]
+    }
+
     /// Verifies the bundle `name` beside the artefact, over it; returns its in-toto statement,
-    /// if it is a DSSE attestation. A missing bundle fails, or is skipped when unsigned
-    /// outputs are allowed.
+    /// if it is a DSSE attestation. A missing bundle fails, unless the whole output is
+    /// unsigned and that is allowed: then it is skipped.
     pub(super) fn verify_beside(&self, name: &str) -> Result<Option<Value>, Problem> {
         let path = self.on_disk.beside(name);
         if std::fs::symlink_metadata(&path).is_err() {
-            return Err(match self.allow_unsigned {
+            return Err(match self.unsigned {
                 true => {
                     Problem::Skipped(format!("{name} is missing: not signed (--allow-unsigned)"))
                 }
                 false => Problem::Fail(format!(
-                    "{name} is missing: not signed (--allow-unsigned checks only the documents)"
+                    "{name} is missing: not signed (--allow-unsigned checks an output with no signature at all)"
                 )),
             });
         }
         let Some(policy) = &self.policy else {
-            return Err(Problem::Skipped(format!(
-                "{name} not checked: no --key or certificate identity given"
+            // Unreachable but for a bundle appearing meanwhile: fail closed.
+            return Err(Problem::Fail(format!(
+                "{name} is there: give --key or a certificate identity to verify it"
             )));
         };
         let json =
@@ -277,13 +302,7 @@ impl Checker {
                     .any(|x| x["alg"] == alg && x["content"] == hex.as_str())
             })
         };
-        let property = |n: &str| {
-            component["properties"]
-                .as_array()
-                .and_then(|ps| ps.iter().find(|p| p["name"] == n))
-                .and_then(|p| p["value"].as_str())
-                .map(String::from)
-        };
+        let property = |n: &str| image_property(&sbom, n);
         match self.on_disk.image {
             Some(ImageArtifact::Squashfs)
                 if property("cargo-cra:squashfs:sha256") == Some(self.digests.sha256_hex()) =>
@@ -325,17 +344,48 @@ impl Checker {
         }
     }
 
-    /// A squashfs image's verity statement binds it to the root hash written beside it.
+    /// A squashfs image's verity statement binds it to the root hash written beside it, which
+    /// must be the one its SBOM records (unsigned, that is all that is checked).
     fn verity(&self) -> Outcome {
         let docs = &self.on_disk.docs;
         let roothash = self.on_disk.beside(&docs.roothash());
         let bundle = docs.verity_bundle();
+        let recorded = self
+            .document(&docs.sbom())
+            .ok()
+            .and_then(|sbom| image_property(&sbom, "cargo-cra:dm-verity:root-hash"));
         if !roothash.exists() && !self.on_disk.beside(&bundle).exists() {
-            return Ok("no dm-verity tree was written for this image".to_string());
+            return match recorded {
+                Some(_) => Err(format!(
+                    "the image SBOM records a dm-verity root hash, but {} and {bundle} are missing",
+                    docs.roothash()
+                )
+                .into()),
+                None => Ok("no dm-verity tree was written for this image".to_string()),
+            };
         }
-        let statement = self
-            .verify_beside(&bundle)?
-            .ok_or("not a DSSE in-toto attestation")?;
+        let on_disk = || {
+            input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
+                .map(|t| t.trim().to_string())
+                .map_err(|e| Problem::from(e.to_string()))
+        };
+        let statement = match self.verify_beside(&bundle) {
+            Err(Problem::Skipped(why)) => {
+                let hash = on_disk()?;
+                return match recorded {
+                    Some(r) if r == hash => Err(Problem::Skipped(format!(
+                        "{why}; {} is the root hash the image SBOM records",
+                        docs.roothash()
+                    ))),
+                    _ => Err(format!(
+                        "{} ({hash}) is not the root hash the image SBOM records",
+                        docs.roothash()
+                    )
+                    .into()),
+                };
+            }
+            other => other?.ok_or("not a DSSE in-toto attestation")?,
+        };
         if statement["predicateType"] != fileset::VERITY_PREDICATE_TYPE {
             return Err(format!(
                 "predicate type is {}, not the verity statement's",
@@ -347,13 +397,11 @@ impl Checker {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let on_disk = input::read_text_limited(&roothash, input::LINE_MAX, "root hash")
-            .map_err(|e| e.to_string())?;
-        if on_disk.trim() != attested {
+        let hash = on_disk()?;
+        if hash != attested {
             return Err(format!(
-                "{} ({}) is not the attested root hash {attested}",
-                docs.roothash(),
-                on_disk.trim()
+                "{} ({hash}) is not the attested root hash {attested}",
+                docs.roothash()
             )
             .into());
         }
@@ -362,4 +410,13 @@ impl Checker {
             docs.roothash()
         ))
     }
+}
+
+/// A property of an SBOM's `metadata.component` (an image SBOM's `cargo-cra:` facts).
+fn image_property(sbom: &Value, name: &str) -> Option<String> {
+    sbom["metadata"]["component"]["properties"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .and_then(|p| p["value"].as_str())
+        .map(String::from)
 }

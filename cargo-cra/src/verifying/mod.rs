@@ -95,7 +95,7 @@ impl TrustOptions {
     }
 
     /// Whether a key or a certificate identity or issuer was given.
-    pub fn names_signer(&self) -> bool {
+    pub(crate) fn names_signer(&self) -> bool {
         self.key.is_some()
             || self.certificate_identity.is_some()
             || self.certificate_identity_regexp.is_some()

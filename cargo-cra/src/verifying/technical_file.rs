@@ -10,8 +10,8 @@ use std::path::Path;
 /// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
 /// technical file is this one, and every file it lists still has its digest.
 pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
-    let checker = Checker::for_request(a)?;
     let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
+    let checker = Checker::for_request(a, std::slice::from_ref(&bundle))?;
     // The listing is read from the bytes the attestation was compared with, and only once it
     // verified (or unsigned outputs are allowed): an unauthenticated technical file names no
     // file to open.
@@ -29,8 +29,9 @@ pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError
         }
     });
     let listed = match &attested {
-        Ok(_) => listed_files(&a.artifact, &text).map_err(Problem::Fail),
-        Err(Problem::Skipped(_)) if a.allow_unsigned => listed_files(&a.artifact, &text)
+        Ok(_) => listed_files(&a.artifact, &text, Trust::Attested).map_err(Problem::Fail),
+        // Skipped only when nothing beside it is signed and --allow-unsigned was given.
+        Err(Problem::Skipped(_)) => listed_files(&a.artifact, &text, Trust::Unsigned)
             .map(|d| format!("{d} (the listing is not signed)"))
             .map_err(Problem::Fail),
         Err(_) => Err(Problem::Skipped(
@@ -43,9 +44,19 @@ pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError
     ])
 }
 
+/// Whether a listing's attestation verified.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    Attested,
+    /// Unauthenticated (`--allow-unsigned`): its paths are confined to the output directory
+    /// `cargo cra docs` writes it in (`evidenceRoot` at most one level up, no symbolic link
+    /// leading out), and failures do not tell the sizes of what it names.
+    Unsigned,
+}
+
 /// Every file the technical file `text` (read from `technical_file`) lists, re-hashed: all
 /// must be there, regular files of the listed size and SHA-256, below their directory.
-fn listed_files(technical_file: &Path, text: &[u8]) -> Result<String, String> {
+fn listed_files(technical_file: &Path, text: &[u8], trust: Trust) -> Result<String, String> {
     use crate::docs::technical_file::{Listing, is_below};
     let listing: Listing = serde_json::from_slice(text)
         .map_err(|e| format!("not a technical file: {}", input::printable(&e.to_string())))?;
@@ -67,11 +78,33 @@ fn listed_files(technical_file: &Path, text: &[u8]) -> Result<String, String> {
             listing.evidence_root
         ));
     }
+    let ups = Path::new(&listing.evidence_root)
+        .components()
+        .filter(|c| matches!(c, std::path::Component::ParentDir))
+        .count();
+    if trust == Trust::Unsigned && ups > 1 {
+        return Err(format!(
+            "evidenceRoot {:?} leads out of the output directory of an unsigned listing",
+            listing.evidence_root
+        ));
+    }
     let here = technical_file
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let root = here.join(&listing.evidence_root);
+    // The directory an unsigned listing may name files in, resolved once.
+    let confine = match trust {
+        Trust::Attested => None,
+        Trust::Unsigned => {
+            // The higher of the listing's directory and its evidence root.
+            let top = if ups == 1 { &root } else { &here };
+            Some(
+                top.canonicalize()
+                    .map_err(|e| format!("{}: {e}", top.display()))?,
+            )
+        }
+    };
     let files = listing
         .artefacts
         .iter()
@@ -86,14 +119,28 @@ fn listed_files(technical_file: &Path, text: &[u8]) -> Result<String, String> {
             ));
         }
         let path = base.join(&f.path);
+        if let Some(dir) = &confine {
+            let real = path
+                .canonicalize()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if !real.starts_with(dir) {
+                return Err(format!(
+                    "{} leads out of the output directory of an unsigned listing",
+                    path.display()
+                ));
+            }
+        }
         let mut file = input::open_regular(&path).map_err(|e| e.to_string())?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         if size != f.size {
-            return Err(format!(
-                "{} changed: {size} bytes, not the listed {}",
-                path.display(),
-                f.size
-            ));
+            return Err(match trust {
+                Trust::Attested => format!(
+                    "{} changed: {size} bytes, not the listed {}",
+                    path.display(),
+                    f.size
+                ),
+                Trust::Unsigned => format!("{} is not of the listed size", path.display()),
+            });
         }
         let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink())
             .map_err(|e| format!("{}: {e}", path.display()))?;
