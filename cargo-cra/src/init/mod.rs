@@ -155,11 +155,12 @@ fn write_all(
     recipes: &[(PathBuf, String)],
     created: &mut Created,
 ) -> Result<(), InitError> {
-    if let Some(dir) = recipes.first().and_then(|(p, _)| p.parent()) {
-        if recipe::real_dir(dir)? {
-            std::fs::create_dir(dir).map_err(|source| io(dir, source))?;
-            created.dir = Some(dir.to_path_buf());
-        }
+    let dir = recipes.first().and_then(|(p, _)| p.parent());
+    if let Some(dir) = dir
+        && recipe::real_dir(dir)?
+    {
+        std::fs::create_dir(dir).map_err(|source| io(dir, source))?;
+        created.dir = Some(dir.to_path_buf());
     }
     for (path, text) in recipes {
         write_new(path, text)?;
