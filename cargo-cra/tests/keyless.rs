@@ -390,12 +390,16 @@ fn auditors_verify_a_keyless_signed_build() {
     assert!(ok.status.success(), "{}", describe(&ok));
     assert_eq!(
         String::from_utf8_lossy(&ok.stdout).matches("ok ").count(),
-        4,
+        5,
         "{}",
         describe(&ok)
     );
     let other = audit("https://ci.example.com/someone-else");
     assert!(!other.status.success());
+    // Another identity: the three bundles fail, the documents still describe the binary.
+    let report = String::from_utf8_lossy(&other.stdout);
+    assert_eq!(report.matches("FAIL ").count(), 3, "{report}");
+    assert!(report.contains("ok   SBOM subject"), "{report}");
     assert!(
         String::from_utf8_lossy(&other.stderr).contains("identity"),
         "{}",
