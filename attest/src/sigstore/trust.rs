@@ -197,15 +197,18 @@ impl TrustedRoot {
 impl LogInstance {
     /// The log's public key, accepting the scheme its `keyDetails` name (if any).
     pub fn key(&self) -> Result<VerifyingKey, TrustError> {
-        let raw =
-            self.public_key.raw_bytes.as_ref().ok_or_else(|| {
-                TrustError::BadKey(format!("of {} has no key bytes", self.base_url))
-            })?;
+        // A hostile root's URL may hold control characters: named escaped, on one line.
+        let url = crate::input::printable(&self.base_url);
+        let raw = self
+            .public_key
+            .raw_bytes
+            .as_ref()
+            .ok_or_else(|| TrustError::BadKey(format!("of {url} has no key bytes")))?;
         let der = B64
             .decode(raw)
-            .map_err(|e| TrustError::BadKey(format!("of {}: {e}", self.base_url)))?;
+            .map_err(|e| TrustError::BadKey(format!("of {url}: {e}")))?;
         let bad = |e: crate::sigstore::algorithm::AlgorithmError| {
-            TrustError::BadKey(format!("of {}: {e}", self.base_url))
+            TrustError::BadKey(format!("of {url}: {e}"))
         };
         let scheme = Scheme::from_key_details(&self.public_key.key_details).map_err(bad)?;
         VerifyingKey::from_spki(&der)
