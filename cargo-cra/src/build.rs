@@ -294,12 +294,7 @@ fn shipped_packages<'a>(
     args: &BuildRequest,
     workspace: &'a cargo_metadata::Metadata,
 ) -> Vec<&'a cargo_metadata::Package> {
-    let named: Vec<&str> = args
-        .selection
-        .packages
-        .iter()
-        .filter_map(|p| spec_name(p))
-        .collect();
+    let named = selected_names(args);
     let members = workspace.workspace_packages();
     let with_bins = |p: &&cargo_metadata::Package| p.targets.iter().any(|t| t.is_bin());
     let dir_of = |p: &cargo_metadata::Package| {
@@ -357,6 +352,15 @@ fn member_facts(pkg: &cargo_metadata::Package) -> PackageFacts {
     }
 }
 
+/// The package names the `-p` specs name (URL-style specs left out).
+fn selected_names(args: &BuildRequest) -> Vec<&str> {
+    args.selection
+        .packages
+        .iter()
+        .filter_map(|p| spec_name(p))
+        .collect()
+}
+
 /// The package name a `-p` spec names (`name`, `name@version`, `name:version`), or `None` for
 /// URL-style specs, which are left to cargo.
 fn spec_name(spec: &str) -> Option<&str> {
@@ -371,12 +375,7 @@ fn check_selection(
     lock: &LockFile,
 ) -> Result<(), BuildError> {
     let members = workspace.workspace_packages();
-    let names: Vec<&str> = args
-        .selection
-        .packages
-        .iter()
-        .filter_map(|s| spec_name(s))
-        .collect();
+    let names = selected_names(args);
     for (spec, name) in args.selection.packages.iter().zip(&names) {
         if !lock.has_package(name) && !members.iter().any(|p| p.name.as_str() == *name) {
             return Err(BuildError::UnknownPackage(spec.clone()));

@@ -198,19 +198,7 @@ fn init_keeps_an_unusual_manifest_byte_for_byte_and_refuses_what_it_cannot_add()
     let after = std::fs::read(&manifest).unwrap();
     assert_kept(odd.as_bytes(), &after, "package.metadata.cra");
     // cargo still reads both metadata tables.
-    let meta = Command::new("cargo")
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(meta.status.success(), "{}", describe(&meta));
-    let meta: serde_json::Value = serde_json::from_slice(&meta.stdout).unwrap();
+    let meta = cargo_metadata_json(&dir);
     let metadata = &meta["packages"][0]["metadata"];
     assert_eq!(metadata["cra"]["manufacturer"]["name"], "Odd Ltd");
     assert_eq!(metadata["cra"]["support-period-end"], "2030-01-31");

@@ -527,19 +527,7 @@ fn init_keeps_real_published_manifests_byte_for_byte() {
             after.starts_with(&before),
             "{name}: the manifest's bytes changed"
         );
-        let meta = Command::new("cargo")
-            .args([
-                "metadata",
-                "--no-deps",
-                "--format-version",
-                "1",
-                "--offline",
-            ])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(meta.status.success(), "{name}: {}", describe(&meta));
-        let meta: Value = serde_json::from_slice(&meta.stdout).unwrap();
+        let meta = cargo_metadata_json(&dir);
         let package = meta["packages"]
             .as_array()
             .unwrap()

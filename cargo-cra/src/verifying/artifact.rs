@@ -9,7 +9,10 @@ use cra_attest::input;
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Options of `cargo cra verify`.
 #[derive(Debug, Clone)]
@@ -39,7 +42,7 @@ pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliErr
     {
         return super::technical_file::verify(a);
     }
-    let checker = Checker::for_request(a, &Checker::bundles_of(&a.artifact))?;
+    let checker = Checker::for_request(a, OnDisk::bundles)?;
     let sbom = checker.attestation(Attested::Sbom);
     let sbom_subject = checker.sbom_subject(sbom.is_ok());
     let mut lines = vec![
@@ -124,6 +127,16 @@ impl OnDisk {
     pub(super) fn beside(&self, file_name: &str) -> PathBuf {
         self.artifact.with_file_name(file_name)
     }
+
+    /// The bundles an artefact's evidence may have.
+    fn bundles(&self) -> Vec<String> {
+        vec![
+            fileset::signature_bundle(&self.name),
+            self.docs.sbom_bundle(),
+            self.docs.provenance_bundle(),
+            self.docs.verity_bundle(),
+        ]
+    }
 }
 
 /// The two attestations every output carries.
@@ -167,6 +180,8 @@ pub(super) struct Checker {
     root: TrustedRoot,
     /// `--allow-unsigned` and no bundle at all: missing bundles are skipped checks.
     unsigned: bool,
+    /// The documents beside the artefact, each read and parsed once (several checks use them).
+    documents: RefCell<BTreeMap<String, Result<Rc<Value>, String>>>,
 }
 
 impl Checker {
@@ -176,10 +191,10 @@ impl Checker {
     /// signed, and all its bundles must verify).
     pub(super) fn for_request(
         a: &VerifyRequest,
-        bundles: &[String],
+        bundles: impl FnOnce(&OnDisk) -> Vec<String>,
     ) -> Result<Checker, VerifyCliError> {
         let on_disk = OnDisk::of(&a.artifact);
-        let any_bundle = bundles
+        let any_bundle = bundles(&on_disk)
             .iter()
             .any(|b| std::fs::symlink_metadata(on_disk.beside(b)).is_ok());
         let unsigned = a.allow_unsigned && !any_bundle;
@@ -196,19 +211,8 @@ impl Checker {
             policy,
             root,
             unsigned,
+            documents: Default::default(),
         })
-    }
-
-    /// The bundles an artefact's evidence may have.
-    fn bundles_of(artifact: &Path) -> Vec<String> {
-        let on_disk = OnDisk::of(artifact);
-        let docs = &on_disk.docs;
-        vec![
-            fileset::signature_bundle(&on_disk.name),
-            docs.sbom_bundle(),
-            docs.provenance_bundle(),
-            docs.verity_bundle(),
-        ]
     }
 
     /// Verifies the bundle `name` beside the artefact, over it; returns its in-toto statement,
@@ -252,12 +256,17 @@ impl Checker {
             .map(|_| format!("{bundle} verifies over the artefact"))
     }
 
-    /// A document beside the artefact (SBOM, provenance), parsed.
-    fn document(&self, name: &str) -> Result<Value, Problem> {
-        let path = self.on_disk.beside(name);
-        let text = input::read_limited(&path, input::DOCUMENT_MAX, "document")
-            .map_err(|e| e.to_string())?;
-        Ok(serde_json::from_slice(&text).map_err(|e| format!("{name}: {e}"))?)
+    /// A document beside the artefact (SBOM, provenance), parsed; read once per verification.
+    fn document(&self, name: &str) -> Result<Rc<Value>, Problem> {
+        let mut documents = self.documents.borrow_mut();
+        let parsed = documents.entry(name.to_string()).or_insert_with(|| {
+            let path = self.on_disk.beside(name);
+            let text = input::read_limited(&path, input::DOCUMENT_MAX, "document")
+                .map_err(|e| e.to_string())?;
+            let value = serde_json::from_slice(&text).map_err(|e| format!("{name}: {e}"))?;
+            Ok(Rc::new(value))
+        });
+        parsed.clone().map_err(Problem::Fail)
     }
 
     /// An attestation: it verifies, has its predicate type, and equals the document beside it.
@@ -279,7 +288,7 @@ impl Checker {
             Attested::Sbom => &statement["predicate"],
             Attested::Provenance => &statement,
         };
-        if *attested != on_disk {
+        if *attested != *on_disk {
             return Err(format!("{document} differs from what was attested").into());
         }
         Ok(())

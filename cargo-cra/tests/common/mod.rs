@@ -354,3 +354,21 @@ pub fn rust_target_installed(target: &str) -> bool {
             .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
     })
 }
+
+/// `cargo metadata --no-deps --offline` of the project in `dir`, as JSON: what cargo itself
+/// reads from its manifest.
+pub fn cargo_metadata_json(dir: &Path) -> serde_json::Value {
+    let out = Command::new("cargo")
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
