@@ -44,6 +44,14 @@ pub enum InputError {
         /// Its limit.
         limit: u64,
     },
+    /// Named beneath a directory, but resolves outside it (through a symbolic link).
+    #[error("{path}: leads outside {base} through a symbolic link")]
+    Escapes {
+        /// The input.
+        path: PathBuf,
+        /// The directory it must stay beneath.
+        base: PathBuf,
+    },
     /// Opening or reading failed.
     #[error("{path}: {source}")]
     Io {
@@ -58,16 +66,26 @@ pub enum InputError {
 /// FIFO nor becoming the controlling terminal; the type is checked on the opened handle, so it
 /// cannot be swapped after the check.
 pub fn open_regular(path: &Path) -> Result<File, InputError> {
-    let io = |source| InputError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(io)?;
-    let kind = file.metadata().map_err(io)?.file_type();
+        .map_err(|source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    check_regular(file, path)
+}
+
+/// `file` (opened from `path`) if the handle is a regular file.
+fn check_regular(file: File, path: &Path) -> Result<File, InputError> {
+    let kind = file
+        .metadata()
+        .map_err(|source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .file_type();
     if kind.is_file() {
         return Ok(file);
     }
@@ -142,6 +160,153 @@ pub fn read_text_limited(
     })
 }
 
+/// A file a configuration names by a path relative to the configuration's own directory (a
+/// manufacturer's text, a VEX document). It is opened only beneath that directory: the kernel
+/// resolves the path with `RESOLVE_BENEATH` and `RESOLVE_NO_MAGICLINKS`, so neither `..`, nor a
+/// symbolic link to an absolute path or out of the directory, nor `/proc`'s links to open
+/// files can make it name anything outside — whichever component the link is in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Confined {
+    base: PathBuf,
+    rel: PathBuf,
+}
+
+/// Why a confined path was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfinedError {
+    /// Not a plain relative path.
+    #[error("must be a relative path below the file that names it (no `..`, not absolute)")]
+    NotRelative,
+}
+
+impl Confined {
+    /// `rel` beneath `base`: refused unless `rel` is relative and has no `..`.
+    pub fn new(base: &Path, rel: &Path) -> Result<Confined, ConfinedError> {
+        use std::path::Component;
+        let plain = !rel.as_os_str().is_empty()
+            && rel
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        match plain {
+            true => Ok(Confined {
+                base: base.to_path_buf(),
+                rel: rel.to_path_buf(),
+            }),
+            false => Err(ConfinedError::NotRelative),
+        }
+    }
+
+    /// The path as a user reads it (the base joined with the relative path).
+    pub fn path(&self) -> PathBuf {
+        self.base.join(&self.rel)
+    }
+
+    /// Opens the file beneath the base, if it is a regular file there.
+    pub fn open(&self) -> Result<File, InputError> {
+        let path = self.path();
+        let io = |source: std::io::Error| InputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let base = rustix::fs::open(
+            &self.base,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| io(e.into()))?;
+        let fd = open_beneath(&base, &self.rel).map_err(|e| match e {
+            rustix::io::Errno::XDEV | rustix::io::Errno::LOOP => InputError::Escapes {
+                path: path.clone(),
+                base: self.base.clone(),
+            },
+            e => io(e.into()),
+        })?;
+        check_regular(File::from(fd), &path)
+    }
+
+    /// The file's bytes, at most `limit` of them (a `what`, for the message).
+    pub fn read_limited(&self, limit: u64, what: &'static str) -> Result<Vec<u8>, InputError> {
+        read_handle_limited(self.open()?, &self.path(), limit, what)
+    }
+}
+
+/// An input file: one named on the command line, taken as given, or one a configuration
+/// names, confined beneath the configuration's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum InputFile {
+    /// Named by the user (a command-line argument): symbolic links followed.
+    Given(PathBuf),
+    /// Named by a configuration: opened only beneath its directory.
+    Confined(Confined),
+}
+
+impl InputFile {
+    /// The path as a user reads it.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            InputFile::Given(p) => p.clone(),
+            InputFile::Confined(c) => c.path(),
+        }
+    }
+
+    /// The file's bytes, at most `limit` of them (a `what`, for the message).
+    pub fn read_limited(&self, limit: u64, what: &'static str) -> Result<Vec<u8>, InputError> {
+        match self {
+            InputFile::Given(p) => read_limited(p, limit, what),
+            InputFile::Confined(c) => c.read_limited(limit, what),
+        }
+    }
+}
+
+impl From<PathBuf> for InputFile {
+    fn from(p: PathBuf) -> InputFile {
+        InputFile::Given(p)
+    }
+}
+
+impl From<Confined> for InputFile {
+    fn from(c: Confined) -> InputFile {
+        InputFile::Confined(c)
+    }
+}
+
+/// Flags for opening a hostile input: read only, never blocking on a FIFO, never becoming the
+/// controlling terminal.
+const INPUT_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::CLOEXEC)
+    .union(rustix::fs::OFlags::NOCTTY)
+    .union(rustix::fs::OFlags::NONBLOCK);
+
+/// `rel` opened beneath the directory `base` with `openat2`; where the kernel has no `openat2`
+/// (before Linux 5.6), component by component with `O_NOFOLLOW`, refusing every symbolic link.
+fn open_beneath(
+    base: &rustix::fd::OwnedFd,
+    rel: &Path,
+) -> Result<rustix::fd::OwnedFd, rustix::io::Errno> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    match rustix::fs::openat2(base, rel, INPUT_FLAGS, Mode::empty(), resolve) {
+        Err(rustix::io::Errno::NOSYS) => {}
+        done => return done,
+    }
+    let mut dir = rustix::fs::openat(base, ".", OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())?;
+    let names: Vec<_> = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        let last = i + 1 == names.len();
+        let flags = match last {
+            true => INPUT_FLAGS | OFlags::NOFOLLOW,
+            false => OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        };
+        dir = rustix::fs::openat(&dir, name.as_os_str(), flags, Mode::empty())?;
+    }
+    Ok(dir)
+}
+
 /// `text` as one printable line: every control character (newline, carriage return, escape,
 /// …) written as its Rust escape (`\r`, `\u{1b}`). For messages that quote hostile input —
 /// a parser naming an unknown field, a server's answer — so that they can neither forge lines
@@ -168,6 +333,47 @@ mod tests {
             printable("field `a\rb`\n\u{1b}[31m é"),
             "field `a\\rb`\\n\\u{1b}[31m é"
         );
+    }
+
+    #[test]
+    fn confined_files_never_leave_their_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("repo");
+        std::fs::create_dir_all(base.join("docs")).unwrap();
+        std::fs::write(base.join("docs/a.md"), b"inside").unwrap();
+        std::os::unix::fs::symlink("/proc/self", base.join("t")).unwrap();
+        std::os::unix::fs::symlink("/etc", base.join("e")).unwrap();
+        std::os::unix::fs::symlink("..", base.join("docs/up")).unwrap();
+        std::os::unix::fs::symlink("../..", base.join("docs/upup")).unwrap();
+        std::os::unix::fs::symlink("docs", base.join("d")).unwrap();
+        let read = |rel: &str| {
+            Confined::new(&base, Path::new(rel))
+                .unwrap()
+                .read_limited(64, "text")
+        };
+        assert_eq!(read("d/a.md").unwrap(), b"inside");
+        assert_eq!(read("docs/up/docs/a.md").unwrap(), b"inside");
+        for rel in [
+            "t/environ",
+            "e/passwd",
+            "docs/upup/repo/docs/a.md",
+            "t/fd/0",
+        ] {
+            let err = read(rel).unwrap_err();
+            assert!(matches!(err, InputError::Escapes { .. }), "{rel}: {err}");
+            assert!(err.to_string().contains("leads outside"), "{err}");
+        }
+        assert!(matches!(
+            read("docs").unwrap_err(),
+            InputError::NotRegular { .. }
+        ));
+        for rel in ["../x", "/etc/passwd", "", "a/../../b"] {
+            assert_eq!(
+                Confined::new(&base, Path::new(rel)),
+                Err(ConfinedError::NotRelative),
+                "{rel}"
+            );
+        }
     }
 
     #[test]

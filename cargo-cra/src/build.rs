@@ -22,6 +22,7 @@ use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::fileset::{self, Documents};
+use cra_attest::input::InputFile;
 use cra_attest::persist;
 use cra_attest::sigstore::sign::Signer;
 use serde::Serialize;
@@ -67,7 +68,7 @@ pub struct BinaryReport {
     /// The OpenVEX documents the package's `vex` key names (the manufacturer's decisions
     /// `--audit` and `cargo cra audit` apply).
     #[serde(skip)]
-    pub vex: Vec<PathBuf>,
+    pub vex: Vec<InputFile>,
 }
 
 /// Facts gathered before and during the build that the SBOM step needs.
@@ -556,7 +557,7 @@ fn audit_linked(
     let configured = graphs
         .iter()
         .filter_map(|(_, g)| plan.configs.get(&g.root))
-        .flat_map(|c| c.vex.iter().cloned());
+        .flat_map(|c| c.vex.iter().cloned().map(InputFile::from));
     gate.vex = dedup_keep_order(configured.chain(gate.vex).collect());
     let binaries = graphs
         .iter()
@@ -686,7 +687,7 @@ fn write_binary_documents(
         None => Vec::new(),
     };
     Ok(BinaryReport {
-        vex: config.vex.clone(),
+        vex: config.vex.iter().cloned().map(InputFile::from).collect(),
         reason: "cra-binary",
         name: bin.target.name.clone(),
         package: root.name.clone(),

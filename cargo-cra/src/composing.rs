@@ -8,6 +8,7 @@ use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest
 use crate::source_date;
 use anyhow::{Context, Result};
 use cra_attest::evidence::slsa::BuildPlatform;
+use cra_attest::input::InputFile;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
 use cra_composer::progress::Progress;
@@ -141,7 +142,8 @@ pub fn run(
         let sboms = apps.iter().map(|a| a.sbom.clone()).collect();
         // The recipe's and the apps' decisions first: those given on the command line win.
         let mut gate = gate.clone();
-        let configured = recipe.product.vex.iter().chain(app_vex.iter()).cloned();
+        let configured = (recipe.product.vex.iter().cloned().map(InputFile::from))
+            .chain(app_vex.iter().cloned());
         gate.vex = crate::build::dedup_keep_order(configured.chain(gate.vex).collect());
         let report = gate
             .check(sboms)

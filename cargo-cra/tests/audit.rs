@@ -1037,6 +1037,23 @@ fn the_packages_vex_key_settles_findings_in_audit_and_in_the_build_gate() {
         &[],
     );
     assert!(out.status.success(), "{}", describe(&out));
+    // Issue 24: a statement written the usual way (vexctl, trivy) names the product by its
+    // purl without qualifiers, and the crate as a subcomponent; our SBOM's product purl carries
+    // a download_url qualifier, which the statement's purl covers.
+    vex(
+        &dir.join("security"),
+        "product.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/audit-project@0.1.0",
+                "subcomponents": [{ "@id": "pkg:cargo/smallvec@1.6.0" }] }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]),
+    );
+    with_key("security/product.vex.json");
+    let out = audit(&dir, &["--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     // A file outside the package, or one that is not there, is a located config error.
     for (value, needle) in [
         ("../decisions.vex.json", "must be a relative path below"),

@@ -609,3 +609,98 @@ fn a_build_directory_is_documented_from_its_packages_metadata() {
     );
     assert!(!html.contains("class=\"fail\">FAIL"), "no check failed");
 }
+
+/// Issue 24: a manufacturer's text or VEX document named through a directory symbolic link
+/// committed in the repository (`t -> /proc/self`, `e -> /etc`) must not reach the documents:
+/// one line naming the key at file:line:column, nothing written, no secret in the output. A
+/// link that stays inside the directory is followed.
+#[test]
+fn manufacturer_texts_cannot_escape_through_directory_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = example_with_docs(tmp.path());
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("texts")).unwrap();
+    std::fs::write(repo.join("texts/risk.md"), "# Risks\n\nKept inside.\n").unwrap();
+    std::os::unix::fs::symlink("/proc/self", repo.join("t")).unwrap();
+    std::os::unix::fs::symlink("/etc", repo.join("e")).unwrap();
+    std::os::unix::fs::symlink("texts", repo.join("inside")).unwrap();
+    std::os::unix::fs::symlink("../..", repo.join("texts/up")).unwrap();
+    let secret = "CRA_PASSWORD";
+    let header = "[image]\nname = \"x\"\nversion = \"1\"\narchitecture = \"amd64\"\n\n[product]\n";
+    let cases = [
+        ("risk-assessment = \"t/environ\"\n", "risk-assessment"),
+        ("design-process = \"e/passwd\"\n", "design-process"),
+        (
+            "vulnerability-handling = \"texts/up/etc/passwd\"\n",
+            "vulnerability-handling",
+        ),
+        ("vex = [\"t/cwd/x.json\"]\n", "vex"),
+    ];
+    for (line, key) in cases {
+        let recipe = repo.join("r.toml");
+        std::fs::write(&recipe, format!("{header}{line}")).unwrap();
+        let out = run_cra(
+            tmp.path(),
+            &[
+                "cra",
+                "docs",
+                image.to_str().unwrap(),
+                "--out",
+                "out",
+                "--config",
+                recipe.to_str().unwrap(),
+            ],
+            &[(secret, "hunter2-secret")],
+        );
+        assert_one_line_error(&out, &["r.toml:7:", key, "outside"]);
+        assert!(
+            !tmp.path().join("out").exists(),
+            "{key}: a failing run wrote documents"
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    }
+    // The same through a manifest's [package.metadata.cra].
+    let manifest = repo.join("Cargo.toml");
+    std::fs::write(
+        &manifest,
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[package.metadata.cra]\nrisk-assessment = \"t/environ\"\n",
+    )
+    .unwrap();
+    let out = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "docs",
+            image.to_str().unwrap(),
+            "--out",
+            "out",
+            "--config",
+            manifest.to_str().unwrap(),
+        ],
+        &[(secret, "hunter2-secret")],
+    );
+    assert_one_line_error(&out, &["Cargo.toml:6:", "risk-assessment", "outside"]);
+    // A link that stays beneath the recipe's directory is fine.
+    let recipe = repo.join("r.toml");
+    std::fs::write(
+        &recipe,
+        format!("{header}risk-assessment = \"inside/risk.md\"\n"),
+    )
+    .unwrap();
+    let out = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "docs",
+            image.to_str().unwrap(),
+            "--out",
+            "out",
+            "--config",
+            recipe.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let copied = std::fs::read_to_string(tmp.path().join("out/risk-assessment.md")).unwrap();
+    assert!(copied.contains("Kept inside."), "{copied}");
+}

@@ -19,6 +19,7 @@ mod yanked;
 pub use database::Identity;
 pub use kev::CatalogIdentity;
 
+use cra_attest::input::InputFile;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ pub struct Gate {
     /// As [`AuditRequest::no_fetch`].
     pub no_fetch: bool,
     /// As [`AuditRequest::vex`].
-    pub vex: Vec<PathBuf>,
+    pub vex: Vec<InputFile>,
     /// As [`AuditRequest::deny`].
     pub deny: Vec<Kind>,
 }
@@ -145,7 +146,7 @@ pub struct AuditRequest {
     /// Informational kinds that fail the gate too.
     pub deny: Vec<Kind>,
     /// The manufacturer's decisions (OpenVEX v0.2.0 documents).
-    pub vex: Vec<PathBuf>,
+    pub vex: Vec<InputFile>,
     /// CISA's Known Exploited Vulnerabilities catalog (JSON feed).
     pub kev: Option<PathBuf>,
 }

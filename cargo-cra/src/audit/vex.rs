@@ -4,9 +4,9 @@
 //! status for every finding, written as an OpenVEX document.
 
 use super::{AuditError, Finding};
+use cra_attest::input::InputFile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 /// The OpenVEX context this reads and writes.
 pub(super) const CONTEXT: &str = "https://openvex.dev/ns/v0.2.0";
@@ -119,14 +119,41 @@ pub struct Component {
 }
 
 impl Component {
+    /// Whether the component's IRI or purl identifier names the package URL `purl`.
     fn names(&self, purl: &str) -> bool {
-        self.id.as_deref() == Some(purl)
+        let by_id = self.id.as_deref().is_some_and(|id| purl_covers(id, purl));
+        by_id
             || self
                 .identifiers
                 .as_ref()
                 .and_then(|i| i.get("purl"))
-                .is_some_and(|p| p == purl)
+                .is_some_and(|p| purl_covers(p, purl))
     }
+}
+
+/// Whether the package URL a VEX statement gives (`given`) covers `ours`, as OpenVEX's own
+/// libraries (and trivy, grype) match them: type, namespace, name and subpath equal; the
+/// version equal when `given` has one (none covers every version); and every qualifier of
+/// `given` in `ours` with the same value — a purl without qualifiers covers any qualifiers.
+/// Strings that are not package URLs match only themselves.
+fn purl_covers(given: &str, ours: &str) -> bool {
+    if given == ours {
+        return true;
+    }
+    let (Ok(g), Ok(o)) = (
+        given.parse::<packageurl::PackageUrl>(),
+        ours.parse::<packageurl::PackageUrl>(),
+    ) else {
+        return false;
+    };
+    g.ty() == o.ty()
+        && g.namespace() == o.namespace()
+        && g.name() == o.name()
+        && g.subpath() == o.subpath()
+        && g.version().is_none_or(|v| Some(v) == o.version())
+        && g.qualifiers()
+            .iter()
+            .all(|(k, v)| o.qualifiers().get(k) == Some(v))
 }
 
 /// A VEX status.
@@ -167,7 +194,7 @@ pub(super) struct Decisions {
 
 impl Decisions {
     /// Reads and checks every VEX file.
-    pub(super) fn read(paths: &[PathBuf]) -> Result<Decisions, AuditError> {
+    pub(super) fn read(paths: &[InputFile]) -> Result<Decisions, AuditError> {
         let mut statements = Vec::new();
         for path in paths {
             statements.extend(read_one(path)?.statements);
@@ -199,12 +226,14 @@ impl Decisions {
     }
 }
 
-fn read_one(path: &Path) -> Result<Document, AuditError> {
+fn read_one(file: &InputFile) -> Result<Document, AuditError> {
+    let path = &file.path();
     let bad = |message: String| AuditError::Vex {
         path: path.to_path_buf(),
         message,
     };
-    let bytes = cra_attest::input::read_limited(path, cra_attest::input::DOCUMENT_MAX, "VEX")
+    let bytes = file
+        .read_limited(cra_attest::input::DOCUMENT_MAX, "VEX")
         .map_err(|e| bad(super::sbom::strip_path(&e.to_string(), path)))?;
     let doc: Document = serde_json::from_slice(&bytes).map_err(|e| {
         bad(format!(
@@ -297,5 +326,39 @@ pub(super) fn document(findings: &[Finding], author: &str, timestamp: &str) -> D
         version: 1,
         tooling: Some(format!("cargo-cra {}", env!("CARGO_PKG_VERSION"))),
         statements,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::purl_covers;
+
+    #[test]
+    fn a_purl_without_qualifiers_covers_any_qualifiers() {
+        let ours = "pkg:cargo/vuln-app@0.1.0?download_url=file:.";
+        assert!(purl_covers("pkg:cargo/vuln-app@0.1.0", ours));
+        assert!(purl_covers("pkg:cargo/vuln-app", ours));
+        assert!(purl_covers(ours, ours));
+        assert!(purl_covers(
+            "pkg:cargo/vuln-app@0.1.0?download_url=file%3A.",
+            ours
+        ));
+        assert!(!purl_covers("pkg:cargo/vuln-app@0.2.0", ours));
+        assert!(!purl_covers("pkg:cargo/other-app@0.1.0", ours));
+        assert!(!purl_covers("pkg:npm/vuln-app@0.1.0", ours));
+        assert!(!purl_covers(
+            "pkg:cargo/vuln-app@0.1.0?download_url=file:other",
+            ours
+        ));
+        assert!(!purl_covers("pkg:cargo/vuln-app@0.1.0?arch=x86_64", ours));
+        assert!(!purl_covers(
+            "pkg:cargo/hashbrown@0.15.0",
+            "pkg:cargo/hashbrown@0.15.1"
+        ));
+        assert!(purl_covers(
+            "pkg:cargo/hashbrown",
+            "pkg:cargo/hashbrown@0.15.1"
+        ));
+        assert!(!purl_covers("not a purl", "not a purl!"));
     }
 }

@@ -4,6 +4,7 @@ use super::build::{Compilation, Features, Manifest, Selection};
 use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
 use cargo_cra::request::BuildRequest;
 use clap::{Args, ValueEnum};
+use cra_attest::input::InputFile;
 use std::path::PathBuf;
 
 /// Options of `cargo cra audit`.
@@ -109,7 +110,7 @@ impl From<AuditArgs> for AuditRequest {
             db: a.db,
             no_fetch: a.no_fetch,
             deny: a.deny.into_iter().map(Kind::from).collect(),
-            vex: a.vex,
+            vex: a.vex.into_iter().map(InputFile::from).collect(),
             kev: a.kev,
         }
     }
@@ -143,7 +144,7 @@ impl GateArgs {
         self.audit.then(|| cargo_cra::audit::Gate {
             db: self.db,
             no_fetch: self.no_fetch,
-            vex: self.vex,
+            vex: self.vex.into_iter().map(InputFile::from).collect(),
             deny: self.deny.into_iter().map(Kind::from).collect(),
         })
     }

@@ -15,6 +15,7 @@ pub mod technical_file;
 mod text;
 
 use crate::verifying::{TrustOptions, VerifyRequest};
+use cra_attest::input::Confined;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::product::Product;
 use evidence::{Listed, Role};
@@ -446,7 +447,8 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
     }
     let mut texts = Vec::new();
     for (title, name, path) in manufacturer_texts(i.product) {
-        let bytes = cra_attest::input::read_limited(path, cra_attest::input::DOCUMENT_MAX, "text")
+        let bytes = path
+            .read_limited(cra_attest::input::DOCUMENT_MAX, "text")
             .map_err(|e| DocsError::Config(e.to_string()))?;
         texts.push((
             title.to_string(),
@@ -502,7 +504,7 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
 }
 
 /// The manufacturer's texts: (title, file name in the output, source path).
-fn manufacturer_texts(p: &Product) -> Vec<(&'static str, &'static str, &Path)> {
+fn manufacturer_texts(p: &Product) -> Vec<(&'static str, &'static str, &Confined)> {
     [
         (
             "Cybersecurity risk assessment",
@@ -521,7 +523,7 @@ fn manufacturer_texts(p: &Product) -> Vec<(&'static str, &'static str, &Path)> {
         ),
     ]
     .into_iter()
-    .filter_map(|(t, n, p)| Some((t, n, p.as_deref()?)))
+    .filter_map(|(t, n, p)| Some((t, n, p.as_ref()?)))
     .collect()
 }
 

@@ -8,8 +8,9 @@ pub(crate) mod raw;
 
 pub use raw::RawProduct;
 
+use cra_attest::input::Confined;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use toml::Spanned;
 
 /// A value the product table gave, or why it is wrong and where (byte span in its file).
@@ -95,11 +96,11 @@ impl Assessment {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Texts {
     /// The cybersecurity risk assessment (Annex VII point 3).
-    pub risk_assessment: Option<PathBuf>,
+    pub risk_assessment: Option<Confined>,
     /// Design, development and production (Annex VII point 2(a)).
-    pub design_process: Option<PathBuf>,
+    pub design_process: Option<Confined>,
     /// The vulnerability handling process (Annex VII point 2(b)).
-    pub vulnerability_handling: Option<PathBuf>,
+    pub vulnerability_handling: Option<Confined>,
 }
 
 /// The product table, checked; files it names resolved against the directory of the file that
@@ -141,7 +142,7 @@ pub struct Product {
     /// The manufacturer's texts.
     pub texts: Texts,
     /// OpenVEX documents with the manufacturer's vulnerability decisions.
-    pub vex: Vec<PathBuf>,
+    pub vex: Vec<Confined>,
 }
 
 impl Product {
@@ -449,33 +450,28 @@ fn languages(v: Option<Spanned<Vec<String>>>) -> Checked<Vec<String>> {
 }
 
 /// A file the table names: a relative path below `base` (no `..`, not absolute), which must
-/// exist as a regular file (a manufacturer's text, a VEX document).
-fn resolve_file(s: &Spanned<String>, key: &str, base: &Path) -> Checked<PathBuf> {
-    let rel = Path::new(s.get_ref());
-    let inside = !rel.as_os_str().is_empty()
-        && rel
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-    if !inside {
-        return fail(
+/// be a regular file there, reached without leaving `base` through any symbolic link (a
+/// manufacturer's text, a VEX document).
+fn resolve_file(s: &Spanned<String>, key: &str, base: &Path) -> Checked<Confined> {
+    let shown = s.get_ref();
+    let confined = Confined::new(base, Path::new(shown)).map_err(|e| ProductError {
+        span: s.span(),
+        message: format!("{key} = {shown:?} {e}"),
+    })?;
+    match confined.open() {
+        Ok(_) => Ok(confined),
+        Err(cra_attest::input::InputError::Io { source, .. }) => fail(
+            s.span(),
+            format!("{key} = {shown:?}: {}", io_reason(&source)),
+        ),
+        Err(cra_attest::input::InputError::Escapes { .. }) => fail(
             s.span(),
             format!(
-                "{key} = {:?} must be a relative path below the file that names it (no `..`, not absolute)",
-                s.get_ref()
+                "{key} = {shown:?} leads outside {} through a symbolic link",
+                base.display()
             ),
-        );
-    }
-    let path = base.join(rel);
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => Ok(path),
-        Ok(_) => fail(
-            s.span(),
-            format!("{key} = {:?} is not a regular file", s.get_ref()),
         ),
-        Err(e) => fail(
-            s.span(),
-            format!("{key} = {:?}: {}", s.get_ref(), io_reason(&e)),
-        ),
+        Err(_) => fail(s.span(), format!("{key} = {shown:?} is not a regular file")),
     }
 }
 
