@@ -30,6 +30,10 @@ pub const CSAF_PREDICATE_TYPE: &str =
 pub const TECHNICAL_FILE_PREDICATE_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/technical-file-v1.md";
 
+/// Prefix of the SBOM subject's properties that record the product table's declarations
+/// (`cargo-cra:product:<key>`, keys as in the table).
+pub const PRODUCT_PROPERTY_PREFIX: &str = "cargo-cra:product:";
+
 /// The signature bundle of the file named `file_name`: `<file_name>.sigstore.json`.
 pub fn signature_bundle(file_name: &str) -> String {
     format!("{file_name}.sigstore.json")

@@ -307,6 +307,75 @@ fn open_beneath(
     Ok(dir)
 }
 
+/// Parses JSON as [`serde_json::from_slice`] does, but refuses an object with the same key
+/// twice, at any depth: serde keeps the last value where other readers (gjson, simdjson,
+/// many streaming parsers) keep the first, so a signed document with a duplicate key means two
+/// things at once — a forged `components` list placed before the attested one, say.
+pub fn strict_json(bytes: &[u8]) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_slice::<Strict>(bytes).map(|s| s.0)
+}
+
+/// A JSON value read without duplicate keys.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(out.into())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate key {:?}",
+                    printable(&key)
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(out.into())
+    }
+}
+
 /// `text` as one printable line: every control character (newline, carriage return, escape,
 /// …) written as its Rust escape (`\r`, `\u{1b}`). For messages that quote hostile input —
 /// a parser naming an unknown field, a server's answer — so that they can neither forge lines
@@ -373,6 +442,26 @@ mod tests {
                 Err(ConfinedError::NotRelative),
                 "{rel}"
             );
+        }
+    }
+
+    #[test]
+    fn strict_json_refuses_duplicate_keys_at_any_depth() {
+        let ok = strict_json(br#"{"a": [1, -2, 3.5, true, null, "x"], "b": {"c": {}}}"#).unwrap();
+        assert_eq!(
+            ok,
+            serde_json::from_str::<serde_json::Value>(
+                r#"{"a": [1, -2, 3.5, true, null, "x"], "b": {"c": {}}}"#
+            )
+            .unwrap()
+        );
+        for text in [
+            r#"{"components": [], "components": [1]}"#,
+            r#"{"a": {"b": 1, "b": 2}}"#,
+            r#"[{"x": 1, "x": 1}]"#,
+        ] {
+            let err = strict_json(text.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains("duplicate key"), "{text}: {err}");
         }
     }
 

@@ -228,12 +228,21 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
     let toolchain = toolchain?;
     let workspace_root = workspace.workspace_root.clone().into_std_path_buf();
     let lock_file = workspace_root.join("Cargo.lock");
+    let mut warnings = Vec::new();
     let lock = if lock_file.is_file() {
         LockFile::read(&lock_file)?
     } else if args.manifest.unlocked {
         LockFile::default()
-    } else {
+    } else if args.manifest.locked || args.manifest.frozen || args.deny_warnings {
         return Err(BuildError::MissingLockFile(lock_file));
+    } else {
+        // As cargo does on a first build; the release that follows must commit it.
+        cargo::generate_lockfile(args)?;
+        warnings.push(format!(
+            "{}: created, as cargo does on a first build; commit it (reproducible builds need it; --locked refuses to create it)",
+            lock_file.display()
+        ));
+        LockFile::read(&lock_file)?
     };
     check_selection(args, &workspace, &lock)?;
     let ws_manifest = workspace_root.join("Cargo.toml");
@@ -259,7 +268,6 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
         .unwrap_or_else(|| toolchain.host.clone());
     let (source_date_epoch, origin) = source_date::source_date_epoch(&workspace_root)?;
     if !args.image_app {
-        let mut warnings = Vec::new();
         for pkg in shipped_packages(args, &workspace) {
             let dir = pkg.manifest_path.parent().map(|d| d.as_std_path());
             if let Some(product) = dir.and_then(|d| configs.get(d)) {
@@ -268,8 +276,8 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
             }
         }
         warnings.extend(origin.warning(&workspace_root));
-        crate::warnings::emit(&warnings, args.deny_warnings)?;
     }
+    crate::warnings::emit(&warnings, args.deny_warnings)?;
     let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
         build_dir: target_dir.join("cra").join(BUILD_DIR_NAME),
@@ -499,7 +507,7 @@ const ARCHIVE_DIGESTS: &str = ".cargo-cra-archive-sha512.json";
 
 /// The stamp file in the build directory, and the record format it names.
 const BUILD_DIR_STAMP: &str = ".cargo-cra-format";
-const BUILD_DIR_FORMAT: &str = "unit-records-v1\n";
+const BUILD_DIR_FORMAT: &str = "unit-records-v2\n";
 
 fn write_outputs(
     plan: &Plan,
@@ -618,7 +626,7 @@ fn linked_graphs<'a>(
         .filter_map(|a| Some((a, a.executable.as_ref()?)))
         .map(|(bin, exe)| {
             let record = linked::binary_record(exe.as_std_path(), &bin.target.name)?;
-            let mut graph = linked::linked(&record, &packages, &mut records)?;
+            let mut graph = linked::linked(bin, &record, &packages, &mut records)?;
             graph.refresh_facts(&plan.members);
             Ok((bin, graph))
         })

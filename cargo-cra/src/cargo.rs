@@ -59,6 +59,33 @@ pub fn workspace(args: &BuildRequest) -> Result<Metadata, BuildError> {
     })
 }
 
+/// Creates the workspace's missing `Cargo.lock` as `cargo build` would on a first build
+/// (`cargo generate-lockfile`, offline when asked).
+pub fn generate_lockfile(args: &BuildRequest) -> Result<(), BuildError> {
+    let mut cmd = std::process::Command::new(cargo_program());
+    cmd.arg("generate-lockfile");
+    if let Some(p) = &args.manifest.manifest_path {
+        cmd.arg("--manifest-path").arg(p);
+    }
+    if args.manifest.offline {
+        cmd.arg("--offline");
+    }
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| BuildError::Tool {
+            what: "cargo generate-lockfile".into(),
+            message: e.to_string(),
+        })?;
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(BuildError::Tool {
+            what: "cargo generate-lockfile".into(),
+            message: first_error_line(&out.stderr),
+        }),
+    }
+}
+
 /// Whether cargo's stderr `text` says that `--locked` stopped it from updating the lock file
 /// (cargo ≥ 1.84: "cannot update the lock file"; older: "needs to be updated but").
 fn says_lock_is_stale(text: &str) -> bool {

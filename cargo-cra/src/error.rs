@@ -104,6 +104,10 @@ pub enum BuildError {
         "cannot account for every crate linked into the binary: {0}; no SBOM was written (`cargo clean` makes every unit compile again)"
     )]
     UnrecordedUnit(String),
+    /// The project's own inputs (a build script, rustflags) make a crate's identity or presence
+    /// unprovable: the SBOM would say what is not so.
+    #[error("{0}; no SBOM was written")]
+    Untrustworthy(String),
     /// Something cargo reported does not fit together.
     #[error("{0}")]
     Inconsistent(String),

@@ -31,6 +31,7 @@ pub mod signing;
 pub(crate) mod source_date;
 pub(crate) mod toolchain;
 pub(crate) mod units;
+pub(crate) mod vendored;
 pub mod verifying;
 pub(crate) mod warnings;
 pub mod wrapper;

@@ -11,7 +11,9 @@ use crate::error::BuildError;
 use crate::lockfile::LockFile;
 use crate::repro::Remap;
 use crate::units::{self, PackageFacts, RECORD_SUFFIX, RecordError, UnitRecord};
+use crate::vendored::{self, Vendored};
 use cargo_metadata::{Artifact, PackageId};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,9 @@ pub struct CrateInfo {
     pub source: Option<String>,
     /// What cargo told the compiler about it.
     pub facts: PackageFacts,
+    /// For a registry package built from a vendored copy: how that copy compares with the
+    /// locked archive.
+    pub vendored: Option<Vendored>,
 }
 
 /// Packages are told apart by their manifest directory: one per package in a build.
@@ -63,10 +68,14 @@ impl LinkedGraph {
     }
 }
 
-/// The build's packages, by manifest directory, as cargo's artifact messages name them.
+/// The build's packages, by manifest directory, as cargo's artifact messages name them; and
+/// which package cargo compiled each unit for, by the unit record's path.
 pub struct BuildPackages<'a> {
     ids: HashMap<PathBuf, &'a PackageId>,
+    units: HashMap<PathBuf, &'a Artifact>,
     lock: &'a LockFile,
+    cache_dirs: Vec<PathBuf>,
+    vendored: RefCell<HashMap<PathBuf, Option<Vendored>>>,
 }
 
 impl<'a> BuildPackages<'a> {
@@ -79,7 +88,21 @@ impl<'a> BuildPackages<'a> {
                 Some((dir, &a.package_id))
             })
             .collect();
-        BuildPackages { ids, lock }
+        let units = artifacts
+            .iter()
+            .flat_map(|a| a.filenames.iter().map(move |f| (f, a)))
+            .filter_map(|(f, a)| Some((units::record_path_for_library(f.as_std_path())?, a)))
+            .collect();
+        let cache_dirs = home::cargo_home()
+            .map(|h| crate::crate_cache::cache_dirs(&h))
+            .unwrap_or_default();
+        BuildPackages {
+            ids,
+            units,
+            lock,
+            cache_dirs,
+            vendored: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The locked source of the package in `manifest_dir`.
@@ -94,6 +117,84 @@ impl<'a> BuildPackages<'a> {
         })?;
         let id_source = package_id_source(&id.repr);
         Ok(self.lock.source_of(&facts.name, &facts.version, id_source))
+    }
+
+    /// How a registry package's vendored copy compares with the locked archive (`None` for
+    /// packages cargo extracted itself, and path and git packages); each copy inspected once.
+    fn vendored(
+        &self,
+        facts: &PackageFacts,
+        source: Option<&str>,
+    ) -> Result<Option<Vendored>, BuildError> {
+        let Some(source) = source else {
+            return Ok(None);
+        };
+        if let Some(v) = self.vendored.borrow().get(&facts.manifest_dir) {
+            return Ok(v.clone());
+        }
+        let locked = self.lock.checksum(&facts.name, &facts.version, source);
+        let v = match locked {
+            Some(locked) if vendored::is_vendored(&facts.manifest_dir) => Some(
+                vendored::inspect(
+                    &facts.manifest_dir,
+                    &facts.name,
+                    &facts.version,
+                    locked,
+                    &self.cache_dirs,
+                )
+                .map_err(|e| {
+                    BuildError::Untrustworthy(format!(
+                        "vendored {} {}: {e}",
+                        facts.name, facts.version
+                    ))
+                })?,
+            ),
+            _ => None,
+        };
+        self.vendored
+            .borrow_mut()
+            .insert(facts.manifest_dir.clone(), v.clone());
+        Ok(v)
+    }
+
+    /// Fails unless the unit recorded at `record_path` says it is the package cargo compiled it
+    /// for (`artifact`, else the one cargo's messages give for that unit): name, version and
+    /// manifest directory. The record's come from the environment rustc ran with, which a
+    /// build script can rewrite (`cargo:rustc-env=CARGO_PKG_NAME=…`); cargo's do not.
+    fn check_identity(
+        &self,
+        record_path: &Path,
+        facts: &PackageFacts,
+        artifact: Option<&Artifact>,
+    ) -> Result<(), BuildError> {
+        let Some(a) = artifact.or_else(|| self.units.get(record_path).copied()) else {
+            return Err(BuildError::Inconsistent(format!(
+                "{} {}: cargo reported no unit with the outputs of {}",
+                facts.name,
+                facts.version,
+                record_path.display()
+            )));
+        };
+        let (name, version) = package_id_name_version(&a.package_id.repr).unwrap_or_default();
+        let dir = a.manifest_path.parent().map(|d| d.as_std_path());
+        if facts.name == name
+            && facts.version == version
+            && Some(facts.manifest_dir.as_path()) == dir
+        {
+            return Ok(());
+        }
+        Err(BuildError::Untrustworthy(format!(
+            "{name} {version} ({}) told the compiler it is {} {} ({}): a build script rewrote \
+             CARGO_PKG_NAME, CARGO_PKG_VERSION or CARGO_MANIFEST_DIR (cargo:rustc-env); \
+             refusing to write an SBOM that names it falsely",
+            a.manifest_path
+                .parent()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            cra_attest::input::printable(&facts.name),
+            cra_attest::input::printable(&facts.version),
+            cra_attest::input::printable(&facts.manifest_dir.display().to_string()),
+        )))
     }
 }
 
@@ -196,14 +297,17 @@ impl Records {
     }
 }
 
-/// The crates linked into the binary whose unit record is `bin_record`.
+/// The crates linked into the binary `bin` (cargo's message) whose unit record is
+/// `bin_record`; every unit's identity checked against cargo's.
 pub fn linked(
+    bin: &Artifact,
     bin_record: &Path,
     packages: &BuildPackages<'_>,
     records: &mut Records,
 ) -> Result<LinkedGraph, BuildError> {
     let unrecorded = |e: RecordError| BuildError::UnrecordedUnit(e.to_string());
     let root_record = records.get(bin_record).map_err(unrecorded)?.clone();
+    packages.check_identity(bin_record, &root_record.package, Some(bin))?;
     let root = root_record.package.manifest_dir.clone();
     let mut edges: BTreeMap<PackageKey, BTreeSet<PackageKey>> = BTreeMap::new();
     let mut features: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
@@ -215,14 +319,26 @@ pub fn linked(
             continue;
         }
         let record = records.get(&path).map_err(unrecorded)?.clone();
+        if let Some(lib) = record.foreign_crates.first() {
+            return Err(BuildError::Untrustworthy(format!(
+                "{} {} was compiled with {} on a crate search path (-L from rustflags or a build \
+                 script): rustc may link it with `extern crate` and cargo never built it, so the \
+                 SBOM cannot account for it; remove the -L or make it a dependency",
+                record.package.name,
+                record.package.version,
+                lib.display()
+            )));
+        }
         let key = record.package.manifest_dir.clone();
         if !crates.contains_key(&key) {
             let source = packages.source(&record.package)?;
+            let vendored = packages.vendored(&record.package, source.as_deref())?;
             crates.insert(
                 key.clone(),
                 CrateInfo {
                     source,
                     facts: record.package.clone(),
+                    vendored,
                 },
             );
         }
@@ -248,6 +364,7 @@ pub fn linked(
             if dep.is_proc_macro() {
                 continue;
             }
+            packages.check_identity(&dep_path, &dep.package, None)?;
             let dep_key = dep.package.manifest_dir.clone();
             // A binary's own package's library is the same component as the binary.
             if dep_key != key {

@@ -58,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("note: {m} is commented out: fill it in (builds warn until then)");
             }
             if report.no_lock_file {
-                eprintln!("note: no Cargo.lock yet: run `cargo generate-lockfile` and commit it");
+                eprintln!("note: no Cargo.lock yet: `cargo cra build` creates it; commit it");
             }
         }
         Command::Build(b) => {

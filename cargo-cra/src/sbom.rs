@@ -9,11 +9,12 @@ use crate::linked::{CrateInfo, LinkedGraph, PackageKey};
 use crate::lockfile::LockFile;
 use crate::toolchain::Toolchain;
 use crate::units::PackageFacts;
+use crate::vendored::Vendored;
 use cra_attest::digest::Digests;
 use cra_attest::evidence::cyclonedx::{
     Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, License,
     LicenseChoice, LicenseExpression, Lifecycle, Metadata, OrganizationalContact,
-    OrganizationalEntity, Property, Scope, Tools,
+    OrganizationalEntity, Pedigree, Property, Scope, Tools,
 };
 use packageurl::PackageUrl;
 use std::collections::HashMap;
@@ -90,22 +91,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         .collect();
     dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
 
-    let manufacturer = input
-        .config
-        .manufacturer
-        .as_ref()
-        .map(|m| OrganizationalEntity {
-            name: Some(m.name.clone()),
-            url: m.url.iter().cloned().collect(),
-            contact: m
-                .email
-                .iter()
-                .map(|e| OrganizationalContact {
-                    name: None,
-                    email: Some(e.clone()),
-                })
-                .collect(),
-        });
+    let manufacturer = input.config.manufacturer.as_ref().map(|m| m.entity());
 
     let mut root =
         Component::new(ComponentType::Application, input.bin_name).with_digests(input.bin_digests);
@@ -132,12 +118,13 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     if let Some(f) = features_property(input.graph.features.get(&input.graph.root)) {
         extra.push(f);
     }
-    if let Some(id) = &input.config.product_id {
-        extra.push(Property::new("cargo-cra:product-id", id));
-    }
-    if let Some(end) = &input.config.support_period_end {
-        extra.push(Property::new("cargo-cra:support-period-end", end));
-    }
+    extra.extend(
+        input
+            .config
+            .declarations()
+            .into_iter()
+            .map(|(name, value)| Property::new(name, value)),
+    );
     root.properties.extend(extra);
 
     let cargo_cra = Component::cargo_cra_tool();
@@ -199,9 +186,20 @@ fn crate_component(
     c.purl = Some(purl.to_string());
     c.external_references = external_references(p);
     let source = info.source.as_deref();
-    let registry = source.is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"));
+    let modified = match &info.vendored {
+        Some(Vendored::Modified(changes)) => Some(changes.as_slice()),
+        _ => None,
+    };
+    let registry = modified.is_none()
+        && source.is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"));
     let mut notes = Vec::new();
-    if registry {
+    if let Some(changes) = modified {
+        c.pedigree = Some(vendored_pedigree(input, info, changes));
+        notes.push(
+            "no archive hash: a modified vendored copy, not the registry's archive (see pedigree)"
+                .into(),
+        );
+    } else if registry {
         let source = source.unwrap_or_default();
         match input.lock.checksum(&p.name, &p.version, source) {
             Some(sum) => c.hashes.push(Hash::sha256(sum)),
@@ -246,9 +244,21 @@ fn crate_component(
         format!("{}-{}", p.name, p.version)
     };
     c.properties = bsi_properties(&file_name, false, registry, true);
+    if info.vendored.is_some() {
+        c.properties.push(Property::new(
+            "cargo-cra:vendored",
+            relative(&p.manifest_dir, input.workspace_root),
+        ));
+    }
+    if info.vendored == Some(Vendored::Unverified) {
+        notes.push(
+            "vendored copy checked against its own .cargo-checksum.json only: the locked archive was not in the local cargo cache to compare with".into(),
+        );
+    }
     c.properties.push(Property::new(
         "cargo-cra:source",
         match source {
+            _ if modified.is_some() => "vendored-modified",
             None => "path",
             Some(s) if s == CRATES_IO || s == CRATES_IO_SPARSE => "crates.io",
             Some(s) if s.starts_with("git+") => "git",
@@ -362,15 +372,50 @@ pub fn purl(
 }
 
 /// [`purl`] of a linked crate.
+/// A package's purl; a modified vendored copy is named by its directory, as a path package
+/// is (it is not the registry's package).
 fn crate_purl(info: &CrateInfo, workspace_root: &Path) -> String {
     let p = &info.facts;
-    purl(
+    let source = match info.vendored {
+        Some(Vendored::Modified(_)) => None,
+        _ => info.source.as_deref(),
+    };
+    purl(&p.name, &p.version, source, &p.manifest_dir, workspace_root)
+}
+
+/// The registry package a modified vendored copy descends from: name, version, purl and the
+/// locked SHA-256, with how the copy differs.
+fn vendored_pedigree(input: &SbomInput<'_>, info: &CrateInfo, changes: &[String]) -> Pedigree {
+    let p = &info.facts;
+    let source = info.source.as_deref();
+    let mut ancestor = Component::new(ComponentType::Library, &p.name);
+    ancestor.version = Some(p.version.clone());
+    ancestor.purl = Some(purl(
         &p.name,
         &p.version,
-        info.source.as_deref(),
+        source,
         &p.manifest_dir,
-        workspace_root,
-    )
+        input.workspace_root,
+    ));
+    if let Some(sum) = source.and_then(|s| input.lock.checksum(&p.name, &p.version, s)) {
+        ancestor.hashes.push(Hash::sha256(sum));
+    }
+    Pedigree {
+        ancestors: vec![ancestor],
+        notes: Some(format!(
+            "a modified copy of the locked registry package, vendored in {}: {}",
+            relative(&p.manifest_dir, input.workspace_root),
+            changes.join(", ")
+        )),
+    }
+}
+
+/// `dir` relative to the workspace root, for documents.
+fn relative(dir: &Path, workspace_root: &Path) -> String {
+    pathdiff::diff_paths(dir, workspace_root)
+        .unwrap_or_else(|| dir.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// The package's declared licence: its SPDX `license` (old `A/B` spelling normalised to
@@ -451,6 +496,7 @@ mod tests {
                 license: Some("MIT/Apache-2.0".into()),
                 ..Default::default()
             },
+            vendored: None,
         }
     }
 

@@ -47,11 +47,13 @@ fn not_a_cargo_project() {
 }
 
 #[test]
-fn missing_lock_file_says_what_to_run() {
+fn missing_lock_file_under_locked_says_what_to_run() {
     let (_tmp, dir) = fixture_copy("tests/fixtures/sbom-workspace");
     std::fs::remove_file(dir.join("Cargo.lock")).unwrap();
-    let out = build(&dir, &[]);
-    assert_one_line_error(&out, &["Cargo.lock", "missing", "cargo generate-lockfile"]);
+    for flag in ["--locked", "--frozen", "--deny-warnings"] {
+        let out = build(&dir, &[flag]);
+        assert_one_line_error(&out, &["Cargo.lock", "missing", "cargo generate-lockfile"]);
+    }
     assert!(
         !dir.join("Cargo.lock").exists(),
         "a locked build must not create the lock file"

@@ -372,12 +372,12 @@ fn metadata_describes_the_binary_the_product_and_the_build() {
     );
     assert_eq!(property(c, "bsi:component:executable"), Some("executable"));
     assert_eq!(
-        property(c, "cargo-cra:product-id"),
+        property(c, "cargo-cra:product:product-id"),
         Some("FX-GW-3"),
         "package overrides workspace"
     );
     assert_eq!(
-        property(c, "cargo-cra:support-period-end"),
+        property(c, "cargo-cra:product:support-period-end"),
         Some("2030-06-30"),
         "from the workspace"
     );

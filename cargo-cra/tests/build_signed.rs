@@ -405,6 +405,20 @@ fn auditors_verify_a_signed_build_output_directory() {
     assert_one_line_error(&out, &["--key"]);
     std::fs::write(&provenance_bundle, saved).unwrap();
 
+    // Issue 24: a forged `components` list prepended to the signed SBOM. serde keeps the last
+    // (attested) list, readers such as gjson the first: a duplicate key fails the SBOM checks.
+    let sbom = binary.with_file_name("probe.cdx.json");
+    let signed = std::fs::read_to_string(&sbom).unwrap();
+    let forged = signed.replacen('{', "{\"components\": [],", 1);
+    std::fs::write(&sbom, &forged).unwrap();
+    let out = audit(&public, false);
+    assert!(!out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL SBOM attestation"), "{}", describe(&out));
+    assert!(text.contains("duplicate key"), "{}", describe(&out));
+    std::fs::write(&sbom, signed).unwrap();
+    assert!(audit(&public, false).status.success());
+
     // One flipped byte of the binary: nothing verifies any more.
     let mut bytes = std::fs::read(&binary).unwrap();
     let mid = bytes.len() / 2;

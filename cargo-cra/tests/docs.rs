@@ -468,8 +468,50 @@ fn docs_are_reproducible_and_strict_fails_listing_what_is_missing_writing_nothin
             "{name} differs between two runs"
         );
     }
-    // Without the recipe an image directory has no product table: --strict names each gap.
-    let out = docs("c", &["--strict"]);
+    // Issue 24: without the recipe, the declarations travel in the signed image SBOM: the
+    // same documents (the manufacturer's texts aside, which are files beside the recipe).
+    let c = docs("c", &["--strict"]);
+    assert!(c.status.success(), "{}", describe(&c));
+    for name in [
+        "user-information.md",
+        "declaration-of-conformity.md",
+        "security.txt",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("a").join(name)).unwrap(),
+            std::fs::read_to_string(tmp.path().join("c").join(name)).unwrap(),
+            "{name}: the recorded declarations differ from the recipe's"
+        );
+    }
+    // An unsigned image whose SBOM records no declarations: --strict names each gap.
+    let bare = tmp.path().join("bare");
+    copy_tree(&image, &bare);
+    for entry in std::fs::read_dir(&bare).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.ends_with(".sigstore.json") || name == "cra" {
+            let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir_all(&path));
+        }
+    }
+    let sbom_path = bare.join("hello-device.cdx.json");
+    let mut sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sbom_path).unwrap()).unwrap();
+    sbom["metadata"]["component"]["properties"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| {
+            !p["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("cargo-cra:product:")
+        });
+    std::fs::write(&sbom_path, serde_json::to_vec_pretty(&sbom).unwrap()).unwrap();
+    let bare_docs = |out: &str, extra: &[&str]| {
+        let mut args = vec!["cra", "docs", bare.to_str().unwrap(), "--out", out];
+        args.extend_from_slice(extra);
+        run_cra(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)])
+    };
+    let out = bare_docs("e", &["--strict"]);
     assert!(!out.status.success(), "{}", describe(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     for needle in [
@@ -479,12 +521,12 @@ fn docs_are_reproducible_and_strict_fails_listing_what_is_missing_writing_nothin
     ] {
         assert!(err.contains(needle), "{needle}: {err}");
     }
-    assert!(!tmp.path().join("c").exists(), "--strict wrote documents");
+    assert!(!tmp.path().join("e").exists(), "--strict wrote documents");
     // Without --strict the same gaps are listed in the technical file, nothing invented.
-    let out = docs("d", &[]);
+    let out = bare_docs("f", &[]);
     assert!(out.status.success(), "{}", describe(&out));
     let tf: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("d/technical-file.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(tmp.path().join("f/technical-file.json")).unwrap())
             .unwrap();
     assert!(
         tf["missing"].as_array().unwrap().iter().any(|m| m

@@ -438,3 +438,50 @@ fn init_writes_nothing_through_symbolic_links() {
             .is_symlink()
     );
 }
+
+/// Issue 24, first run: `cargo new app && cargo cra init … && cargo cra build` works as
+/// `cargo build` does — the lock file is created (and the build says to commit it); under
+/// `--locked` it is refused instead.
+#[test]
+fn a_first_build_without_a_lock_file_creates_it_and_says_to_commit_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let st = Command::new("cargo")
+        .args(["new", "-q", "--vcs", "none", "app"])
+        .current_dir(tmp.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let dir = tmp.path().join("app");
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "init",
+            "--manufacturer",
+            "Example Devices GmbH",
+            "--security-contact",
+            "security@devices.example.com",
+            "--support-period-end",
+            "2031-12-31",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!dir.join("Cargo.lock").exists());
+    let out = run_cra(&dir, &["cra", "build", "--locked"], &[]);
+    assert_one_line_error(&out, &["Cargo.lock", "missing"]);
+    assert!(!dir.join("Cargo.lock").exists(), "--locked created it");
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    let out = run_cra(&dir, &["cra", "build", "--offline"], &epoch);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(dir.join("Cargo.lock").is_file());
+    let w = warnings(&out);
+    assert!(
+        w.iter()
+            .any(|l| l.contains("Cargo.lock: created") && l.contains("commit it")),
+        "{w:?}"
+    );
+    let host = host_triple();
+    let sbom = dir.join(format!("target/cra/{host}/debug/app.cdx.json"));
+    assert!(sbom.is_file(), "{}", describe(&out));
+}

@@ -112,12 +112,18 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         }
     }
 
+    // The recipe's product declarations travel in the signed SBOM (an auditor gets the image,
+    // not the recipe).
+    for (name, value) in recipe.product.declarations() {
+        root.properties.push(Property::new(name, value));
+    }
+
     let mut components: BTreeMap<String, Component> = BTreeMap::new();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut tools: BTreeMap<(String, Option<String>), Component> = BTreeMap::new();
     let cargo_cra = Component::cargo_cra_tool();
     tools.insert(("cargo-cra".into(), cargo_cra.version.clone()), cargo_cra);
-    let mut manufacturer = None;
+    let mut manufacturer = recipe.product.manufacturer.as_ref().map(|m| m.entity());
     let mut compositions = vec![Composition {
         aggregate: "complete".into(),
         assemblies: vec![purl.clone()],

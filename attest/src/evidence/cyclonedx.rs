@@ -170,6 +170,18 @@ pub enum Scope {
     Excluded,
 }
 
+/// A component's pedigree: the components it descends from, and a note on the differences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pedigree {
+    /// The components this one was derived from (a modified copy's original).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<Component>,
+    /// How this component differs from its ancestors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
 /// One software component.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -209,6 +221,9 @@ pub struct Component {
     /// Links to the component's repository, website, download, and so on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external_references: Vec<ExternalReference>,
+    /// Where a modified component comes from (its unmodified ancestor) and how it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pedigree: Option<Pedigree>,
     /// Name/value properties (BSI TR-03183-2 `bsi:component:*`, and `cargo-cra:*`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
@@ -233,6 +248,7 @@ impl Component {
             licenses: Vec::new(),
             purl: None,
             external_references: Vec::new(),
+            pedigree: None,
             properties: Vec::new(),
             components: Vec::new(),
         }

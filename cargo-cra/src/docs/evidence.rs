@@ -394,6 +394,11 @@ fn opt(v: &Value) -> Option<String> {
     v.as_str().map(input::printable)
 }
 
+/// The property recording the product table's `key`.
+fn declared(key: &str) -> String {
+    format!("{}{key}", cra_attest::fileset::PRODUCT_PROPERTY_PREFIX)
+}
+
 fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
     let meta = &doc["metadata"];
     let root = &meta["component"];
@@ -435,8 +440,8 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
         timestamp: opt(&meta["timestamp"]),
         manufacturer: opt(&meta["manufacturer"]["name"]),
         security_contact,
-        support_period_end: property("cargo-cra:support-period-end"),
-        product_id: property("cargo-cra:product-id"),
+        support_period_end: property(&declared("support-period-end")),
+        product_id: property(&declared("product-id")),
         target: property("cargo-cra:target"),
         toolchain,
         properties,

@@ -238,16 +238,34 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
     })
 }
 
-/// The product table: the one given, over the configuration file's, over nothing.
+/// The product table: the one given, over the configuration file's, over the declarations
+/// the evidence's first SBOM records (they travel with an image, whose recipe the auditor
+/// may not have).
 fn product_of(request: &DocsRequest, evidence: &evidence::Evidence) -> Result<Product, DocsError> {
     let from_file = match &request.config {
         Some(path) => read_config(path)?,
         None if evidence.kind == evidence::Kind::Build => workspace_config(evidence)?,
         None => Product::default(),
     };
+    let recorded = recorded_product(evidence)?;
     Ok(match &request.product {
-        Some(p) => p.clone().or(&from_file),
-        None => from_file,
+        Some(p) => p.clone().or(&from_file.or(&recorded)),
+        None => from_file.or(&recorded),
+    })
+}
+
+/// The product declarations the first SBOM records, checked as a table's.
+fn recorded_product(evidence: &evidence::Evidence) -> Result<Product, DocsError> {
+    let Some(sbom) = evidence.sboms.first() else {
+        return Ok(Product::default());
+    };
+    let props = sbom
+        .properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    Product::from_declarations(props).map_err(|message| DocsError::Evidence {
+        path: evidence.dir.join(&sbom.file),
+        message,
     })
 }
 
@@ -450,11 +468,9 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
         let bytes = path
             .read_limited(cra_attest::input::DOCUMENT_MAX, "text")
             .map_err(|e| DocsError::Config(e.to_string()))?;
-        texts.push((
-            title.to_string(),
-            String::from_utf8_lossy(&bytes).into_owned(),
-        ));
-        documents.push((name.to_string(), bytes, Role::Other));
+        let text = text::sanitized_markdown(&String::from_utf8_lossy(&bytes));
+        texts.push((title.to_string(), text.clone()));
+        documents.push((name.to_string(), text.into_bytes(), Role::Other));
     }
     let mut listed = Vec::new();
     for (name, bytes, role) in &documents {

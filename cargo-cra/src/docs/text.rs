@@ -6,12 +6,21 @@ use super::evidence::{Evidence, Role};
 use super::facts::{Fact, Facts, Source};
 use cra_composer::product::Product;
 
-/// `value` with every character Markdown could read as inline markup escaped (values are
-/// never written at the start of a line, so block markup cannot arise); line breaks become
-/// spaces.
+/// `value` with every character Markdown could read as inline markup escaped, and a leading
+/// block marker too (values follow a list item's `- `, where `# x` would be a heading and
+/// `1. x` a list); line breaks become spaces.
 pub(crate) fn md(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    let mut out = String::with_capacity(value.len() + 1);
+    let value = value.trim_start();
+    let digits = value.len() - value.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let ordered = digits > 0 && matches!(value[digits..].chars().next(), Some('.' | ')'));
+    if value.starts_with(['#', '-', '+', '=']) {
+        out.push('\\');
+    }
+    for (i, c) in value.chars().enumerate() {
+        if ordered && i == digits {
+            out.push('\\');
+        }
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!' => {
                 out.push('\\');
@@ -283,16 +292,77 @@ pub(crate) fn markdown_page(title: &str, markdown: &str) -> String {
     )
 }
 
-/// `markdown` rendered to an HTML fragment, raw HTML turned into text.
+/// `markdown` rendered to an HTML fragment: raw HTML turned into text, and links and images
+/// whose destination is not allowed ([`allowed_link`], [`allowed_image`]) reduced to their
+/// text.
 pub(crate) fn markdown_html(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser};
-    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        e => e,
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut dropped: Vec<TagEnd> = Vec::new();
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::Start(Tag::Link { ref dest_url, .. }) if !allowed_link(dest_url) => {
+            dropped.push(TagEnd::Link);
+            None
+        }
+        Event::Start(Tag::Image { ref dest_url, .. }) if !allowed_image(dest_url) => {
+            dropped.push(TagEnd::Image);
+            None
+        }
+        Event::End(end @ (TagEnd::Link | TagEnd::Image)) if dropped.last() == Some(&end) => {
+            dropped.pop();
+            None
+        }
+        e => Some(e),
     });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
     out
+}
+
+/// The manufacturer's Markdown as it is copied into the documents: every link and image
+/// [`markdown_html`] would not render replaced by its text, the rest byte for byte.
+pub(crate) fn sanitized_markdown(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    let mut copied = 0;
+    let mut inside: Option<(std::ops::Range<usize>, TagEnd, String)> = None;
+    for (event, range) in Parser::new_ext(markdown, Options::ENABLE_TABLES).into_offset_iter() {
+        match (&mut inside, event) {
+            (None, Event::Start(Tag::Link { dest_url, .. })) if !allowed_link(&dest_url) => {
+                inside = Some((range, TagEnd::Link, String::new()));
+            }
+            (None, Event::Start(Tag::Image { dest_url, .. })) if !allowed_image(&dest_url) => {
+                inside = Some((range, TagEnd::Image, String::new()));
+            }
+            (Some((_, end, text)), Event::End(e)) if e == *end => {
+                let (range, _, text) = inside.take().expect("inside a dropped element");
+                out.push_str(&markdown[copied..range.start]);
+                out.push_str(&md(&text));
+                copied = range.end;
+            }
+            (Some((_, _, text)), Event::Text(t) | Event::Code(t)) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    out.push_str(&markdown[copied..]);
+    out
+}
+
+/// Link destinations the documents keep: web and mail addresses, and places in the same
+/// document; never `javascript:`, `data:` or any other scheme.
+fn allowed_link(dest: &str) -> bool {
+    let d = dest.trim().to_ascii_lowercase();
+    d.starts_with("https://")
+        || d.starts_with("http://")
+        || d.starts_with("mailto:")
+        || d.starts_with('#')
+}
+
+/// Image sources the documents keep: none from elsewhere (a remote image is a request made
+/// when the page is read), only plain relative paths.
+fn allowed_image(dest: &str) -> bool {
+    let d = dest.trim();
+    !d.is_empty() && !d.starts_with("//") && !d.contains(':') && !d.starts_with('/')
 }
 
 #[cfg(test)]
@@ -320,6 +390,48 @@ mod tests {
         assert!(
             !out.contains("<script>") && !out.contains("<a ") && !out.contains("<em>"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_value_cannot_open_a_block_after_its_list_marker() {
+        for value in [
+            "# OFFICIAL: conformity assessed by notified body 0123",
+            "- nested",
+            "+ nested",
+            "1. ordered",
+            "12) ordered",
+            "=== ",
+        ] {
+            let out = html(&format!("- {}\n", md(value)));
+            assert_eq!(out.matches('<').count(), 4, "{value}: {out}");
+            assert!(out.starts_with("<ul>\n<li>"), "{value}: {out}");
+            assert!(out.contains(value.trim()), "{value}: {out}");
+        }
+    }
+
+    #[test]
+    fn only_allowed_links_and_images_survive() {
+        let text = "See [x](javascript:alert(1)), [y](DATA:text/html,hi), [ok](https://e.example/a) \
+                    and ![pixel](https://tracker.example/p.png) ![local](img/a.png) [m](mailto:a@b.c).";
+        let out = markdown_html(text);
+        assert!(!out.to_ascii_lowercase().contains("javascript:"), "{out}");
+        assert!(!out.to_ascii_lowercase().contains("data:"), "{out}");
+        assert!(!out.contains("tracker.example"), "{out}");
+        assert!(out.contains("href=\"https://e.example/a\""), "{out}");
+        assert!(out.contains("src=\"img/a.png\""), "{out}");
+        assert!(out.contains("href=\"mailto:a@b.c\""), "{out}");
+        for word in ["x", "y", "pixel"] {
+            assert!(out.contains(word), "{word}: {out}");
+        }
+        let copy = sanitized_markdown(text);
+        assert!(!copy.to_ascii_lowercase().contains("javascript:"), "{copy}");
+        assert!(!copy.contains("tracker.example"), "{copy}");
+        assert!(copy.contains("[ok](https://e.example/a)"), "{copy}");
+        assert!(copy.starts_with("See x, y, "), "{copy}");
+        assert_eq!(
+            sanitized_markdown("# Title\n\nplain [a](#b)\n"),
+            "# Title\n\nplain [a](#b)\n"
         );
     }
 }

@@ -19,6 +19,7 @@ pub fn record_from_invocation(
     let mut externs = Vec::new();
     let mut out_dir = None;
     let mut extra_filename = String::new();
+    let mut search = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let (flag, value, used) = split_flag(args, i);
@@ -31,6 +32,7 @@ pub fn record_from_invocation(
             "--out-dir" => out_dir = Some(PathBuf::from(value)),
             "--cfg" => features.extend(feature_of_cfg(&value)),
             "--extern" => externs.push(parse_extern(&value)),
+            "-L" => search.extend(crate_search_path(&value)),
             "-C" | "--codegen" => {
                 if let Some(extra) = value.strip_prefix("extra-filename=") {
                     extra_filename = extra.to_string();
@@ -53,8 +55,37 @@ pub fn record_from_invocation(
             features,
             externs,
             package,
+            foreign_crates: foreign_crates(&search),
         },
     ))
+}
+
+/// The directory of `-L [KIND=]PATH` when rustc looks for crates there by name (kinds `all`,
+/// the default, and `crate`; `dependency` serves only crates an `--extern` crate names, and
+/// `native` and `framework` only native libraries).
+fn crate_search_path(value: &str) -> Option<PathBuf> {
+    match value.split_once('=') {
+        Some(("all" | "crate", path)) => Some(PathBuf::from(path)),
+        Some(("dependency" | "native" | "framework", _)) => None,
+        _ => Some(PathBuf::from(value)),
+    }
+}
+
+/// Rust libraries (`lib*.rlib`, `lib*.rmeta`) in the directories rustc may load a crate from
+/// without an `--extern`: an `extern crate` there links code cargo never built, sorted.
+fn foreign_crates(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.flatten())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with("lib") && (name.ends_with(".rlib") || name.ends_with(".rmeta"))
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// Writes the record of the compilation `args` that just succeeded, if it is one of cargo's
@@ -106,7 +137,8 @@ pub fn expand_argfiles(args: &[OsString]) -> Vec<String> {
 /// how many arguments it took.
 fn split_flag(args: &[String], i: usize) -> (String, Option<String>, usize) {
     let a = &args[i];
-    const TAKES_VALUE: [&str; 7] = [
+    const TAKES_VALUE: [&str; 8] = [
+        "-L",
         "--crate-name",
         "--crate-type",
         "--target",
@@ -125,6 +157,9 @@ fn split_flag(args: &[String], i: usize) -> (String, Option<String>, usize) {
     }
     if let Some(value) = a.strip_prefix("-C") {
         return ("-C".into(), Some(value.to_string()), 1);
+    }
+    if let Some(value) = a.strip_prefix("-L") {
+        return ("-L".into(), Some(value.to_string()), 1);
     }
     (a.clone(), None, 1)
 }
@@ -152,17 +187,22 @@ fn parse_extern(value: &str) -> Extern {
     }
 }
 
+/// The package's facts from cargo's environment — where the manifest spells a value out, the
+/// manifest's: a build script can rewrite the environment rustc gets (`cargo:rustc-env=
+/// CARGO_PKG_LICENSE=MIT`), not the manifest. (Name, version and directory are checked
+/// against cargo's own artefact messages when the SBOM is made, see [`crate::linked`].)
 fn package_facts(env: &impl Fn(&str) -> Option<String>) -> Option<PackageFacts> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let manifest_dir = PathBuf::from(get("CARGO_MANIFEST_DIR")?);
-    let manifest = ManifestExtras::read(&manifest_dir.join("Cargo.toml"));
+    let m = ManifestExtras::read(&manifest_dir.join("Cargo.toml"));
+    let field = |spelled: Option<String>, var: &str| spelled.or_else(|| get(var));
     Some(PackageFacts {
         name: get("CARGO_PKG_NAME")?,
         version: get("CARGO_PKG_VERSION")?,
-        description: get("CARGO_PKG_DESCRIPTION"),
+        description: field(m.description, "CARGO_PKG_DESCRIPTION"),
         // CARGO_PKG_AUTHORS joins the list with `:`, which an author's URL may contain: the
         // manifest's own list wins where it is spelled out.
-        authors: manifest.authors.unwrap_or_else(|| {
+        authors: m.authors.unwrap_or_else(|| {
             get("CARGO_PKG_AUTHORS")
                 .map(|a| {
                     a.split(':')
@@ -173,21 +213,26 @@ fn package_facts(env: &impl Fn(&str) -> Option<String>) -> Option<PackageFacts> 
                 })
                 .unwrap_or_default()
         }),
-        license: get("CARGO_PKG_LICENSE"),
-        license_file: get("CARGO_PKG_LICENSE_FILE"),
-        repository: get("CARGO_PKG_REPOSITORY"),
-        homepage: get("CARGO_PKG_HOMEPAGE"),
-        documentation: manifest.documentation,
+        license: field(m.license, "CARGO_PKG_LICENSE"),
+        license_file: field(m.license_file, "CARGO_PKG_LICENSE_FILE"),
+        repository: field(m.repository, "CARGO_PKG_REPOSITORY"),
+        homepage: field(m.homepage, "CARGO_PKG_HOMEPAGE"),
+        documentation: m.documentation,
         manifest_dir,
     })
 }
 
-/// What cargo gives rustc no exact variable for, from the manifest when it spells the value
-/// out (an inherited `x.workspace = true` is left to the environment, or out).
+/// What the manifest spells out (an inherited `x.workspace = true` is left to the
+/// environment, or out).
 #[derive(Default)]
 struct ManifestExtras {
     authors: Option<Vec<String>>,
     documentation: Option<String>,
+    description: Option<String>,
+    license: Option<String>,
+    license_file: Option<String>,
+    repository: Option<String>,
+    homepage: Option<String>,
 }
 
 impl ManifestExtras {
@@ -197,9 +242,15 @@ impl ManifestExtras {
             package: Option<Package>,
         }
         #[derive(serde::Deserialize)]
+        #[serde(rename_all = "kebab-case")]
         struct Package {
             authors: Option<toml::Value>,
             documentation: Option<toml::Value>,
+            description: Option<toml::Value>,
+            license: Option<toml::Value>,
+            license_file: Option<toml::Value>,
+            repository: Option<toml::Value>,
+            homepage: Option<toml::Value>,
         }
         let Some(p) = std::fs::read_to_string(manifest)
             .ok()
@@ -215,13 +266,18 @@ impl ManifestExtras {
                 .collect::<Option<Vec<_>>>(),
             _ => None,
         };
-        let documentation = match p.documentation {
-            Some(toml::Value::String(s)) => Some(s),
+        let text = |v: Option<toml::Value>| match v {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s),
             _ => None,
         };
         ManifestExtras {
             authors,
-            documentation,
+            documentation: text(p.documentation),
+            description: text(p.description),
+            license: text(p.license),
+            license_file: text(p.license_file),
+            repository: text(p.repository),
+            homepage: text(p.homepage),
         }
     }
 }
@@ -324,6 +380,21 @@ mod tests {
             r.package.documentation.as_deref(),
             Some("https://docs.rs/utf-8")
         );
+    }
+
+    #[test]
+    fn a_build_script_cannot_relicense_its_package_through_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"evil\"\nversion = \"6.6.6\"\nlicense = \"GPL-3.0-only\"\n\
+             description = \"a payload\"\n",
+        )
+        .unwrap();
+        let args = os(&["--crate-name", "evil", "--out-dir", "/o"]);
+        let (_, r) = record_from_invocation(&args, env(dir.path().to_str().unwrap())).unwrap();
+        assert_eq!(r.package.license.as_deref(), Some("GPL-3.0-only"));
+        assert_eq!(r.package.description.as_deref(), Some("a payload"));
     }
 
     #[test]

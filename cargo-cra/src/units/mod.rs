@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 pub const RECORD_SUFFIX: &str = ".cra-unit.json";
 
 /// Format version of [`UnitRecord`]; records of another version are not read.
-pub const RECORD_VERSION: u32 = 1;
+pub const RECORD_VERSION: u32 = 2;
 
 /// One compilation unit as rustc saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,11 @@ pub struct UnitRecord {
     pub externs: Vec<Extern>,
     /// The package the unit belongs to.
     pub package: PackageFacts,
+    /// Rust libraries in the `-L` directories rustc may load crates from by name (from
+    /// rustflags or a build script's `cargo:rustc-link-search`): code that would be linked
+    /// without cargo building it, so the SBOM could not account for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_crates: Vec<PathBuf>,
 }
 
 /// One `--extern [opts:]name[=path]`.

@@ -240,13 +240,13 @@ impl Checker {
             input::read_limited(&path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
         verify_bundle(&json, &self.artifact, policy, &self.root, now())
             .map_err(|e| e.to_string())?;
-        let bundle: Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+        let bundle: Value = input::strict_json(&json).map_err(|e| e.to_string())?;
         Ok(bundle["dsseEnvelope"]["payload"]
             .as_str()
             .and_then(|p| {
                 base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok()
             })
-            .and_then(|p| serde_json::from_slice(&p).ok()))
+            .and_then(|p| input::strict_json(&p).ok()))
     }
 
     /// The signature over the artefact itself.
@@ -263,7 +263,7 @@ impl Checker {
             let path = self.on_disk.beside(name);
             let text = input::read_limited(&path, input::DOCUMENT_MAX, "document")
                 .map_err(|e| e.to_string())?;
-            let value = serde_json::from_slice(&text).map_err(|e| format!("{name}: {e}"))?;
+            let value = input::strict_json(&text).map_err(|e| format!("{name}: {e}"))?;
             Ok(Rc::new(value))
         });
         parsed.clone().map_err(Problem::Fail)

@@ -22,7 +22,7 @@ pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError
             return Err(format!("predicate type is {}", statement["predicateType"]).into());
         }
         let on_disk: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+            cra_attest::input::strict_json(&text).map_err(|e| e.to_string())?;
         match statement["predicate"] == on_disk {
             true => Ok(format!("{bundle} verifies; it attests this technical file")),
             false => Err("the technical file differs from what was attested".into()),

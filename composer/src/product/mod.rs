@@ -4,6 +4,7 @@
 //! recipe's `[product]` table or a manifest's `[package.metadata.cra]` /
 //! `[workspace.metadata.cra]` (the same keys, [`raw::RawProduct`]), and checked here once.
 
+mod declarations;
 pub(crate) mod raw;
 
 pub use raw::RawProduct;

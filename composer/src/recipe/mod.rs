@@ -20,7 +20,7 @@ use crate::xattrs::Xattrs;
 
 mod raw;
 mod schema;
-mod values;
+pub(crate) mod values;
 
 pub use schema::{json_schema, reference};
 

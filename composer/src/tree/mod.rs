@@ -266,7 +266,7 @@ impl RootFs {
                 }
                 let mut inodes = HashMap::new();
                 self.insert_host_dir(
-                    &f.dest,
+                    (&f.dest, 0),
                     &source.into_dir(),
                     (f.mode, f.uid, f.gid),
                     i,
@@ -457,9 +457,11 @@ impl RootFs {
     /// Adds the tree under host directory `source` at `dest`, read through directory handles
     /// (see [`host`]). Regular files the host links more than once are hard links in the image
     /// too (within one `[[file]]` source; `inodes` maps a host inode to its first path here).
+    /// `depth`: how many directories of the walk `dest` is below its source (0 at the top;
+    /// its parent was laid out by this walk otherwise).
     fn insert_host_dir(
         &mut self,
-        dest: &str,
+        (dest, depth): (&str, usize),
         source: &HostDir,
         (mode, uid, gid): (u32, u32, u32),
         index: usize,
@@ -473,13 +475,33 @@ impl RootFs {
             xattrs: Xattrs::new(),
             origin: Origin::File(index),
         };
-        self.insert(dest, dir_entry)?;
+        match depth {
+            0 => self.insert(dest, dir_entry)?,
+            MAX_SOURCE_DEPTH.. => {
+                return Err(format!(
+                    "{}: more than {MAX_SOURCE_DEPTH} nested directories",
+                    source.path.display()
+                ));
+            }
+            _ => self.insert_in_dir(dest, dir_entry)?,
+        }
         for name in source.names()? {
             let child = format!("{dest}/{name}");
+            // The image's paths are bounded as a recipe's are; that bounds the depth of the
+            // walk (its stack and open directories) too.
+            if child.len() > crate::recipe::values::PATH_MAX {
+                return Err(format!(
+                    "{}: the image path {}… is longer than the {} bytes Linux takes",
+                    source.path.join(&name).display(),
+                    child.chars().take(64).collect::<String>(),
+                    crate::recipe::values::PATH_MAX
+                ));
+            }
             let rel = child.trim_start_matches('/').to_string();
             let (kind, entry_mode) = match source.entry(&name)? {
                 HostEntry::Dir(dir) => {
-                    self.insert_host_dir(&child, &dir, (mode, uid, gid), index, inodes)?;
+                    let below = (child.as_str(), depth + 1);
+                    self.insert_host_dir(below, &dir, (mode, uid, gid), index, inodes)?;
                     continue;
                 }
                 HostEntry::Symlink(target) => (Kind::Symlink(target), 0o777),
@@ -520,9 +542,22 @@ impl RootFs {
                 xattrs: Xattrs::new(),
                 origin: Origin::File(index),
             };
-            self.insert(&child, entry)?;
+            self.insert_in_dir(&child, entry)?;
         }
         Ok(())
+    }
+
+    /// [`RootFs::insert`] where the parent directory was just laid out: its parents are not
+    /// walked again (a deep tree would cost the square of its depth).
+    fn insert_in_dir(&mut self, dest: &str, entry: Entry) -> Result<(), String> {
+        let rel = dest.trim_start_matches('/');
+        match self.entries.get(rel) {
+            None => {
+                self.entries.insert(rel.to_string(), entry);
+                Ok(())
+            }
+            Some(_) => self.insert(dest, entry),
+        }
     }
 
     /// Total size of all file contents.
@@ -536,6 +571,10 @@ impl RootFs {
             .sum()
     }
 }
+
+/// The deepest a source directory tree may be: the walk keeps one open directory and one
+/// stack frame per level (real trees are a few dozen levels deep).
+const MAX_SOURCE_DEPTH: usize = 256;
 
 fn describe(kind: &Kind) -> &'static str {
     match kind {
@@ -780,6 +819,50 @@ mod tests {
             f.set_modified(mtime).unwrap();
         });
         assert_changed(errors, Path::new("src/sub/conf"));
+    }
+
+    /// `levels` nested directories `a/a/…` under `dir/src`, made through directory handles (the
+    /// whole path is longer than the kernel takes in one call).
+    fn deep_tree(dir: &Path, levels: usize, name: &str) {
+        use rustix::fs::{Mode, OFlags};
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY;
+        let mut fd = rustix::fs::open(dir.join("src"), flags, Mode::empty()).unwrap();
+        for _ in 0..levels {
+            rustix::fs::mkdirat(&fd, name, Mode::from_raw_mode(0o755)).unwrap();
+            fd = rustix::fs::openat(&fd, name, flags, Mode::empty()).unwrap();
+        }
+        let file = rustix::fs::openat(
+            &fd,
+            "f",
+            OFlags::WRONLY | OFlags::CREATE,
+            Mode::from_raw_mode(0o644),
+        );
+        drop(file.unwrap());
+    }
+
+    #[test]
+    fn a_source_tree_deeper_than_an_image_path_can_be_is_refused_without_crashing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let recipe = "[[file]]\nsource = \"src\"\ndest = \"/s\"\n";
+        deep_tree(tmp.path(), 300, "a");
+        let err = layout(tmp.path(), recipe).unwrap_err();
+        assert!(err.contains("more than 256 nested directories"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        // Fewer levels, but a path longer than Linux takes in the image.
+        let long = tempfile::tempdir().unwrap();
+        deep_tree(long.path(), 17, &"n".repeat(250));
+        let err = layout(long.path(), recipe).unwrap_err();
+        assert!(
+            err.contains("longer than the 4095 bytes Linux takes"),
+            "{err}"
+        );
+        // At the depth limit, the tree is laid out.
+        let ok = tempfile::tempdir().unwrap();
+        deep_tree(ok.path(), 255, "a");
+        let fs = layout(ok.path(), recipe).unwrap();
+        let deepest = format!("s{}/f", "/a".repeat(255));
+        assert_eq!(kind(&fs, &deepest), "file");
     }
 
     #[test]
