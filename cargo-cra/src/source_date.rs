@@ -3,7 +3,6 @@
 
 use crate::error::BuildError;
 use std::path::Path;
-use std::process::Command;
 
 /// Where the timestamp came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,16 +51,10 @@ pub fn from_env() -> Result<Option<i64>, BuildError> {
 }
 
 fn last_commit_time(dir: &Path) -> Option<i64> {
-    let out = Command::new("git")
-        .args(["log", "-1", "--format=%ct"])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+    cra_attest::evidence::source::Git::find(dir)?
+        .run(&["log", "-1", "--format=%ct"])?
+        .parse()
+        .ok()
 }
 
 pub use cra_attest::evidence::slsa::rfc3339;
@@ -69,6 +62,7 @@ pub use cra_attest::evidence::slsa::rfc3339;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Command;
 
     #[test]
     fn git_commit_time_is_read_from_head() {

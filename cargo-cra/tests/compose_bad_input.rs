@@ -581,3 +581,57 @@ fn a_source_outside_the_recipes_directory_is_refused_unless_allowed_and_then_rec
     assert_eq!(dep["annotations"]["outsideRepository"], true, "{dep:#}");
     assert_eq!(dep["uri"], format!("file:{}", real.display()));
 }
+
+/// Issue 24: the project's `.git` is hostile too. `core.worktree = /` must not make `/` the
+/// repository (so `/etc/…` would be "inside" it), and neither `core.fsmonitor` nor a filter
+/// driver may run while compose reads the repository's state.
+#[test]
+fn a_hostile_git_configuration_neither_widens_the_repository_nor_runs_anything() {
+    let p = Project::new();
+    let marker = p.dir.parent().unwrap().join("pwned");
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&p.dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap();
+        assert!(st.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(p.dir.join(".gitattributes"), "* filter=evil\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "c"]);
+    let run = format!("touch {}", marker.display());
+    git(&["config", "core.worktree", "/"]);
+    git(&["config", "core.fsmonitor", &format!("{run}; false")]);
+    git(&["config", "filter.evil.clean", &format!("{run}; cat")]);
+    git(&["config", "filter.evil.process", &run]);
+    // Make the files stat-dirty, so that git would compare their contents through the filter.
+    std::fs::write(p.dir.join("files/app.conf"), "x = 1\n").unwrap();
+    let out = p.with("source = \"files/app.conf\"", "source = \"/etc/passwd\"");
+    assert_one_line_error(
+        &out,
+        &["recipe.toml:7:10:", "outside the recipe's repository"],
+    );
+    assert!(
+        !marker.exists(),
+        "the repository's configuration ran a program"
+    );
+    std::fs::write(p.dir.join("recipe.toml"), GOOD).unwrap();
+    let out = p.compose();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        !marker.exists(),
+        "the repository's configuration ran a program"
+    );
+    let provenance: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.dir.join("images/bad-1.0/bad.provenance.json")).unwrap(),
+    )
+    .unwrap();
+    let text = provenance.to_string();
+    assert!(!text.contains("etc/passwd"), "{text}");
+}

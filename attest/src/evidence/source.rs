@@ -21,21 +21,14 @@ pub struct GitSource {
 impl GitSource {
     /// The git state of the repository containing `dir`, if it is in one.
     pub fn detect(dir: &Path) -> Option<GitSource> {
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .env("LC_ALL", "C")
-                .output()
-                .ok()?;
-            out.status
-                .success()
-                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-        };
-        let commit = git(&["rev-parse", "HEAD"])?;
-        let repository = git(&["remote", "get-url", "origin"]).and_then(|u| canonical_remote(&u));
-        let dirty =
-            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        let git = Git::find(dir)?;
+        let commit = git.run(&["rev-parse", "HEAD"])?;
+        let repository = git
+            .run(&["remote", "get-url", "origin"])
+            .and_then(|u| canonical_remote(&u));
+        let dirty = git
+            .run(&["status", "--porcelain", "--untracked-files=no"])
+            .is_some_and(|s| !s.is_empty());
         Some(GitSource {
             repository,
             commit,
@@ -67,16 +60,97 @@ impl GitSource {
     }
 }
 
-/// The top of the git work tree containing `dir`, if it is in one.
+/// The top of the git work tree containing `dir`, if it is in one: the directory holding the
+/// `.git` found above `dir` (a repository's `core.worktree` cannot move it elsewhere).
 pub fn work_tree(dir: &Path) -> Option<std::path::PathBuf> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .ok()?;
-    let top = String::from_utf8(out.stdout).ok()?;
-    (out.status.success() && !top.trim().is_empty()).then(|| top.trim_end_matches('\n').into())
+    Git::find(dir).map(|g| g.work_tree)
+}
+
+/// A git repository of the project being built, read with git as a hostile repository cannot
+/// subvert: the `.git` is found by walking up from the directory (not by git, so
+/// `core.worktree` cannot widen the work tree to `/`), both directories are pinned on every
+/// command line, and the repository configuration that runs programs — `core.fsmonitor`,
+/// hooks, and every filter driver it defines (`filter.<name>.clean`, `.smudge`, `.process`) —
+/// is overridden for each command.
+pub struct Git {
+    git_dir: std::path::PathBuf,
+    /// The work tree: the directory holding `.git`.
+    pub work_tree: std::path::PathBuf,
+    overrides: Vec<String>,
+}
+
+impl Git {
+    /// The repository whose `.git` (directory or `gitdir:` file) is in `dir` or above it.
+    pub fn find(dir: &Path) -> Option<Git> {
+        let dir = std::fs::canonicalize(dir).ok()?;
+        let top = dir.ancestors().find(|d| {
+            std::fs::symlink_metadata(d.join(".git")).is_ok_and(|m| m.is_dir() || m.is_file())
+        })?;
+        let mut git = Git {
+            git_dir: top.join(".git"),
+            work_tree: top.to_path_buf(),
+            overrides: Vec::new(),
+        };
+        git.overrides = git.program_overrides();
+        Some(git)
+    }
+
+    /// `-c` settings that switch off every configured way for the repository to run a program.
+    fn program_overrides(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "core.fsmonitor=false",
+            "core.hooksPath=/dev/null",
+            "core.untrackedCache=false",
+            "protocol.allow=never",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Reading configuration runs nothing; every filter driver it names is then emptied.
+        let filters = self
+            .command(&[
+                "config",
+                "--get-regexp",
+                r"^filter\..*\.(clean|smudge|process)$",
+            ])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for line in filters.lines() {
+            if let Some(key) = line.split_whitespace().next() {
+                out.push(format!("{key}="));
+            }
+        }
+        out
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        for o in &self.overrides {
+            cmd.arg("-c").arg(o);
+        }
+        cmd.arg("--git-dir")
+            .arg(&self.git_dir)
+            .arg("--work-tree")
+            .arg(&self.work_tree)
+            .args(args)
+            .current_dir(&self.work_tree)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    /// The trimmed standard output of `git ARGS`, if it succeeds.
+    pub fn run(&self, args: &[&str]) -> Option<String> {
+        let out = self.command(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
 }
 
 /// A remote URL in one form for every way of cloning the same repository:
@@ -161,6 +235,44 @@ pub fn strip_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hostile_repository_configuration_runs_nothing_and_keeps_its_work_tree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(repo.join("sub")).unwrap();
+        let marker = tmp.path().join("ran");
+        let git = |args: &[&str]| {
+            let st = Command::new("git")
+                .args(args)
+                .current_dir(&repo)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .status()
+                .unwrap();
+            assert!(st.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(repo.join("f"), "x").unwrap();
+        std::fs::write(repo.join(".gitattributes"), "* filter=evil\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-qm", "c"]);
+        let run = format!("touch {}", marker.display());
+        git(&["config", "core.worktree", "/"]);
+        git(&["config", "core.fsmonitor", &format!("{run}; false")]);
+        git(&["config", "filter.evil.clean", &format!("{run}; cat")]);
+        std::fs::write(repo.join("f"), "x").unwrap();
+        let real = std::fs::canonicalize(&repo).unwrap();
+        assert_eq!(work_tree(&repo.join("sub")), Some(real));
+        let source = GitSource::detect(&repo.join("sub")).expect("a repository");
+        assert_eq!(source.commit.len(), 40);
+        assert!(
+            !marker.exists(),
+            "the repository's configuration ran a program"
+        );
+    }
 
     #[test]
     fn every_clone_url_of_a_repository_is_one_url() {
