@@ -72,7 +72,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
             ..Default::default()
         },
         manifest: Manifest {
-            manifest_path: Some(recipe.base_dir().join(&app.path).join("Cargo.toml")),
+            manifest_path: Some(recipe.base_dir().join(&*app.path).join("Cargo.toml")),
             offline: args.offline,
             ..Default::default()
         },

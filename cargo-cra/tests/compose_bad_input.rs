@@ -635,3 +635,30 @@ fn a_hostile_git_configuration_neither_widens_the_repository_nor_runs_anything()
     let text = provenance.to_string();
     assert!(!text.contains("etc/passwd"), "{text}");
 }
+
+/// Issue 24: an `[[app]]` directory outside the recipe's repository is refused as a
+/// `[[file]]` source is, at its place in the recipe, before anything is built.
+#[test]
+fn an_app_outside_the_recipes_repository_is_refused_unless_allowed() {
+    let p = Project::new();
+    let elsewhere = p.dir.parent().unwrap().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        p.dir.join("recipe.toml"),
+        format!(
+            "{GOOD}\n[[app]]\npath = \"../elsewhere\"\npackage = \"x\"\ndest = \"/usr/bin/x\"\n"
+        ),
+    )
+    .unwrap();
+    let out = p.compose();
+    let line = GOOD.lines().count() + 3;
+    assert_one_line_error(
+        &out,
+        &[
+            &format!("recipe.toml:{line}:8:"),
+            "outside the recipe's repository",
+            "allow_outside = true on this [[app]]",
+        ],
+    );
+    assert!(p.outputs().is_empty(), "{:?}", p.outputs());
+}

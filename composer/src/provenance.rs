@@ -109,17 +109,24 @@ pub fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, Compose
                 let image_path = app_dest(recipe, i);
                 let app = &recipe.apps[i];
                 let built = &input.apps[i];
+                let mut annotations = json!({
+                    "package": app.package,
+                    "bin": app.bin,
+                    "features": app.features,
+                    "target": built.target,
+                    "sbomSha256": file_sha256(&built.sbom)?,
+                    "provenanceSha256": file_sha256(&built.provenance)?,
+                });
+                // An app the recipe allowed from outside its repository is named where it was.
+                let dir = std::fs::canonicalize(recipe.base_dir().join(&*app.path)).ok();
+                if let Some(dir) = dir.filter(|d| input.fs.in_repository(d).is_none()) {
+                    annotations["outsideRepository"] = json!(true);
+                    annotations["path"] = json!(dir.display().to_string());
+                }
                 deps.push(ResourceDescriptor {
                     name: Some(image_path),
                     digest: sha256_map(digest),
-                    annotations: Some(json!({
-                        "package": app.package,
-                        "bin": app.bin,
-                        "features": app.features,
-                        "target": built.target,
-                        "sbomSha256": file_sha256(&built.sbom)?,
-                        "provenanceSha256": file_sha256(&built.provenance)?,
-                    })),
+                    annotations: Some(annotations),
                     ..Default::default()
                 });
             }

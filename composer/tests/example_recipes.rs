@@ -22,7 +22,7 @@ fn every_example_recipe_is_valid() {
                 path.display()
             );
             for app in &recipe.apps {
-                let manifest = path.parent().unwrap().join(&app.path).join("Cargo.toml");
+                let manifest = path.parent().unwrap().join(&*app.path).join("Cargo.toml");
                 assert!(
                     manifest.exists(),
                     "{}: no {}",

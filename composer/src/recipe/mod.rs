@@ -149,7 +149,9 @@ pub struct Image {
 #[derive(Debug, Clone)]
 pub struct App {
     /// The workspace (or package) directory, relative to the recipe.
-    pub path: PathBuf,
+    pub path: At<PathBuf>,
+    /// Whether the directory may lie outside the recipe's repository.
+    pub allow_outside: bool,
     /// The package.
     pub package: String,
     /// The binary (the package's name unless the recipe names another).
@@ -351,12 +353,20 @@ impl Recipe {
         self.origin.base_dir()
     }
 
-    /// The directory every `[[file]]` source must resolve into (unless it sets
-    /// `allow_outside`): the git work tree holding the recipe, else the recipe's directory; with
-    /// symbolic links resolved.
+    /// The directory every `[[file]]` source and `[[app]]` path must resolve into (unless it
+    /// sets `allow_outside`): the git work tree holding the recipe; outside git, the nearest
+    /// directory at or above the recipe's holding a `Cargo.toml` (the project `cargo cra init`
+    /// wrote the recipe for), else the recipe's directory; with symbolic links resolved.
     pub fn source_root(&self) -> Result<PathBuf, RecipeError> {
         let base = self.base_dir();
-        let dir = cra_attest::evidence::source::work_tree(&base).unwrap_or(base);
+        let project = || {
+            base.ancestors()
+                .find(|d| d.join("Cargo.toml").is_file())
+                .map(Path::to_path_buf)
+        };
+        let dir = cra_attest::evidence::source::work_tree(&base)
+            .or_else(project)
+            .unwrap_or(base);
         std::fs::canonicalize(&dir).map_err(|e| RecipeError {
             file: self.origin.path.clone(),
             line: 1,

@@ -116,6 +116,10 @@ pub struct App {
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub xattrs: Option<Spanned<BTreeMap<String, String>>>,
+    /// Build the app although its directory lies outside the recipe's git repository (or the
+    /// recipe's directory outside git); the provenance then says so.
+    #[serde(default)]
+    pub allow_outside: bool,
 }
 
 /// `[[file]]`: a local file.
@@ -780,7 +784,8 @@ impl Recipe {
                 let xattrs = entry_xattrs(&a.capabilities, &a.xattrs)?;
                 Ok(super::App {
                     bin: a.bin.unwrap_or_else(|| a.package.clone()),
-                    path: a.path.into_inner(),
+                    path: super::At::new(a.path.get_ref().clone(), a.path.span()),
+                    allow_outside: a.allow_outside,
                     package: a.package,
                     dest: dest(a.dest)?,
                     features: a.features,

@@ -212,6 +212,9 @@ impl RootFs {
         recipe: &Recipe,
         apps: Option<&[BuiltApp]>,
     ) -> Result<(), ComposeError> {
+        if apps.is_none() {
+            self.check_app_dirs(recipe)?;
+        }
         for (i, app) in recipe.apps.iter().enumerate() {
             let content = match apps {
                 Some(apps) => host_content(&apps[i].binary)?,
@@ -226,6 +229,38 @@ impl RootFs {
                 origin: Origin::App(i),
             };
             self.insert_at(recipe, &app.dest, entry)?;
+        }
+        Ok(())
+    }
+
+    /// Every `[[app]]` directory lies in the recipe's repository, as `[[file]]` sources do,
+    /// unless the app allows otherwise (cargo would build whatever the path names).
+    fn check_app_dirs(&mut self, recipe: &Recipe) -> Result<(), ComposeError> {
+        if recipe.apps.is_empty() {
+            return Ok(());
+        }
+        let root = recipe.source_root()?;
+        self.source_root = Some(root.clone());
+        for app in recipe.apps.iter().filter(|a| !a.allow_outside) {
+            let dir = recipe.base_dir().join(&*app.path);
+            let real = std::fs::canonicalize(&dir).map_err(|e| {
+                recipe.error_at(app.path.span(), format!("path {}: {e}", app.path.display()))
+            })?;
+            if !real.starts_with(&root) {
+                return Err(recipe
+                    .error_at(
+                        app.path.span(),
+                        format!(
+                            "path {} resolves to {}, outside the recipe's repository {}; set \
+                             allow_outside = true on this [[app]] to build it (the provenance \
+                             will say so)",
+                            app.path.display(),
+                            real.display(),
+                            root.display()
+                        ),
+                    )
+                    .into());
+            }
         }
         Ok(())
     }
