@@ -13,7 +13,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(recipe bundle cosign_key trusted_root sbom)
+  targets=(recipe bundle cosign_key trusted_root sbom product vex)
 fi
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "error: fuzzing needs a nightly toolchain: rustup toolchain install nightly" >&2

@@ -19,6 +19,8 @@ pub(crate) mod crate_cache;
 pub mod cross;
 pub mod docs;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod init;
 pub(crate) mod linked;
 pub(crate) mod lockfile;

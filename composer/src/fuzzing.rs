@@ -34,6 +34,32 @@ pub fn recipe(data: &[u8]) {
     }
 }
 
+/// A product table (`[product]`, `[package.metadata.cra]`), as the recipe and manifest readers
+/// check one: errors are one line; a table that passes travels through the SBOM's
+/// `cargo-cra:product:*` properties and comes back the same (its files aside, which do not
+/// travel). Files are named beneath a directory that does not exist, so nothing is read.
+pub fn product(data: &[u8]) {
+    use crate::product::{Product, RawProduct};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let raw: RawProduct = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => return assert_one_line(e.message()),
+    };
+    let product = match Product::from_raw(raw, Path::new("/nonexistent/cargo-cra-fuzz")) {
+        Ok(p) => p,
+        Err(e) => return assert_one_line(&e.message),
+    };
+    let props = product.declarations();
+    let back = Product::from_declarations(props.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .expect("recorded declarations read back");
+    let mut expected = product;
+    expected.texts = Default::default();
+    expected.vex = Vec::new();
+    assert_eq!(back, expected, "declarations survive the SBOM");
+}
+
 fn assert_one_line(message: &str) {
     assert!(
         !message.contains('\n') && !message.contains('\r'),

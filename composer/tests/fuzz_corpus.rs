@@ -30,3 +30,20 @@ fn the_seed_recipes_are_valid() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn the_product_corpus_and_past_crashes_replay_without_a_panic() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let mut n = 0;
+    for dir in ["seeds/product", "corpus/product", "regressions/product"] {
+        for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == ".gitkeep") {
+                continue;
+            }
+            cra_composer::fuzzing::product(&std::fs::read(&path).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "the corpus is missing: only {n} inputs");
+}

@@ -120,7 +120,7 @@ pub struct Component {
 
 impl Component {
     /// Whether the component's IRI or purl identifier names the package URL `purl`.
-    fn names(&self, purl: &str) -> bool {
+    pub(crate) fn names(&self, purl: &str) -> bool {
         let by_id = self.id.as_deref().is_some_and(|id| purl_covers(id, purl));
         by_id
             || self
@@ -235,35 +235,38 @@ fn read_one(file: &InputFile) -> Result<Document, AuditError> {
     let bytes = file
         .read_limited(cra_attest::input::DOCUMENT_MAX, "VEX")
         .map_err(|e| bad(super::sbom::strip_path(&e.to_string(), path)))?;
-    let doc: Document = serde_json::from_slice(&bytes).map_err(|e| {
-        bad(format!(
+    parse(&bytes).map_err(bad)
+}
+
+/// An OpenVEX document from its bytes, checked; the error is one line, naming no file.
+pub(crate) fn parse(bytes: &[u8]) -> Result<Document, String> {
+    let doc: Document = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
             "not an OpenVEX document: {}",
             cra_attest::input::printable(&e.to_string())
-        ))
+        )
     })?;
     if doc.context != CONTEXT {
-        return Err(bad(format!(
+        return Err(format!(
             "@context is {:?}, not {CONTEXT:?}",
             cra_attest::input::printable(&doc.context)
-        )));
+        ));
     }
     for (i, s) in doc.statements.iter().enumerate() {
         let n = i + 1;
         match s.status {
             Status::NotAffected if s.justification.is_none() && s.impact_statement.is_none() => {
-                return Err(bad(format!(
+                return Err(format!(
                     "statement {n}: not_affected needs a justification or an impact_statement"
-                )));
+                ));
             }
             Status::Affected if s.action_statement.is_none() => {
-                return Err(bad(format!(
-                    "statement {n}: affected needs an action_statement"
-                )));
+                return Err(format!("statement {n}: affected needs an action_statement"));
             }
             _ => {}
         }
         if s.products.is_empty() {
-            return Err(bad(format!("statement {n}: names no product")));
+            return Err(format!("statement {n}: names no product"));
         }
     }
     Ok(doc)
