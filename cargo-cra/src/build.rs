@@ -139,6 +139,7 @@ impl Timings {
 struct Attestation<'a> {
     signer: Option<&'a Signer>,
     request: Request,
+    rustflags: Vec<crate::rustflags::RustflagsSource>,
     source: Option<GitSource>,
     lock: Digests,
     remaps: Vec<Remap>,
@@ -197,6 +198,13 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryRep
     let attestation = Attestation {
         signer,
         request: request(args, &plan.target),
+        rustflags: crate::rustflags::sources(
+            &std::env::current_dir().map_err(|e| BuildError::io("current directory", e))?,
+            &plan.workspace_root,
+            home::cargo_home().ok().as_deref(),
+            &plan.target,
+            |k| std::env::var(k).ok(),
+        ),
         source: GitSource::detect(&plan.workspace_root),
         lock: if plan.lock_file.is_file() {
             Digests::of_file(&plan.lock_file).map_err(|e| BuildError::io(&plan.lock_file, e))?
@@ -678,6 +686,7 @@ fn write_binary_documents(
         cross: shared.cross,
         source_date_epoch: plan.source_date_epoch,
         remaps: &attestation.remaps,
+        rustflags: &attestation.rustflags,
         crates: &shared.crates,
         platform: &attestation.platform,
         local_invocation_id: &attestation.invocation_id,

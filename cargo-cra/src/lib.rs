@@ -28,6 +28,7 @@ pub mod progress;
 pub(crate) mod provenance;
 pub mod repro;
 pub mod request;
+pub(crate) mod rustflags;
 pub(crate) mod sbom;
 pub mod signing;
 pub(crate) mod source_date;

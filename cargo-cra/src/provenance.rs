@@ -78,6 +78,8 @@ pub struct ProvenanceInput<'a> {
     pub source_date_epoch: i64,
     /// Path rewrites (only their targets are recorded).
     pub remaps: &'a [Remap],
+    /// Where the build's rustflags came from.
+    pub rustflags: &'a [crate::rustflags::RustflagsSource],
     /// Every crate compiled for the build.
     pub crates: &'a [CompiledCrate],
     /// Where the build ran.
@@ -122,6 +124,9 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
     }
     if let Some(zig) = &input.cross.zig {
         internal["cCompiler"] = json!(format!("zig {} (cc, c++, ar)", zig.version));
+    }
+    if !input.rustflags.is_empty() {
+        internal["rustflags"] = json!(input.rustflags);
     }
 
     let mut deps = Vec::new();

@@ -112,6 +112,13 @@ fn a_build_script_cannot_relicense_its_package() {
         "cargo:rustc-env=CARGO_PKG_LICENSE=MIT".to_string(),
         "cargo:rustc-env=CARGO_PKG_DESCRIPTION=harmless".to_string(),
     ]);
+    // A committed configuration adds flags to every compilation: the provenance says so.
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        "[build]\nrustflags = [\"--cfg\", \"cra_probe\"]\n",
+    )
+    .unwrap();
     let out = build(&dir);
     assert!(out.status.success(), "{}", describe(&out));
     let bom: serde_json::Value =
@@ -128,6 +135,17 @@ fn a_build_script_cannot_relicense_its_package() {
         "the manifest's licence, not the build script's: {evil}"
     );
     assert!(evil.get("description").is_none(), "{evil}");
+    let provenance: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(sbom(&dir).with_file_name("app.provenance.json")).unwrap(),
+    )
+    .unwrap();
+    let flags = &provenance["predicate"]["buildDefinition"]["internalParameters"]["rustflags"];
+    assert_eq!(
+        flags,
+        &serde_json::json!([{ "from": ".cargo/config.toml", "key": "build.rustflags",
+            "flags": ["--cfg", "cra_probe"] }]),
+        "{provenance}"
+    );
 }
 
 #[test]

@@ -102,17 +102,23 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
     };
     let bytes = input::read_limited(&path, input::DOCUMENT_MAX, "SBOM")
         .map_err(|e| bad(strip_path(&e.to_string(), &path)))?;
-    let doc: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| bad(format!("not JSON: {}", input::printable(&e.to_string()))))?;
-    if doc["bomFormat"] != "CycloneDX" {
+    let doc: Doc = serde_json::from_slice(&bytes).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "not a CycloneDX SBOM",
+            _ => "not JSON",
+        };
+        bad(format!("{what}: {}", input::printable(&e.to_string())))
+    })?;
+    drop(bytes);
+    if doc.bom_format.as_deref() != Some("CycloneDX") {
         return Err(bad(
             "not a CycloneDX SBOM (bomFormat is not \"CycloneDX\")".into()
         ));
     }
-    let components = doc["components"].as_array().cloned().unwrap_or_default();
-    let purls: Vec<(Crate, bool)> = components
+    let purls: Vec<(Crate, bool)> = doc
+        .components
         .iter()
-        .filter_map(|c| c["purl"].as_str())
+        .filter_map(|c| c.purl.as_deref())
         .filter_map(cargo_purl)
         .collect();
     let mut crates: Vec<Crate> = purls.iter().map(|(c, _)| c.clone()).collect();
@@ -124,26 +130,25 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
         list.sort();
         list.dedup();
     }
-    let mut targets: Vec<String> = std::iter::once(&doc["metadata"]["component"])
-        .chain(components.iter())
-        .flat_map(|c| c["properties"].as_array().cloned().unwrap_or_default())
-        .filter(|p| p["name"] == "cargo-cra:target")
-        .filter_map(|p| p["value"].as_str().map(String::from))
+    let root = doc.metadata.component.unwrap_or_default();
+    let mut targets: Vec<String> = std::iter::once(&root)
+        .chain(doc.components.iter())
+        .flat_map(|c| c.targets.iter().cloned())
         .collect();
     targets.sort();
     targets.dedup();
-    let component = &doc["metadata"]["component"];
-    let name = component["name"]
-        .as_str()
+    let name = root
+        .name
+        .as_deref()
         .map(input::printable)
         .unwrap_or_else(|| path.display().to_string());
     Ok(Sbom {
-        purl: component["purl"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_else(|| format!("pkg:generic/{name}")),
-        manufacturer: doc["metadata"]["manufacturer"]["name"]
-            .as_str()
+        purl: root.purl.unwrap_or_else(|| format!("pkg:generic/{name}")),
+        manufacturer: doc
+            .metadata
+            .manufacturer
+            .and_then(|m| m.name)
+            .as_deref()
             .map(input::printable),
         name,
         path,
@@ -151,6 +156,54 @@ pub(super) fn read(path: &Path) -> Result<Sbom, AuditError> {
         crates,
         crates_io,
     })
+}
+
+/// The parts of a CycloneDX document an audit reads; everything else is skipped while parsing,
+/// so a large image SBOM (hundreds of thousands of file components) costs little more memory
+/// than its bytes.
+#[derive(serde::Deserialize)]
+struct Doc {
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<String>,
+    #[serde(default)]
+    metadata: DocMetadata,
+    #[serde(default)]
+    components: Vec<DocComponent>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct DocMetadata {
+    component: Option<DocComponent>,
+    manufacturer: Option<DocOrganization>,
+}
+
+#[derive(serde::Deserialize)]
+struct DocOrganization {
+    name: Option<String>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct DocComponent {
+    name: Option<String>,
+    purl: Option<String>,
+    /// The values of its `cargo-cra:target` properties (other properties are skipped).
+    #[serde(default, rename = "properties", deserialize_with = "target_properties")]
+    targets: Vec<String>,
+}
+
+/// The values of the `cargo-cra:target` properties of a `properties` array.
+fn target_properties<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Property {
+        name: Option<String>,
+        value: Option<String>,
+    }
+    let all: Vec<Property> = serde::Deserialize::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter(|p| p.name.as_deref() == Some("cargo-cra:target"))
+        .filter_map(|p| p.value)
+        .collect())
 }
 
 /// `pkg:cargo/name@version` → the crate, and whether it is from crates.io (no qualifier
