@@ -120,6 +120,9 @@ pub(crate) struct SbomFacts {
     pub target: Option<String>,
     pub toolchain: Option<String>,
     pub properties: Vec<(String, String)>,
+    /// The subject's `cargo-cra:product:*` properties as written (not made printable: they
+    /// are checked as a product table's when read).
+    pub declarations: Vec<(String, String)>,
     pub components: Vec<Component>,
 }
 
@@ -408,6 +411,15 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
         .flatten()
         .map(|p| (text(&p["name"]), text(&p["value"])))
         .collect();
+    // The product declarations raw: they are checked as a product table's when read.
+    let declarations: Vec<(String, String)> = root["properties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["name"].as_str()?, p["value"].as_str()?)))
+        .filter(|(k, _)| k.starts_with(cra_attest::fileset::PRODUCT_PROPERTY_PREFIX))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let property = |n: &str| {
         properties
             .iter()
@@ -445,6 +457,7 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
         target: property("cargo-cra:target"),
         toolchain,
         properties,
+        declarations,
         components,
     }
 }

@@ -20,9 +20,9 @@ impl Product {
             put("manufacturer.name", &m.name);
             m.url.iter().for_each(|u| put("manufacturer.url", u));
             m.email.iter().for_each(|e| put("manufacturer.email", e));
-            if !m.address.is_empty() {
-                put("manufacturer.address", &m.address.join("\n"));
-            }
+            m.address
+                .iter()
+                .for_each(|l| put("manufacturer.address", l));
         }
         let single = [
             ("security-contact", &self.security_contact),
@@ -107,6 +107,15 @@ impl Manufacturer {
 
 /// Lists gather their values; `a.b` keys go into table `a`; a repeated single value is an error.
 fn insert(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String> {
+    // The address, one property per line, is one text of lines.
+    if key == "manufacturer.address"
+        && let Some(toml::Value::Table(m)) = table.get_mut("manufacturer")
+        && let Some(toml::Value::String(lines)) = m.get_mut("address")
+    {
+        lines.push('\n');
+        lines.push_str(value);
+        return Ok(());
+    }
     let value = toml::Value::String(value.to_string());
     if matches!(key, "essential-functions" | "standards" | "languages") {
         let list = table
