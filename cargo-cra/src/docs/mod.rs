@@ -260,7 +260,7 @@ fn recorded_product(evidence: &evidence::Evidence) -> Result<Product, DocsError>
         return Ok(Product::default());
     };
     let props = sbom
-        .properties
+        .declarations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()));
     Product::from_declarations(props).map_err(|message| DocsError::Evidence {
