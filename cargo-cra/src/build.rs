@@ -458,8 +458,14 @@ fn request(args: &BuildRequest, target: &str) -> Request {
     }
 }
 
-/// Every crate cargo compiled for the build (for the target or the host), sorted.
-fn compiled_crates(artifacts: &[Artifact], plan: &Plan, lock: &LockFile) -> Vec<CompiledCrate> {
+/// Every crate cargo compiled for the build (for the target or the host), sorted; a modified
+/// vendored copy named as the SBOM names it (by its directory, without the archive's checksum).
+fn compiled_crates(
+    artifacts: &[Artifact],
+    plan: &Plan,
+    lock: &LockFile,
+    packages: &BuildPackages<'_>,
+) -> Result<Vec<CompiledCrate>, BuildError> {
     let mut crates: BTreeSet<CompiledCrate> = BTreeSet::new();
     for a in artifacts {
         let Some((name, version)) = linked::package_id_name_version(&a.package_id.repr) else {
@@ -475,6 +481,17 @@ fn compiled_crates(artifacts: &[Artifact], plan: &Plan, lock: &LockFile) -> Vec<
             .parent()
             .map(|d| d.as_std_path().to_path_buf())
             .unwrap_or_default();
+        let facts = crate::units::PackageFacts {
+            name: name.clone(),
+            version: version.clone(),
+            manifest_dir: manifest_dir.clone(),
+            ..Default::default()
+        };
+        let modified = matches!(
+            packages.vendored(&facts, source.as_deref())?,
+            Some(crate::vendored::Vendored::Modified(_))
+        );
+        let source = source.filter(|_| !modified);
         let sha256 = source
             .as_deref()
             .and_then(|s| lock.checksum(&name, &version, s))
@@ -491,7 +508,7 @@ fn compiled_crates(artifacts: &[Artifact], plan: &Plan, lock: &LockFile) -> Vec<
             sha256,
         });
     }
-    crates.into_iter().collect()
+    Ok(crates.into_iter().collect())
 }
 
 /// Makes sure cargo-cra's build directory holds unit records for every unit cargo may find
@@ -532,7 +549,8 @@ fn write_outputs(
     } else {
         &plan.lock
     };
-    let graphs = linked_graphs(plan, artifacts, lock, &attestation.remaps)?;
+    let packages = BuildPackages::new(artifacts, lock);
+    let graphs = linked_graphs(plan, artifacts, &packages, &attestation.remaps)?;
     if let Some(gate) = gate {
         audit_linked(gate, plan, &graphs)?;
     }
@@ -550,7 +568,7 @@ fn write_outputs(
         plan,
         lock,
         archives: &archives,
-        crates: compiled_crates(artifacts, plan, lock),
+        crates: compiled_crates(artifacts, plan, lock, &packages)?,
         attestation,
         cross,
     };
@@ -622,11 +640,10 @@ struct Shared<'a> {
 fn linked_graphs<'a>(
     plan: &Plan,
     artifacts: &'a [Artifact],
-    lock: &LockFile,
+    packages: &BuildPackages<'_>,
     remaps: &[Remap],
 ) -> Result<Vec<(&'a Artifact, LinkedGraph)>, BuildError> {
     let target_root = plan.build_dir.join(target_dir_name(&plan.target));
-    let packages = BuildPackages::new(artifacts, lock);
     let mut records = Records::new(remaps);
     artifacts
         .iter()
@@ -634,7 +651,7 @@ fn linked_graphs<'a>(
         .filter_map(|a| Some((a, a.executable.as_ref()?)))
         .map(|(bin, exe)| {
             let record = linked::binary_record(exe.as_std_path(), &bin.target.name)?;
-            let mut graph = linked::linked(bin, &record, &packages, &mut records)?;
+            let mut graph = linked::linked(bin, &record, packages, &mut records)?;
             graph.refresh_facts(&plan.members);
             Ok((bin, graph))
         })

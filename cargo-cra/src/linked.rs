@@ -121,39 +121,27 @@ impl<'a> BuildPackages<'a> {
 
     /// How a registry package's vendored copy compares with the locked archive (`None` for
     /// packages cargo extracted itself, and path and git packages); each copy inspected once.
-    fn vendored(
+    pub fn vendored(
         &self,
         facts: &PackageFacts,
         source: Option<&str>,
     ) -> Result<Option<Vendored>, BuildError> {
+        let (name, version, dir) = (&facts.name, &facts.version, &facts.manifest_dir);
         let Some(source) = source else {
             return Ok(None);
         };
-        if let Some(v) = self.vendored.borrow().get(&facts.manifest_dir) {
+        if let Some(v) = self.vendored.borrow().get(dir) {
             return Ok(v.clone());
         }
-        let locked = self.lock.checksum(&facts.name, &facts.version, source);
-        let v = match locked {
-            Some(locked) if vendored::is_vendored(&facts.manifest_dir) => Some(
-                vendored::inspect(
-                    &facts.manifest_dir,
-                    &facts.name,
-                    &facts.version,
-                    locked,
-                    &self.cache_dirs,
-                )
-                .map_err(|e| {
-                    BuildError::Untrustworthy(format!(
-                        "vendored {} {}: {e}",
-                        facts.name, facts.version
-                    ))
+        let v = match self.lock.checksum(name, version, source) {
+            Some(locked) if vendored::is_vendored(dir) => Some(
+                vendored::inspect(dir, name, version, locked, &self.cache_dirs).map_err(|e| {
+                    BuildError::Untrustworthy(format!("vendored {name} {version}: {e}"))
                 })?,
             ),
             _ => None,
         };
-        self.vendored
-            .borrow_mut()
-            .insert(facts.manifest_dir.clone(), v.clone());
+        self.vendored.borrow_mut().insert(dir.clone(), v.clone());
         Ok(v)
     }
 

@@ -290,5 +290,16 @@ fn a_patched_vendored_crate_is_described_as_a_modified_descendant_not_the_origin
     let props = serde_json::to_string(&untouched["properties"]).unwrap();
     assert!(props.contains("cargo-cra:vendored"), "{untouched}");
     assert!(untouched.get("pedigree").is_none());
+    // The provenance names the copy as the SBOM does.
+    let provenance: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(path.with_file_name("gateway.provenance.json")).unwrap(),
+    )
+    .unwrap();
+    let deps = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    let dep = deps.iter().find(|d| d["name"] == "itoa").expect("itoa's entry");
+    assert_eq!(dep["uri"].as_str(), Some(purl), "{dep}");
+    assert!(dep["digest"].get("sha256").is_none(), "{dep}");
     validate_cyclonedx(&[path]);
 }
