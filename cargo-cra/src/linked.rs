@@ -133,13 +133,16 @@ impl<'a> BuildPackages<'a> {
         if let Some(v) = self.vendored.borrow().get(dir) {
             return Ok(v.clone());
         }
-        let v = match self.lock.checksum(name, version, source) {
-            Some(locked) if vendored::is_vendored(dir) => Some(
+        // A registry package has its archive's checksum in the lock file; a git one none.
+        let locked = self.lock.checksum(name, version, source);
+        let known = locked.is_some() || source.starts_with("git+");
+        let v = match known && vendored::is_vendored(dir) {
+            true => Some(
                 vendored::inspect(dir, name, version, locked, &self.cache_dirs).map_err(|e| {
                     BuildError::Untrustworthy(format!("vendored {name} {version}: {e}"))
                 })?,
             ),
-            _ => None,
+            false => None,
         };
         self.vendored.borrow_mut().insert(dir.clone(), v.clone());
         Ok(v)

@@ -252,7 +252,7 @@ fn crate_component(
     }
     if info.vendored == Some(Vendored::Unverified) {
         notes.push(
-            "vendored copy checked against its own .cargo-checksum.json only: the locked archive was not in the local cargo cache to compare with".into(),
+            "vendored copy checked against its own .cargo-checksum.json only: no archive of the locked version was available to compare it with".into(),
         );
     }
     c.properties.push(Property::new(

@@ -38,16 +38,18 @@ pub fn is_vendored(dir: &Path) -> bool {
 }
 
 /// Compares the vendored copy in `dir` of `name` `version` with the archive whose SHA-256
-/// `Cargo.lock` records (`locked`), found in `cache_dirs`.
+/// `Cargo.lock` records (`locked`; `None` for a git checkout, which has no archive), found in
+/// `cache_dirs`.
 pub fn inspect(
     dir: &Path,
     name: &str,
     version: &str,
-    locked: &str,
+    locked: Option<&str>,
     cache_dirs: &[PathBuf],
 ) -> Result<Vendored, String> {
     let local = hash_tree(dir)?;
-    if let Some(archive) = locked_archive(cache_dirs, name, version, locked) {
+    let archive = locked.and_then(|l| locked_archive(cache_dirs, name, version, l));
+    if let Some(archive) = archive {
         let original = hash_archive(&archive, &format!("{name}-{version}/"))?;
         return Ok(verdict(differences(&original, &local)));
     }
@@ -169,9 +171,10 @@ fn hash_archive(archive: &Path, prefix: &str) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
-/// The `files` of the checksum list; a list for another archive than the locked one is
-/// itself a difference (an empty map, which switches cargo's check off, lists nothing).
-fn checksum_list(dir: &Path, locked: &str) -> Result<BTreeMap<String, String>, String> {
+/// The `files` of the checksum list; a list for another archive than the locked one (or, for
+/// a git checkout, for any archive) is itself a difference (an empty map, which switches
+/// cargo's check off, lists nothing).
+fn checksum_list(dir: &Path, locked: Option<&str>) -> Result<BTreeMap<String, String>, String> {
     #[derive(serde::Deserialize)]
     struct List {
         files: BTreeMap<String, String>,
@@ -187,7 +190,7 @@ fn checksum_list(dir: &Path, locked: &str) -> Result<BTreeMap<String, String>, S
             cra_attest::input::printable(&e.to_string())
         )
     })?;
-    if list.package.as_deref() != Some(locked) {
+    if list.package.as_deref() != locked {
         let mut files = list.files;
         files.insert(
             format!("{CHECKSUM_FILE} (package checksum differs from Cargo.lock)"),
@@ -201,6 +204,111 @@ fn checksum_list(dir: &Path, locked: &str) -> Result<BTreeMap<String, String>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `.crate` archive of `files` under `name-version/`, in `cache`; its SHA-256.
+    fn archive(cache: &Path, files: &[(&str, &str)]) -> String {
+        let path = cache.join("demo-1.0.0.crate");
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::default(),
+        );
+        let mut tar = tar::Builder::new(gz);
+        for (name, text) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, format!("demo-1.0.0/{name}"), text.as_bytes())
+                .unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap();
+        to_hex(&sha256(&std::fs::read(&path).unwrap()))
+    }
+
+    /// A vendored copy of `files` in `dir` with a checksum list of `listed` and `package`.
+    fn copy(dir: &Path, files: &[(&str, &str)], listed: &[(&str, &str)], package: Option<&str>) {
+        for (name, text) in files {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let sums: BTreeMap<&str, String> = listed
+            .iter()
+            .map(|(n, t)| (*n, to_hex(&sha256(t.as_bytes()))))
+            .collect();
+        let list = serde_json::json!({ "files": sums, "package": package });
+        std::fs::write(dir.join(CHECKSUM_FILE), list.to_string()).unwrap();
+    }
+
+    #[test]
+    fn a_vendored_copy_is_compared_with_the_locked_archive_else_with_its_own_list() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = tmp.path().join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let original = [
+            ("src/lib.rs", "pub fn f() {}\n"),
+            (".gitignore", "target\n"),
+            ("Cargo.toml", "[package]\n"),
+        ];
+        let locked = archive(&cache, &original);
+        let vendored = [
+            ("src/lib.rs", "pub fn f() {}\n"),
+            ("Cargo.toml", "[package]\n"),
+        ];
+        let caches = [cache.clone()];
+        let inspect_in = |name: &str,
+                          files: &[(&str, &str)],
+                          listed: &[(&str, &str)],
+                          package: Option<&str>,
+                          locked: Option<&str>,
+                          caches: &[PathBuf]| {
+            let dir = tmp.path().join(name);
+            copy(&dir, files, listed, package);
+            inspect(&dir, "demo", "1.0.0", locked, caches).unwrap()
+        };
+        // Identical to the archive (cargo vendor leaves .gitignore out).
+        assert_eq!(
+            inspect_in("a", &vendored, &[], Some(&locked), Some(&locked), &caches),
+            Vendored::Pristine
+        );
+        // Patched, with an empty list cargo would accept.
+        let patched = [
+            ("src/lib.rs", "pub fn f() { payload() }\n"),
+            ("Cargo.toml", "[package]\n"),
+            ("build.rs", "fn main() {}\n"),
+        ];
+        assert_eq!(
+            inspect_in("b", &patched, &[], Some(&locked), Some(&locked), &caches),
+            Vendored::Modified(vec!["build.rs added".into(), "src/lib.rs changed".into()])
+        );
+        // No archive: only the list, which proves nothing when it matches...
+        assert_eq!(
+            inspect_in("c", &vendored, &vendored, Some(&locked), Some(&locked), &[]),
+            Vendored::Unverified
+        );
+        // ...and fails when it is empty, for another archive, or does not match.
+        assert!(matches!(
+            inspect_in("d", &vendored, &[], Some(&locked), Some(&locked), &[]),
+            Vendored::Modified(_)
+        ));
+        assert!(matches!(
+            inspect_in("e", &vendored, &vendored, Some("00"), Some(&locked), &[]),
+            Vendored::Modified(_)
+        ));
+        assert!(matches!(
+            inspect_in("f", &patched, &vendored, Some(&locked), Some(&locked), &[]),
+            Vendored::Modified(_)
+        ));
+        // A git checkout has no archive: its list has no package checksum.
+        assert_eq!(
+            inspect_in("g", &vendored, &vendored, None, None, &caches),
+            Vendored::Unverified
+        );
+        assert!(matches!(
+            inspect_in("h", &patched, &vendored, None, None, &caches),
+            Vendored::Modified(_)
+        ));
+    }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

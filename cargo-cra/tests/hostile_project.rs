@@ -298,7 +298,10 @@ fn a_patched_vendored_crate_is_described_as_a_modified_descendant_not_the_origin
     let deps = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
         .as_array()
         .unwrap();
-    let dep = deps.iter().find(|d| d["name"] == "itoa").expect("itoa's entry");
+    let dep = deps
+        .iter()
+        .find(|d| d["name"] == "itoa")
+        .expect("itoa's entry");
     assert_eq!(dep["uri"].as_str(), Some(purl), "{dep}");
     assert!(dep["digest"].get("sha256").is_none(), "{dep}");
     validate_cyclonedx(&[path]);
