@@ -383,7 +383,8 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, DocsError> {
             message: e.to_string(),
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| DocsError::Evidence {
+    // Strict: a duplicate key would make the document say two things (see `strict_json`).
+    input::strict_json(&bytes).map_err(|e| DocsError::Evidence {
         path: path.to_path_buf(),
         message: format!("not JSON: {}", input::printable(&e.to_string())),
     })
