@@ -165,20 +165,17 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryRep
         &plan.toolchain.commit_hash,
     );
     let self_exe = std::env::current_exe().map_err(|e| BuildError::io("current executable", e))?;
-    let mut env: Vec<(String, OsString)> = WrapperState::new(&remaps).env(&self_exe);
+    prepare_build_dir(&plan.build_dir, BUILD_DIR_FORMAT)?;
+    let tools = plan.build_dir.join("cra-tools");
+    let mut env: Vec<(String, OsString)> = WrapperState::new(&remaps)
+        .install(&tools, &self_exe)
+        .map_err(|e| BuildError::io(&tools, e))?;
     env.extend(
         repro::c_flags_env(&plan.target, &remaps)
             .into_iter()
             .map(|(k, v)| (k, v.into())),
     );
-    prepare_build_dir(&plan.build_dir, BUILD_DIR_FORMAT)?;
-    let cross = cross::setup(
-        &plan.toolchain,
-        &plan.target,
-        &plan.lock,
-        &plan.build_dir.join("cra-tools"),
-        &self_exe,
-    )?;
+    let cross = cross::setup(&plan.toolchain, &plan.target, &plan.lock, &tools, &self_exe)?;
     env.extend(cross.env.iter().cloned());
     env.push(("CARGO_TARGET_DIR".into(), plan.build_dir.clone().into()));
     // Intermediate artefacts beside the final ones, where the unit records are looked up,

@@ -8,10 +8,14 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Environment variable that carries the [`WrapperState`] to the rustc wrapper.
-pub const WRAPPER_ENV: &str = "CARGO_CRA_RUSTC_WRAPPER";
+/// The name the rustc wrapper runs under: a symbolic link to cargo-cra in the build
+/// directory, `<WRAPPER_NAME><digest of its state>`, with the state beside it as
+/// `<link>.json`. The state is found from the name cargo started the wrapper by — never from
+/// the environment, which a dependency's build script can rewrite for its own compilation
+/// (`cargo:rustc-env=…`) to add arguments that no unit record would show.
+pub const WRAPPER_NAME: &str = "cargo-cra-rustc-wrapper-";
 
-/// What the rustc wrapper needs, passed to it as JSON in [`WRAPPER_ENV`].
+/// What the rustc wrapper needs, in a file beside the link it runs under.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrapperState {
     /// Arguments appended to every compilation.
@@ -42,36 +46,53 @@ impl WrapperState {
         }
     }
 
-    /// Environment for `cargo build`: run `self_exe` as the rustc wrapper.
-    pub fn env(&self, self_exe: &Path) -> Vec<(String, OsString)> {
-        vec![
-            ("RUSTC_WRAPPER".into(), self_exe.as_os_str().to_owned()),
-            (
-                "CARGO_BUILD_RUSTC_WRAPPER".into(),
-                self_exe.as_os_str().to_owned(),
-            ),
-            (
-                WRAPPER_ENV.into(),
-                serde_json::to_string(self).expect("serialisable").into(),
-            ),
-        ]
+    /// Writes the state into `dir` beside a link to `self_exe` named for it, and returns the
+    /// environment for `cargo build`: that link as the rustc wrapper.
+    pub fn install(&self, dir: &Path, self_exe: &Path) -> std::io::Result<Vec<(String, OsString)>> {
+        let json = serde_json::to_vec(self).expect("serialisable");
+        let digest = cra_attest::digest::to_hex(&cra_attest::digest::sha256(&json));
+        let link = dir.join(format!("{WRAPPER_NAME}{}", &digest[..16]));
+        std::fs::create_dir_all(dir)?;
+        cra_attest::persist::write_atomic(&state_path(&link), &json, 0o644)?;
+        if std::fs::read_link(&link).ok().as_deref() != Some(self_exe) {
+            let tmp = dir.join(format!(".wrapper.{}", std::process::id()));
+            let _ = std::fs::remove_file(&tmp);
+            std::os::unix::fs::symlink(self_exe, &tmp)?;
+            std::fs::rename(&tmp, &link)?;
+        }
+        Ok(vec![
+            ("RUSTC_WRAPPER".into(), link.clone().into()),
+            ("CARGO_BUILD_RUSTC_WRAPPER".into(), link.into()),
+        ])
     }
+}
+
+/// The state file of the wrapper link `link`.
+fn state_path(link: &Path) -> PathBuf {
+    let mut name = link.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
 }
 
 /// If this process was started by cargo as the rustc wrapper, runs rustc and returns its exit
 /// code; otherwise `None`.
 ///
-/// cargo runs the wrapper as `WRAPPER RUSTC ARGS...`; cargo-cra as a cargo subcommand is run as
-/// `cargo-cra cra ...`, so the two cannot be confused.
+/// cargo runs the wrapper as `WRAPPER RUSTC ARGS...`, through the link [`WrapperState::install`]
+/// made; cargo-cra as a cargo subcommand runs under its own name.
 pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
-    let state = std::env::var(WRAPPER_ENV).ok()?;
-    if args.len() < 2 || args[1] == "cra" {
+    let link = Path::new(args.first()?);
+    let name = link.file_name()?.to_str()?;
+    if !name.starts_with(WRAPPER_NAME) || args.len() < 2 {
         return None;
     }
-    let state: WrapperState = match serde_json::from_str(&state) {
+    let state = state_path(link);
+    let state: WrapperState = match cra_attest::input::read_limited(&state, 1 << 20, "state")
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cargo-cra rustc wrapper: unreadable {WRAPPER_ENV}: {e}");
+            eprintln!("error: cargo-cra rustc wrapper: unreadable state: {e}");
             return Some(1);
         }
     };
@@ -116,6 +137,31 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_is_found_from_the_wrapper_name_never_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = WrapperState::new(&[]);
+        let env = state.install(dir.path(), Path::new("/bin/true")).unwrap();
+        let link = PathBuf::from(&env[0].1);
+        assert!(
+            link.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(WRAPPER_NAME)
+        );
+        assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/bin/true"));
+        let read: WrapperState =
+            serde_json::from_slice(&std::fs::read(state_path(&link)).unwrap()).unwrap();
+        assert_eq!(read, state);
+        // Under any other name (cargo-cra itself), the process is not the wrapper.
+        let args: Vec<OsString> = vec!["cargo-cra".into(), "rustc".into(), "-vV".into()];
+        assert_eq!(run_as_rustc_wrapper(&args), None);
+        // Installing the same state again keeps the same link.
+        let again = state.install(dir.path(), Path::new("/bin/true")).unwrap();
+        assert_eq!(again, env);
+    }
 
     #[test]
     fn wrapper_state_round_trips_and_makes_remap_flags() {

@@ -662,7 +662,12 @@ fn manufacturer_texts_cannot_escape_through_directory_links() {
     let image = example_with_docs(tmp.path());
     let repo = tmp.path().join("repo");
     std::fs::create_dir_all(repo.join("texts")).unwrap();
-    std::fs::write(repo.join("texts/risk.md"), "# Risks\n\nKept inside.\n").unwrap();
+    std::fs::write(
+        repo.join("texts/risk.md"),
+        "# Risks\n\nKept inside. [click](javascript:alert(1)) ![t](https://tracker.example/p.png) \
+         [ok](https://devices.example.com/risks)\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("/proc/self", repo.join("t")).unwrap();
     std::os::unix::fs::symlink("/etc", repo.join("e")).unwrap();
     std::os::unix::fs::symlink("texts", repo.join("inside")).unwrap();
@@ -726,7 +731,11 @@ fn manufacturer_texts_cannot_escape_through_directory_links() {
     let recipe = repo.join("r.toml");
     std::fs::write(
         &recipe,
-        format!("{header}risk-assessment = \"inside/risk.md\"\n"),
+        format!(
+            "{header}risk-assessment = \"inside/risk.md\"\n\
+             essential-functions = [\"# OFFICIAL: conformity assessed by notified body 0123\"]\n\
+             standards = [\"1. none\"]\n"
+        ),
     )
     .unwrap();
     let out = run_cra(
@@ -745,4 +754,27 @@ fn manufacturer_texts_cannot_escape_through_directory_links() {
     assert!(out.status.success(), "{}", describe(&out));
     let copied = std::fs::read_to_string(tmp.path().join("out/risk-assessment.md")).unwrap();
     assert!(copied.contains("Kept inside."), "{copied}");
+    // Issue 24: no javascript: link or remote image survives, in the copy or the report; a
+    // configured value cannot become a heading or a list of its own.
+    let html = std::fs::read_to_string(tmp.path().join("out/index.html")).unwrap();
+    for text in [&copied, &html] {
+        assert!(!text.contains("javascript:"), "{text}");
+        assert!(!text.contains("tracker.example"), "{text}");
+    }
+    assert!(
+        copied.contains("[ok](https://devices.example.com/risks)"),
+        "{copied}"
+    );
+    assert!(
+        html.contains("href=\"https://devices.example.com/risks\""),
+        "{html}"
+    );
+    let user = std::fs::read_to_string(tmp.path().join("out/user-information.html")).unwrap();
+    assert!(user.contains("OFFICIAL: conformity"), "{user}");
+    assert_eq!(
+        user.matches("<h1>").count(),
+        1,
+        "only the title is a heading: {user}"
+    );
+    assert!(!user.contains("<ol>"), "{user}");
 }

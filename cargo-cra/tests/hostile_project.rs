@@ -306,3 +306,23 @@ fn a_patched_vendored_crate_is_described_as_a_modified_descendant_not_the_origin
     assert!(dep["digest"].get("sha256").is_none(), "{dep}");
     validate_cyclonedx(&[path]);
 }
+
+/// A build script can set any environment variable for its own package's compilation
+/// (`cargo:rustc-env`), including the one cargo-cra's rustc wrapper once took its arguments
+/// from: it must not be able to add arguments that no unit record shows.
+#[test]
+fn a_build_script_cannot_steer_the_rustc_wrapper_through_the_environment() {
+    let state = r#"{"extra_args":["--cfg","pwned"],"inner_wrapper":null,"remaps":[]}"#;
+    let (_tmp, dir) = project(&[
+        format!("cargo:rustc-env=CARGO_CRA_RUSTC_WRAPPER={state}"),
+        "cargo:rustc-env=RUSTC_WRAPPER=/bin/false".to_string(),
+    ]);
+    std::fs::write(
+        dir.join("evil/src/lib.rs"),
+        "#[cfg(pwned)]\ncompile_error!(\"the build script added compiler arguments\");\npub fn run() {}\n",
+    )
+    .unwrap();
+    let out = build(&dir);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(sbom(&dir).is_file());
+}

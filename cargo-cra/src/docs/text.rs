@@ -296,22 +296,17 @@ pub(crate) fn markdown_page(title: &str, markdown: &str) -> String {
 /// whose destination is not allowed ([`allowed_link`], [`allowed_image`]) reduced to their
 /// text.
 pub(crate) fn markdown_html(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-    let mut dropped: Vec<TagEnd> = Vec::new();
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
+    // One entry per open link or image: whether it is kept (they nest: an image's text can
+    // hold another image).
+    let mut open: Vec<bool> = Vec::new();
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
-        Event::Start(Tag::Link { ref dest_url, .. }) if !allowed_link(dest_url) => {
-            dropped.push(TagEnd::Link);
-            None
+        Event::Start(ref tag) if let Some(keep) = kept(tag) => {
+            open.push(keep);
+            keep.then_some(e)
         }
-        Event::Start(Tag::Image { ref dest_url, .. }) if !allowed_image(dest_url) => {
-            dropped.push(TagEnd::Image);
-            None
-        }
-        Event::End(end @ (TagEnd::Link | TagEnd::Image)) if dropped.last() == Some(&end) => {
-            dropped.pop();
-            None
-        }
+        Event::End(TagEnd::Link | TagEnd::Image) => open.pop().unwrap_or(true).then_some(e),
         e => Some(e),
     });
     let mut out = String::new();
@@ -319,28 +314,49 @@ pub(crate) fn markdown_html(markdown: &str) -> String {
     out
 }
 
+/// For a link or image, whether the documents keep it; `None` for other tags.
+fn kept(tag: &pulldown_cmark::Tag<'_>) -> Option<bool> {
+    match tag {
+        pulldown_cmark::Tag::Link { dest_url, .. } => Some(allowed_link(dest_url)),
+        pulldown_cmark::Tag::Image { dest_url, .. } => Some(allowed_image(dest_url)),
+        _ => None,
+    }
+}
+
 /// The manufacturer's Markdown as it is copied into the documents: every link and image
-/// [`markdown_html`] would not render replaced by its text, the rest byte for byte.
+/// [`markdown_html`] would not render replaced by its text, and raw HTML made text (`<` as
+/// `&lt;`), the rest byte for byte.
 pub(crate) fn sanitized_markdown(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
     let mut out = String::with_capacity(markdown.len());
     let mut copied = 0;
-    let mut inside: Option<(std::ops::Range<usize>, TagEnd, String)> = None;
+    // The outermost dropped element: its range, its text so far, and how many links or images
+    // are open inside it.
+    let mut dropped: Option<(std::ops::Range<usize>, String, usize)> = None;
+    let mut replace = |out: &mut String, range: std::ops::Range<usize>, with: &str| {
+        if range.start >= copied {
+            out.push_str(&markdown[copied..range.start]);
+            out.push_str(with);
+            copied = range.end;
+        }
+    };
     for (event, range) in Parser::new_ext(markdown, Options::ENABLE_TABLES).into_offset_iter() {
-        match (&mut inside, event) {
-            (None, Event::Start(Tag::Link { dest_url, .. })) if !allowed_link(&dest_url) => {
-                inside = Some((range, TagEnd::Link, String::new()));
+        match (&mut dropped, event) {
+            (None, Event::Start(tag)) if kept(&tag) == Some(false) => {
+                dropped = Some((range, String::new(), 0));
             }
-            (None, Event::Start(Tag::Image { dest_url, .. })) if !allowed_image(&dest_url) => {
-                inside = Some((range, TagEnd::Image, String::new()));
+            (None, Event::Html(h) | Event::InlineHtml(h)) => {
+                replace(&mut out, range, &h.replace('<', "&lt;"));
             }
-            (Some((_, end, text)), Event::End(e)) if e == *end => {
-                let (range, _, text) = inside.take().expect("inside a dropped element");
-                out.push_str(&markdown[copied..range.start]);
-                out.push_str(&md(&text));
-                copied = range.end;
+            (Some((_, _, depth)), Event::Start(tag)) if kept(&tag).is_some() => *depth += 1,
+            (Some((_, _, depth)), Event::End(TagEnd::Link | TagEnd::Image)) if *depth > 0 => {
+                *depth -= 1
             }
-            (Some((_, _, text)), Event::Text(t) | Event::Code(t)) => text.push_str(&t),
+            (Some(_), Event::End(TagEnd::Link | TagEnd::Image)) => {
+                let (range, text, _) = dropped.take().expect("inside a dropped element");
+                replace(&mut out, range, &md(&text));
+            }
+            (Some((_, text, _)), Event::Text(t) | Event::Code(t)) => text.push_str(&t),
             _ => {}
         }
     }
@@ -433,5 +449,25 @@ mod tests {
             sanitized_markdown("# Title\n\nplain [a](#b)\n"),
             "# Title\n\nplain [a](#b)\n"
         );
+        // Nested images, raw HTML: no panic, nothing kept that would load or run.
+        for text in [
+            "![a ![b](c.png) [d](javascript:x)](https://t/p.png) tail",
+            "![a ![b](https://t/q.png)](https://t/p.png) [e](javascript:y)",
+            "<img src=https://tracker.example/p.png> and <a href=\"javascript:z\">x</a>\n",
+            "<div>\n<script>alert(1)</script>\n</div>\n",
+        ] {
+            let copy = sanitized_markdown(text);
+            let html = markdown_html(&copy);
+            for rendered in [markdown_html(text), html] {
+                assert!(!rendered.contains("<img src=\"https"), "{text}: {rendered}");
+                assert!(
+                    !rendered.contains("<a href=\"javascript"),
+                    "{text}: {rendered}"
+                );
+                assert!(!rendered.contains("<script"), "{text}: {rendered}");
+            }
+            assert!(!copy.contains("<img"), "{copy}");
+            assert!(!copy.contains("<script"), "{copy}");
+        }
     }
 }
