@@ -93,6 +93,10 @@ struct Plan {
     source_date_epoch: i64,
     /// `--unlocked`: cargo may rewrite the lock file during the build.
     unlocked: bool,
+    /// `--deny-warnings`: warnings found after the build (an unverifiable vendored copy) fail it.
+    deny_warnings: bool,
+    /// Whether cargo-cra created the lock file for this build (it is then not in the commit).
+    lock_generated: bool,
 }
 
 /// Phase durations, printed to stderr when `CARGO_CRA_TIMINGS` is set.
@@ -202,7 +206,11 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryRep
             &plan.target,
             |k| std::env::var(k).ok(),
         ),
-        source: GitSource::detect(&plan.workspace_root),
+        // A lock file created for this build is not in the commit.
+        source: GitSource::detect(&plan.workspace_root).map(|mut g| {
+            g.dirty |= plan.lock_generated;
+            g
+        }),
         lock: if plan.lock_file.is_file() {
             Digests::of_file(&plan.lock_file).map_err(|e| BuildError::io(&plan.lock_file, e))?
         } else {
@@ -234,6 +242,7 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
     let workspace_root = workspace.workspace_root.clone().into_std_path_buf();
     let lock_file = workspace_root.join("Cargo.lock");
     let mut warnings = Vec::new();
+    let lock_generated = !lock_file.is_file() && !args.manifest.unlocked;
     let lock = if lock_file.is_file() {
         LockFile::read(&lock_file)?
     } else if args.manifest.unlocked {
@@ -297,6 +306,8 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
         timestamp: source_date::rfc3339(source_date_epoch),
         source_date_epoch,
         unlocked: args.manifest.unlocked,
+        deny_warnings: args.deny_warnings,
+        lock_generated,
     })
 }
 
@@ -548,6 +559,12 @@ fn write_outputs(
     };
     let packages = BuildPackages::new(artifacts, lock);
     let graphs = linked_graphs(plan, artifacts, &packages, &attestation.remaps)?;
+    crate::warnings::emit(&unverified_copies(&graphs), plan.deny_warnings).map_err(
+        |e| match e {
+            BuildError::DeniedWarnings(n) => BuildError::DeniedLateWarnings(n),
+            e => e,
+        },
+    )?;
     if let Some(gate) = gate {
         audit_linked(gate, plan, &graphs)?;
     }
@@ -573,6 +590,26 @@ fn write_outputs(
         .iter()
         .zip(copies?)
         .map(|((bin, graph), copy)| write_binary_documents(&shared, bin, graph, copy))
+        .collect()
+}
+
+/// A warning for each linked vendored copy that could not be compared with its archive.
+fn unverified_copies(graphs: &[(&Artifact, LinkedGraph)]) -> Vec<String> {
+    let mut names: Vec<String> = graphs
+        .iter()
+        .flat_map(|(_, g)| g.crates.values())
+        .filter(|c| c.vendored == Some(crate::vendored::Vendored::Unverified))
+        .map(|c| format!("{} {}", c.facts.name, c.facts.version))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| {
+            format!(
+                "vendored {n}: no archive of the locked version to compare the copy with (only its own .cargo-checksum.json), so the SBOM gives it no archive hash; keep the .crate archives in $CARGO_HOME/registry/cache where vendored builds run"
+            )
+        })
         .collect()
 }
 

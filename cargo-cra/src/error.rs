@@ -9,6 +9,9 @@ pub enum BuildError {
     /// `--deny-warnings`: the warnings printed above are errors; nothing was built.
     #[error("{0} warning(s) above, denied by --deny-warnings; nothing was built")]
     DeniedWarnings(usize),
+    /// `--deny-warnings`: warnings found once cargo had built are errors; nothing was written.
+    #[error("{0} warning(s) above, denied by --deny-warnings; no SBOM was written")]
+    DeniedLateWarnings(usize),
     /// `--audit`: findings fail the gate (exit code 1), or the audit could not be done (2);
     /// nothing was written.
     #[error("{message}; no outputs were written")]

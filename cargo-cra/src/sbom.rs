@@ -199,6 +199,13 @@ fn crate_component(
             "no archive hash: a modified vendored copy, not the registry's archive (see pedigree)"
                 .into(),
         );
+    } else if registry && info.vendored == Some(Vendored::Unverified) {
+        // Its identity is the registry's, but nothing shows the copy is the archive: no hash
+        // of the archive is given as the component's.
+        notes.push(
+            "no archive hash: a vendored copy that could not be compared with the locked archive"
+                .into(),
+        );
     } else if registry {
         let source = source.unwrap_or_default();
         match input.lock.checksum(&p.name, &p.version, source) {

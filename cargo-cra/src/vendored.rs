@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 
 /// The checksum list `cargo vendor` writes beside each vendored crate.
 const CHECKSUM_FILE: &str = ".cargo-checksum.json";
-/// Files `cargo vendor` leaves out of its copy of the archive.
-const NOT_VENDORED: [&str; 3] = [".gitignore", ".gitattributes", ".git"];
 /// The most files a vendored crate may have, and bytes an archive may unpack to.
 const MAX_FILES: usize = 100_000;
 const MAX_UNPACKED: u64 = 1 << 30;
+/// The largest file a vendored crate may hold.
+const MAX_FILE: u64 = 256 << 20;
 
 /// What a vendored copy of a registry package is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,7 @@ fn verdict(differences: Vec<String>) -> Vendored {
     }
 }
 
-/// How `local` differs from `original` (path → SHA-256), sorted: changed, added and removed
-/// files (those `cargo vendor` never copies aside).
+/// How `local` differs from `original` (path → SHA-256), sorted: changed and added files.
 fn differences(
     original: &BTreeMap<String, String>,
     local: &BTreeMap<String, String>,
@@ -81,12 +80,9 @@ fn differences(
             None => out.push(format!("{path} added")),
         }
     }
-    for path in original.keys().filter(|p| !local.contains_key(*p)) {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if !NOT_VENDORED.contains(&base) {
-            out.push(format!("{path} removed"));
-        }
-    }
+    // Files of the archive missing from the copy are not counted: `cargo vendor` leaves out
+    // some (`.gitignore`; before cargo 1.89 also `*.orig`, `*.rej` and what `include` and
+    // `exclude` name), and a missing file adds no code.
     out.sort();
     out
 }
@@ -114,8 +110,9 @@ fn hash_tree(dir: &Path) -> Result<BTreeMap<String, String>, String> {
             if kind.is_dir() {
                 stack.push((entry.path(), rel));
             } else if kind.is_file() {
-                let bytes = std::fs::read(entry.path())
-                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                let bytes =
+                    cra_attest::input::read_limited(&entry.path(), MAX_FILE, "vendored file")
+                        .map_err(|e| e.to_string())?;
                 out.insert(rel, to_hex(&sha256(&bytes)));
             } else {
                 out.insert(rel, "not a regular file".into());
@@ -318,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn differences_name_each_changed_added_and_removed_file() {
+    fn differences_name_each_changed_and_added_file() {
         let original = map(&[
             ("src/lib.rs", "a"),
             ("README.md", "b"),
@@ -328,7 +325,7 @@ mod tests {
         let local = map(&[("src/lib.rs", "z"), ("README.md", "b"), ("build.rs", "e")]);
         assert_eq!(
             differences(&original, &local),
-            ["build.rs added", "src/lib.rs changed", "x.rs removed"]
+            ["build.rs added", "src/lib.rs changed"]
         );
         assert!(
             differences(

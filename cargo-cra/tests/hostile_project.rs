@@ -326,3 +326,44 @@ fn a_build_script_cannot_steer_the_rustc_wrapper_through_the_environment() {
     assert!(out.status.success(), "{}", describe(&out));
     assert!(sbom(&dir).is_file());
 }
+
+/// Where the locked archives are not at hand (a vendored tree copied to an offline machine), a
+/// copy that matches only its own checksum list proves nothing: the build says so, the SBOM
+/// gives no archive hash, and `--deny-warnings` fails before any SBOM is written.
+#[test]
+fn a_vendored_copy_without_its_archive_is_said_to_be_unverified() {
+    let (tmp, dir) = vendored_fixture();
+    let home = tmp.path().join("empty-cargo-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let home = home.to_str().unwrap();
+    let env = [("SOURCE_DATE_EPOCH", "1700000000"), ("CARGO_HOME", home)];
+    let path = dir.join(format!("target/cra/{}/debug/probe.cdx.json", host_triple()));
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "-p",
+            "probe",
+            "--offline",
+            "--deny-warnings",
+        ],
+        &env,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(err.contains("warning: vendored itoa"), "{err}");
+    assert!(err.contains("no SBOM was written"), "{err}");
+    assert!(!path.exists());
+    let out = run_cra(&dir, &["cra", "build", "-p", "probe", "--offline"], &env);
+    assert!(out.status.success(), "{}", describe(&out));
+    let bom: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let c = component(&bom, "itoa");
+    assert!(
+        c["purl"].as_str().unwrap().starts_with("pkg:cargo/itoa@"),
+        "{c}"
+    );
+    assert_eq!(hash(c, "SHA-256"), None, "{c}");
+    let props = serde_json::to_string(&c["properties"]).unwrap();
+    assert!(props.contains("could not be compared"), "{props}");
+}

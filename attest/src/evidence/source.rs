@@ -26,9 +26,15 @@ impl GitSource {
         let repository = git
             .run(&["remote", "get-url", "origin"])
             .and_then(|u| canonical_remote(&u));
+        // A status that cannot be read counts as dirty: fail closed.
         let dirty = git
-            .run(&["status", "--porcelain", "--untracked-files=no"])
-            .is_some_and(|s| !s.is_empty());
+            .run(&[
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--ignore-submodules=all",
+            ])
+            .is_none_or(|s| !s.is_empty());
         Some(GitSource {
             repository,
             commit,
@@ -102,25 +108,39 @@ impl Git {
             "core.hooksPath=/dev/null",
             "core.untrackedCache=false",
             "protocol.allow=never",
+            // `git log` verifying signatures would run gpg.program.
+            "log.showSignature=false",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        // Reading configuration runs nothing; every filter driver it names is then emptied.
-        let filters = self
+        // Reading configuration runs nothing; every filter driver it names is then emptied
+        // and made optional (a required filter without its program would fail the command).
+        let names = self
             .command(&[
                 "config",
+                "--null",
+                "--name-only",
                 "--get-regexp",
-                r"^filter\..*\.(clean|smudge|process)$",
+                r"^filter\.",
             ])
             .output()
             .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .map(|o| o.stdout)
             .unwrap_or_default();
-        for line in filters.lines() {
-            if let Some(key) = line.split_whitespace().next() {
-                out.push(format!("{key}="));
+        let mut drivers: Vec<String> = names
+            .split(|b| *b == 0)
+            .filter_map(|n| std::str::from_utf8(n).ok())
+            .filter_map(|n| n.strip_prefix("filter."))
+            .filter_map(|n| n.rsplit_once('.').map(|(driver, _)| driver.to_string()))
+            .collect();
+        drivers.sort();
+        drivers.dedup();
+        for d in drivers {
+            for key in ["clean", "smudge", "process"] {
+                out.push(format!("filter.{d}.{key}="));
             }
+            out.push(format!("filter.{d}.required=false"));
         }
         out
     }
@@ -263,11 +283,19 @@ mod tests {
         git(&["config", "core.worktree", "/"]);
         git(&["config", "core.fsmonitor", &format!("{run}; false")]);
         git(&["config", "filter.evil.clean", &format!("{run}; cat")]);
+        git(&["config", "filter.evil.required", "true"]);
+        git(&["config", "filter.a b.clean", &format!("{run}; cat")]);
+        git(&["config", "log.showSignature", "true"]);
         std::fs::write(repo.join("f"), "x").unwrap();
         let real = std::fs::canonicalize(&repo).unwrap();
         assert_eq!(work_tree(&repo.join("sub")), Some(real));
         let source = GitSource::detect(&repo.join("sub")).expect("a repository");
         assert_eq!(source.commit.len(), 40);
+        assert!(!source.dirty, "the unchanged tree reads as clean");
+        let git_log = Git::find(&repo)
+            .unwrap()
+            .run(&["log", "-1", "--format=%ct"]);
+        assert!(git_log.is_some_and(|t| t.parse::<i64>().is_ok()));
         assert!(
             !marker.exists(),
             "the repository's configuration ran a program"
