@@ -187,6 +187,11 @@ impl Confined {
             && rel
                 .components()
                 .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        // `Path::new("Cargo.toml").parent()` is the empty path: the current directory.
+        let base = match base.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => base,
+        };
         match plain {
             true => Ok(Confined {
                 base: base.to_path_buf(),
@@ -287,8 +292,9 @@ fn open_beneath(
 ) -> Result<rustix::fd::OwnedFd, rustix::io::Errno> {
     use rustix::fs::{Mode, OFlags, ResolveFlags};
     let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    // Kernels before 5.6 have no openat2; older container seccomp profiles refuse it (EPERM).
     match rustix::fs::openat2(base, rel, INPUT_FLAGS, Mode::empty(), resolve) {
-        Err(rustix::io::Errno::NOSYS) => {}
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {}
         done => return done,
     }
     let mut dir = rustix::fs::openat(base, ".", OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())?;
@@ -436,6 +442,9 @@ mod tests {
             read("docs").unwrap_err(),
             InputError::NotRegular { .. }
         ));
+        // A configuration named as `Cargo.toml` has the empty path as its directory.
+        let here = Confined::new(Path::new(""), Path::new("Cargo.toml")).unwrap();
+        assert_eq!(here.path(), Path::new("./Cargo.toml"));
         for rel in ["../x", "/etc/passwd", "", "a/../../b"] {
             assert_eq!(
                 Confined::new(&base, Path::new(rel)),

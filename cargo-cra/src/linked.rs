@@ -315,9 +315,9 @@ pub fn linked(
                 "{} {} was compiled with {} on a crate search path (-L from rustflags or a build \
                  script): rustc may link it with `extern crate` and cargo never built it, so the \
                  SBOM cannot account for it; remove the -L or make it a dependency",
-                record.package.name,
-                record.package.version,
-                lib.display()
+                cra_attest::input::printable(&record.package.name),
+                cra_attest::input::printable(&record.package.version),
+                cra_attest::input::printable(&lib.display().to_string())
             )));
         }
         let key = record.package.manifest_dir.clone();

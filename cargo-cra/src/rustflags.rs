@@ -1,8 +1,8 @@
 //! Where the build's rustflags come from, for the provenance: the environment cargo reads
 //! (`CARGO_ENCODED_RUSTFLAGS`, `RUSTFLAGS`, `CARGO_BUILD_RUSTFLAGS`,
 //! `CARGO_TARGET_<TRIPLE>_RUSTFLAGS`) and every `rustflags` key of the cargo configuration files
-//! cargo would read (`.cargo/config.toml` from the directory cargo starts in up to the root,
-//! then `$CARGO_HOME/config.toml`). A committed `.cargo/config.toml` can add `-L` search paths,
+//! cargo would read (`.cargo/config` or `.cargo/config.toml` — the former where both exist, as
+//! cargo does — from the directory cargo starts in up to the root, then `$CARGO_HOME`'s). A committed `.cargo/config.toml` can add `-L` search paths,
 //! `--cfg`s or `--extern`s to every compilation: the provenance says so, whichever of them
 //! cargo applied. Paths are shown relative to the workspace root (or as `$CARGO_HOME/…`).
 
@@ -68,8 +68,9 @@ fn config_files(
     cargo_home: Option<&Path>,
 ) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
+    // Where both exist, cargo reads `config` (the older name) and not `config.toml`.
     for dir in cwd.ancestors() {
-        for name in ["config.toml", "config"] {
+        for name in ["config", "config.toml"] {
             let file = dir.join(".cargo").join(name);
             if file.is_file() {
                 let shown = pathdiff::diff_paths(&file, workspace_root)
@@ -82,7 +83,7 @@ fn config_files(
         }
     }
     if let Some(home) = cargo_home {
-        for name in ["config.toml", "config"] {
+        for name in ["config", "config.toml"] {
             let file = home.join(name);
             if file.is_file() && !files.iter().any(|(f, _)| *f == file) {
                 files.push((file, format!("$CARGO_HOME/{name}")));
@@ -93,14 +94,21 @@ fn config_files(
     files
 }
 
-/// The `rustflags` keys of one configuration file (unreadable files say so as one entry).
+/// The `rustflags` keys of one configuration file (an unreadable file says so as one entry,
+/// key `unreadable`: cargo would have refused it, or read what this cannot).
 fn from_file(file: &Path, shown: &str) -> Vec<RustflagsSource> {
     let table: toml::Table = match std::fs::read_to_string(file)
         .ok()
         .and_then(|t| toml::from_str(&t).ok())
     {
         Some(t) => t,
-        None => return Vec::new(),
+        None => {
+            return vec![RustflagsSource {
+                from: shown.to_string(),
+                key: Some("unreadable".into()),
+                flags: Vec::new(),
+            }];
+        }
     };
     let flags = |v: &toml::Value| -> Vec<String> {
         match v {
@@ -134,6 +142,30 @@ fn from_file(file: &Path, shown: &str) -> Vec<RustflagsSource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn where_both_names_exist_the_one_cargo_reads_is_named_and_bad_files_are_said() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = tmp.path().join("ws");
+        std::fs::create_dir_all(ws.join(".cargo")).unwrap();
+        std::fs::write(
+            ws.join(".cargo/config.toml"),
+            "[build]\nrustflags = \"-Charmless\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            ws.join(".cargo/config"),
+            "[build]\nrustflags = [\"-L\", \"evil\"]\n",
+        )
+        .unwrap();
+        let found = sources(&ws, &ws, None, "x86_64-unknown-linux-musl", |_| None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].from, ".cargo/config");
+        assert_eq!(found[0].flags, ["-L", "evil"]);
+        std::fs::write(ws.join(".cargo/config"), "[build\n").unwrap();
+        let found = sources(&ws, &ws, None, "x86_64-unknown-linux-musl", |_| None);
+        assert_eq!(found[0].key.as_deref(), Some("unreadable"), "{found:?}");
+    }
 
     #[test]
     fn the_environment_and_every_config_file_are_named() {
