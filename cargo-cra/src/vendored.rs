@@ -53,7 +53,12 @@ pub fn inspect(
         let original = hash_archive(&archive, &format!("{name}-{version}/"))?;
         return Ok(verdict(differences(&original, &local)));
     }
-    let listed = checksum_list(dir, locked)?;
+    let (listed, package) = checksum_list(dir)?;
+    if package.as_deref() != locked {
+        return Ok(Vendored::Modified(vec![format!(
+            "{CHECKSUM_FILE} names another archive than Cargo.lock"
+        )]));
+    }
     Ok(match differences(&listed, &local) {
         d if d.is_empty() => Vendored::Unverified,
         d => Vendored::Modified(d),
@@ -168,10 +173,11 @@ fn hash_archive(archive: &Path, prefix: &str) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
-/// The `files` of the checksum list; a list for another archive than the locked one (or, for
-/// a git checkout, for any archive) is itself a difference (an empty map, which switches
-/// cargo's check off, lists nothing).
-fn checksum_list(dir: &Path, locked: Option<&str>) -> Result<BTreeMap<String, String>, String> {
+/// The `files` of the checksum list (an empty map, which switches cargo's own check off,
+/// lists nothing) and the archive checksum it names (none for a git checkout).
+type ChecksumList = (BTreeMap<String, String>, Option<String>);
+
+fn checksum_list(dir: &Path) -> Result<ChecksumList, String> {
     #[derive(serde::Deserialize)]
     struct List {
         files: BTreeMap<String, String>,
@@ -187,15 +193,7 @@ fn checksum_list(dir: &Path, locked: Option<&str>) -> Result<BTreeMap<String, St
             cra_attest::input::printable(&e.to_string())
         )
     })?;
-    if list.package.as_deref() != locked {
-        let mut files = list.files;
-        files.insert(
-            format!("{CHECKSUM_FILE} (package checksum differs from Cargo.lock)"),
-            String::new(),
-        );
-        return Ok(files);
-    }
-    Ok(list.files)
+    Ok((list.files, list.package))
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn project(build_rs_lines: &[String]) -> (tempfile::TempDir, PathBuf) {
     write("evil/src/lib.rs", "pub fn run() {}\n");
     let prints: String = build_rs_lines
         .iter()
-        .map(|l| format!("    println!({l:?});\n"))
+        .map(|l| format!("    println!(\"{{}}\", {l:?});\n"))
         .collect();
     write("evil/build.rs", &format!("fn main() {{\n{prints}}}\n"));
     write(
