@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-400000}
-db=../shared/fixtures/advisory-db
+db=tests/fixtures/third-party/advisory-db
 [ -d "$db/crates" ] || { echo "error: the advisory-db snapshot is missing at $db" >&2; exit 1; }
 cargo build --release -q -p cargo-cra
 cra=target/release/cargo-cra

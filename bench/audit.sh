@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-9}
-db=../shared/fixtures/advisory-db
+db=tests/fixtures/third-party/advisory-db
 audit=.tools/cargo-audit/bin/cargo-audit
 cra=target/debug/cargo-cra
 [ -x "$audit" ] || { echo "error: $audit missing: run bash tests/run" >&2; exit 1; }

@@ -28,8 +28,8 @@ pub mod input;
 pub mod persist;
 pub mod sigstore;
 
-/// Helpers for tests that read the team's third-party conformance vectors
-/// (`../shared/fixtures/sigstore-bundles`, beside the repository).
+/// Helpers for tests that read the third-party conformance vectors
+/// (`tests/fixtures/third-party/sigstore-bundles`).
 #[cfg(test)]
 pub(crate) mod conformance {
     use crate::sigstore::bundle::Bundle;
@@ -39,7 +39,7 @@ pub(crate) mod conformance {
     /// The vectors' directory.
     pub fn fixtures() -> PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/sigstore-bundles")
+            .join("../tests/fixtures/third-party/sigstore-bundles")
     }
 
     /// A case's bundle and trusted root (its own, else the public-good root).

@@ -1,5 +1,5 @@
 //! `cargo cra audit` against the RustSec advisory database snapshot the team keeps
-//! (`../shared/fixtures/advisory-db`, third-party CC0 data; never fetched): findings follow
+//! (`tests/fixtures/third-party/advisory-db`, third-party CC0 data; never fetched): findings follow
 //! the advisories' version ranges and platforms, the gate's exit status separates findings (1)
 //! from unusable input (2), and the report names the database it used. The OpenVEX output is
 //! checked against the OpenVEX JSON schema, the CSAF output by the BSI's CSAF validator.
@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 fn db() -> PathBuf {
-    let db = repo_root().join("../shared/fixtures/advisory-db");
+    let db = third_party("advisory-db");
     assert!(
         db.join("crates").is_dir(),
-        "the advisory-db snapshot is missing at {} (the team's fixtures, beside the repository)",
+        "the advisory-db snapshot is incomplete at {}",
         db.display()
     );
     db
@@ -329,7 +329,7 @@ fn vex(dir: &Path, name: &str, statements: serde_json::Value) -> PathBuf {
 /// Validates `doc` against the OpenVEX JSON schema the team keeps (third-party, from the
 /// OpenVEX specification) with Python's `jsonschema`; returns the first error, if any.
 fn openvex_schema_error(doc: &Path) -> Option<String> {
-    let schema = repo_root().join("../shared/fixtures/openvex/openvex_json_schema.json");
+    let schema = third_party("openvex/openvex_json_schema.json");
     assert!(
         schema.exists(),
         "the OpenVEX schema is missing at {}",

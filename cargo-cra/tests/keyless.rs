@@ -193,8 +193,7 @@ fn keyless_failures_are_one_line_and_write_nothing() {
         cmd.output().unwrap()
     };
     let root = m.trusted_root.display().to_string();
-    let public_good =
-        repo_root().join("../shared/fixtures/sigstore-bundles/public-good-trusted-root.json");
+    let public_good = third_party("sigstore-bundles/public-good-trusted-root.json");
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
             vec![

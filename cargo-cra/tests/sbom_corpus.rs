@@ -318,7 +318,7 @@ fn cargo_audit_findings(report: &Value) -> std::collections::BTreeSet<(String, S
 
 #[test]
 fn real_apps_audit_like_cargo_audit_restricted_to_what_ships() {
-    let db = repo_root().join("../shared/fixtures/advisory-db");
+    let db = third_party("advisory-db");
     assert!(
         db.join("crates").is_dir(),
         "the advisory-db snapshot is missing"

@@ -8,13 +8,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The team's cosign-written keys (see ../shared/fixtures/cosign-keys/README.md).
+/// cosign-written keys (see tests/fixtures/third-party/cosign-keys/README.md).
 fn cosign_fixture(name: &str) -> PathBuf {
-    let p = repo_root()
-        .join("../shared/fixtures/cosign-keys")
-        .join(name);
-    assert!(p.exists(), "missing team fixture {}", p.display());
-    p
+    third_party(&format!("cosign-keys/{name}"))
 }
 
 fn cra(dir: &Path, args: &[&str], password: Option<&str>) -> Output {

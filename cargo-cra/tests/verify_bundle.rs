@@ -11,9 +11,7 @@ const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremel
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn vectors() -> PathBuf {
-    let p = repo_root().join("../shared/fixtures/sigstore-bundles");
-    assert!(p.exists(), "missing team fixtures {}", p.display());
-    p
+    third_party("sigstore-bundles")
 }
 
 fn verify(args: &[String]) -> Output {

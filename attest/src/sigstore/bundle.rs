@@ -297,7 +297,7 @@ mod tests {
     fn reads_every_conformance_bundle_layout() {
         // Third-party bundles of v0.1, v0.2 and v0.3 parse with this strict model.
         let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/sigstore-bundles/cases");
+            .join("../tests/fixtures/third-party/sigstore-bundles/cases");
         let mut read = 0;
         for entry in
             std::fs::read_dir(&cases).unwrap_or_else(|e| panic!("{}: {e}", cases.display()))

@@ -396,10 +396,10 @@ impl PublicKey {
 mod tests {
     use super::*;
 
-    /// Real cosign-written keys, shared by the team (see ../shared/fixtures/cosign-keys/README.md).
+    /// Real cosign-written keys (see tests/fixtures/third-party/cosign-keys/README.md).
     fn fixture(name: &str) -> String {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/cosign-keys")
+            .join("../tests/fixtures/third-party/cosign-keys")
             .join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }

@@ -9,6 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository root.
+/// Third-party test data kept in the repository (`tests/fixtures/third-party/<name>`, each with
+/// its licence and source in a README); fails when it is missing.
+pub fn third_party(rel: &str) -> PathBuf {
+    let p = repo_root().join("tests/fixtures/third-party").join(rel);
+    assert!(
+        p.exists(),
+        "the third-party fixture {} is missing",
+        p.display()
+    );
+    p
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
