@@ -15,6 +15,36 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// `println!` to standard output; a reader that went away (`cargo cra verify --json | head`)
+/// ends the command quietly with 141, as SIGPIPE would, never a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// `print!` to standard output, as [`out!`].
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// Exit status of a command whose standard output was closed under it (128 + SIGPIPE).
+const CLOSED_PIPE: u8 = 141;
+
+/// Ends the process after standard output failed: quietly when its reader went away.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("error: standard output: {e}");
+    }
+    std::process::exit(i32::from(CLOSED_PIPE))
+}
+
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     // The compiler links first: build scripts inherit the rustc wrapper's environment.
@@ -29,6 +59,7 @@ fn main() -> ExitCode {
     }
     match run(Cli::parse_from(args)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if closed_pipe(&e) => ExitCode::from(CLOSED_PIPE),
         Err(e) => {
             // Every error of ours renders as one line that already includes its cause.
             // `{:#}`: the whole chain, where a context was added on the way.
@@ -44,6 +75,14 @@ fn main() -> ExitCode {
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
+}
+
+/// Whether `e` is standard output's reader having gone away.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -88,14 +127,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::VerifyBundle(a) => {
             for line in cargo_cra::verifying::verify_bundle_cmd(&a.into())? {
-                println!("ok: {line}");
+                out!("ok: {line}");
             }
         }
         Command::Verify(a) => {
             let a = cargo_cra::verifying::VerifyRequest::from(a);
             let lines = cargo_cra::verifying::verify_artifact(&a)?;
             if a.json {
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&lines).expect("serialisable")
                 );
@@ -104,9 +143,9 @@ fn run(cli: Cli) -> Result<()> {
                     use cargo_cra::verifying::Status;
                     let detail = cra_attest::input::printable(&l.detail);
                     match l.status {
-                        Status::Ok => println!("ok   {}: {detail}", l.check),
-                        Status::Fail => println!("FAIL {}: {detail}", l.check),
-                        Status::Skipped => println!("skipped {}: {detail}", l.check),
+                        Status::Ok => out!("ok   {}: {detail}", l.check),
+                        Status::Fail => out!("FAIL {}: {detail}", l.check),
+                        Status::Skipped => out!("skipped {}: {detail}", l.check),
                     }
                 }
             }
@@ -124,7 +163,7 @@ fn run(cli: Cli) -> Result<()> {
             let pem = signer.public_key().to_pem();
             match output_file {
                 Some(path) => signing::write_public_key(&pem, &path)?,
-                None => print!("{pem}"),
+                None => out_raw!("{pem}"),
             }
         }
         Command::Docs(a) => {
@@ -195,11 +234,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => cli::help::completions(shell, &mut std::io::stdout())?,
         Command::Man { out } => {
             for page in cli::help::man_pages(&out)? {
-                println!("{}", page.display());
+                out!("{}", page.display());
             }
         }
         Command::Schema { format } => match format {
-            cli::SchemaFormat::Recipe => print!("{}", cra_composer::recipe::json_schema()),
+            cli::SchemaFormat::Recipe => out_raw!("{}", cra_composer::recipe::json_schema()),
         },
         Command::SignBlob {
             file,
@@ -239,7 +278,7 @@ fn print_reports(reports: &[BinaryReport], format: MessageFormat) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let show = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
     for r in reports {
-        let _ = match format {
+        let written = match format {
             MessageFormat::Json => {
                 writeln!(out, "{}", serde_json::to_string(r).expect("serialisable"))
             }
@@ -259,46 +298,49 @@ fn print_reports(reports: &[BinaryReport], format: MessageFormat) {
                     .collect::<String>(),
             ),
         };
+        if let Err(e) = written {
+            stdout_failed(e);
+        }
     }
 }
 
 fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(r).expect("serialisable"));
+        out!("{}", serde_json::to_string(r).expect("serialisable"));
         return;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let show = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
-    println!("{}:{}", r.name, r.version);
-    println!("  entries     {}", r.entries);
+    out!("{}:{}", r.name, r.version);
+    out!("  entries     {}", r.entries);
     if let Some(m) = &r.manifest_digest {
-        println!("  manifest    {m}");
+        out!("  manifest    {m}");
     }
     if let (Some(l), Some(u)) = (r.layer_size, r.uncompressed_size) {
-        println!("  layer       {l} bytes ({u} uncompressed)");
+        out!("  layer       {l} bytes ({u} uncompressed)");
     }
     if let (Some(s), Some(n)) = (&r.squashfs, r.squashfs_size) {
-        println!("  squashfs    {} ({n} bytes)", show(s));
+        out!("  squashfs    {} ({n} bytes)", show(s));
     }
     if let Some(v) = &r.verity {
-        println!("  verity      {}", show(v));
+        out!("  verity      {}", show(v));
     }
     if let Some(h) = &r.root_hash {
-        println!("  root hash   {h}");
+        out!("  root hash   {h}");
     }
     if let Some(l) = &r.layout {
-        println!("  layout      {}", show(l));
+        out!("  layout      {}", show(l));
     }
     if let Some(a) = &r.archive {
-        println!("  archive     {}", show(a));
+        out!("  archive     {}", show(a));
     }
-    println!("  sbom        {}", show(&r.sbom));
+    out!("  sbom        {}", show(&r.sbom));
     if let Some(d) = &r.docs {
-        println!("  documents   {}", show(d));
+        out!("  documents   {}", show(d));
     }
-    println!("  provenance  {}", show(&r.provenance));
+    out!("  provenance  {}", show(&r.provenance));
     for b in &r.bundles {
-        println!("  signed      {}", show(b));
+        out!("  signed      {}", show(b));
     }
 }
 
@@ -308,15 +350,15 @@ fn print_docs(report: &cargo_cra::docs::DocsReport, json: bool) {
         eprintln!("warning: {}", cra_attest::input::printable(w));
     }
     if json {
-        println!("{}", serde_json::to_string(report).expect("serialisable"));
+        out!("{}", serde_json::to_string(report).expect("serialisable"));
         return;
     }
-    println!("CRA documents in {}", report.out.display());
+    out!("CRA documents in {}", report.out.display());
     for f in &report.files {
-        println!("  {}", f.display());
+        out!("  {}", f.display());
     }
     for m in &report.missing {
-        println!("missing: {m}");
+        out!("missing: {m}");
     }
 }
 

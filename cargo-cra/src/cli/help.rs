@@ -36,11 +36,8 @@ pub fn help(topic: Option<&str>) -> Result<()> {
             }
         },
     };
-    match printed {
-        // `cargo cra help recipe | head` is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    // A closed pipe (`cargo cra help recipe | head`) ends the command quietly, in `main`.
+    Ok(printed?)
 }
 
 /// The completion script for `shell`, for the `cargo-cra` binary.
