@@ -61,9 +61,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if closed_pipe(&e) => ExitCode::from(CLOSED_PIPE),
         Err(e) => {
-            // Every error of ours renders as one line that already includes its cause.
-            // `{:#}`: the whole chain, where a context was added on the way.
-            eprintln!("error: {}", cra_attest::input::printable(&format!("{e:#}")));
+            report_error(&e);
             let code = e
                 .downcast_ref::<BuildError>()
                 .map(BuildError::exit_code)
@@ -75,6 +73,23 @@ fn main() -> ExitCode {
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
+}
+
+/// Prints `e`: one line that already includes its cause (`{:#}`: the whole chain, where a
+/// context was added on the way); `docs --strict` names each missing item on a line of its own.
+fn report_error(e: &anyhow::Error) {
+    let printable = cra_attest::input::printable;
+    if let Some(cargo_cra::docs::DocsError::Strict(items)) = e.downcast_ref() {
+        eprintln!(
+            "error: {} item(s) of Annex II or V are missing:",
+            items.len()
+        );
+        for item in items {
+            eprintln!("  - {}", printable(item));
+        }
+        return;
+    }
+    eprintln!("error: {}", printable(&format!("{e:#}")));
 }
 
 /// Whether `e` is standard output's reader having gone away.

@@ -519,8 +519,13 @@ fn docs_are_reproducible_and_strict_fails_listing_what_is_missing_writing_nothin
         "Annex II point 4: intended purpose is missing",
         "Annex V point 7: conformity assessment procedure is missing",
     ] {
-        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("  - ") && l.contains(needle)),
+            "{needle} on a line of its own: {err}"
+        );
     }
+    assert!(!err.contains("\\n"), "no escaped line breaks: {err}");
     assert!(!tmp.path().join("e").exists(), "--strict wrote documents");
     // Without --strict the same gaps are listed in the technical file, nothing invented.
     let out = bare_docs("f", &[]);
