@@ -593,6 +593,28 @@ fn write_outputs(
         .collect()
 }
 
+/// An unsigned build rewrote the binary's SBOM and provenance: the bundles an earlier signed
+/// build left beside them no longer match and are removed, so that outputs and signatures
+/// never disagree on disk.
+fn remove_stale_bundles(binary: &Path, docs: &Documents) -> Result<(), BuildError> {
+    let name = binary.file_name().map(|n| n.to_string_lossy().into_owned());
+    let stale = [
+        name.map(|n| cra_attest::fileset::signature_bundle(&n)),
+        Some(docs.sbom_bundle()),
+        Some(docs.provenance_bundle()),
+    ];
+    for file in stale.into_iter().flatten() {
+        let path = binary.with_file_name(file);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(BuildError::io(&path, e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A warning for each linked vendored copy that could not be compared with its archive.
 fn unverified_copies(graphs: &[(&Artifact, LinkedGraph)]) -> Vec<String> {
     let mut names: Vec<String> = graphs
@@ -752,7 +774,10 @@ fn write_binary_documents(
         Some(key) => sign_binary(key, &copy.path, &subject, &sbom_json, &provenance, |name| {
             out(name)
         })?,
-        None => Vec::new(),
+        None => {
+            remove_stale_bundles(&copy.path, &docs)?;
+            Vec::new()
+        }
     };
     Ok(BinaryReport {
         vex: config.vex.iter().cloned().map(InputFile::from).collect(),

@@ -442,6 +442,44 @@ fn auditors_verify_a_signed_build_output_directory() {
     for check in ["signature", "SBOM attestation", "provenance attestation"] {
         assert!(!all.contains(&format!("{check}: {check}: ")), "{all}");
     }
+
+    // Issue 25: a later unsigned build rewrites the provenance (new times): the bundles it
+    // invalidates go with it, so outputs and signatures never disagree on disk.
+    let out = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    for bundle in [
+        "probe.sigstore.json",
+        "probe.cdx.sigstore.json",
+        "probe.provenance.sigstore.json",
+    ] {
+        assert!(!binary.with_file_name(bundle).exists(), "{bundle} is stale");
+    }
+    let out = verify(&["--allow-unsigned"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    // A signed output whose provenance was rewritten afterwards: verify says what happened.
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "build",
+            "-p",
+            "probe",
+            "--sign",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        &[("CRA_PASSWORD", "pw")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let provenance = binary.with_file_name("probe.provenance.json");
+    let mut doc = read_json(&provenance);
+    doc["predicate"]["runDetails"]["metadata"]["finishedOn"] = "2030-01-01T00:00:00Z".into();
+    std::fs::write(&provenance, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let out = audit(&public, false);
+    assert!(!out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL provenance attestation"), "{text}");
+    assert!(text.contains("an earlier build's"), "{text}");
 }
 
 /// The verify report lists exactly these checks, in order, each with this mark.

@@ -289,7 +289,11 @@ impl Checker {
             Attested::Provenance => &statement,
         };
         if *attested != *on_disk {
-            return Err(format!("{document} differs from what was attested").into());
+            return Err(format!(
+                "{document} differs from what {bundle} attests: the signature is an earlier \
+                 build's, or the document changed after it was signed"
+            )
+            .into());
         }
         Ok(())
     }
