@@ -783,3 +783,32 @@ fn manufacturer_texts_cannot_escape_through_directory_links() {
     );
     assert!(!user.contains("<ol>"), "{user}");
 }
+
+/// Issue 25: RFC 9116 forbids publishing an expired security.txt. Documents dated long ago
+/// (an old SOURCE_DATE_EPOCH) get none, and the warning says which date was used and why.
+#[test]
+fn an_expired_security_txt_is_not_written_and_the_date_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = example_with_docs(tmp.path());
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "docs", image.to_str().unwrap(), "--out", "old"],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!tmp.path().join("old/security.txt").exists());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().any(|l| l
+            .starts_with("warning: security.txt not written: it would have expired on 2024-")
+            && l.contains("dated 2023-11-14, from SOURCE_DATE_EPOCH")),
+        "{err}"
+    );
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "docs", image.to_str().unwrap(), "--out", "new"],
+        &[("SOURCE_DATE_EPOCH", &recent_epoch())],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(tmp.path().join("new/security.txt").is_file());
+}

@@ -224,10 +224,8 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
         date,
         signer,
     })?;
-    if !written.files.iter().any(|f| f == SECURITY_TXT) {
-        warnings.push(format!(
-            "{SECURITY_TXT} not written: it needs a vulnerability contact (set security-contact)"
-        ));
+    if let Some(why) = &written.no_security_txt {
+        warnings.push(format!("{SECURITY_TXT} not written: {why}"));
     }
     replace_dir(staged, &out)?;
     Ok(DocsReport {
@@ -440,6 +438,8 @@ struct Inputs<'a> {
 struct Written {
     files: Vec<String>,
     missing: Vec<String>,
+    /// Why `security.txt` was not written, when it was not.
+    no_security_txt: Option<String>,
 }
 
 fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
@@ -460,9 +460,24 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
         text::declaration(i.facts, i.evidence, i.product).into_bytes(),
         Role::DeclarationOfConformity,
     ));
-    if let Some(txt) = text::security_txt(i.facts, i.date) {
-        documents.push((SECURITY_TXT.into(), txt.into_bytes(), Role::SecurityTxt));
-    }
+    let no_security_txt = match text::security_txt(i.facts, i.date) {
+        None => Some("it needs a vulnerability contact (set security-contact)".to_string()),
+        // RFC 9116: an expired file must not be published.
+        Some((_, expires)) if expires <= time::OffsetDateTime::now_utc() => Some(format!(
+            "it would have expired on {} (the documents are dated {}, from {}); give the \
+             publication date as SOURCE_DATE_EPOCH",
+            expires.date(),
+            i.date.date(),
+            match crate::source_date::from_env().ok().flatten() {
+                Some(_) => "SOURCE_DATE_EPOCH",
+                None => "the SBOM's timestamp",
+            }
+        )),
+        Some((txt, _)) => {
+            documents.push((SECURITY_TXT.into(), txt.into_bytes(), Role::SecurityTxt));
+            None
+        }
+    };
     let mut texts = Vec::new();
     for (title, name, path) in manufacturer_texts(i.product) {
         let bytes = path
@@ -516,6 +531,7 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
     Ok(Written {
         files,
         missing: tf.missing.clone(),
+        no_security_txt,
     })
 }
 

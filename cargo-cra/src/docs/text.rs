@@ -234,7 +234,10 @@ pub(crate) fn declaration(facts: &Facts, evidence: &Evidence, product: &Product)
 }
 
 /// `security.txt` (RFC 9116), or why it cannot be written (it needs a contact).
-pub(crate) fn security_txt(facts: &Facts, date: time::OffsetDateTime) -> Option<String> {
+pub(crate) fn security_txt(
+    facts: &Facts,
+    date: time::OffsetDateTime,
+) -> Option<(String, time::OffsetDateTime)> {
     let contact = facts.security_contact.as_ref()?;
     // RFC 9116 2.5.5: less than a year ahead; the support period's end when it is sooner.
     // A date a year before the end of time (a hostile SBOM timestamp) gets no security.txt.
@@ -275,7 +278,7 @@ pub(crate) fn security_txt(facts: &Facts, date: time::OffsetDateTime) -> Option<
     if let Some(csaf) = &facts.csaf_provider {
         out += &format!("CSAF: {}\n", csaf.value);
     }
-    Some(out)
+    Some((out, expires))
 }
 
 /// `markdown` as one self-contained HTML page: no remote loads (the CSP forbids them), and
