@@ -392,6 +392,14 @@ fn vex_decisions_settle_findings_and_the_openvex_output_validates() {
     let written = dir.join("out.vex.json");
     assert_eq!(openvex_schema_error(&written), None);
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    // Issue 25: no manufacturer in the SBOM is said, with where to set one.
+    assert!(
+        doc["author"]
+            .as_str()
+            .unwrap()
+            .starts_with("no manufacturer configured (set manufacturer in"),
+        "{doc}"
+    );
     let st = &doc["statements"][0];
     assert_eq!(st["vulnerability"]["name"], "RUSTSEC-2021-0003");
     assert_eq!(st["status"], "not_affected");

@@ -122,6 +122,18 @@ fn help_recipe_names_every_table_and_key_of_the_recipe_model() {
     );
     assert!(documented["app"].contains("package"));
     assert!(documented["product.manufacturer"].contains("name"));
+    // Issue 25: every table says what it is, not only its own name.
+    let lines: Vec<&str> = reference.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with('[') && line.ends_with(']') {
+            let described = lines.get(i + 1).map(|l| l.trim()).unwrap_or_default();
+            assert_ne!(
+                described,
+                format!("`{line}`."),
+                "{line} is described by its name"
+            );
+        }
+    }
     // Every key the recipes shipped here use is documented (and so is in the model).
     let maps: BTreeSet<String> = ["labels", "annotations", "env", "xattrs"]
         .map(String::from)

@@ -16,7 +16,7 @@ pub(super) fn document(report: &Report, timestamp: &str) -> Value {
         .subjects
         .iter()
         .find_map(|s| s.manufacturer.clone())
-        .unwrap_or_else(|| "unknown manufacturer".into());
+        .unwrap_or_else(|| super::NO_MANUFACTURER.into());
     let tree = ProductTree::of(report);
     let vulnerabilities: Vec<Value> = by_advisory(&report.findings)
         .into_values()

@@ -14,6 +14,10 @@ mod database;
 mod kev;
 mod sbom;
 pub mod vex;
+
+/// The author of documents about a product whose SBOM names no manufacturer: says so, and where
+/// to set one.
+pub(crate) const NO_MANUFACTURER: &str = "no manufacturer configured (set manufacturer in [package.metadata.cra] or the recipe's [product])";
 mod yanked;
 
 pub use database::Identity;
@@ -295,7 +299,7 @@ impl Report {
             .subjects
             .iter()
             .find_map(|s| s.manufacturer.clone())
-            .unwrap_or_else(|| "unknown manufacturer".into());
+            .unwrap_or_else(|| NO_MANUFACTURER.into());
         vex::document(&self.findings, &author, timestamp)
     }
 }

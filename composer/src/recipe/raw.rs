@@ -286,13 +286,15 @@ pub struct Runtime {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
-    /// `[output.oci]`.
+    /// An OCI image: a layout directory and/or an archive (`oci-archive`), for container
+    /// runtimes and registries.
     #[serde(default)]
     pub oci: Option<OciOutput>,
-    /// `[output.squashfs]`.
+    /// A read-only squashfs 4.0 image, with a dm-verity hash tree, for a device's root
+    /// filesystem.
     #[serde(default)]
     pub squashfs: Option<SquashfsOutput>,
-    /// `[output.rauc]`.
+    /// A RAUC update bundle of the squashfs image, CMS-signed with an X.509 certificate.
     #[serde(default)]
     pub rauc: Option<RaucOutput>,
 }
