@@ -812,3 +812,37 @@ fn an_expired_security_txt_is_not_written_and_the_date_is_explained() {
     assert!(out.status.success(), "{}", describe(&out));
     assert!(tmp.path().join("new/security.txt").is_file());
 }
+
+/// Issue 25: the report does not contradict the technical file: an OpenVEX document in the
+/// evidence that states no vulnerability (a clean audit) is a VEX document, not "no VEX
+/// document".
+#[test]
+fn a_vex_document_without_statements_is_reported_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = example_with_docs(tmp.path());
+    let vex = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "urn:cargo-cra:vex:clean",
+        "author": "Example Devices GmbH",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "version": 1,
+        "statements": []
+    });
+    std::fs::write(image.join("hello-device.vex.json"), vex.to_string()).unwrap();
+    let out = run_cra(
+        tmp.path(),
+        &["cra", "docs", image.to_str().unwrap(), "--out", "out"],
+        &[("SOURCE_DATE_EPOCH", &recent_epoch())],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let tf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("out/technical-file.json")).unwrap())
+            .unwrap();
+    assert!(tf.to_string().contains("openvex"), "{tf}");
+    let html = std::fs::read_to_string(tmp.path().join("out/index.html")).unwrap();
+    assert!(
+        !html.contains("no VEX document"),
+        "the report contradicts the technical file"
+    );
+    assert!(html.contains("none found"), "{html}");
+}

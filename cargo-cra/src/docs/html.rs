@@ -5,7 +5,7 @@
 
 use super::Verification;
 use super::annex::{Item, Status};
-use super::evidence::{Evidence, Kind};
+use super::evidence::{Evidence, Kind, Role};
 use super::facts::{Fact, Facts, Source};
 use super::technical_file::TechnicalFile;
 use crate::verifying::Status as Check;
@@ -192,13 +192,16 @@ fn summary(p: &Page<'_>) -> String {
         .iter()
         .filter(|v| !matches!(v.status.as_str(), "not_affected" | "fixed"))
         .count();
-    let vulns = match (p.evidence.vex.is_empty(), open) {
-        (true, _) => "<b class=\"skip\">no VEX document</b>".to_string(),
-        (false, 0) => format!(
+    let documents = p.evidence.of_role(Role::Openvex).count();
+    let vulns = match (documents, p.evidence.vex.len(), open) {
+        (0, _, _) => "<b class=\"skip\">no VEX document</b>".to_string(),
+        // An audit that found nothing: its document states no vulnerability.
+        (n, 0, _) => format!("<b class=\"ok\">none found</b>{n} VEX document(s), no statement"),
+        (_, _, 0) => format!(
             "<b class=\"ok\">none open</b>{} statements",
             p.evidence.vex.len()
         ),
-        (false, n) => format!(
+        (_, _, n) => format!(
             "<b class=\"fail\">{n} open</b>{} statements",
             p.evidence.vex.len()
         ),
@@ -369,6 +372,11 @@ fn image_section(e: &Evidence, f: &Facts) -> String {
 }
 
 fn vulnerability_section(e: &Evidence) -> String {
+    if e.of_role(Role::Openvex).next().is_some() && e.vex.is_empty() {
+        return "<section id=\"vulnerabilities\"><h2>Vulnerabilities</h2><p>The OpenVEX \
+                document in the evidence states no vulnerability: the audit found none.</p></section>\n"
+            .into();
+    }
     if e.vex.is_empty() {
         return "<section id=\"vulnerabilities\"><h2>Vulnerabilities</h2><p>No OpenVEX document \
                 in the evidence: run <code>cargo cra audit --openvex</code> into this directory.</p></section>\n"
