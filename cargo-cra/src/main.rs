@@ -206,11 +206,22 @@ fn run(cli: Cli) -> Result<()> {
             };
             let request = cargo_cra::audit::AuditRequest::from(a);
             let report = cargo_cra::audit::audit(&request)?;
-            if let Some(out) = &openvex {
-                cargo_cra::audit::write_openvex(&report, out)?;
+            let mut written = Vec::new();
+            if let Some(out) = &openvex
+                && cargo_cra::audit::write_openvex(&report, out)?
+            {
+                written.push(out);
             }
-            if let Some(out) = &csaf {
-                cargo_cra::audit::write_csaf(&report, out)?;
+            if let Some(out) = &csaf
+                && cargo_cra::audit::write_csaf(&report, out)?
+            {
+                written.push(out);
+            }
+            for out in openvex.iter().chain(&csaf).filter(|o| !written.contains(o)) {
+                eprintln!(
+                    "note: {} not written: the audit found no vulnerability, and a VEX document must state one; `--json` records the clean result",
+                    out.display()
+                );
             }
             if let Some(signer) = &signer {
                 use cra_attest::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
@@ -218,7 +229,7 @@ fn run(cli: Cli) -> Result<()> {
                     (&openvex, OPENVEX_PREDICATE_TYPE),
                     (&csaf, CSAF_PREDICATE_TYPE),
                 ] {
-                    if let Some(doc) = doc {
+                    if let Some(doc) = doc.as_ref().filter(|d| written.contains(d)) {
                         let bundle = cargo_cra::audit::attest_document(
                             &report,
                             doc,

@@ -219,10 +219,9 @@ fn a_yanked_crates_io_version_is_a_finding_that_fails_only_when_denied() {
         findings(&out),
         vec![("yanked".into(), "once_cell".into(), "yanked".into())]
     );
-    // Not a vulnerability: no VEX statement for it (it has no advisory id).
-    let vex: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("gw.vex.json")).unwrap()).unwrap();
-    assert_eq!(vex["statements"], serde_json::json!([]), "{vex}");
+    // Not a vulnerability: no VEX statement for it (it has no advisory id), and with nothing
+    // to state no VEX document is written (the schema requires a statement).
+    assert!(!tmp.path().join("gw.vex.json").exists());
     let mut denied = vec!["--deny", "yanked"];
     denied.extend_from_slice(&args);
     let out = audit(tmp.path(), &denied);
@@ -757,11 +756,22 @@ fn signed_openvex_and_csaf_attestations_verify_over_the_audited_sbom() {
     let pw = [("CRA_PASSWORD", "pw")];
     let out = run_cra(dir, &["cra", "keygen"], &pw);
     assert!(out.status.success(), "{}", describe(&out));
+    // A finding the manufacturer settled: the documents have a statement to make.
     let s = sbom(
         dir,
         "gw",
         "x86_64-unknown-linux-musl",
-        &[("itoa", "1.0.18")],
+        &[("smallvec", "1.6.0")],
+    );
+    let decided = vex(
+        dir,
+        "decided.vex.json",
+        serde_json::json!([{
+            "vulnerability": { "name": "RUSTSEC-2021-0003" },
+            "products": [{ "@id": "pkg:cargo/smallvec@1.6.0" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]),
     );
     let db = db();
     let out = run_cra(
@@ -771,6 +781,8 @@ fn signed_openvex_and_csaf_attestations_verify_over_the_audited_sbom() {
             "audit",
             "--db",
             db.to_str().unwrap(),
+            "--vex",
+            decided.to_str().unwrap(),
             "--openvex",
             "gw.vex.json",
             "--csaf",
@@ -1080,4 +1092,43 @@ fn the_packages_vex_key_settles_findings_in_audit_and_in_the_build_gate() {
         );
         assert!(line.contains(needle), "{err}");
     }
+}
+
+/// Issue 25: a clean audit never writes a document its own schema rejects (OpenVEX and CSAF
+/// VEX must state a vulnerability): it says so, and its `--json` report — which `cargo cra docs`
+/// takes as the vulnerability assessment — records the clean result.
+#[test]
+fn a_clean_audit_writes_no_empty_vex_document_and_its_report_records_the_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let clean = sbom(
+        dir,
+        "clean",
+        "x86_64-unknown-linux-musl",
+        &[("itoa", "1.0.18")],
+    );
+    let out = audit(
+        dir,
+        &[
+            "--json",
+            "--openvex",
+            "clean.vex.json",
+            "--csaf",
+            "clean.csaf.json",
+            clean.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(!dir.join("clean.vex.json").exists());
+    assert!(!dir.join("clean.csaf.json").exists());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("not written: the audit found no vulnerability")
+            .count(),
+        2,
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["database"].is_object(), "{report}");
+    assert_eq!(report["findings"], serde_json::json!([]));
 }

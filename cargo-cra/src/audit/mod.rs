@@ -548,14 +548,31 @@ fn document_time() -> String {
         .unwrap_or_else(cra_attest::evidence::slsa::now_rfc3339)
 }
 
-/// Writes the report's CSAF 2.0 VEX document to `out` (temporary file, then rename).
-pub fn write_csaf(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
-    write_json(out, &csaf::document(report, &document_time()))
+/// Whether the report has a vulnerability to state: OpenVEX and CSAF VEX documents must state
+/// at least one (their schemas reject an empty list), so a clean audit writes neither — its
+/// result is the audit report (`--json`), which `cargo cra docs` takes as the assessment.
+pub fn has_statements(report: &Report) -> bool {
+    report.findings.iter().any(Finding::is_advisory)
 }
 
-/// Writes the report's OpenVEX document to `out` (temporary file, then rename).
-pub fn write_openvex(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
-    write_json(out, &report.openvex(&document_time()))
+/// Writes the report's CSAF 2.0 VEX document to `out` (temporary file, then rename); `false`,
+/// writing nothing, when it would state no vulnerability ([`has_statements`]).
+pub fn write_csaf(report: &Report, out: &std::path::Path) -> Result<bool, AuditError> {
+    if !has_statements(report) {
+        return Ok(false);
+    }
+    write_json(out, &csaf::document(report, &document_time()))?;
+    Ok(true)
+}
+
+/// Writes the report's OpenVEX document to `out` (temporary file, then rename); `false`,
+/// writing nothing, when it would state no vulnerability ([`has_statements`]).
+pub fn write_openvex(report: &Report, out: &std::path::Path) -> Result<bool, AuditError> {
+    if !has_statements(report) {
+        return Ok(false);
+    }
+    write_json(out, &report.openvex(&document_time()))?;
+    Ok(true)
 }
 
 fn write_json(out: &std::path::Path, value: &impl Serialize) -> Result<(), AuditError> {
