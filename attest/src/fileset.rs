@@ -65,6 +65,12 @@ impl Documents {
         self.named(".provenance.json")
     }
 
+    /// The audit report of an image's vulnerability gate (`compose --audit`):
+    /// `<stem>.audit.json`, as `cargo cra audit --json` writes it.
+    pub fn audit_report(&self) -> String {
+        self.named(".audit.json")
+    }
+
     /// The SBOM attestation: `<stem>.cdx.sigstore.json`.
     pub fn sbom_bundle(&self) -> String {
         signature_bundle(&self.named(".cdx"))

@@ -137,6 +137,7 @@ pub fn run(
             repository: report.repository,
         });
     }
+    let mut gate_report = None;
     if let Some(gate) = &args.audit {
         // The image's crates are its apps' crates: gate them before anything is written.
         let sboms = apps.iter().map(|a| a.sbom.clone()).collect();
@@ -154,6 +155,7 @@ pub fn run(
         for w in &report.warnings {
             eprintln!("warning: {}", cra_attest::input::printable(w));
         }
+        gate_report = Some(report);
     }
     let source = GitSource::detect(&base);
     let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
@@ -171,6 +173,11 @@ pub fn run(
     };
     fs.fill_apps(&apps)?;
     let mut report = compose_tree(&recipe, &fs, &apps, &options, progress)?;
+    // The gate that passed leaves its record beside the image (Annex VII 6 for docs).
+    if let Some(gate) = &gate_report {
+        let docs = cra_attest::fileset::Documents::of(recipe.image.name.as_str());
+        crate::audit::write_report(gate, &report.dir.join(docs.audit_report()))?;
+    }
     if let Some(docs) = args.docs {
         let written = write_docs(&recipe, &report.dir, docs, signer)?;
         report.warnings.extend(written.warnings);

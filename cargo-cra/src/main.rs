@@ -244,14 +244,15 @@ fn run(cli: Cli) -> Result<()> {
             for w in &report.warnings {
                 eprintln!("warning: {}", cra_attest::input::printable(w));
             }
-            let failing: Vec<_> = report.failing(&request.deny).collect();
-            if let Some(first) = failing.first() {
+            let failing: Vec<String> = report
+                .failing(&request.deny)
+                .map(|f| format!("{} in {} {}", f.id, f.package, f.version))
+                .collect();
+            if !failing.is_empty() {
                 return Err(AuditFailed(format!(
-                    "{} finding(s) fail the gate, first {} in {} {}",
+                    "{} finding(s) fail the gate: {}",
                     failing.len(),
-                    first.id,
-                    first.package,
-                    first.version
+                    failing.join("; ")
                 ))
                 .into());
             }

@@ -859,12 +859,19 @@ fn compose_audit_stops_before_the_image_is_written_unless_vex_settles_it() {
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     let last = err.trim().lines().last().unwrap();
+    // Issue 25: every failing finding is named, not only the first.
     assert!(
-        last.contains("fail the audit gate, first RUSTSEC-2021-0003"),
+        last.contains("fail the audit gate: RUSTSEC-2021-0003 (vulnerability) in smallvec 1.6.0"),
         "{err}"
     );
     assert!(last.ends_with("no outputs were written"), "{err}");
     assert!(!dir.join("images/gw-1.0").exists(), "an image was written");
+    // With the yanked crate denied too, both are named.
+    let out = compose(&["--deny", "yanked"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim().lines().last().unwrap();
+    assert!(last.contains("2 finding(s) fail the audit gate"), "{err}");
+    assert!(last.contains("(yanked) in once_cell 1.20.0"), "{err}");
     let settled = vex(
         &dir,
         "decided.vex.json",
@@ -875,9 +882,26 @@ fn compose_audit_stops_before_the_image_is_written_unless_vex_settles_it() {
             "justification": "vulnerable_code_not_in_execute_path"
         }]),
     );
-    let out = compose(&["--vex", settled.to_str().unwrap()]);
+    let out = compose(&["--vex", settled.to_str().unwrap(), "--docs"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(dir.join("images/gw-1.0/gw.cdx.json").exists());
+    // The gate that passed left its record, which docs takes as the Annex VII 6 assessment.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("images/gw-1.0/gw.audit.json")).unwrap())
+            .unwrap();
+    let smallvec = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "RUSTSEC-2021-0003")
+        .expect("the settled finding is recorded");
+    assert_eq!(smallvec["status"], "not_affected");
+    let tf: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("images/gw-1.0/cra/technical-file.json")).unwrap(),
+    )
+    .unwrap();
+    let missing = tf["missing"].to_string();
+    assert!(!missing.contains("vulnerability assessment"), "{missing}");
 }
 
 #[test]
@@ -901,7 +925,7 @@ fn build_audit_stops_before_any_output_is_written_and_keeps_the_previous_ones() 
     let err = String::from_utf8_lossy(&out.stderr);
     let last = err.trim().lines().last().unwrap();
     assert!(
-        last.contains("fail the audit gate, first RUSTSEC-2021-0003"),
+        last.contains("fail the audit gate: RUSTSEC-2021-0003"),
         "{err}"
     );
     assert!(last.ends_with("no outputs were written"), "{err}");

@@ -75,17 +75,25 @@ impl Gate {
     }
 
     fn verdict(&self, report: Report) -> Result<Report, GateError> {
-        let failing: Vec<&Finding> = report.failing(&self.deny).collect();
-        match failing.first() {
-            Some(f) => Err(GateError::Failed(format!(
-                "{} finding(s) fail the audit gate, first {} ({}) in {} {}",
+        let failing: Vec<String> = report
+            .failing(&self.deny)
+            .map(|f| {
+                format!(
+                    "{} ({}) in {} {}",
+                    f.id,
+                    f.kind.as_str(),
+                    f.package,
+                    f.version
+                )
+            })
+            .collect();
+        match failing.is_empty() {
+            false => Err(GateError::Failed(format!(
+                "{} finding(s) fail the audit gate: {}",
                 failing.len(),
-                f.id,
-                f.kind.as_str(),
-                f.package,
-                f.version
+                failing.join("; ")
             ))),
-            None => Ok(report),
+            true => Ok(report),
         }
     }
 }
@@ -546,6 +554,12 @@ fn document_time() -> String {
         .and_then(|s| s.parse::<i64>().ok())
         .map(cra_attest::evidence::slsa::rfc3339)
         .unwrap_or_else(cra_attest::evidence::slsa::now_rfc3339)
+}
+
+/// Writes the report as `cargo cra audit --json` prints it to `out` (temporary file, then
+/// rename): the record of an audit gate that passed.
+pub fn write_report(report: &Report, out: &std::path::Path) -> Result<(), AuditError> {
+    write_json(out, report)
 }
 
 /// Whether the report has a vulnerability to state: OpenVEX and CSAF VEX documents must state
