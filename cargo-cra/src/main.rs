@@ -347,7 +347,15 @@ fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
         out!("  layer       {l} bytes ({u} uncompressed)");
     }
     if let (Some(s), Some(n)) = (&r.squashfs, r.squashfs_size) {
-        out!("  squashfs    {} ({n} bytes)", show(s));
+        // The file holds the hash tree too when it is appended.
+        let file = std::fs::metadata(s).map(|m| m.len()).unwrap_or(n);
+        match file.checked_sub(n).filter(|tree| *tree > 0) {
+            Some(tree) => out!(
+                "  squashfs    {} ({file} bytes: {n} filesystem, {tree} dm-verity hash tree)",
+                show(s)
+            ),
+            None => out!("  squashfs    {} ({n} bytes)", show(s)),
+        }
     }
     if let Some(v) = &r.verity {
         out!("  verity      {}", show(v));

@@ -662,3 +662,25 @@ fn an_app_outside_the_recipes_repository_is_refused_unless_allowed() {
     );
     assert!(p.outputs().is_empty(), "{:?}", p.outputs());
 }
+
+/// Issue 25: the summary's squashfs size is the file's, naming the appended hash tree.
+#[test]
+fn the_summary_counts_the_appended_verity_tree_in_the_squashfs_size() {
+    let p = Project::new();
+    std::fs::write(
+        p.dir.join("recipe.toml"),
+        format!("{GOOD}\n[output.squashfs]\ncompression = \"gzip\"\n"),
+    )
+    .unwrap();
+    let out = p.compose();
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("squashfs "))
+        .unwrap_or_else(|| panic!("no squashfs line: {text}"));
+    let file = p.dir.join("images/bad-1.0/bad.squashfs");
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(line.contains(&format!("({size} bytes: ")), "{line}");
+    assert!(line.contains("dm-verity hash tree)"), "{line}");
+}

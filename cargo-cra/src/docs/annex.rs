@@ -67,11 +67,17 @@ fn item(
     }
 }
 
-/// How to supply a configuration key.
+/// How to supply a configuration key (several keys joined by " and " each quoted on its own).
 fn supply(key: &str) -> String {
     match key.starts_with("run ") {
         true => key.to_string(),
-        false => format!("set `{key}` in [package.metadata.cra] or the recipe's [product]"),
+        false => {
+            let keys: Vec<String> = key.split(" and ").map(|k| format!("`{k}`")).collect();
+            format!(
+                "set {} in [package.metadata.cra] or the recipe's [product]",
+                keys.join(" and ")
+            )
+        }
     }
 }
 
@@ -333,4 +339,18 @@ pub(crate) fn checklist(evidence: &Evidence, facts: &Facts, product: &Product) -
             "run `cargo cra build` or `cargo cra compose`",
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_keys_are_quoted_each() {
+        assert_eq!(
+            supply("manufacturer.name and manufacturer.address"),
+            "set `manufacturer.name` and `manufacturer.address` in [package.metadata.cra] or the recipe's [product]"
+        );
+        assert_eq!(supply("run `x`"), "run `x`");
+    }
 }
