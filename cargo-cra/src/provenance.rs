@@ -125,6 +125,9 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
     if let Some(zig) = &input.cross.zig {
         internal["cCompiler"] = json!(format!("zig {} (cc, c++, ar)", zig.version));
     }
+    if let Some(cc) = &input.cross.c_compiler {
+        internal["cCompiler"] = json!(cc.version);
+    }
     if !input.rustflags.is_empty() {
         internal["rustflags"] = json!(input.rustflags);
     }
@@ -152,6 +155,14 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
             name: Some("zig".into()),
             digest: BTreeMap::from([("sha256".to_string(), zig.sha256.clone())]),
             annotations: None,
+        });
+    }
+    if let Some(cc) = &input.cross.c_compiler {
+        deps.push(ResourceDescriptor {
+            uri: Some(format!("pkg:generic/{}", cc.name)),
+            name: Some("C compiler".into()),
+            digest: BTreeMap::from([("sha256".to_string(), cc.sha256.clone())]),
+            annotations: Some(json!({ "version": cc.version })),
         });
     }
     for c in input.crates {

@@ -144,6 +144,12 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         c.hashes.push(Hash::sha256(&zig.sha256));
         tools.push(c);
     }
+    if let Some(cc) = &input.cross.c_compiler {
+        let mut c = Component::new(ComponentType::Application, &cc.name);
+        c.description = Some(format!("C compiler of the build's C code: {}", cc.version));
+        c.hashes.push(Hash::sha256(&cc.sha256));
+        tools.push(c);
+    }
     let mut bom = Bom::new(Metadata {
         timestamp: Some(input.timestamp.clone()),
         lifecycles: vec![Lifecycle {

@@ -358,6 +358,22 @@ fn metadata_describes_the_binary_the_product_and_the_build() {
     );
     assert_eq!(m["lifecycles"][0]["phase"], "build");
     assert_eq!(m["tools"]["components"][0]["name"], "cargo-cra");
+    // Issue 25: a host build's C (the fixture's cc crate compiles csrc/crc.c) names the system
+    // C compiler that compiled it, by digest, as musl builds name zig.
+    if !host_triple().contains("-musl") {
+        let cc = m["tools"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| {
+                t["description"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("C compiler of the build's C code: "))
+            })
+            .unwrap_or_else(|| panic!("no C compiler among the tools: {m}"));
+        assert_eq!(hash(cc, "SHA-256").map(|h| h.len()), Some(64), "{cc}");
+        assert!(!cc["name"].as_str().unwrap().contains('/'), "{cc}");
+    }
     assert_eq!(m["manufacturer"]["name"], "Fixture Devices Ltd");
     let c = &m["component"];
     assert_eq!(c["type"], "application");

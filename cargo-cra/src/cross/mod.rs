@@ -36,6 +36,66 @@ pub struct CrossSetup {
     pub zig: Option<Zig>,
     /// The linker cargo-cra chose, when it chose one.
     pub linker: Option<String>,
+    /// The C compiler the build's C compiles with when it is not zig (a host build's system
+    /// `cc`, or one the user set), when the lock file has a C-building crate.
+    pub c_compiler: Option<CCompiler>,
+}
+
+/// A C compiler of the machine, as the documents record it: no path, only what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CCompiler {
+    /// The program's file name, links resolved (`x86_64-linux-gnu-gcc-12`).
+    pub name: String,
+    /// The first line of `--version`.
+    pub version: String,
+    /// SHA-256 (hex) of the program.
+    pub sha256: String,
+}
+
+impl CCompiler {
+    /// The C compiler the `cc` crate picks for `target` (`CC_<target>`, `CC_<target_with_
+    /// underscores>`, `TARGET_CC`, `CC`, else `cc`), found on `PATH`; `None` when there is none
+    /// to run (the build then fails on its own, naming it).
+    fn of_target(target: &str) -> Option<CCompiler> {
+        let underscored = target.replace('-', "_");
+        let program = [
+            format!("CC_{target}"),
+            format!("CC_{underscored}"),
+            "TARGET_CC".into(),
+            "CC".into(),
+        ]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "cc".into());
+        // `CC="ccache gcc"`: the compiler is the last word.
+        let program = program.split_whitespace().last()?.to_string();
+        let path = match program.contains('/') {
+            true => PathBuf::from(&program),
+            false => std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join(&program))
+                .find(|p| p.is_file())?,
+        };
+        let real = std::fs::canonicalize(&path).ok()?;
+        let out = std::process::Command::new(&path)
+            .arg("--version")
+            .env("LC_ALL", "C")
+            .output()
+            .ok()?;
+        let version = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let sha256 = cra_attest::digest::Digests::of_file(&real)
+            .ok()?
+            .sha256_hex();
+        Some(CCompiler {
+            name: real.file_name()?.to_string_lossy().into_owned(),
+            version: cra_attest::input::printable(&version),
+            sha256,
+        })
+    }
 }
 
 /// Whether `target` is a static musl Linux target.
@@ -55,6 +115,9 @@ pub fn setup(
     check_rust_target(toolchain, target)?;
     let mut setup = CrossSetup::default();
     if !is_musl(target) || target.ends_with(".json") {
+        setup.c_compiler = compiles_c(lock)
+            .then(|| CCompiler::of_target(target))
+            .flatten();
         return Ok(setup);
     }
     let user = UserSettings::read(target);
@@ -75,6 +138,9 @@ pub fn setup(
     }
     let underscored = target.replace('-', "_");
     if user.cc && user.cxx && user.ar {
+        setup.c_compiler = compiles_c(lock)
+            .then(|| CCompiler::of_target(target))
+            .flatten();
         return Ok(setup);
     }
     match Zig::find()? {
