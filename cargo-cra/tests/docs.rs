@@ -402,6 +402,13 @@ fn the_markdown_documents_render_and_name_every_annex_ii_and_v_item() {
         "2031-12-31",
         "inactive A/B slot",
         "<code>hello-device.cdx.json</code>",
+        // Issue 25: Annex II point 5 and every instruction of point 8.
+        "Circumstances that may lead to significant cybersecurity risks",
+        "Exposing the status port beyond the local network",
+        "(a) Secure use",
+        "a changed image does not boot",
+        "Reset to factory state from the gateway",
+        "auto-update = false",
     ] {
         assert!(
             user.contains(item),
@@ -518,6 +525,8 @@ fn docs_are_reproducible_and_strict_fails_listing_what_is_missing_writing_nothin
         "Annex II point 1: manufacturer's postal address is missing (set `manufacturer.address`",
         "Annex II point 4: intended purpose is missing",
         "Annex V point 7: conformity assessment procedure is missing",
+        "Annex II point 5: circumstances that may lead to significant cybersecurity risks is missing (set `foreseeable-risks`",
+        "Annex II point 8(d): secure decommissioning and removal of user data is missing (set `decommissioning`",
     ] {
         assert!(
             err.lines()
@@ -530,6 +539,17 @@ fn docs_are_reproducible_and_strict_fails_listing_what_is_missing_writing_nothin
     // Without --strict the same gaps are listed in the technical file, nothing invented.
     let out = bare_docs("f", &[]);
     assert!(out.status.success(), "{}", describe(&out));
+    // Without a procedure, the declaration does not claim that no notified body takes part.
+    let declaration =
+        std::fs::read_to_string(tmp.path().join("f/declaration-of-conformity.md")).unwrap();
+    assert!(
+        !declaration.contains("no notified body takes part"),
+        "{declaration}"
+    );
+    assert!(
+        declaration.contains("follows from the procedure"),
+        "{declaration}"
+    );
     let tf: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("f/technical-file.json")).unwrap())
             .unwrap();

@@ -181,6 +181,13 @@ pub(crate) fn checklist(evidence: &Evidence, facts: &Facts, product: &Product) -
         ),
         item(
             "II",
+            "5",
+            "circumstances that may lead to significant cybersecurity risks",
+            source(&facts.foreseeable_risks),
+            "foreseeable-risks",
+        ),
+        item(
+            "II",
             "6",
             "where the EU declaration of conformity is published",
             source(&facts.declaration_url),
@@ -202,10 +209,38 @@ pub(crate) fn checklist(evidence: &Evidence, facts: &Facts, product: &Product) -
         ),
         item(
             "II",
-            "8",
+            "8(a)",
+            "instructions for secure use",
+            source(&facts.secure_use),
+            "secure-use",
+        ),
+        item(
+            "II",
+            "8(b)",
+            "how changes to the product can affect the security of data",
+            source(&facts.modifications),
+            "modifications",
+        ),
+        item(
+            "II",
+            "8(c)",
             "how security updates are installed",
             source(&facts.update_method),
             "update-method",
+        ),
+        item(
+            "II",
+            "8(d)",
+            "secure decommissioning and removal of user data",
+            source(&facts.decommissioning),
+            "decommissioning",
+        ),
+        item(
+            "II",
+            "8(e)",
+            "how automatic security updates can be turned off",
+            source(&facts.automatic_updates),
+            "automatic-updates",
         ),
         item(
             "II",

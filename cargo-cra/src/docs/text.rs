@@ -140,13 +140,20 @@ pub(crate) fn user_information(facts: &Facts) -> String {
          - Intended purpose: {purpose}\n\
          - Essential functions: {functions}\n\
          - Security properties: {security}\n\n\
+         ## 5. Circumstances that may lead to significant cybersecurity risks\n\n\
+         - Known or foreseeable use or misuse: {risks}\n\n\
          ## 6. EU declaration of conformity\n\n\
          - Published at: {declaration}\n\n\
          ## 7. Support\n\n\
          - Type of technical security support: {support_type}\n\
          - End of the support period: {support_end}\n\n\
-         ## 8. Security updates\n\n\
-         - How updates are installed: {update}\n\n\
+         ## 8. Instructions\n\n\
+         - (a) Secure use, at commissioning and throughout the lifetime: {secure_use}\n\
+         - (b) How changes to the product can affect the security of data: {modifications}\n\
+         - (c) How security updates are installed: {update}\n\
+         - (d) Secure decommissioning and removal of user data: {decommissioning}\n\
+         - (e) Turning off the automatic installation of security updates: {automatic_updates}\n\
+         {integration}\n\
          ## 9. Software bill of materials\n\n\
          - The SBOM (CycloneDX) is delivered with the product: {sboms}\n",
         title = product_title(facts),
@@ -165,6 +172,16 @@ pub(crate) fn user_information(facts: &Facts) -> String {
         support_type = or_missing(&facts.support_type, "support-type"),
         support_end = or_missing(&facts.support_period_end, "support-period-end"),
         update = or_missing(&facts.update_method, "update-method"),
+        risks = or_missing(&facts.foreseeable_risks, "foreseeable-risks"),
+        secure_use = or_missing(&facts.secure_use, "secure-use"),
+        modifications = or_missing(&facts.modifications, "modifications"),
+        decommissioning = or_missing(&facts.decommissioning, "decommissioning"),
+        automatic_updates = or_missing(&facts.automatic_updates, "automatic-updates"),
+        // Point 8(f) applies only to a product meant to be integrated into others.
+        integration = match &facts.integration {
+            Some(f) => format!("- (f) For integrators: {}\n", stated(f)),
+            None => String::new(),
+        },
     )
 }
 
@@ -189,7 +206,9 @@ pub(crate) fn declaration(facts: &Facts, evidence: &Evidence, product: &Product)
         (Some(a), None) if a.needs_notified_body() => {
             "**missing**: the notified body (set `notified-body`)".to_string()
         }
-        _ => "no notified body takes part".to_string(),
+        (Some(_), _) => "no notified body takes part".to_string(),
+        // Without the procedure, whether a notified body takes part is not known.
+        (None, _) => "the notified body, if any, follows from the procedure".to_string(),
     };
     let address = match facts.address.is_empty() {
         true => "**missing** (set `manufacturer.address`)".to_string(),

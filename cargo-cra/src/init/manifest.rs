@@ -95,9 +95,16 @@ pub(super) fn fact_lines(f: &Facts) -> String {
         f.support_period_end.as_deref().map(quote),
         "\"2031-12-31\"",
     );
-    s += "# What the product is for (Annex II point 3) and how it is updated (point 8).\n";
+    s += "# What the product is for (Annex II point 4) and how it is updated (point 8(c)).\n";
     s += "# intended-purpose = \"Reports the device's status to the gateway that polls it.\"\n";
     s += "# update-method = \"Signed read-only system images, installed on the inactive A/B slot.\"\n";
+    s += "# The rest of the user information: foreseeable risks (Annex II point 5), secure use,\n";
+    s += "# the effect of changes, decommissioning, turning automatic updates off (8(a), (b), (d), (e)).\n";
+    s += "# foreseeable-risks = \"Exposing the device's port beyond the local network lets others read it.\"\n";
+    s += "# secure-use = \"Connect the device only to the gateway's network; install every update.\"\n";
+    s += "# modifications = \"The root filesystem is read-only and verified: a changed image does not boot.\"\n";
+    s += "# decommissioning = \"Reset to factory state (it erases the data partition), then disconnect.\"\n";
+    s += "# automatic-updates = \"Set auto-update = false in the gateway's device list to stop them.\"\n";
     s += "# The coordinated vulnerability disclosure policy (Annex I part II point 5).\n";
     s += "# disclosure-policy = \"https://devices.example.com/security/disclosure-policy\"\n";
     s

@@ -33,6 +33,12 @@ impl Product {
             ("intended-purpose", &self.intended_purpose),
             ("disclosure-policy", &self.disclosure_policy),
             ("update-method", &self.update_method),
+            ("foreseeable-risks", &self.foreseeable_risks),
+            ("secure-use", &self.secure_use),
+            ("modifications", &self.modifications),
+            ("decommissioning", &self.decommissioning),
+            ("automatic-updates", &self.automatic_updates),
+            ("integration", &self.integration),
             ("declaration-url", &self.declaration_url),
             ("csaf-provider", &self.csaf_provider),
         ];

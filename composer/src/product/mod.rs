@@ -128,6 +128,18 @@ pub struct Product {
     pub disclosure_policy: Option<String>,
     /// How security updates are installed.
     pub update_method: Option<String>,
+    /// Known or foreseeable circumstances of use or misuse that may lead to significant cybersecurity risks (Annex II point 5).
+    pub foreseeable_risks: Option<String>,
+    /// What users must do at commissioning and throughout the product's lifetime to use it securely (Annex II point 8(a)).
+    pub secure_use: Option<String>,
+    /// How changes to the product can affect the security of data (Annex II point 8(b)).
+    pub modifications: Option<String>,
+    /// How to take the product out of service securely, including how user data can be removed (Annex II point 8(d)).
+    pub decommissioning: Option<String>,
+    /// How the default setting that installs security updates automatically can be turned off (Annex II point 8(e)).
+    pub automatic_updates: Option<String>,
+    /// For a product meant to be integrated into other products: what integrators need to comply (Annex II point 8(f)).
+    pub integration: Option<String>,
     /// Standards applied.
     pub standards: Vec<String>,
     /// Conformity assessment procedure.
@@ -210,6 +222,30 @@ impl Product {
                 .update_method
                 .map(|s| paragraph(s, "update-method"))
                 .transpose()?,
+            foreseeable_risks: raw
+                .foreseeable_risks
+                .map(|s| paragraph(s, "foreseeable-risks"))
+                .transpose()?,
+            secure_use: raw
+                .secure_use
+                .map(|s| paragraph(s, "secure-use"))
+                .transpose()?,
+            modifications: raw
+                .modifications
+                .map(|s| paragraph(s, "modifications"))
+                .transpose()?,
+            decommissioning: raw
+                .decommissioning
+                .map(|s| paragraph(s, "decommissioning"))
+                .transpose()?,
+            automatic_updates: raw
+                .automatic_updates
+                .map(|s| paragraph(s, "automatic-updates"))
+                .transpose()?,
+            integration: raw
+                .integration
+                .map(|s| paragraph(s, "integration"))
+                .transpose()?,
             standards: list(raw.standards, "standards")?,
             conformity_assessment: raw.conformity_assessment.map(assessment).transpose()?,
             notified_body: raw
@@ -269,6 +305,12 @@ impl Product {
             essential_functions: list(self.essential_functions, &d.essential_functions),
             disclosure_policy: self.disclosure_policy.or(d.disclosure_policy),
             update_method: self.update_method.or(d.update_method),
+            foreseeable_risks: self.foreseeable_risks.or(d.foreseeable_risks),
+            secure_use: self.secure_use.or(d.secure_use),
+            modifications: self.modifications.or(d.modifications),
+            decommissioning: self.decommissioning.or(d.decommissioning),
+            automatic_updates: self.automatic_updates.or(d.automatic_updates),
+            integration: self.integration.or(d.integration),
             standards: list(self.standards, &d.standards),
             conformity_assessment: self.conformity_assessment.or(d.conformity_assessment),
             notified_body: self.notified_body.or(d.notified_body),

@@ -50,10 +50,34 @@ pub struct RawProduct {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub disclosure_policy: Option<Spanned<String>>,
-    /// How users install security updates (Annex II point 8(b)).
+    /// How users install security updates (Annex II point 8(c)).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub update_method: Option<Spanned<String>>,
+    /// Known or foreseeable circumstances of use or misuse that may lead to significant cybersecurity risks (Annex II point 5).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub foreseeable_risks: Option<Spanned<String>>,
+    /// What users must do at commissioning and throughout the product's lifetime to use it securely (Annex II point 8(a)).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub secure_use: Option<Spanned<String>>,
+    /// How changes to the product can affect the security of data (Annex II point 8(b)).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub modifications: Option<Spanned<String>>,
+    /// How to take the product out of service securely, including how user data can be removed (Annex II point 8(d)).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub decommissioning: Option<Spanned<String>>,
+    /// How the default setting that installs security updates automatically can be turned off (Annex II point 8(e)).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub automatic_updates: Option<Spanned<String>>,
+    /// For a product meant to be integrated into other products: what integrators need to comply (Annex II point 8(f)).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub integration: Option<Spanned<String>>,
     /// Harmonised standards, common specifications or certifications applied (Annex V point 6).
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
