@@ -289,7 +289,11 @@ pub fn subject_of(file: &Path) -> Result<Subject, SignError> {
 }
 
 /// `cargo cra attest`: an in-toto statement about `file` with the predicate read from
-/// `predicate`, signed in a DSSE envelope, written to `out`.
+/// `predicate`, signed in a DSSE envelope, written to `out`. One rule for every document: a
+/// predicate file that is itself an in-toto Statement v1 (`<bin>.provenance.json` is) is
+/// signed as it stands, once its `predicateType` is the one asked for and a subject has
+/// `file`'s SHA-256 — so that `cargo cra verify` finds the document beside the artefact equal
+/// to what was attested, as it does for an SBOM attested whole as the predicate.
 pub fn attest(
     file: &Path,
     predicate: &Path,
@@ -297,13 +301,38 @@ pub fn attest(
     signer: &Signer,
     out: &Path,
 ) -> Result<Statement, SignError> {
+    let bad = |message: String| SignError::Predicate {
+        path: predicate.to_path_buf(),
+        message,
+    };
     let text = input::read_limited(predicate, input::DOCUMENT_MAX, "predicate")?;
     let value: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| SignError::Predicate {
-            path: predicate.to_path_buf(),
-            message: input::printable(&e.to_string()),
-        })?;
-    let statement = Statement::new(vec![subject_of(file)?], predicate_type, value);
+        input::strict_json(&text).map_err(|e| bad(input::printable(&e.to_string())))?;
+    let subject = subject_of(file)?;
+    let statement = match value["_type"] == cra_attest::evidence::intoto::STATEMENT_V1 {
+        true => {
+            let statement: Statement = serde_json::from_value(value)
+                .map_err(|e| bad(format!("an unreadable in-toto statement: {e}")))?;
+            if statement.predicate_type != predicate_type {
+                return Err(bad(format!(
+                    "an in-toto statement of predicate type {}, not {predicate_type}",
+                    input::printable(&statement.predicate_type)
+                )));
+            }
+            let names_file = statement
+                .subject
+                .iter()
+                .any(|s| s.digest.get("sha256") == subject.digest.get("sha256"));
+            if !names_file {
+                return Err(bad(format!(
+                    "an in-toto statement about other artefacts than {}",
+                    file.display()
+                )));
+            }
+            statement
+        }
+        false => Statement::new(vec![subject], predicate_type, value),
+    };
     write_bundle(&sign_statement(&statement, signer)?, out)?;
     Ok(statement)
 }

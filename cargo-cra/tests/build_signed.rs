@@ -480,6 +480,79 @@ fn auditors_verify_a_signed_build_output_directory() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL provenance attestation"), "{text}");
     assert!(text.contains("an earlier build's"), "{text}");
+
+    // Issue 25: signed by hand afterwards, one rule for every document: the SBOM (a plain
+    // document) and the provenance (itself an in-toto statement) attested whole verify.
+    let out = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let key_arg = key.to_str().unwrap();
+    let sign = |args: &[&str]| {
+        let out = run_cra(&dir, args, &[("CRA_PASSWORD", "pw")]);
+        assert!(out.status.success(), "{args:?}: {}", describe(&out));
+    };
+    let beside = |name: &str| binary.with_file_name(name).display().to_string();
+    sign(&[
+        "cra",
+        "sign-blob",
+        binary.to_str().unwrap(),
+        "--key",
+        key_arg,
+        "--bundle",
+        &beside("probe.sigstore.json"),
+    ]);
+    for (document, predicate_type, bundle) in [
+        (
+            "probe.cdx.json",
+            "https://cyclonedx.org/bom",
+            "probe.cdx.sigstore.json",
+        ),
+        (
+            "probe.provenance.json",
+            "https://slsa.dev/provenance/v1",
+            "probe.provenance.sigstore.json",
+        ),
+    ] {
+        sign(&[
+            "cra",
+            "attest",
+            binary.to_str().unwrap(),
+            "--predicate",
+            &beside(document),
+            "--predicate-type",
+            predicate_type,
+            "--key",
+            key_arg,
+            "--bundle",
+            &beside(bundle),
+        ]);
+    }
+    let out = audit(&public, false);
+    assert!(out.status.success(), "{}", describe(&out));
+    // A statement of another predicate type is refused in one line.
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "attest",
+            binary.to_str().unwrap(),
+            "--predicate",
+            &beside("probe.provenance.json"),
+            "--predicate-type",
+            "https://cyclonedx.org/bom",
+            "--key",
+            key_arg,
+            "--bundle",
+            "x.json",
+        ],
+        &[("CRA_PASSWORD", "pw")],
+    );
+    assert_one_line_error(
+        &out,
+        &[
+            "probe.provenance.json",
+            "predicate type https://slsa.dev/provenance/v1",
+        ],
+    );
 }
 
 /// The verify report lists exactly these checks, in order, each with this mark.
