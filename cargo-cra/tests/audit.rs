@@ -1156,3 +1156,35 @@ fn a_clean_audit_writes_no_empty_vex_document_and_its_report_records_the_result(
     assert!(report["database"].is_object(), "{report}");
     assert_eq!(report["findings"], serde_json::json!([]));
 }
+
+/// Issue 25: a crate only dev-dependencies reach (tests, examples, benchmarks) is said to be
+/// that, from cargo's own resolve, not "another platform's or an optional feature's".
+#[test]
+fn a_dev_dependency_only_finding_names_the_real_reason() {
+    let (_tmp, dir) = fixture_copy("tests/fixtures/audit-project");
+    // The same locked packages, atty moved from a cfg(windows) dependency to a dev-dependency.
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[target.'cfg(windows)'.dependencies]\natty = \"=0.2.14\"",
+        "[dev-dependencies]\natty = \"=0.2.14\"",
+    );
+    assert!(text.contains("[dev-dependencies]\natty"), "{text}");
+    std::fs::write(&manifest, text).unwrap();
+    let out = audit(&dir, &["--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let atty = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"] == "atty")
+        .expect("atty's advisory is listed");
+    assert_eq!(atty["shipped"], false);
+    assert!(
+        atty["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("a dev-dependency only"),
+        "{atty}"
+    );
+}

@@ -413,12 +413,19 @@ fn audit_sboms(
     let decisions = vex::Decisions::read(&request.vex)?;
     let kev = request.kev.as_deref().map(kev::Catalog::read).transpose()?;
     let lock = lock
-        .map(|(path, compiled)| Ok::<_, AuditError>((locked_crates(&path)?, compiled)))
+        .map(|(path, compiled)| {
+            let offline = request.project.as_ref().is_some_and(|p| p.manifest.offline);
+            let dev_only = dev_only_crates(&path, offline);
+            Ok::<_, AuditError>((locked_crates(&path)?, compiled, dev_only))
+        })
         .transpose()?;
     let registry: BTreeSet<sbom::Crate> = sboms
         .iter()
         .flat_map(|s| s.crates_io.iter().cloned())
-        .chain(lock.iter().flat_map(|(l, _)| l.crates_io.iter().cloned()))
+        .chain(
+            lock.iter()
+                .flat_map(|(l, _, _)| l.crates_io.iter().cloned()),
+        )
         .collect();
     let yanked = yanked::check(&registry);
     warnings.extend(db.warnings());
@@ -469,13 +476,14 @@ fn audit_sboms(
         });
     }
     let mut findings: Vec<Finding> = findings.into_values().collect();
-    if let Some((lock, compiled)) = &lock {
+    if let Some((lock, compiled, dev_only)) = &lock {
         let products: Vec<String> = subjects.iter().map(|s: &Subject| s.purl.clone()).collect();
         let shipped = Shipped {
             linked: &linked,
             targets: &targets,
             compiled,
             yanked: &yanked.crates,
+            dev_only,
         };
         for mut f in not_shipped(&db, lock, &shipped) {
             // Not in the product: what nobody should have to write a VEX statement for.
@@ -642,6 +650,65 @@ struct Shipped<'a> {
     compiled: &'a Compiled,
     /// The yanked crates.io crates.
     yanked: &'a BTreeSet<sbom::Crate>,
+    /// Crates the workspace reaches only through dev-dependencies.
+    dev_only: &'a BTreeSet<sbom::Crate>,
+}
+
+/// The crates of the workspace whose lock file is `lock` that only dev-dependencies reach
+/// (tests, examples, benchmarks), from cargo's own resolve (`cargo metadata --locked`; it
+/// fetches the manifests of packages no build needed, unless `offline`); empty when cargo
+/// cannot say.
+fn dev_only_crates(lock: &std::path::Path, offline: bool) -> BTreeSet<sbom::Crate> {
+    let Some(manifest) = lock.parent().map(|d| d.join("Cargo.toml")) else {
+        return BTreeSet::new();
+    };
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .cargo_path(crate::cargo::cargo_program())
+        .manifest_path(manifest)
+        .other_options(match offline {
+            true => vec!["--locked".into(), "--offline".into()],
+            false => vec!["--locked".into()],
+        })
+        .exec();
+    let Ok(metadata) = metadata else {
+        return BTreeSet::new();
+    };
+    let Some(resolve) = &metadata.resolve else {
+        return BTreeSet::new();
+    };
+    let nodes: std::collections::HashMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let reach = |with_dev: bool| {
+        let mut seen: BTreeSet<&cargo_metadata::PackageId> = BTreeSet::new();
+        let mut stack: Vec<&cargo_metadata::PackageId> =
+            metadata.workspace_members.iter().collect();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(node) = nodes.get(id) else { continue };
+            for dep in &node.deps {
+                let kept = with_dev
+                    || dep
+                        .dep_kinds
+                        .iter()
+                        .any(|k| k.kind != cargo_metadata::DependencyKind::Development);
+                if kept {
+                    stack.push(&dep.pkg);
+                }
+            }
+        }
+        seen
+    };
+    let (all, built) = (reach(true), reach(false));
+    metadata
+        .packages
+        .iter()
+        .filter(|p| all.contains(&p.id) && !built.contains(&p.id))
+        .map(|p| sbom::Crate {
+            name: p.name.to_string(),
+            version: p.version.to_string(),
+        })
+        .collect()
 }
 
 /// Advisories (and yanked versions) of `Cargo.lock` crates no binary links: listed, never
@@ -664,6 +731,10 @@ fn not_shipped(db: &database::Database, lock: &Locked, shipped: &Shipped) -> Vec
                 "build-time only: compiled for the build machine (for a build script or a \
                  proc-macro), never for {targets}"
             ),
+            _ if shipped.dev_only.contains(c) => {
+                "a dev-dependency only (tests, examples, benchmarks): never built into a binary"
+                    .to_string()
+            }
             _ => format!(
                 "not compiled for {targets} with the features chosen: another platform's or an \
                  optional feature's dependency"
