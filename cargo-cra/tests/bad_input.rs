@@ -243,7 +243,7 @@ fn a_cross_build_that_compiles_c_without_zig_is_one_line_with_the_install_comman
         &[
             "C cross compiler for aarch64-unknown-linux-musl",
             "`cc` crate is in Cargo.lock",
-            "pip install ziglang==",
+            "pip install --user ziglang==",
         ],
     );
     assert!(!dir.join("target/cra/aarch64-unknown-linux-musl").exists());

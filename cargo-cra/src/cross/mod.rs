@@ -184,7 +184,7 @@ pub fn setup(
                     "a C cross compiler for {target} (the build compiles C: the `cc` crate is in Cargo.lock)"
                 ),
                 fix: format!(
-                    "cargo-cra uses zig: run `pip install ziglang=={}` (or put `zig` on PATH, or set {})",
+                    "cargo-cra uses zig: run `python3 -m pip install --user ziglang=={}` (add --break-system-packages where the system Python is externally managed), or put `zig` on PATH, or set {}",
                     zig::RECOMMENDED_VERSION,
                     zig::ZIG_ENV
                 ),
