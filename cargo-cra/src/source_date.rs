@@ -32,7 +32,8 @@ impl Origin {
         (self == Origin::Fallback).then(|| {
             format!(
                 "outputs are dated 1970-01-01: SOURCE_DATE_EPOCH is not set and {} is not in a git repository with a commit; set SOURCE_DATE_EPOCH (e.g. to the release's commit time) or commit the sources",
-                dir.display()
+                // A recipe's directory may be given relative (`recipes`, `.`): say which.
+                std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()).display()
             )
         })
     }

@@ -684,3 +684,29 @@ fn the_summary_counts_the_appended_verity_tree_in_the_squashfs_size() {
     assert!(line.contains(&format!("({size} bytes: ")), "{line}");
     assert!(line.contains("dm-verity hash tree)"), "{line}");
 }
+
+/// Issue 25: messages name places a reader can find: the 1970 warning of a recipe named by a
+/// relative path gives its directory in full, not `.`.
+#[test]
+fn the_undated_warning_names_the_recipes_directory_in_full() {
+    let p = Project::new();
+    let out = run_cra(
+        &p.dir,
+        &["cra", "compose", "recipe.toml", "--out", "images"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("dated 1970-01-01"))
+        .unwrap_or_else(|| panic!("no 1970 warning: {err}"));
+    let dir = std::fs::canonicalize(&p.dir).unwrap();
+    assert!(
+        line.contains(&format!(
+            " and {} is not in a git repository",
+            dir.display()
+        )),
+        "{line}"
+    );
+}
