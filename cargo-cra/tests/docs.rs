@@ -327,6 +327,12 @@ fn the_technical_file_lists_exactly_the_files_and_verify_rejects_any_change() {
             stdout.contains("FAIL") && stdout.contains("changed"),
             "{stdout}"
         );
+        // Issue 25: the file is named as a reader finds it, never `cra/../…`.
+        assert!(!stdout.contains("/../"), "{stdout}");
+        assert!(
+            stdout.contains(&victim.file_name().unwrap().to_string_lossy().to_string()),
+            "{stdout}"
+        );
         std::fs::write(&victim, &original).unwrap();
     }
     // Unsigned (its attestation gone): it fails, unless --allow-unsigned, which still re-hashes

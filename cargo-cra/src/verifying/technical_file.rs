@@ -119,35 +119,39 @@ fn listed_files(technical_file: &Path, text: &[u8], trust: Trust) -> Result<Stri
             ));
         }
         let path = base.join(&f.path);
+        // Messages name the file as a reader finds it (`images/x/x.squashfs`, not
+        // `images/x/cra/../x.squashfs`); the file itself is opened by its joined path.
+        let shown = lexically_normal(&path);
+        let path_for_message = shown.display();
         if let Some(dir) = &confine {
             let real = path
                 .canonicalize()
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(|e| format!("{path_for_message}: {e}"))?;
             if !real.starts_with(dir) {
                 return Err(format!(
-                    "{} leads out of the output directory of an unsigned listing",
-                    path.display()
+                    "{path_for_message} leads out of the output directory of an unsigned listing"
                 ));
             }
         }
-        let mut file = input::open_regular(&path).map_err(|e| e.to_string())?;
+        let mut file = input::open_regular(&path).map_err(|e| {
+            e.to_string()
+                .replace(&path.display().to_string(), &shown.display().to_string())
+        })?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         if size != f.size {
             return Err(match trust {
                 Trust::Attested => format!(
-                    "{} changed: {size} bytes, not the listed {}",
-                    path.display(),
+                    "{path_for_message} changed: {size} bytes, not the listed {}",
                     f.size
                 ),
-                Trust::Unsigned => format!("{} is not of the listed size", path.display()),
+                Trust::Unsigned => format!("{path_for_message} is not of the listed size"),
             });
         }
         let digests = cra_attest::digest::copy_hashing(&mut file, &mut std::io::sink())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| format!("{path_for_message}: {e}"))?;
         if digests.sha256_hex() != f.sha256 {
             return Err(format!(
-                "{} changed: its SHA-256 is not the listed one",
-                path.display()
+                "{path_for_message} changed: its SHA-256 is not the listed one"
             ));
         }
         count += 1;
@@ -155,4 +159,37 @@ fn listed_files(technical_file: &Path, text: &[u8], trust: Trust) -> Result<Stri
     Ok(format!(
         "all {count} listed files are present with their size and SHA-256"
     ))
+}
+
+/// `path` with each `dir/..` pair removed, as text (for messages; links are not followed).
+fn lexically_normal(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_files_without_dot_dot() {
+        assert_eq!(
+            lexically_normal(Path::new("images/x/cra/../x.squashfs")),
+            Path::new("images/x/x.squashfs")
+        );
+        assert_eq!(lexically_normal(Path::new("../a/./b")), Path::new("../a/b"));
+        assert_eq!(lexically_normal(Path::new("/a/b/../../c")), Path::new("/c"));
+    }
 }
