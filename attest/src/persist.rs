@@ -7,7 +7,27 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Writes `bytes` to `dest` through a temporary file in the same directory, with Unix `mode`.
+/// `mode` less the bits the process's umask withholds, as `open(2)` would create a file: an
+/// output written under `umask 077` is private to its owner. (The bytes never depend on it,
+/// nor do the modes inside images.) The umask is read from `/proc/self/status` (Linux 4.7 and
+/// later; 022 where it cannot be read), never changed.
+pub fn with_umask(mode: u32) -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let umask = *UMASK.get_or_init(|| {
+        fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .unwrap_or(0o022)
+    });
+    mode & !umask
+}
+
+/// Writes `bytes` to `dest` through a temporary file in the same directory, with Unix `mode`
+/// (less the umask, [`with_umask`]).
 ///
 /// The parent directory must exist. On error nothing is left at `dest` (an older file there
 /// stays as it was) and the temporary file is removed.
@@ -18,7 +38,7 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
+        .set_permissions(fs::Permissions::from_mode(with_umask(mode)))?;
     tmp.as_file().sync_all()?;
     tmp.persist(dest).map_err(|e| e.error)?;
     Ok(())
@@ -41,7 +61,7 @@ pub fn write_atomic_with(
         w.flush()?;
     }
     tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
+        .set_permissions(fs::Permissions::from_mode(with_umask(mode)))?;
     tmp.as_file().sync_all()?;
     tmp.persist(dest).map_err(|e| e.error)?;
     Ok(())
@@ -56,7 +76,7 @@ pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> io::Result<Digests> {
         .tempfile_in(dir)?;
     let digests = copy_hashing(&mut fs::File::open(src)?, tmp.as_file_mut())?;
     tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
+        .set_permissions(fs::Permissions::from_mode(with_umask(mode)))?;
     tmp.as_file().sync_all()?;
     tmp.persist(dest).map_err(|e| e.error)?;
     Ok(digests)
@@ -79,7 +99,7 @@ pub fn write_pair_atomic(
             .tempfile_in(parent_of(dest)?)?;
         tmp.write_all(bytes)?;
         tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))?;
+            .set_permissions(fs::Permissions::from_mode(with_umask(mode)))?;
         tmp.as_file().sync_all()?;
         Ok(tmp)
     };

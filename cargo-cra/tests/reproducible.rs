@@ -189,10 +189,17 @@ fn example_app_builds_bit_for_bit_identically_in_different_environments() {
             r#"{"device":"hello-device","site":"factory-floor-1","status":"ok","version":"0.1.0"}"#
         );
         use std::os::unix::fs::PermissionsExt;
+        // Issue 25: the bytes never depend on the umask, the file's mode does, as with cp: an
+        // output written under umask 077 is private to its owner.
         assert_eq!(
             std::fs::metadata(&bin_b).unwrap().permissions().mode() & 0o777,
+            0o700,
+            "built under umask 077"
+        );
+        assert_eq!(
+            std::fs::metadata(&bin_a).unwrap().permissions().mode() & 0o777,
             0o755,
-            "umask 077 must not matter"
+            "built under umask 022"
         );
     }
 }

@@ -600,7 +600,8 @@ fn attest(
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DocsError> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).map_err(|e| DocsError::io(&path, e))?;
-    let perms = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+    let perms =
+        std::os::unix::fs::PermissionsExt::from_mode(cra_attest::persist::with_umask(0o644));
     std::fs::set_permissions(&path, perms).map_err(|e| DocsError::io(&path, e))
 }
 
@@ -618,7 +619,8 @@ fn stage_dir(out: &Path) -> Result<tempfile::TempDir, DocsError> {
 /// is there).
 fn replace_dir(staged: tempfile::TempDir, out: &Path) -> Result<(), DocsError> {
     let staged = staged.keep();
-    std::fs::set_permissions(&staged, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+    let mode = cra_attest::persist::with_umask(0o755);
+    std::fs::set_permissions(&staged, std::os::unix::fs::PermissionsExt::from_mode(mode))
         .map_err(|e| DocsError::io(&staged, e))?;
     let old = match std::fs::symlink_metadata(out) {
         Ok(m) if m.is_dir() => {
