@@ -331,7 +331,10 @@ fn real_apps_audit_like_cargo_audit_restricted_to_what_ships() {
             .iter()
             .map(|r| r["sbom"].as_str().unwrap().to_string())
             .collect();
+        let vex_out = tempfile::tempdir().unwrap();
+        let vex_file = vex_out.path().join("audit.vex.json");
         let mut args = vec!["cra", "audit", "--json", "--db", db.to_str().unwrap()];
+        args.extend(["--openvex", vex_file.to_str().unwrap()]);
         args.extend(sboms.iter().map(String::as_str));
         let out = run_cra(&dir, &args, &[]);
         assert!(
@@ -341,6 +344,39 @@ fn real_apps_audit_like_cargo_audit_restricted_to_what_ships() {
             describe(&out)
         );
         let ours_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Issue 25: never a document its schema rejects: an OpenVEX document only with a
+        // statement, and none (said on stderr) when the audit found no vulnerability.
+        let advisories = ours_report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] != "yanked")
+            .count();
+        match advisories {
+            0 => {
+                assert!(
+                    !vex_file.exists(),
+                    "{}: an empty OpenVEX document",
+                    app.name
+                );
+                assert!(
+                    String::from_utf8_lossy(&out.stderr).contains("found no vulnerability"),
+                    "{}: {}",
+                    app.name,
+                    describe(&out)
+                );
+            }
+            n => {
+                let doc: Value =
+                    serde_json::from_slice(&std::fs::read(&vex_file).unwrap()).unwrap();
+                assert_eq!(
+                    doc["statements"].as_array().unwrap().len(),
+                    n,
+                    "{}",
+                    app.name
+                );
+            }
+        }
         let ours: std::collections::BTreeSet<(String, String, String)> = ours_report["findings"]
             .as_array()
             .unwrap()
