@@ -235,6 +235,28 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
         ),
     )
     .unwrap();
+    // Issue 25: gated on its known vulnerabilities, the one open finding of the advisory
+    // snapshot settled by the manufacturer's decision; the passed gate leaves its record.
+    let decided = tmp.path().join("decided.vex.json");
+    std::fs::write(
+        &decided,
+        serde_json::json!({
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": "urn:test:rg",
+            "author": "test",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "version": 1,
+            "statements": [{
+                "vulnerability": { "name": "RUSTSEC-2026-0204" },
+                "products": [{ "@id": "pkg:cargo/crossbeam-epoch@0.9.18" }],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path"
+            }]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let db = third_party("advisory-db");
     let out = run_cra(
         tmp.path(),
         &[
@@ -244,6 +266,11 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
             "--out",
             "images",
             "--json",
+            "--audit",
+            "--db",
+            db.to_str().unwrap(),
+            "--vex",
+            decided.to_str().unwrap(),
         ],
         &[
             (
@@ -260,6 +287,15 @@ fn a_real_app_with_c_composed_for_arm64_starts_under_qemu() {
     assert!(out.status.success(), "{}", describe(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let image = Path::new(report["dir"].as_str().unwrap());
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(image.join("rg.audit.json")).unwrap()).unwrap();
+    let settled = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "RUSTSEC-2026-0204")
+        .expect("the settled finding is in the gate's record");
+    assert_eq!(settled["status"], "not_affected", "{settled}");
     let root = tmp.path().join("root");
     let st = Command::new("unsquashfs")
         .arg("-d")
@@ -635,4 +671,56 @@ fn a_real_apps_build_never_waits_on_cargo_itself() {
         !stderr.contains("Blocking waiting for file lock"),
         "cargo waited on a lock: {stderr}"
     );
+}
+
+/// Issue 25, on a real app (hexyl, from crates.io): a signed build, then an unsigned rebuild
+/// (new provenance times), never leaves signatures that disagree with the outputs beside them.
+/// Its own target directory: the other tests rebuild the corpus unsigned in theirs.
+#[test]
+fn a_real_apps_unsigned_rebuild_leaves_no_stale_signature() {
+    let app = CORPUS.iter().find(|a| a.name == "hexyl").unwrap();
+    let dir = fetch(app);
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = ("CRA_PASSWORD", "pw");
+    let out = run_cra(tmp.path(), &["cra", "keygen"], &[pw]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let key = tmp.path().join("cosign.key");
+    let target_dir = tmp.path().join("target");
+    let env = [
+        ("CARGO_TARGET_DIR", target_dir.to_str().unwrap()),
+        ("CARGO_PROFILE_DEV_DEBUG", "0"),
+        pw,
+    ];
+    let target = "x86_64-unknown-linux-musl";
+    let build = |extra: &[&str]| {
+        let mut args = vec!["cra", "build", "--target", target];
+        args.extend_from_slice(extra);
+        let out = run_cra(&dir, &args, &env);
+        assert!(out.status.success(), "{}", describe(&out));
+    };
+    build(&["--sign", "--key", key.to_str().unwrap()]);
+    let binary = target_dir.join(format!("cra/{target}/debug/hexyl"));
+    let bundles = [
+        "hexyl.sigstore.json",
+        "hexyl.cdx.sigstore.json",
+        "hexyl.provenance.sigstore.json",
+    ];
+    for b in bundles {
+        assert!(binary.with_file_name(b).is_file(), "{b}");
+    }
+    build(&[]);
+    for b in bundles {
+        assert!(!binary.with_file_name(b).exists(), "{b} is stale");
+    }
+    let out = run_cra(
+        &dir,
+        &[
+            "cra",
+            "verify",
+            binary.to_str().unwrap(),
+            "--allow-unsigned",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
 }
