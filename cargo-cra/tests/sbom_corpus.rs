@@ -724,3 +724,42 @@ fn a_real_apps_unsigned_rebuild_leaves_no_stale_signature() {
     );
     assert!(out.status.success(), "{}", describe(&out));
 }
+
+/// Issue 25, on a real app: hickory-dns built for the host (glibc, not musl) compiles ring's
+/// and SQLite's C with the machine's own C compiler, which its SBOM and provenance name by
+/// digest, as a musl build names zig.
+#[test]
+fn a_real_apps_host_build_records_the_c_compiler_that_compiled_its_c() {
+    let host = host_triple();
+    if host.contains("-musl") {
+        eprintln!("skipped: the host target {host} is musl, whose C zig compiles");
+        return;
+    }
+    let app = CORPUS.iter().find(|a| a.name == "hickory-dns").unwrap();
+    let dir = fetch(app);
+    let reports = build(app, &dir, &host);
+    let report = reports.first().expect("a binary");
+    let bom: Value =
+        serde_json::from_slice(&std::fs::read(report["sbom"].as_str().unwrap()).unwrap()).unwrap();
+    let cc = bom["metadata"]["tools"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("C compiler of the build's C code: "))
+        })
+        .unwrap_or_else(|| panic!("no C compiler among the SBOM's tools"));
+    let sha = cc["hashes"][0]["content"].as_str().unwrap();
+    let provenance: Value =
+        serde_json::from_slice(&std::fs::read(report["provenance"].as_str().unwrap()).unwrap())
+            .unwrap();
+    let dep = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "C compiler")
+        .expect("the C compiler among the resolved dependencies");
+    assert_eq!(dep["digest"]["sha256"], sha, "{dep}");
+}
