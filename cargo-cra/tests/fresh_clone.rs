@@ -72,3 +72,29 @@ fn the_third_party_data_is_in_the_repository_with_licence_and_source() {
             >= 50
     );
 }
+
+/// The property itself, on a fresh clone of the committed tree with nothing beside it: the
+/// library tests that read the third-party data (Sigstore conformance bundles, cosign keys)
+/// pass there.
+#[test]
+fn a_fresh_clone_with_nothing_beside_it_passes_the_tests_that_read_third_party_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("clone");
+    let out = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(repo_root())
+        .arg(&clone)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!tmp.path().join("shared").exists());
+    let out = std::process::Command::new("cargo")
+        .args(["test", "--locked", "-q", "-p", "cra-attest", "--lib"])
+        .current_dir(&clone)
+        .env("CARGO_TARGET_DIR", repo_root().join("target/fresh-clone"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("test result: ok"), "{text}");
+}
