@@ -489,14 +489,9 @@ fn compiled_crates(
             .parent()
             .map(|d| d.as_std_path().to_path_buf())
             .unwrap_or_default();
-        let facts = crate::units::PackageFacts {
-            name: name.clone(),
-            version: version.clone(),
-            manifest_dir: manifest_dir.clone(),
-            ..Default::default()
-        };
+        let package = (name.as_str(), version.as_str(), manifest_dir.as_path());
         let modified = matches!(
-            packages.vendored(&facts, source.as_deref())?,
+            packages.vendored(package, source.as_deref())?,
             Some(crate::vendored::Vendored::Modified(_))
         );
         let source = source.filter(|_| !modified);

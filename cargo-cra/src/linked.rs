@@ -123,10 +123,9 @@ impl<'a> BuildPackages<'a> {
     /// packages cargo extracted itself, and path and git packages); each copy inspected once.
     pub fn vendored(
         &self,
-        facts: &PackageFacts,
+        (name, version, dir): (&str, &str, &Path),
         source: Option<&str>,
     ) -> Result<Option<Vendored>, BuildError> {
-        let (name, version, dir) = (&facts.name, &facts.version, &facts.manifest_dir);
         let Some(source) = source else {
             return Ok(None);
         };
@@ -144,7 +143,9 @@ impl<'a> BuildPackages<'a> {
             ),
             false => None,
         };
-        self.vendored.borrow_mut().insert(dir.clone(), v.clone());
+        self.vendored
+            .borrow_mut()
+            .insert(dir.to_path_buf(), v.clone());
         Ok(v)
     }
 
@@ -323,7 +324,13 @@ pub fn linked(
         let key = record.package.manifest_dir.clone();
         if !crates.contains_key(&key) {
             let source = packages.source(&record.package)?;
-            let vendored = packages.vendored(&record.package, source.as_deref())?;
+            let p = &record.package;
+            let package = (
+                p.name.as_str(),
+                p.version.as_str(),
+                p.manifest_dir.as_path(),
+            );
+            let vendored = packages.vendored(package, source.as_deref())?;
             crates.insert(
                 key.clone(),
                 CrateInfo {
