@@ -7,11 +7,11 @@
 //! - [`sigstore`]: signing and verifying them — the bundle, trusted-root and signing-config
 //!   formats, cosign keys, every signature algorithm Sigstore allows, signing with a key or
 //!   keyless, offline verification; the services (Fulcio, Rekor, OIDC) stay inside;
-//! - [`fileset`]: the names of the evidence files and the predicate types, for the writers and
-//!   the verifier;
-//! - [`digest`], [`persist`], [`input`]: streaming SHA-256/SHA-512, crash-safe output
-//!   (temporary file, then rename), and reading hostile input (regular files only, bounded,
-//!   never blocking; messages quoting it made printable).
+//! - [`digest`], [`persist`]: streaming SHA-256/SHA-512 and crash-safe output (temporary
+//!   file, then rename).
+//!
+//! The file names, property names and predicate types it shares with the writers and readers,
+//! and the reading of hostile input, are in `cra-model`.
 //!
 //! Signing is built on RustCrypto rather than the `sigstore` crate: sigstore 0.15 cannot write
 //! key-based v0.3 bundles, has no DSSE signing, and allows keyless signing only against the
@@ -21,10 +21,8 @@
 pub mod cms;
 pub mod digest;
 pub mod evidence;
-pub mod fileset;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod input;
 pub mod persist;
 pub mod sigstore;
 

@@ -21,10 +21,10 @@ use cargo_metadata::{Artifact, Metadata, TargetKind};
 use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::evidence::slsa::BuildPlatform;
-use cra_attest::fileset::{self, Documents};
-use cra_attest::input::InputFile;
 use cra_attest::persist;
 use cra_attest::sigstore::sign::Signer;
+use cra_model::fileset::{self, Documents};
+use cra_model::input::InputFile;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -594,7 +594,7 @@ fn write_outputs(
 fn remove_stale_bundles(binary: &Path, docs: &Documents) -> Result<(), BuildError> {
     let name = binary.file_name().map(|n| n.to_string_lossy().into_owned());
     let stale = [
-        name.map(|n| cra_attest::fileset::signature_bundle(&n)),
+        name.map(|n| cra_model::fileset::signature_bundle(&n)),
         Some(docs.sbom_bundle()),
         Some(docs.provenance_bundle()),
     ];
@@ -672,7 +672,7 @@ fn audit_linked(
             code: e.exit_code(),
         })?;
     for w in &report.warnings {
-        eprintln!("warning: {}", cra_attest::input::printable(w));
+        eprintln!("warning: {}", cra_model::input::printable(w));
     }
     Ok(())
 }

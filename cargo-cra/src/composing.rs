@@ -8,12 +8,12 @@ use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest
 use crate::source_date;
 use anyhow::{Context, Result};
 use cra_attest::evidence::slsa::BuildPlatform;
-use cra_attest::input::InputFile;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
 use cra_composer::progress::Progress;
 use cra_composer::recipe::{Recipe, default_target};
 use cra_composer::tree::{BuiltApp, RootFs};
+use cra_model::input::InputFile;
 use std::path::PathBuf;
 
 /// `cargo cra compose` options.
@@ -153,7 +153,7 @@ pub fn run(
                 code: e.exit_code(),
             })?;
         for w in &report.warnings {
-            eprintln!("warning: {}", cra_attest::input::printable(w));
+            eprintln!("warning: {}", cra_model::input::printable(w));
         }
         gate_report = Some(report);
     }
@@ -175,7 +175,7 @@ pub fn run(
     let mut report = compose_tree(&recipe, &fs, &apps, &options, progress)?;
     // The gate that passed leaves its record beside the image (Annex VII 6 for docs).
     if let Some(gate) = &gate_report {
-        let docs = cra_attest::fileset::Documents::of(recipe.image.name.as_str());
+        let docs = cra_model::fileset::Documents::of(recipe.image.name.as_str());
         crate::audit::write_report(gate, &report.dir.join(docs.audit_report()))?;
     }
     if let Some(docs) = args.docs {
@@ -194,9 +194,9 @@ fn rauc_signer(
 ) -> Result<cra_attest::cms::CmsSigner> {
     let base = recipe.base_dir();
     let read = |at: &cra_composer::recipe::At<String>, what: &'static str| {
-        cra_attest::input::read_text_limited(
+        cra_model::input::read_text_limited(
             &base.join(at.as_str()),
-            cra_attest::input::KEY_MAX,
+            cra_model::input::KEY_MAX,
             what,
         )
         .map_err(|e| recipe.error_at(at.span(), format!("[output.rauc] {what}: {e}")))

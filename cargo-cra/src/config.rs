@@ -8,7 +8,7 @@
 //! support-period-end = "2031-12-31"
 //! ```
 //!
-//! The keys are a recipe's `[product]` keys ([`cra_composer::product`]). The workspace table
+//! The keys are a recipe's `[product]` keys ([`cra_model::product`]). The workspace table
 //! gives defaults; a package's table overrides them key by key. Unknown keys and wrong types
 //! are errors that name the manifest, line and column.
 
@@ -17,8 +17,8 @@ use cra_composer::recipe::line_col;
 use serde::Deserialize;
 use std::path::Path;
 
-pub use cra_composer::product::Product as ProductConfig;
-use cra_composer::product::{Product, RawProduct};
+pub use cra_model::product::Product as ProductConfig;
+use cra_model::product::{Product, RawProduct};
 
 #[derive(Deserialize)]
 struct ManifestDoc {

@@ -183,9 +183,9 @@ impl<'a> BuildPackages<'a> {
                 .parent()
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            cra_attest::input::printable(&facts.name),
-            cra_attest::input::printable(&facts.version),
-            cra_attest::input::printable(&facts.manifest_dir.display().to_string()),
+            cra_model::input::printable(&facts.name),
+            cra_model::input::printable(&facts.version),
+            cra_model::input::printable(&facts.manifest_dir.display().to_string()),
         )))
     }
 }
@@ -316,9 +316,9 @@ pub fn linked(
                 "{} {} was compiled with {} on a crate search path (-L from rustflags or a build \
                  script): rustc may link it with `extern crate` and cargo never built it, so the \
                  SBOM cannot account for it; remove the -L or make it a dependency",
-                cra_attest::input::printable(&record.package.name),
-                cra_attest::input::printable(&record.package.version),
-                cra_attest::input::printable(&lib.display().to_string())
+                cra_model::input::printable(&record.package.name),
+                cra_model::input::printable(&record.package.version),
+                cra_model::input::printable(&lib.display().to_string())
             )));
         }
         let key = record.package.manifest_dir.clone();

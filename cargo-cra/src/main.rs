@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 /// Prints `e`: one line that already includes its cause (`{:#}`: the whole chain, where a
 /// context was added on the way); `docs --strict` names each missing item on a line of its own.
 fn report_error(e: &anyhow::Error) {
-    let printable = cra_attest::input::printable;
+    let printable = cra_model::input::printable;
     if let Some(cargo_cra::docs::DocsError::Strict(items)) = e.downcast_ref() {
         eprintln!(
             "error: {} item(s) of Annex II or V are missing:",
@@ -128,7 +128,7 @@ fn run(cli: Cli) -> Result<()> {
             let progress = cargo_cra::progress::Terminal::new();
             let report = cargo_cra::composing::run(&c, signer.as_ref(), &progress)?;
             for w in &report.warnings {
-                eprintln!("warning: {}", cra_attest::input::printable(w));
+                eprintln!("warning: {}", cra_model::input::printable(w));
             }
             print_image(&report, c.json);
         }
@@ -156,7 +156,7 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 for l in &lines {
                     use cargo_cra::verifying::Status;
-                    let detail = cra_attest::input::printable(&l.detail);
+                    let detail = cra_model::input::printable(&l.detail);
                     match l.status {
                         Status::Ok => out!("ok   {}: {detail}", l.check),
                         Status::Fail => out!("FAIL {}: {detail}", l.check),
@@ -224,7 +224,7 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             if let Some(signer) = &signer {
-                use cra_attest::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
+                use cra_model::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
                 for (doc, predicate_type) in [
                     (&openvex, OPENVEX_PREDICATE_TYPE),
                     (&csaf, CSAF_PREDICATE_TYPE),
@@ -242,7 +242,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             cli::audit::print(&report, json);
             for w in &report.warnings {
-                eprintln!("warning: {}", cra_attest::input::printable(w));
+                eprintln!("warning: {}", cra_model::input::printable(w));
             }
             let failing: Vec<String> = report
                 .failing(&request.deny)
@@ -382,7 +382,7 @@ fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
 /// What `cargo cra docs` wrote: JSON, or one line per file, then the missing items.
 fn print_docs(report: &cargo_cra::docs::DocsReport, json: bool) {
     for w in &report.warnings {
-        eprintln!("warning: {}", cra_attest::input::printable(w));
+        eprintln!("warning: {}", cra_model::input::printable(w));
     }
     if json {
         out!("{}", serde_json::to_string(report).expect("serialisable"));

@@ -17,8 +17,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The `buildType` of cargo-cra's provenance: the page that documents its parameters.
-pub const BUILD_TYPE: &str =
-    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/build-type-v1.md";
+pub const BUILD_TYPE: &str = cra_model::media::BUILD_TYPE_BUILD;
 
 pub use cra_attest::evidence::source::GitSource;
 

@@ -91,7 +91,11 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         .collect();
     dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
 
-    let manufacturer = input.config.manufacturer.as_ref().map(|m| m.entity());
+    let manufacturer = input
+        .config
+        .manufacturer
+        .as_ref()
+        .map(cra_attest::evidence::cyclonedx::OrganizationalEntity::from);
 
     let mut root =
         Component::new(ComponentType::Application, input.bin_name).with_digests(input.bin_digests);
@@ -111,9 +115,9 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     }
     root.properties = bsi_properties(input.bin_file_name, true, false, false);
     let mut extra = vec![
-        Property::new("cargo-cra:package", &root_pkg.facts.name),
-        Property::new("cargo-cra:target", input.target),
-        Property::new("cargo-cra:profile", input.profile),
+        Property::new(cra_model::properties::PACKAGE, &root_pkg.facts.name),
+        Property::new(cra_model::properties::TARGET, input.target),
+        Property::new(cra_model::properties::PROFILE, input.profile),
     ];
     if let Some(f) = features_property(input.graph.features.get(&input.graph.root)) {
         extra.push(f);
@@ -132,7 +136,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     rustc.version = Some(input.toolchain.release.clone());
     rustc.description = Some(input.toolchain.version_line.clone());
     rustc.properties = vec![Property::new(
-        "cargo-cra:commit-hash",
+        cra_model::properties::COMMIT_HASH,
         &input.toolchain.commit_hash,
     )];
 
@@ -259,7 +263,7 @@ fn crate_component(
     c.properties = bsi_properties(&file_name, false, registry, true);
     if info.vendored.is_some() {
         c.properties.push(Property::new(
-            "cargo-cra:vendored",
+            cra_model::properties::VENDORED,
             relative(&p.manifest_dir, input.workspace_root),
         ));
     }
@@ -269,7 +273,7 @@ fn crate_component(
         );
     }
     c.properties.push(Property::new(
-        "cargo-cra:source",
+        cra_model::properties::SOURCE,
         match source {
             _ if modified.is_some() => "vendored-modified",
             None => "path",
@@ -282,7 +286,8 @@ fn crate_component(
         c.properties.push(f);
     }
     for n in notes {
-        c.properties.push(Property::new("cargo-cra:hash-note", n));
+        c.properties
+            .push(Property::new(cra_model::properties::HASH_NOTE, n));
     }
     c
 }
@@ -325,7 +330,7 @@ fn features_property(features: Option<&Vec<String>>) -> Option<Property> {
         return None;
     }
     f.sort();
-    Some(Property::new("cargo-cra:features", f.join(",")))
+    Some(Property::new(cra_model::properties::FEATURES, f.join(",")))
 }
 
 /// Whether a locked source (`registry+URL`, `sparse+URL`) is crates.io.

@@ -2,7 +2,6 @@
 
 use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
-use cra_attest::input;
 use cra_attest::persist;
 use cra_attest::sigstore::bundle::Bundle;
 use cra_attest::sigstore::keys::{KeyError, SigningKey};
@@ -13,6 +12,7 @@ use cra_attest::sigstore::sign::keyless::{
 use cra_attest::sigstore::sign::{self, Signer};
 use cra_attest::sigstore::signing_config::SigningConfig;
 use cra_attest::sigstore::trust::{TrustError, TrustedRoot};
+use cra_model::input;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -31,7 +31,7 @@ pub enum SignError {
     },
     /// An input is not a regular file, or too large for its kind.
     #[error(transparent)]
-    Input(#[from] cra_attest::input::InputError),
+    Input(#[from] cra_model::input::InputError),
     /// No password could be had.
     #[error("no password: set CRA_PASSWORD or COSIGN_PASSWORD (there is no terminal to ask on)")]
     NoPassword,

@@ -116,7 +116,7 @@ fn hash_tree(dir: &Path) -> Result<BTreeMap<String, String>, String> {
                 stack.push((entry.path(), rel));
             } else if kind.is_file() {
                 let bytes =
-                    cra_attest::input::read_limited(&entry.path(), MAX_FILE, "vendored file")
+                    cra_model::input::read_limited(&entry.path(), MAX_FILE, "vendored file")
                         .map_err(|e| e.to_string())?;
                 out.insert(rel, to_hex(&sha256(&bytes)));
             } else {
@@ -184,13 +184,13 @@ fn checksum_list(dir: &Path) -> Result<ChecksumList, String> {
         package: Option<String>,
     }
     let path = dir.join(CHECKSUM_FILE);
-    let bytes = cra_attest::input::read_limited(&path, 64 << 20, "checksum list")
+    let bytes = cra_model::input::read_limited(&path, 64 << 20, "checksum list")
         .map_err(|e| e.to_string())?;
     let list: List = serde_json::from_slice(&bytes).map_err(|e| {
         format!(
             "{}: {}",
             path.display(),
-            cra_attest::input::printable(&e.to_string())
+            cra_model::input::printable(&e.to_string())
         )
     })?;
     Ok((list.files, list.package))

@@ -4,12 +4,12 @@
 //! anything is built.
 
 use crate::error::BuildError;
-use cra_composer::product::Product;
+use cra_model::product::Product;
 
 /// Prints `warnings`, one line each; with `deny`, any warning is an error (nothing was built).
 pub(crate) fn emit(warnings: &[String], deny: bool) -> Result<(), BuildError> {
     for w in warnings {
-        eprintln!("warning: {}", cra_attest::input::printable(w));
+        eprintln!("warning: {}", cra_model::input::printable(w));
     }
     match (deny, warnings.len()) {
         (true, n) if n > 0 => Err(BuildError::DeniedWarnings(n)),

@@ -86,7 +86,7 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
         return None;
     }
     let state = state_path(link);
-    let state: WrapperState = match cra_attest::input::read_limited(&state, 1 << 20, "state")
+    let state: WrapperState = match cra_model::input::read_limited(&state, 1 << 20, "state")
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
     {

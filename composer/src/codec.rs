@@ -46,8 +46,8 @@ impl Compression {
     /// The OCI media type of a layer compressed this way.
     pub fn media_type(self) -> &'static str {
         match self {
-            Compression::Gzip(_) => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd(_) => "application/vnd.oci.image.layer.v1.tar+zstd",
+            Compression::Gzip(_) => cra_model::media::OCI_LAYER_GZIP,
+            Compression::Zstd(_) => cra_model::media::OCI_LAYER_ZSTD,
         }
     }
 }

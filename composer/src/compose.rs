@@ -16,11 +16,11 @@ use cra_attest::digest::{sha256, to_hex};
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::evidence::source::GitSource;
-use cra_attest::fileset::{
-    self, CYCLONEDX_PREDICATE_TYPE, Documents, PROVENANCE_PREDICATE_TYPE, VERITY_PREDICATE_TYPE,
-};
 use cra_attest::persist;
 use cra_attest::sigstore::sign::Signer;
+use cra_model::fileset::{
+    self, CYCLONEDX_PREDICATE_TYPE, Documents, PROVENANCE_PREDICATE_TYPE, VERITY_PREDICATE_TYPE,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -460,7 +460,7 @@ fn write_evidence(
     })
     .map_err(io_at(&provenance_path))?;
     if let Some(v) = &verity_statement {
-        let path = stage_dir.join(format!("{}.verity.json", *recipe.image.name));
+        let path = stage_dir.join(Documents::of(&*recipe.image.name).verity_statement());
         persist::write_atomic(&path, &v.to_json_pretty(), 0o644).map_err(io_at(&path))?;
     }
     Ok(Evidence {
@@ -757,7 +757,7 @@ fn write_squashfs_output(
         )
         .map_err(io_at(&path))?;
         let separate = if layout == VerityLayout::Separate {
-            let hash_file = format!("{file}.verity");
+            let hash_file = cra_model::fileset::verity_hash_tree(&file);
             let hash_path = stage_dir.join(&hash_file);
             persist::write_atomic(&hash_path, &tree.hash_area, 0o644).map_err(io_at(&hash_path))?;
             Some(hash_file)

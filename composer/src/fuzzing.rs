@@ -39,7 +39,7 @@ pub fn recipe(data: &[u8]) {
 /// `cargo-cra:product:*` properties and comes back the same (its files aside, which do not
 /// travel). Files are named beneath a directory that does not exist, so nothing is read.
 pub fn product(data: &[u8]) {
-    use crate::product::{Product, RawProduct};
+    use cra_model::product::{Product, RawProduct};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -65,7 +65,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
             root.purl = Some(purl.clone());
             root.hashes = vec![Hash::sha256(hex(m))];
             root.properties = vec![Property::new(
-                "cargo-cra:image:manifest-digest",
+                cra_model::properties::IMAGE_MANIFEST_DIGEST,
                 format!("sha256:{}", hex(m)),
             )];
             (purl, root)
@@ -89,26 +89,36 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     };
     root.bom_ref = Some(purl.clone());
     root.version = Some(recipe.image.version.clone());
-    root.properties
-        .push(Property::new("cargo-cra:image:architecture", arch));
+    root.properties.push(Property::new(
+        cra_model::properties::IMAGE_ARCHITECTURE,
+        arch,
+    ));
     // Who the image runs as, and the accounts it has: facts the CRA documents state.
     let runtime_user = recipe.runtime.user.clone().unwrap_or_else(|| "0".into());
-    root.properties
-        .push(Property::new("cargo-cra:image:runtime-user", runtime_user));
+    root.properties.push(Property::new(
+        cra_model::properties::IMAGE_RUNTIME_USER,
+        runtime_user,
+    ));
     for u in &recipe.users {
         root.properties.push(Property::new(
-            "cargo-cra:image:user",
+            cra_model::properties::IMAGE_USER,
             format!("{}:{}:{}", *u.name, u.uid, u.gid),
         ));
     }
     if let Some(sq) = &input.squashfs {
-        root.properties
-            .push(Property::new("cargo-cra:squashfs:file", sq.file.clone()));
-        root.properties
-            .push(Property::new("cargo-cra:squashfs:sha256", hex(&sq.sha256)));
+        root.properties.push(Property::new(
+            cra_model::properties::SQUASHFS_FILE,
+            sq.file.clone(),
+        ));
+        root.properties.push(Property::new(
+            cra_model::properties::SQUASHFS_SHA256,
+            hex(&sq.sha256),
+        ));
         if let Some(r) = &sq.verity_root_hash {
-            root.properties
-                .push(Property::new("cargo-cra:dm-verity:root-hash", hex(r)));
+            root.properties.push(Property::new(
+                cra_model::properties::VERITY_ROOT_HASH,
+                hex(r),
+            ));
         }
     }
 
@@ -123,7 +133,11 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let mut tools: BTreeMap<(String, Option<String>), Component> = BTreeMap::new();
     let cargo_cra = Component::cargo_cra_tool();
     tools.insert(("cargo-cra".into(), cargo_cra.version.clone()), cargo_cra);
-    let mut manufacturer = recipe.product.manufacturer.as_ref().map(|m| m.entity());
+    let mut manufacturer = recipe
+        .product
+        .manufacturer
+        .as_ref()
+        .map(cra_attest::evidence::cyclonedx::OrganizationalEntity::from);
     let mut compositions = vec![Composition {
         aggregate: "complete".into(),
         assemblies: vec![purl.clone()],
@@ -139,7 +153,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
         .map(|(file, names)| {
             let properties = names
                 .iter()
-                .map(|n| Property::new("cargo-cra:image:hard-link", format!("/{n}")))
+                .map(|n| Property::new(cra_model::properties::IMAGE_HARD_LINK, format!("/{n}")))
                 .collect();
             (file, properties)
         })
@@ -153,7 +167,10 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
             let dest = app_dest(recipe, i);
             if dest != image_path {
                 link_properties.retain(|p| p.value != dest);
-                link_properties.insert(0, Property::new("cargo-cra:image:hard-link", &image_path));
+                link_properties.insert(
+                    0,
+                    Property::new(cra_model::properties::IMAGE_HARD_LINK, &image_path),
+                );
                 image_path = dest;
             }
         }
@@ -200,10 +217,12 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                     }
                 };
                 app.bom_ref = Some(image_path.clone());
-                app.properties
-                    .push(Property::new("cargo-cra:image:path", &image_path));
                 app.properties.push(Property::new(
-                    "cargo-cra:image:mode",
+                    cra_model::properties::IMAGE_PATH,
+                    &image_path,
+                ));
+                app.properties.push(Property::new(
+                    cra_model::properties::IMAGE_MODE,
                     format!("{:04o}", entry.mode),
                 ));
                 app.properties.extend(link_properties);
@@ -232,9 +251,12 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                 file.bom_ref = Some(image_path.clone());
                 file.hashes = vec![Hash::sha256(digest)];
                 file.properties = vec![
-                    Property::new("cargo-cra:image:mode", format!("{:04o}", entry.mode)),
                     Property::new(
-                        "cargo-cra:image:owner",
+                        cra_model::properties::IMAGE_MODE,
+                        format!("{:04o}", entry.mode),
+                    ),
+                    Property::new(
+                        cra_model::properties::IMAGE_OWNER,
                         format!("{}:{}", entry.uid, entry.gid),
                     ),
                 ];
@@ -245,7 +267,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
                     && input.fs.in_repository(host).is_none()
                 {
                     file.properties.push(Property::new(
-                        "cargo-cra:image:source-outside-repository",
+                        cra_model::properties::IMAGE_SOURCE_OUTSIDE_REPOSITORY,
                         host.display().to_string(),
                     ));
                 }
@@ -289,7 +311,7 @@ pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
 fn xattr_properties(xattrs: &crate::xattrs::Xattrs) -> Vec<Property> {
     crate::xattrs::describe(xattrs)
         .into_iter()
-        .map(|(k, v)| Property::new(format!("cargo-cra:image:{k}"), v))
+        .map(|(k, v)| Property::new(cra_model::properties::image(&k), v))
         .collect()
 }
 
@@ -297,7 +319,7 @@ fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {
     let bytes = std::fs::read(path).map_err(|e| ComposeError::io(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| ComposeError::AppSbom {
         path: path.to_path_buf(),
-        message: cra_attest::input::printable(&e.to_string()),
+        message: cra_model::input::printable(&e.to_string()),
     })
 }
 
@@ -365,12 +387,12 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            values("cargo-cra:image:hard-link"),
+            values(cra_model::properties::IMAGE_HARD_LINK),
             ["/bin/app", "/usr/bin/zz"]
         );
-        assert_eq!(values("cargo-cra:image:path"), ["/usr/bin/app"]);
+        assert_eq!(values(cra_model::properties::IMAGE_PATH), ["/usr/bin/app"]);
         assert_eq!(
-            values("cargo-cra:image:capabilities"),
+            values(cra_model::properties::IMAGE_CAPABILITIES),
             ["cap_net_bind_service"]
         );
         assert!(

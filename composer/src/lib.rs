@@ -19,7 +19,6 @@ pub(crate) mod layer;
 pub(crate) mod oci;
 pub(crate) mod ordered;
 pub(crate) mod pgzip;
-pub mod product;
 pub mod progress;
 pub(crate) mod provenance;
 pub mod rauc;

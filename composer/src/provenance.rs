@@ -16,8 +16,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// `buildType` of image compositions.
-pub const BUILD_TYPE: &str =
-    "https://github.com/cargo-cra/cargo-cra/blob/main/docs/compose-type-v1.md";
+pub const BUILD_TYPE: &str = cra_model::media::BUILD_TYPE_COMPOSE;
 
 /// Everything the image provenance is made from.
 pub struct ImageProvenanceInput<'a> {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `_type` of a v1 statement.
-pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+pub const STATEMENT_V1: &str = cra_model::media::IN_TOTO_STATEMENT_V1;
 
 /// A statement: a predicate about some subjects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

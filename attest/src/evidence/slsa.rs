@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `predicateType` of SLSA Provenance v1.
-pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
+pub const PREDICATE_TYPE: &str = cra_model::fileset::PROVENANCE_PREDICATE_TYPE;
 
 /// The provenance predicate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,7 +136,7 @@ pub struct BuildPlatform {
 }
 
 /// Builder id of cargo-cra run on a developer's or factory's own machine.
-pub const LOCAL_BUILDER_ID: &str = "https://github.com/cargo-cra/cargo-cra/builders/local@v1";
+pub const LOCAL_BUILDER_ID: &str = cra_model::media::LOCAL_BUILDER_ID;
 
 impl BuildPlatform {
     /// Detects the platform from `env` (a lookup of environment variables): GitHub Actions

@@ -224,7 +224,7 @@ impl SigningKey {
             )));
         }
         let enc: EncryptedKey = serde_json::from_slice(&body).map_err(|e| {
-            let e = crate::input::printable(&e.to_string());
+            let e = cra_model::input::printable(&e.to_string());
             KeyError::Malformed(format!("unreadable key JSON ({e})"))
         })?;
         if enc.kdf.name != "scrypt" {

@@ -60,11 +60,11 @@ pub struct Selector {
 impl SigningConfig {
     /// Parses a signing configuration.
     pub fn from_json(text: &[u8]) -> Result<Self, String> {
-        let c: SigningConfig =
-            serde_json::from_slice(text).map_err(|e| crate::input::printable(&e.to_string()))?;
+        let c: SigningConfig = serde_json::from_slice(text)
+            .map_err(|e| cra_model::input::printable(&e.to_string()))?;
         if !c
             .media_type
-            .starts_with("application/vnd.dev.sigstore.signingconfig")
+            .starts_with(cra_model::media::SIGSTORE_SIGNING_CONFIG_PREFIX)
         {
             return Err(format!(
                 "media type {:?} is not a Sigstore signing configuration",

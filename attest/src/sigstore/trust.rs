@@ -170,10 +170,10 @@ impl TrustedRoot {
     /// Parses a trusted root from JSON.
     pub fn from_json(text: &[u8]) -> Result<Self, TrustError> {
         let root: TrustedRoot = serde_json::from_slice(text)
-            .map_err(|e| TrustError::Malformed(crate::input::printable(&e.to_string())))?;
+            .map_err(|e| TrustError::Malformed(cra_model::input::printable(&e.to_string())))?;
         if !root
             .media_type
-            .starts_with("application/vnd.dev.sigstore.trustedroot")
+            .starts_with(cra_model::media::SIGSTORE_TRUSTED_ROOT_PREFIX)
         {
             return Err(TrustError::Malformed(format!(
                 "media type {:?}",
@@ -198,7 +198,7 @@ impl LogInstance {
     /// The log's public key, accepting the scheme its `keyDetails` name (if any).
     pub fn key(&self) -> Result<VerifyingKey, TrustError> {
         // A hostile root's URL may hold control characters: named escaped, on one line.
-        let url = crate::input::printable(&self.base_url);
+        let url = cra_model::input::printable(&self.base_url);
         let raw = self
             .public_key
             .raw_bytes

@@ -86,7 +86,7 @@ pub(super) fn fetch(dir: &Path) -> Result<Vec<String>, AuditError> {
                 path: dir.to_path_buf(),
                 message: format!(
                     "cloning {UPSTREAM} failed ({}); give --db DIR, or --no-fetch",
-                    cra_attest::input::printable(String::from_utf8_lossy(&o.stderr).trim())
+                    cra_model::input::printable(String::from_utf8_lossy(&o.stderr).trim())
                 ),
             }),
             Err(e) => Err(AuditError::Database {
@@ -132,7 +132,7 @@ impl Database {
             ));
         }
         let db = rustsec::Database::open(path)
-            .map_err(|e| fail(cra_attest::input::printable(&e.to_string())))?;
+            .map_err(|e| fail(cra_model::input::printable(&e.to_string())))?;
         let advisories = db.iter().count();
         if advisories == 0 {
             return Err(fail("holds no advisories".into()));

@@ -47,13 +47,12 @@ impl Catalog {
             path: path.to_path_buf(),
             message,
         };
-        let bytes =
-            cra_attest::input::read_limited(path, cra_attest::input::DOCUMENT_MAX, "catalog")
-                .map_err(|e| bad(super::sbom::strip_path(&e.to_string(), path)))?;
+        let bytes = cra_model::input::read_limited(path, cra_model::input::DOCUMENT_MAX, "catalog")
+            .map_err(|e| bad(super::sbom::strip_path(&e.to_string(), path)))?;
         let feed: Feed = serde_json::from_slice(&bytes).map_err(|e| {
             bad(format!(
                 "not CISA's KEV catalog: {}",
-                cra_attest::input::printable(&e.to_string())
+                cra_model::input::printable(&e.to_string())
             ))
         })?;
         Ok(Catalog {

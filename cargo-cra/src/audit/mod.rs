@@ -23,7 +23,7 @@ mod yanked;
 pub use database::Identity;
 pub use kev::CatalogIdentity;
 
-use cra_attest::input::InputFile;
+use cra_model::input::InputFile;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -626,7 +626,7 @@ struct Locked {
 fn locked_crates(lock: &std::path::Path) -> Result<Locked, AuditError> {
     let lockfile = rustsec::Lockfile::load(lock).map_err(|e| AuditError::Sbom {
         path: lock.to_path_buf(),
-        message: cra_attest::input::printable(&e.to_string()),
+        message: cra_model::input::printable(&e.to_string()),
     })?;
     let crate_of = |p: &rustsec::package::Package| sbom::Crate {
         name: p.name.to_string(),
@@ -765,7 +765,7 @@ pub fn attest_document(
         .iter()
         .map(|s| crate::signing::subject_of(&s.sbom))
         .collect::<Result<Vec<_>, _>>()?;
-    let text = cra_attest::input::read_limited(doc, cra_attest::input::DOCUMENT_MAX, "document")?;
+    let text = cra_model::input::read_limited(doc, cra_model::input::DOCUMENT_MAX, "document")?;
     let predicate: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| crate::signing::SignError::Io {
             path: doc.to_path_buf(),
@@ -777,7 +777,7 @@ pub fn attest_document(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let out = doc.with_file_name(cra_attest::fileset::signature_bundle(&name));
+    let out = doc.with_file_name(cra_model::fileset::signature_bundle(&name));
     crate::signing::write_bundle(&crate::signing::sign_statement(&statement, signer)?, &out)?;
     Ok(out)
 }

@@ -2,8 +2,8 @@
 //! targets cargo-cra records (`cargo-cra:target`), bounded reads of hostile files.
 
 use super::AuditError;
-use cra_attest::fileset::{self, Documents};
-use cra_attest::input;
+use cra_model::fileset::{self, Documents};
+use cra_model::input;
 use std::path::{Path, PathBuf};
 
 /// A crate an SBOM lists.
@@ -65,7 +65,7 @@ fn sbom_path(path: &Path) -> Result<PathBuf, AuditError> {
         let found: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| unusable(&e.to_string()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".cdx.json"))
+            .filter(|p| cra_model::fileset::sbom_stem(&p.to_string_lossy()).is_some())
             .collect();
         return match found.as_slice() {
             [one] => Ok(one.clone()),
@@ -201,7 +201,7 @@ fn target_properties<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Strin
     let all: Vec<Property> = serde::Deserialize::deserialize(d)?;
     Ok(all
         .into_iter()
-        .filter(|p| p.name.as_deref() == Some("cargo-cra:target"))
+        .filter(|p| p.name.as_deref() == Some(cra_model::properties::TARGET))
         .filter_map(|p| p.value)
         .collect())
 }

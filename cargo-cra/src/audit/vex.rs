@@ -4,12 +4,12 @@
 //! status for every finding, written as an OpenVEX document.
 
 use super::{AuditError, Finding};
-use cra_attest::input::InputFile;
+use cra_model::input::InputFile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The OpenVEX context this reads and writes.
-pub(super) const CONTEXT: &str = "https://openvex.dev/ns/v0.2.0";
+pub(super) const CONTEXT: &str = cra_model::media::OPENVEX_CONTEXT;
 
 /// An OpenVEX document.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -233,7 +233,7 @@ fn read_one(file: &InputFile) -> Result<Document, AuditError> {
         message,
     };
     let bytes = file
-        .read_limited(cra_attest::input::DOCUMENT_MAX, "VEX")
+        .read_limited(cra_model::input::DOCUMENT_MAX, "VEX")
         .map_err(|e| bad(super::sbom::strip_path(&e.to_string(), path)))?;
     parse(&bytes).map_err(bad)
 }
@@ -243,13 +243,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Document, String> {
     let doc: Document = serde_json::from_slice(bytes).map_err(|e| {
         format!(
             "not an OpenVEX document: {}",
-            cra_attest::input::printable(&e.to_string())
+            cra_model::input::printable(&e.to_string())
         )
     })?;
     if doc.context != CONTEXT {
         return Err(format!(
             "@context is {:?}, not {CONTEXT:?}",
-            cra_attest::input::printable(&doc.context)
+            cra_model::input::printable(&doc.context)
         ));
     }
     for (i, s) in doc.statements.iter().enumerate() {

@@ -4,7 +4,7 @@ use super::build::{Compilation, Features, Manifest, Selection};
 use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
 use cargo_cra::request::BuildRequest;
 use clap::{Args, ValueEnum};
-use cra_attest::input::InputFile;
+use cra_model::input::InputFile;
 use std::path::PathBuf;
 
 /// Options of `cargo cra audit`.
@@ -221,7 +221,7 @@ fn lines(findings: &[Finding]) -> String {
             f.kind.as_str(),
             f.package,
             f.version,
-            cra_attest::input::printable(&f.title),
+            cra_model::input::printable(&f.title),
             fix(f),
         );
     }
@@ -242,7 +242,7 @@ fn table(findings: &[Finding]) -> String {
                 if f.shipped { "yes" } else { "no" }.into(),
                 status(f),
                 fix(f),
-                cra_attest::input::printable(&f.title),
+                cra_model::input::printable(&f.title),
             ]
         })
         .collect();

@@ -92,7 +92,7 @@ impl CCompiler {
             .sha256_hex();
         Some(CCompiler {
             name: real.file_name()?.to_string_lossy().into_owned(),
-            version: cra_attest::input::printable(&version),
+            version: cra_model::input::printable(&version),
             sha256,
         })
     }

@@ -4,7 +4,7 @@
 
 use super::evidence::{Evidence, Role};
 use super::facts::{Fact, Facts};
-use cra_composer::product::Product;
+use cra_model::product::Product;
 use serde::Serialize;
 
 /// Whether an item is there.

@@ -4,8 +4,8 @@
 //! files they name — a file changed after it was attested is an error, not a document.
 
 use super::DocsError;
-use cra_attest::fileset::{self, Documents};
-use cra_attest::input;
+use cra_model::fileset::{self, Documents};
+use cra_model::input;
 use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -215,7 +215,7 @@ pub(crate) fn scan(dir: &Path, skip: &Path) -> Result<Evidence, DocsError> {
     paths.sort();
     let sbom_stems: Vec<String> = paths
         .iter()
-        .filter_map(|p| p.strip_suffix(".cdx.json"))
+        .filter_map(|p| fileset::sbom_stem(p))
         .filter(|s| !s.contains('/'))
         .map(String::from)
         .collect();
@@ -308,7 +308,7 @@ fn role_of(rel: &str, sbom_stems: &[String], path: &Path) -> Role {
     if rel.starts_with("oci/") {
         return Role::OciLayout;
     }
-    if name.ends_with(".sigstore.json") {
+    if fileset::bundle_subject(name).is_some() {
         return Role::Signature;
     }
     if let Some((_, kind)) = fileset::image_artifact(name) {
@@ -329,10 +329,10 @@ fn role_of(rel: &str, sbom_stems: &[String], path: &Path) -> Role {
         if name == docs.roothash() {
             return Role::VerityRootHash;
         }
-        if name == format!("{stem}.verity.json") {
+        if name == docs.verity_statement() {
             return Role::VerityStatement;
         }
-        if name == format!("{}.verity", docs.squashfs()) {
+        if name == fileset::verity_hash_tree(&docs.squashfs()) {
             return Role::VerityHashTree;
         }
         if name == stem {
@@ -352,7 +352,7 @@ fn json_role(path: &Path) -> Role {
     };
     if doc["@context"]
         .as_str()
-        .is_some_and(|c| c.starts_with("https://openvex.dev/ns"))
+        .is_some_and(|c| c.starts_with(cra_model::media::OPENVEX_CONTEXT_PREFIX))
     {
         Role::Openvex
     } else if doc["document"]["csaf_version"].is_string() {
@@ -400,7 +400,7 @@ fn opt(v: &Value) -> Option<String> {
 
 /// The property recording the product table's `key`.
 fn declared(key: &str) -> String {
-    format!("{}{key}", cra_attest::fileset::PRODUCT_PROPERTY_PREFIX)
+    cra_model::properties::product(key)
 }
 
 fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
@@ -418,7 +418,7 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
         .into_iter()
         .flatten()
         .filter_map(|p| Some((p["name"].as_str()?, p["value"].as_str()?)))
-        .filter(|(k, _)| k.starts_with(cra_attest::fileset::PRODUCT_PROPERTY_PREFIX))
+        .filter(|(k, _)| k.starts_with(cra_model::properties::PRODUCT_PREFIX))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let property = |n: &str| {
@@ -455,7 +455,7 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
         security_contact,
         support_period_end: property(&declared("support-period-end")),
         product_id: property(&declared("product-id")),
-        target: property("cargo-cra:target"),
+        target: property(cra_model::properties::TARGET),
         toolchain,
         properties,
         declarations,
@@ -493,8 +493,8 @@ fn component(c: &Value) -> Component {
         licenses,
         sha256,
         purl: text(&c["purl"]),
-        mode: property("cargo-cra:image:mode"),
-        capabilities: property("cargo-cra:image:capabilities"),
+        mode: property(cra_model::properties::IMAGE_MODE),
+        capabilities: property(cra_model::properties::IMAGE_CAPABILITIES),
     }
 }
 
@@ -575,8 +575,8 @@ fn check_statements(evidence: &Evidence) -> Result<(), DocsError> {
 /// states.
 fn check_root_hashes(evidence: &Evidence) -> Result<(), DocsError> {
     for f in evidence.of_role(Role::VerityRootHash) {
-        let stem = f.path.strip_suffix(".roothash").unwrap_or(&f.path);
-        let statement = format!("{stem}.verity.json");
+        let stem = fileset::roothash_stem(&f.path).unwrap_or(&f.path);
+        let statement = Documents::of(stem).verity_statement();
         if !evidence.files.iter().any(|g| g.path == statement) {
             continue;
         }
@@ -611,7 +611,7 @@ fn check_message_digest(
 ) -> Result<(), DocsError> {
     let digest = &json["messageSignature"]["messageDigest"];
     let (Some(artefact), Some(b64)) = (
-        bundle.path.strip_suffix(".sigstore.json"),
+        fileset::bundle_subject(&bundle.path),
         digest["digest"].as_str(),
     ) else {
         return Ok(());

@@ -3,7 +3,7 @@
 //! table a build recorded in its SBOM). Nothing is invented: what neither gives is absent.
 
 use super::evidence::{Evidence, Kind, Role};
-use cra_composer::product::Product;
+use cra_model::product::Product;
 use serde::Serialize;
 
 /// Where a stated value comes from.
@@ -159,7 +159,7 @@ fn security_properties(evidence: &Evidence) -> Vec<Fact> {
     let mut out = Vec::new();
     for s in &evidence.sboms {
         if evidence.kind == Kind::Image {
-            if let Some(root) = s.property("cargo-cra:dm-verity:root-hash").first() {
+            if let Some(root) = s.property(cra_model::properties::VERITY_ROOT_HASH).first() {
                 out.push(proved(
                     format!(
                         "The root filesystem is a read-only squashfs image protected by dm-verity \
@@ -167,13 +167,16 @@ fn security_properties(evidence: &Evidence) -> Vec<Fact> {
                     ),
                     &s.file,
                 ));
-            } else if !s.property("cargo-cra:squashfs:file").is_empty() {
+            } else if !s.property(cra_model::properties::SQUASHFS_FILE).is_empty() {
                 out.push(proved(
                     "The root filesystem is a read-only squashfs image (no dm-verity tree).",
                     &s.file,
                 ));
             }
-            if let Some(user) = s.property("cargo-cra:image:runtime-user").first() {
+            if let Some(user) = s
+                .property(cra_model::properties::IMAGE_RUNTIME_USER)
+                .first()
+            {
                 let sentence = match *user {
                     "0" | "root" | "0:0" => "The image runs its entrypoint as root.".to_string(),
                     u => format!(

@@ -343,13 +343,16 @@ fn image_section(e: &Evidence, f: &Facts) -> String {
     let mut rows = String::new();
     for s in &e.sboms {
         for (label, key) in [
-            ("Architecture", "cargo-cra:image:architecture"),
-            ("OCI manifest", "cargo-cra:image:manifest-digest"),
-            ("squashfs image", "cargo-cra:squashfs:file"),
-            ("squashfs SHA-256", "cargo-cra:squashfs:sha256"),
-            ("dm-verity root hash", "cargo-cra:dm-verity:root-hash"),
-            ("Runs as", "cargo-cra:image:runtime-user"),
-            ("Users (name:uid:gid)", "cargo-cra:image:user"),
+            ("Architecture", cra_model::properties::IMAGE_ARCHITECTURE),
+            ("OCI manifest", cra_model::properties::IMAGE_MANIFEST_DIGEST),
+            ("squashfs image", cra_model::properties::SQUASHFS_FILE),
+            ("squashfs SHA-256", cra_model::properties::SQUASHFS_SHA256),
+            (
+                "dm-verity root hash",
+                cra_model::properties::VERITY_ROOT_HASH,
+            ),
+            ("Runs as", cra_model::properties::IMAGE_RUNTIME_USER),
+            ("Users (name:uid:gid)", cra_model::properties::IMAGE_USER),
         ] {
             let values = s.property(key);
             if !values.is_empty() {

@@ -15,26 +15,16 @@ pub mod technical_file;
 mod text;
 
 use crate::verifying::{TrustOptions, VerifyRequest};
-use cra_attest::input::Confined;
 use cra_attest::sigstore::sign::Signer;
-use cra_composer::product::Product;
+use cra_model::input::Confined;
+use cra_model::product::Product;
 use evidence::{Listed, Role};
 use std::path::{Path, PathBuf};
 
-/// The technical file's name.
-pub const TECHNICAL_FILE: &str = "technical-file.json";
-/// The auditor's report.
-pub const INDEX_HTML: &str = "index.html";
-/// The Annex II user information.
-pub const USER_INFORMATION: &str = "user-information.md";
-/// Its HTML rendering.
-pub const USER_INFORMATION_HTML: &str = "user-information.html";
-/// The Annex V draft.
-pub const DECLARATION: &str = "declaration-of-conformity.md";
-/// RFC 9116.
-pub const SECURITY_TXT: &str = "security.txt";
-/// The output directory's default name, inside the evidence directory.
-pub const DEFAULT_OUT: &str = "cra";
+pub use cra_model::fileset::docs::{
+    DECLARATION, DEFAULT_OUT, INDEX_HTML, SECURITY_TXT, TECHNICAL_FILE, USER_INFORMATION,
+    USER_INFORMATION_HTML,
+};
 
 /// What to document.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +135,7 @@ pub fn default_dir(cra_dir: &Path) -> Result<PathBuf, DocsError> {
                 .into_iter()
                 .flatten()
                 .flatten()
-                .any(|f| f.file_name().to_string_lossy().ends_with(".cdx.json"));
+                .any(|f| cra_model::fileset::sbom_stem(&f.file_name().to_string_lossy()).is_some());
             if has_sbom {
                 found.push(dir);
             }
@@ -331,7 +321,7 @@ fn package_of(sbom: &Path) -> Option<(String, String)> {
 
 /// `[package] name` of the manifest at `path`.
 fn package_name(path: &Path) -> Option<String> {
-    let text = cra_attest::input::read_text_limited(path, 1 << 20, "manifest").ok()?;
+    let text = cra_model::input::read_text_limited(path, 1 << 20, "manifest").ok()?;
     let doc: toml::Table = toml::from_str(&text).ok()?;
     doc.get("package")?.get("name")?.as_str().map(String::from)
 }
@@ -481,7 +471,7 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
     let mut texts = Vec::new();
     for (title, name, path) in manufacturer_texts(i.product) {
         let bytes = path
-            .read_limited(cra_attest::input::DOCUMENT_MAX, "text")
+            .read_limited(cra_model::input::DOCUMENT_MAX, "text")
             .map_err(|e| DocsError::Config(e.to_string()))?;
         let text = text::sanitized_markdown(&String::from_utf8_lossy(&bytes));
         texts.push((title.to_string(), text.clone()));
@@ -540,17 +530,17 @@ fn manufacturer_texts(p: &Product) -> Vec<(&'static str, &'static str, &Confined
     [
         (
             "Cybersecurity risk assessment",
-            "risk-assessment.md",
+            cra_model::fileset::docs::RISK_ASSESSMENT,
             &p.texts.risk_assessment,
         ),
         (
             "Design, development and production",
-            "design-process.md",
+            cra_model::fileset::docs::DESIGN_PROCESS,
             &p.texts.design_process,
         ),
         (
             "Vulnerability handling",
-            "vulnerability-handling.md",
+            cra_model::fileset::docs::VULNERABILITY_HANDLING,
             &p.texts.vulnerability_handling,
         ),
     ]
@@ -588,11 +578,11 @@ fn attest(
     let predicate: serde_json::Value = serde_json::from_slice(tf_json).expect("just written");
     let statement = Statement::new(
         subjects,
-        cra_attest::fileset::TECHNICAL_FILE_PREDICATE_TYPE,
+        cra_model::fileset::TECHNICAL_FILE_PREDICATE_TYPE,
         predicate,
     );
     let bundle = crate::signing::sign_statement(&statement, signer)?;
-    let name = cra_attest::fileset::signature_bundle(TECHNICAL_FILE);
+    let name = cra_model::fileset::signature_bundle(TECHNICAL_FILE);
     crate::signing::write_bundle(&bundle, &i.staged.join(&name))?;
     Ok(name)
 }

@@ -79,7 +79,7 @@ impl From<&Listed> for Entry {
 
 /// The technical file's identifier (its `format`): the format document, as the attestation's
 /// predicate type.
-pub(crate) const FORMAT: &str = cra_attest::fileset::TECHNICAL_FILE_PREDICATE_TYPE;
+pub(crate) const FORMAT: &str = cra_model::fileset::TECHNICAL_FILE_PREDICATE_TYPE;
 
 /// What the technical file is made of.
 pub(crate) struct Parts<'a> {
@@ -115,7 +115,7 @@ pub(crate) fn build(parts: Parts<'_>) -> TechnicalFile {
             support_period_end: f.support_period_end.clone(),
         },
         verity_root_hash: parts.evidence.sboms.iter().find_map(|s| {
-            s.property("cargo-cra:dm-verity:root-hash")
+            s.property(cra_model::properties::VERITY_ROOT_HASH)
                 .first()
                 .map(|r| r.to_string())
         }),

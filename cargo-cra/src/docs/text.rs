@@ -4,7 +4,7 @@
 
 use super::evidence::{Evidence, Role};
 use super::facts::{Fact, Facts, Source};
-use cra_composer::product::Product;
+use cra_model::product::Product;
 
 /// `value` with every character Markdown could read as inline markup escaped, and a leading
 /// block marker too (values follow a list item's `- `, where `# x` would be a heading and

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Suffix of a unit record's file name.
-pub const RECORD_SUFFIX: &str = ".cra-unit.json";
+pub const RECORD_SUFFIX: &str = cra_model::fileset::UNIT_RECORD_SUFFIX;
 
 /// Format version of [`UnitRecord`]; records of another version are not read.
 pub const RECORD_VERSION: u32 = 2;

@@ -4,10 +4,10 @@
 use super::report::{CheckLine, Outcome, Problem, line};
 use super::{TrustOptions, VerifyCliError, file_artifact, now};
 use cra_attest::digest::Digests;
-use cra_attest::fileset::{self, Documents, ImageArtifact};
-use cra_attest::input;
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
+use cra_model::fileset::{self, Documents, ImageArtifact};
+use cra_model::input;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -318,7 +318,7 @@ impl Checker {
         let property = |n: &str| image_property(&sbom, n);
         match self.on_disk.image {
             Some(ImageArtifact::Squashfs)
-                if property("cargo-cra:squashfs:sha256") == Some(self.digests.sha256_hex()) =>
+                if property(cra_model::properties::SQUASHFS_SHA256) == Some(self.digests.sha256_hex()) =>
             {
                 Ok("the image SBOM records the squashfs file's SHA-256".into())
             }
@@ -366,7 +366,7 @@ impl Checker {
         let recorded = self
             .document(&docs.sbom())
             .ok()
-            .and_then(|sbom| image_property(&sbom, "cargo-cra:dm-verity:root-hash"));
+            .and_then(|sbom| image_property(&sbom, cra_model::properties::VERITY_ROOT_HASH));
         if !roothash.exists() && !self.on_disk.beside(&bundle).exists() {
             return match recorded {
                 Some(_) => Err(format!(

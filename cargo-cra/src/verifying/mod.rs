@@ -9,10 +9,10 @@ pub use artifact::{VerifyRequest, verify_artifact};
 pub use report::{CheckLine, Status};
 
 use cra_attest::digest::Digests;
-use cra_attest::input::{self, InputError};
 use cra_attest::sigstore::algorithm::VerifyingKey;
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::{Artifact, Matcher, Policy, VerifyError, verify_bundle};
+use cra_model::input::{self, InputError};
 use std::path::{Path, PathBuf};
 
 /// Why `verify-bundle` could not even start verifying.
@@ -148,7 +148,7 @@ impl TrustOptions {
     }
 }
 
-/// A regular file of at most `limit` bytes (a hostile input: see [`cra_attest::input`]).
+/// A regular file of at most `limit` bytes (a hostile input: see [`cra_model::input`]).
 fn read(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, VerifyCliError> {
     Ok(input::read_limited(path, limit, what)?)
 }

@@ -3,8 +3,8 @@
 use super::VerifyCliError;
 use super::artifact::{Checker, VerifyRequest};
 use super::report::{CheckLine, Problem, line};
-use cra_attest::fileset;
-use cra_attest::input;
+use cra_model::fileset;
+use cra_model::input;
 use std::path::Path;
 
 /// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
@@ -22,7 +22,7 @@ pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError
             return Err(format!("predicate type is {}", statement["predicateType"]).into());
         }
         let on_disk: serde_json::Value =
-            cra_attest::input::strict_json(&text).map_err(|e| e.to_string())?;
+            cra_model::input::strict_json(&text).map_err(|e| e.to_string())?;
         match statement["predicate"] == on_disk {
             true => Ok(format!("{bundle} verifies; it attests this technical file")),
             false => Err("the technical file differs from what was attested".into()),

@@ -105,7 +105,7 @@ pub struct Recipe {
     /// The image's identity.
     pub image: Image,
     /// `[product]`: what the CRA documents say about the product.
-    pub product: crate::product::Product,
+    pub product: cra_model::product::Product,
     /// Cargo apps built with `cargo cra build` and placed in the image.
     pub apps: Vec<App>,
     /// Local files copied into the image.
@@ -452,7 +452,7 @@ impl Recipe {
             let span = e.span().unwrap_or(0..0);
             err(
                 span,
-                cra_attest::input::printable(
+                cra_model::input::printable(
                     &e.message().split_whitespace().collect::<Vec<_>>().join(" "),
                 ),
             )
@@ -469,7 +469,7 @@ impl Recipe {
     /// bytes of UTF-8.
     pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
         let text =
-            cra_attest::input::read_text_limited(path, RECIPE_MAX, "recipe").map_err(|e| {
+            cra_model::input::read_text_limited(path, RECIPE_MAX, "recipe").map_err(|e| {
                 let message = e.to_string();
                 let prefix = format!("{}: ", path.display());
                 RecipeError {

@@ -49,7 +49,7 @@ pub struct Recipe {
     /// `[product]`: who makes it and what it is, for the CRA documents (`cargo cra docs`) —
     /// the keys of `[package.metadata.cra]`.
     #[serde(default)]
-    pub product: Option<crate::product::RawProduct>,
+    pub product: Option<cra_model::product::RawProduct>,
 }
 
 /// `[image]`: name, version, architecture, labels.
@@ -911,8 +911,8 @@ impl Recipe {
             None => None,
         };
         let product = match self.product {
-            None => crate::product::Product::default(),
-            Some(p) => crate::product::Product::from_raw(p, &origin.base_dir())
+            None => cra_model::product::Product::default(),
+            Some(p) => cra_model::product::Product::from_raw(p, &origin.base_dir())
                 .map_err(|e| (e.span, e.message))?,
         };
         Ok(super::Recipe {

@@ -67,11 +67,11 @@ impl HttpClient {
 
     /// POSTs `body` as JSON and returns the JSON answer of a 2xx response.
     pub fn post_json(&self, url: &str, body: &Value) -> Result<Value, ServiceError> {
-        let bytes = self.post_json_for_bytes(url, body, "application/json")?;
+        let bytes = self.post_json_for_bytes(url, body, cra_model::media::JSON)?;
         serde_json::from_slice(&bytes).map_err(|e| {
             self.bad_response(format!(
                 "not JSON ({})",
-                crate::input::printable(&e.to_string())
+                cra_model::input::printable(&e.to_string())
             ))
         })
     }

@@ -165,7 +165,7 @@ impl KeylessSigner {
             "hashAlgorithm": "sha256",
             "certificates": true,
         });
-        let der = http.post_json_for_bytes(url, &request, "application/timestamp-reply")?;
+        let der = http.post_json_for_bytes(url, &request, cra_model::media::TIMESTAMP_REPLY)?;
         let token = B64.encode(der);
         let time = verify_timestamp(&token, signature, &self.root)?;
         if !self.leaf.valid_at(time) {

@@ -319,7 +319,7 @@ mod tests {
         use crate::sigstore::bundle::{Envelope, EnvelopeSignature, VerificationMaterial};
         let envelope = |payload: &[u8]| Envelope {
             payload: B64.encode(payload),
-            payload_type: "application/vnd.in-toto+json".into(),
+            payload_type: cra_model::media::IN_TOTO_PAYLOAD_TYPE.into(),
             signatures: vec![EnvelopeSignature {
                 sig: B64.encode(b"sig"),
                 keyid: String::new(),

@@ -106,11 +106,11 @@ fn format(m: impl Into<String>) -> VerifyError {
 
 /// The bundle format version of a media type: 1, 2 or 3.
 fn version_of(media_type: &str) -> Option<u8> {
+    use cra_model::media;
     match media_type {
-        "application/vnd.dev.sigstore.bundle+json;version=0.1" => Some(1),
-        "application/vnd.dev.sigstore.bundle+json;version=0.2" => Some(2),
-        "application/vnd.dev.sigstore.bundle+json;version=0.3"
-        | "application/vnd.dev.sigstore.bundle.v0.3+json" => Some(3),
+        media::SIGSTORE_BUNDLE_V01_LEGACY => Some(1),
+        media::SIGSTORE_BUNDLE_V02_LEGACY => Some(2),
+        media::SIGSTORE_BUNDLE_V03_LEGACY | media::SIGSTORE_BUNDLE_V03 => Some(3),
         _ => None,
     }
 }
@@ -153,7 +153,7 @@ fn read_bundle(json: &[u8]) -> Result<ReadBundle, VerifyError> {
     let bundle: Bundle = serde_json::from_slice(json).map_err(|e| {
         format(format!(
             "not a bundle: {}",
-            crate::input::printable(&e.to_string())
+            cra_model::input::printable(&e.to_string())
         ))
     })?;
     let version = version_of(&bundle.media_type)

@@ -12,7 +12,7 @@
 pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
 /// `predicateType` of provenance attestations (SLSA Provenance v1).
-pub const PROVENANCE_PREDICATE_TYPE: &str = crate::evidence::slsa::PREDICATE_TYPE;
+pub const PROVENANCE_PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 
 /// `predicateType` of the statement binding a squashfs image to its dm-verity root hash.
 pub const VERITY_PREDICATE_TYPE: &str =
@@ -30,13 +30,61 @@ pub const CSAF_PREDICATE_TYPE: &str =
 pub const TECHNICAL_FILE_PREDICATE_TYPE: &str =
     "https://github.com/cargo-cra/cargo-cra/blob/main/docs/technical-file-v1.md";
 
-/// Prefix of the SBOM subject's properties that record the product table's declarations
-/// (`cargo-cra:product:<key>`, keys as in the table).
-pub const PRODUCT_PROPERTY_PREFIX: &str = "cargo-cra:product:";
-
 /// The signature bundle of the file named `file_name`: `<file_name>.sigstore.json`.
 pub fn signature_bundle(file_name: &str) -> String {
-    format!("{file_name}.sigstore.json")
+    format!("{file_name}{BUNDLE_SUFFIX}")
+}
+
+/// The file a signature bundle's name says it signs (`x.cdx.sigstore.json` → `x.cdx`, as
+/// [`Documents::sbom_bundle`] names an attestation after its document without `.json`);
+/// `None` for a name that is not a bundle's.
+pub fn bundle_subject(file_name: &str) -> Option<&str> {
+    file_name.strip_suffix(BUNDLE_SUFFIX)
+}
+
+/// The subject stem of an SBOM's file name (`gateway.cdx.json` → `gateway`); `None` for any
+/// other file.
+pub fn sbom_stem(file_name: &str) -> Option<&str> {
+    file_name.strip_suffix(SBOM_SUFFIX)
+}
+
+/// The image stem of a dm-verity root hash file's name (`gateway.roothash` → `gateway`).
+pub fn roothash_stem(file_name: &str) -> Option<&str> {
+    file_name.strip_suffix(ROOTHASH_SUFFIX)
+}
+
+/// The dm-verity hash tree written beside an image file when it is not appended:
+/// `<file_name>.verity`.
+pub fn verity_hash_tree(file_name: &str) -> String {
+    format!("{file_name}.verity")
+}
+
+/// The suffix of the unit records the rustc wrapper writes beside each compiled crate in the
+/// build directory (`<crate>-<hash>.cra-unit.json`).
+pub const UNIT_RECORD_SUFFIX: &str = ".cra-unit.json";
+
+/// The CRA documents `cargo cra docs` writes into its output directory.
+pub mod docs {
+    /// The technical file: every document and piece of evidence, with their digests.
+    pub const TECHNICAL_FILE: &str = "technical-file.json";
+    /// The auditor's report.
+    pub const INDEX_HTML: &str = "index.html";
+    /// The Annex II user information.
+    pub const USER_INFORMATION: &str = "user-information.md";
+    /// Its HTML rendering.
+    pub const USER_INFORMATION_HTML: &str = "user-information.html";
+    /// The Annex V draft.
+    pub const DECLARATION: &str = "declaration-of-conformity.md";
+    /// RFC 9116.
+    pub const SECURITY_TXT: &str = "security.txt";
+    /// The manufacturer's cybersecurity risk assessment, copied in.
+    pub const RISK_ASSESSMENT: &str = "risk-assessment.md";
+    /// The manufacturer's design, development and production text, copied in.
+    pub const DESIGN_PROCESS: &str = "design-process.md";
+    /// The manufacturer's vulnerability handling text, copied in.
+    pub const VULNERABILITY_HANDLING: &str = "vulnerability-handling.md";
+    /// The output directory's default name, inside the evidence directory.
+    pub const DEFAULT_OUT: &str = "cra";
 }
 
 /// The documents of one subject (a binary, or an image), named after its stem.
@@ -57,7 +105,7 @@ impl Documents {
 
     /// The CycloneDX SBOM: `<stem>.cdx.json`.
     pub fn sbom(&self) -> String {
-        self.named(".cdx.json")
+        self.named(SBOM_SUFFIX)
     }
 
     /// The SLSA provenance statement: `<stem>.provenance.json`.
@@ -81,6 +129,12 @@ impl Documents {
         signature_bundle(&self.named(".provenance"))
     }
 
+    /// The statement binding an image's squashfs file to its dm-verity root hash:
+    /// `<stem>.verity.json`.
+    pub fn verity_statement(&self) -> String {
+        self.named(VERITY_STATEMENT_SUFFIX)
+    }
+
     /// The verity attestation of an image: `<stem>.verity.sigstore.json`.
     pub fn verity_bundle(&self) -> String {
         signature_bundle(&self.named(".verity"))
@@ -93,7 +147,7 @@ impl Documents {
 
     /// An image's dm-verity root hash, hex: `<stem>.roothash`.
     pub fn roothash(&self) -> String {
-        self.named(".roothash")
+        self.named(ROOTHASH_SUFFIX)
     }
 
     /// An image's squashfs file: `<stem>.squashfs`.
@@ -112,6 +166,10 @@ impl Documents {
     }
 }
 
+const SBOM_SUFFIX: &str = ".cdx.json";
+const BUNDLE_SUFFIX: &str = ".sigstore.json";
+const VERITY_STATEMENT_SUFFIX: &str = ".verity.json";
+const ROOTHASH_SUFFIX: &str = ".roothash";
 const SQUASHFS_SUFFIX: &str = ".squashfs";
 const OCI_ARCHIVE_SUFFIX: &str = ".oci.tar";
 const RAUC_BUNDLE_SUFFIX: &str = ".raucb";

@@ -9,7 +9,7 @@ pub(crate) mod raw;
 
 pub use raw::RawProduct;
 
-use cra_attest::input::Confined;
+use crate::input::Confined;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -503,11 +503,11 @@ fn resolve_file(s: &Spanned<String>, key: &str, base: &Path) -> Checked<Confined
     })?;
     match confined.open() {
         Ok(_) => Ok(confined),
-        Err(cra_attest::input::InputError::Io { source, .. }) => fail(
+        Err(crate::input::InputError::Io { source, .. }) => fail(
             s.span(),
             format!("{key} = {shown:?}: {}", io_reason(&source)),
         ),
-        Err(cra_attest::input::InputError::Escapes { .. }) => fail(
+        Err(crate::input::InputError::Escapes { .. }) => fail(
             s.span(),
             format!(
                 "{key} = {shown:?} leads outside {} through a symbolic link",

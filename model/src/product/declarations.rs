@@ -5,17 +5,15 @@
 //! values go through the same checks as the table itself. The manufacturer's texts and VEX
 //! documents are files beside the configuration and do not travel here.
 
-use super::{Manufacturer, Product, RawProduct};
-use cra_attest::evidence::cyclonedx::{OrganizationalContact, OrganizationalEntity};
-use cra_attest::fileset::PRODUCT_PROPERTY_PREFIX;
+use super::{Product, RawProduct};
+use crate::properties::PRODUCT_PREFIX;
 
 impl Product {
     /// The declarations as (property name, value) pairs, in the table's key order.
     pub fn declarations(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let mut put = |key: &str, value: &str| {
-            out.push((format!("{PRODUCT_PROPERTY_PREFIX}{key}"), value.to_string()))
-        };
+        let mut put =
+            |key: &str, value: &str| out.push((crate::properties::product(key), value.to_string()));
         if let Some(m) = &self.manufacturer {
             put("manufacturer.name", &m.name);
             m.url.iter().for_each(|u| put("manufacturer.url", u));
@@ -70,7 +68,7 @@ impl Product {
     ) -> Result<Product, String> {
         let mut table = toml::Table::new();
         for (name, value) in props {
-            let Some(key) = name.strip_prefix(PRODUCT_PROPERTY_PREFIX) else {
+            let Some(key) = name.strip_prefix(PRODUCT_PREFIX) else {
                 continue;
             };
             insert(&mut table, key, value)?;
@@ -80,34 +78,15 @@ impl Product {
         let raw: RawProduct = toml::from_str(&text).map_err(|e| {
             format!(
                 "recorded product declarations: {}",
-                cra_attest::input::printable(e.message())
+                crate::input::printable(e.message())
             )
         })?;
         Product::from_raw(raw, std::path::Path::new(".")).map_err(|e| {
             format!(
                 "recorded product declarations: {}",
-                cra_attest::input::printable(&e.message)
+                crate::input::printable(&e.message)
             )
         })
-    }
-}
-
-impl Manufacturer {
-    /// The manufacturer as a CycloneDX organisation (`metadata.manufacturer`, a subject's
-    /// `supplier`).
-    pub fn entity(&self) -> OrganizationalEntity {
-        OrganizationalEntity {
-            name: Some(self.name.clone()),
-            url: self.url.iter().cloned().collect(),
-            contact: self
-                .email
-                .iter()
-                .map(|e| OrganizationalContact {
-                    name: None,
-                    email: Some(e.clone()),
-                })
-                .collect(),
-        }
     }
 }
 
@@ -147,8 +126,8 @@ fn insert(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String>
     match table.insert(key.to_string(), value) {
         None => Ok(()),
         Some(_) => Err(format!(
-            "recorded product declarations: {PRODUCT_PROPERTY_PREFIX}{} is given twice",
-            cra_attest::input::printable(key)
+            "recorded product declarations: {PRODUCT_PREFIX}{} is given twice",
+            crate::input::printable(key)
         )),
     }
 }
@@ -191,11 +170,7 @@ number = "0123"
 "#,
         );
         let props = p.declarations();
-        assert!(
-            props
-                .iter()
-                .all(|(k, _)| k.starts_with(PRODUCT_PROPERTY_PREFIX))
-        );
+        assert!(props.iter().all(|(k, _)| k.starts_with(PRODUCT_PREFIX)));
         let back = Product::from_declarations(props.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert_eq!(back, Ok(p));
     }

@@ -1,0 +1,64 @@
+//! The names of the properties cargo-cra writes into CycloneDX SBOMs (`properties[].name`),
+//! for the writers (`cargo cra build`, `cargo cra compose`) and every reader (audit, docs,
+//! verify). All are in the `cargo-cra:` namespace.
+
+/// The Cargo package a binary's SBOM describes.
+pub const PACKAGE: &str = "cargo-cra:package";
+/// The Rust target triple a binary was built for (also on an image's apps).
+pub const TARGET: &str = "cargo-cra:target";
+/// The Cargo profile a binary was built with.
+pub const PROFILE: &str = "cargo-cra:profile";
+/// The cargo features a package was compiled with, comma-separated.
+pub const FEATURES: &str = "cargo-cra:features";
+/// The source commit of the build, when it was built from a git work tree.
+pub const COMMIT_HASH: &str = "cargo-cra:commit-hash";
+/// Where a crate's source was read from (registry, vendored directory, path, git).
+pub const SOURCE: &str = "cargo-cra:source";
+/// A vendored crate's relation to the registry archive it claims to be.
+pub const VENDORED: &str = "cargo-cra:vendored";
+/// Why a component carries no (or another) hash than its archive's.
+pub const HASH_NOTE: &str = "cargo-cra:hash-note";
+
+/// Prefix of the SBOM subject's properties that record the product table's declarations
+/// (`cargo-cra:product:<key>`, keys as in the table).
+pub const PRODUCT_PREFIX: &str = "cargo-cra:product:";
+
+/// Prefix of an image file's properties (`cargo-cra:image:<name>`).
+pub const IMAGE_PREFIX: &str = "cargo-cra:image:";
+/// The digest of an image's OCI manifest.
+pub const IMAGE_MANIFEST_DIGEST: &str = "cargo-cra:image:manifest-digest";
+/// An image's architecture (OCI spelling: `amd64`, `arm64`, …).
+pub const IMAGE_ARCHITECTURE: &str = "cargo-cra:image:architecture";
+/// The user an image's entry point runs as.
+pub const IMAGE_RUNTIME_USER: &str = "cargo-cra:image:runtime-user";
+/// A user the image defines (`name:uid:gid`).
+pub const IMAGE_USER: &str = "cargo-cra:image:user";
+/// A file's path inside the image.
+pub const IMAGE_PATH: &str = "cargo-cra:image:path";
+/// A file's mode in the image, octal.
+pub const IMAGE_MODE: &str = "cargo-cra:image:mode";
+/// A file's owner in the image (`uid:gid`).
+pub const IMAGE_OWNER: &str = "cargo-cra:image:owner";
+/// Another path of the same file (a hard link).
+pub const IMAGE_HARD_LINK: &str = "cargo-cra:image:hard-link";
+/// A file's Linux capabilities.
+pub const IMAGE_CAPABILITIES: &str = "cargo-cra:image:capabilities";
+/// A file the recipe took from outside its repository (`allow_outside`).
+pub const IMAGE_SOURCE_OUTSIDE_REPOSITORY: &str = "cargo-cra:image:source-outside-repository";
+
+/// The squashfs file of an image.
+pub const SQUASHFS_FILE: &str = "cargo-cra:squashfs:file";
+/// The SHA-256 of an image's squashfs file (with its hash tree, when appended).
+pub const SQUASHFS_SHA256: &str = "cargo-cra:squashfs:sha256";
+/// The dm-verity root hash of an image's squashfs file.
+pub const VERITY_ROOT_HASH: &str = "cargo-cra:dm-verity:root-hash";
+
+/// The name of an image file property `cargo-cra:image:<name>`.
+pub fn image(name: &str) -> String {
+    format!("{IMAGE_PREFIX}{name}")
+}
+
+/// The name of a product declaration's property `cargo-cra:product:<key>`.
+pub fn product(key: &str) -> String {
+    format!("{PRODUCT_PREFIX}{key}")
+}
