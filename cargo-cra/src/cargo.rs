@@ -269,3 +269,57 @@ impl RunningBuild {
         Ok(artifacts)
     }
 }
+
+/// The crates of the workspace whose lock file is `lock` that only dev-dependencies reach
+/// (tests, examples, benchmarks), from cargo's own resolve (`cargo metadata --locked`; it
+/// fetches the manifests of packages no build needed, unless `offline`); empty when cargo
+/// cannot say.
+pub(crate) fn dev_only_packages(lock: &Path, offline: bool) -> Vec<(String, String)> {
+    let Some(manifest) = lock.parent().map(|d| d.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .cargo_path(cargo_program())
+        .manifest_path(manifest)
+        .other_options(match offline {
+            true => vec!["--locked".into(), "--offline".into()],
+            false => vec!["--locked".into()],
+        })
+        .exec();
+    let Ok(metadata) = metadata else {
+        return Vec::new();
+    };
+    let Some(resolve) = &metadata.resolve else {
+        return Vec::new();
+    };
+    let nodes: std::collections::HashMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let reach = |with_dev: bool| {
+        let mut seen: std::collections::BTreeSet<&cargo_metadata::PackageId> = Default::default();
+        let mut stack: Vec<&cargo_metadata::PackageId> =
+            metadata.workspace_members.iter().collect();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(node) = nodes.get(id) else { continue };
+            for dep in &node.deps {
+                let kept = with_dev
+                    || dep
+                        .dep_kinds
+                        .iter()
+                        .any(|k| k.kind != cargo_metadata::DependencyKind::Development);
+                if kept {
+                    stack.push(&dep.pkg);
+                }
+            }
+        }
+        seen
+    };
+    let (all, built) = (reach(true), reach(false));
+    metadata
+        .packages
+        .iter()
+        .filter(|p| all.contains(&p.id) && !built.contains(&p.id))
+        .map(|p| (p.name.to_string(), p.version.to_string()))
+        .collect()
+}

@@ -1,9 +1,9 @@
 //! cargo-cra: ship Rust devices under the EU Cyber Resilience Act.
 //!
 //! This library is what the `cargo cra` command runs; the binary is a thin clap layer over it.
-//! - [`build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
+//! - [`ops::build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
 //!   CycloneDX 1.6 SBOM of exactly the crates linked into each binary.
-//! - [`composing::run`]: `cargo cra compose`, a recipe to a minimal, reproducible OCI image
+//! - [`ops::compose::run`]: `cargo cra compose`, a recipe to a minimal, reproducible OCI image
 //!   with its SBOM and provenance.
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 //! - [`audit::audit`]: `cargo cra audit`, known vulnerabilities in exactly what ships.
@@ -11,9 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-pub mod build;
 pub(crate) mod cargo;
-pub mod composing;
 pub(crate) mod config;
 pub(crate) mod crate_cache;
 pub mod cross;
@@ -24,6 +22,7 @@ pub mod fuzzing;
 pub mod init;
 pub(crate) mod linked;
 pub(crate) mod lockfile;
+pub mod ops;
 pub mod progress;
 pub(crate) mod provenance;
 pub mod repro;

@@ -4,8 +4,8 @@
 mod cli;
 
 use anyhow::Result;
-use cargo_cra::build::{self, BinaryReport};
 use cargo_cra::error::BuildError;
+use cargo_cra::ops::build::{self, BinaryReport};
 use cargo_cra::request::{BuildRequest, MessageFormat};
 use cargo_cra::signing::{self, SignerOptions};
 use clap::Parser;
@@ -69,6 +69,10 @@ fn main() -> ExitCode {
                     e.downcast_ref::<cargo_cra::audit::AuditError>()
                         .map(|a| a.exit_code())
                 })
+                .or_else(|| {
+                    e.downcast_ref::<cargo_cra::ops::audit::AuditCommandError>()
+                        .map(|a| a.exit_code())
+                })
                 .unwrap_or(1);
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
@@ -119,14 +123,14 @@ fn run(cli: Cli) -> Result<()> {
             let b = BuildRequest::from(b);
             // Ask for the key's password before building, not after.
             let signer = b.signing.signer()?;
-            let reports = build::run(&b, signer.as_ref())?;
+            let reports = build::run(&b, signer.as_ref())?.binaries;
             print_reports(&reports, b.message_format);
         }
         Command::Compose(c) => {
-            let c = cargo_cra::composing::ComposeRequest::from(c);
+            let c = cargo_cra::ops::compose::ComposeRequest::from(c);
             let signer = c.signing.signer()?;
             let progress = cargo_cra::progress::Terminal::new();
-            let report = cargo_cra::composing::run(&c, signer.as_ref(), &progress)?;
+            let report = cargo_cra::ops::compose::run(&c, signer.as_ref(), &progress)?;
             for w in &report.warnings {
                 eprintln!("warning: {}", cra_model::input::printable(w));
             }
@@ -195,66 +199,30 @@ fn run(cli: Cli) -> Result<()> {
             print_docs(&report, json);
         }
         Command::Audit(a) => {
-            let (json, openvex, csaf) = (a.json, a.openvex.clone(), a.csaf.clone());
+            let (json, sign, signer_args) = (a.json, a.sign, a.signer.clone());
+            let cmd = cargo_cra::ops::audit::AuditCommand::from(a);
             // Ask for the key's password before auditing, not after.
-            let signer = match a.sign {
-                true if openvex.is_none() && csaf.is_none() => {
-                    anyhow::bail!("--sign attests the documents written: give --openvex or --csaf")
-                }
-                true => Some(SignerOptions::from(a.signer.clone()).required_signer()?),
+            cargo_cra::ops::audit::check_signing(&cmd, sign)?;
+            let signer = match sign {
+                true => Some(SignerOptions::from(signer_args).required_signer()?),
                 false => None,
             };
-            let request = cargo_cra::audit::AuditRequest::from(a);
-            let report = cargo_cra::audit::audit(&request)?;
-            let mut written = Vec::new();
-            if let Some(out) = &openvex
-                && cargo_cra::audit::write_openvex(&report, out)?
-            {
-                written.push(out);
-            }
-            if let Some(out) = &csaf
-                && cargo_cra::audit::write_csaf(&report, out)?
-            {
-                written.push(out);
-            }
-            for out in openvex.iter().chain(&csaf).filter(|o| !written.contains(o)) {
+            let outcome = cargo_cra::ops::audit::run(&cmd, signer.as_ref())?;
+            for out in &outcome.not_written {
                 eprintln!(
                     "note: {} not written: the audit found no vulnerability, and a VEX document must state one; `--json` records the clean result",
                     out.display()
                 );
             }
-            if let Some(signer) = &signer {
-                use cra_model::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
-                for (doc, predicate_type) in [
-                    (&openvex, OPENVEX_PREDICATE_TYPE),
-                    (&csaf, CSAF_PREDICATE_TYPE),
-                ] {
-                    if let Some(doc) = doc.as_ref().filter(|d| written.contains(d)) {
-                        let bundle = cargo_cra::audit::attest_document(
-                            &report,
-                            doc,
-                            predicate_type,
-                            signer,
-                        )?;
-                        eprintln!("Attested {}: {}", doc.display(), bundle.display());
-                    }
-                }
+            for (doc, bundle) in &outcome.attested {
+                eprintln!("Attested {}: {}", doc.display(), bundle.display());
             }
-            cli::audit::print(&report, json);
-            for w in &report.warnings {
+            cli::audit::print(&outcome.report, json);
+            for w in &outcome.report.warnings {
                 eprintln!("warning: {}", cra_model::input::printable(w));
             }
-            let failing: Vec<String> = report
-                .failing(&request.deny)
-                .map(|f| format!("{} in {} {}", f.id, f.package, f.version))
-                .collect();
-            if !failing.is_empty() {
-                return Err(AuditFailed(format!(
-                    "{} finding(s) fail the gate: {}",
-                    failing.len(),
-                    failing.join("; ")
-                ))
-                .into());
+            if let Some(failed) = outcome.failed {
+                return Err(failed.into());
             }
         }
         Command::Help { topic } => cli::help::help(topic.as_deref())?,
@@ -396,8 +364,3 @@ fn print_docs(report: &cargo_cra::docs::DocsReport, json: bool) {
         out!("missing: {m}");
     }
 }
-
-/// Findings failed the audit gate (exit status 1; unusable input is 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct AuditFailed(String);

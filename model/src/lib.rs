@@ -6,6 +6,7 @@
 //! - [`media`]: the media types of what is written (OCI, Sigstore bundles, in-toto);
 //! - [`product`]: the CRA product facts a manufacturer declares (`[product]` in a recipe,
 //!   `[package.metadata.cra]` in a manifest), as every command reads them;
+//! - [`technical_file`]: the technical file's listing, as the verifier reads it;
 //! - [`input`]: reading hostile input (regular files only, bounded, never blocking, confined to
 //!   a directory; messages quoting it made printable).
 //!
@@ -17,3 +18,4 @@ pub mod input;
 pub mod media;
 pub mod product;
 pub mod properties;
+pub mod technical_file;

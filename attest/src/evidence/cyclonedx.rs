@@ -435,6 +435,25 @@ pub struct Composition {
     pub dependencies: Vec<String>,
 }
 
+impl From<&cra_model::product::Manufacturer> for OrganizationalEntity {
+    /// The manufacturer as a CycloneDX organisation (`metadata.manufacturer`, a subject's
+    /// `supplier`).
+    fn from(m: &cra_model::product::Manufacturer) -> OrganizationalEntity {
+        OrganizationalEntity {
+            name: Some(m.name.clone()),
+            url: m.url.iter().cloned().collect(),
+            contact: m
+                .email
+                .iter()
+                .map(|e| OrganizationalContact {
+                    name: None,
+                    email: Some(e.clone()),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,24 +522,5 @@ mod tests {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }
         assert!(!json.contains("serialNumber"));
-    }
-}
-
-impl From<&cra_model::product::Manufacturer> for OrganizationalEntity {
-    /// The manufacturer as a CycloneDX organisation (`metadata.manufacturer`, a subject's
-    /// `supplier`).
-    fn from(m: &cra_model::product::Manufacturer) -> OrganizationalEntity {
-        OrganizationalEntity {
-            name: Some(m.name.clone()),
-            url: m.url.iter().cloned().collect(),
-            contact: m
-                .email
-                .iter()
-                .map(|e| OrganizationalContact {
-                    name: None,
-                    email: Some(e.clone()),
-                })
-                .collect(),
-        }
     }
 }

@@ -8,7 +8,6 @@
 //! against the target the SBOM records (an advisory for Windows does not apply to a Linux
 //! device). The gate fails on every vulnerability found, and on the informational kinds the
 //! caller denies.
-
 mod csaf;
 mod database;
 mod kev;
@@ -75,26 +74,8 @@ impl Gate {
     }
 
     fn verdict(&self, report: Report) -> Result<Report, GateError> {
-        let failing: Vec<String> = report
-            .failing(&self.deny)
-            .map(|f| {
-                format!(
-                    "{} ({}) in {} {}",
-                    f.id,
-                    f.kind.as_str(),
-                    f.package,
-                    f.version
-                )
-            })
-            .collect();
-        match failing.is_empty() {
-            false => Err(GateError::Failed(format!(
-                "{} finding(s) fail the audit gate: {}",
-                failing.len(),
-                failing.join("; ")
-            ))),
-            true => Ok(report),
-        }
+        report.verdict(&self.deny)?;
+        Ok(report)
     }
 }
 
@@ -127,8 +108,8 @@ pub enum GateError {
     #[error(transparent)]
     Audit(#[from] AuditError),
     /// Findings fail it.
-    #[error("{0}")]
-    Failed(String),
+    #[error(transparent)]
+    Failed(#[from] GateFailed),
 }
 
 impl GateError {
@@ -142,14 +123,54 @@ impl GateError {
     }
 }
 
+/// Findings that fail the audit gate.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct GateFailed(pub Vec<Failing>);
+
+impl std::fmt::Display for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} finding(s) fail the audit gate: ", self.0.len())?;
+        for (i, failing) in self.0.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "; " };
+            write!(f, "{sep}{failing}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One finding that fails the gate.
+#[derive(Debug, Clone)]
+pub struct Failing {
+    /// The advisory id.
+    pub id: String,
+    /// What it is about.
+    pub kind: Kind,
+    /// The crate.
+    pub package: String,
+    /// Its version.
+    pub version: String,
+}
+
+impl std::fmt::Display for Failing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Failing {
+            id,
+            kind,
+            package,
+            version,
+        } = self;
+        write!(f, "{id} ({}) in {package} {version}", kind.as_str())
+    }
+}
+
 /// What to audit.
 #[derive(Debug, Clone, Default)]
 pub struct AuditRequest {
     /// SBOMs, artefacts with their SBOM beside them, or image directories.
     pub paths: Vec<PathBuf>,
-    /// Without paths: the Cargo project to build (as `cargo cra build` would) and audit, with
-    /// the crates of its `Cargo.lock` that no binary links listed as not shipped.
-    pub project: Option<crate::request::BuildRequest>,
+    /// The Cargo project the SBOMs were built from, when the audit built it: the crates of its
+    /// `Cargo.lock` that no binary links are listed as not shipped.
+    pub project: Option<Project>,
     /// The advisory database directory (default `$CARGO_HOME/advisory-db`, as cargo-audit's,
     /// cloned or updated with git unless `no_fetch`).
     pub db: Option<PathBuf>,
@@ -161,6 +182,19 @@ pub struct AuditRequest {
     pub vex: Vec<InputFile>,
     /// CISA's Known Exploited Vulnerabilities catalog (JSON feed).
     pub kev: Option<PathBuf>,
+}
+
+/// The Cargo project an audit's SBOMs were built from, as its build left it.
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// Its `Cargo.lock`.
+    pub lock_file: PathBuf,
+    /// The crates compiled in the build: `(name, version, for_target)`; `for_target` false
+    /// for the build machine (build scripts, proc-macros and their dependencies).
+    pub compiled: Vec<(String, String, bool)>,
+    /// The crates only dev-dependencies reach (tests, examples, benchmarks), by name and
+    /// version; empty when cargo could not say.
+    pub dev_only: Vec<(String, String)>,
 }
 
 /// What an advisory is about.
@@ -300,6 +334,23 @@ impl Report {
         })
     }
 
+    /// The gate's verdict: every finding that fails it ([`Report::failing`]), or none.
+    pub fn verdict(&self, deny: &[Kind]) -> Result<(), GateFailed> {
+        let failing: Vec<Failing> = self
+            .failing(deny)
+            .map(|f| Failing {
+                id: f.id.clone(),
+                kind: f.kind,
+                package: f.package.clone(),
+                version: f.version.clone(),
+            })
+            .collect();
+        match failing.is_empty() {
+            true => Ok(()),
+            false => Err(GateFailed(failing)),
+        }
+    }
+
     /// The product's status for every finding as an OpenVEX document, dated `timestamp`
     /// (RFC 3339).
     pub fn openvex(&self, timestamp: &str) -> vex::Document {
@@ -352,70 +403,59 @@ pub enum AuditError {
         "nothing to audit: give an SBOM, an artefact with its .cdx.json beside it, or an image directory"
     )]
     NoSubject,
-    /// Building the project to audit failed.
-    #[error(transparent)]
-    Build(#[from] Box<crate::error::BuildError>),
 }
 
 impl AuditError {
     /// The process exit code: 2, apart from 1 (findings that fail the gate).
     pub fn exit_code(&self) -> i32 {
-        match self {
-            AuditError::Build(e) => e.exit_code(),
-            _ => 2,
-        }
+        2
     }
 }
 
-/// Audits the SBOMs `request` names against the advisory database.
+/// Audits the SBOMs `request` names against the advisory database (and, with a project, the
+/// rest of its `Cargo.lock`).
 pub fn audit(request: &AuditRequest) -> Result<Report, AuditError> {
-    let mut request = request.clone();
-    let (paths, lock) = match (&request.paths[..], &request.project) {
-        ([], Some(project)) => {
-            let reports = crate::build::run(project, None).map_err(Box::new)?;
-            // The packages' `vex` documents first: those given on the command line win.
-            let configured = reports.iter().flat_map(|r| r.vex.iter().cloned());
-            request.vex =
-                crate::build::dedup_keep_order(configured.chain(request.vex.clone()).collect());
-            let first = reports.first().ok_or(AuditError::NoSubject)?;
-            let lock = lockfile_of(&first.path).ok_or(AuditError::NoSubject)?;
-            // `<target-dir>/cra/<target>/<profile>/<bin>`: the unit records are in the build
-            // directory beside `<target>/`.
-            let compiled = first
-                .path
-                .ancestors()
-                .nth(3)
-                .map(|cra| compiled_units(&cra.join(crate::build::BUILD_DIR_NAME), &first.target))
-                .unwrap_or_default();
-            (
-                reports.into_iter().map(|r| r.sbom).collect(),
-                Some((lock, compiled)),
-            )
-        }
-        ([], None) => return Err(AuditError::NoSubject),
-        (paths, _) => (paths.to_vec(), None),
-    };
-    let sboms = paths
+    if request.paths.is_empty() {
+        return Err(AuditError::NoSubject);
+    }
+    let sboms = request
+        .paths
         .iter()
         .map(|p| sbom::read(p))
         .collect::<Result<Vec<_>, _>>()?;
-    audit_sboms(&request, sboms, lock)
+    let lock = request.project.as_ref().map(|p| {
+        let crate_of = |(name, version): &(String, String)| sbom::Crate {
+            name: name.clone(),
+            version: version.clone(),
+        };
+        let mut compiled = Compiled::new();
+        for (name, version, for_target) in &p.compiled {
+            let built = compiled
+                .entry(crate_of(&(name.clone(), version.clone())))
+                .or_default();
+            match for_target {
+                true => built.target = true,
+                false => built.host = true,
+            }
+        }
+        let dev_only = p.dev_only.iter().map(crate_of).collect();
+        (p.lock_file.clone(), compiled, dev_only)
+    });
+    audit_sboms(request, sboms, lock)
 }
 
 /// Audits SBOMs already read (and, in a project, its `Cargo.lock`).
 fn audit_sboms(
     request: &AuditRequest,
     sboms: Vec<sbom::Sbom>,
-    lock: Option<(PathBuf, Compiled)>,
+    lock: Option<(PathBuf, Compiled, BTreeSet<sbom::Crate>)>,
 ) -> Result<Report, AuditError> {
     let mut warnings = Vec::new();
     let db = open_database(request, &mut warnings)?;
     let decisions = vex::Decisions::read(&request.vex)?;
     let kev = request.kev.as_deref().map(kev::Catalog::read).transpose()?;
     let lock = lock
-        .map(|(path, compiled)| {
-            let offline = request.project.as_ref().is_some_and(|p| p.manifest.offline);
-            let dev_only = dev_only_crates(&path, offline);
+        .map(|(path, compiled, dev_only)| {
             Ok::<_, AuditError>((locked_crates(&path)?, compiled, dev_only))
         })
         .transpose()?;
@@ -606,16 +646,6 @@ fn write_json(out: &std::path::Path, value: &impl Serialize) -> Result<(), Audit
     })
 }
 
-/// The `Cargo.lock` of the workspace whose build wrote `binary`
-/// (`<target-dir>/cra/<target>/<profile>/<bin>`): found by walking up from the target dir.
-fn lockfile_of(binary: &std::path::Path) -> Option<PathBuf> {
-    binary
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("Cargo.lock"))
-        .find(|p| p.is_file())
-}
-
 /// The crates of a `Cargo.lock` (a name@version from two sources is one crate here).
 struct Locked {
     crates: BTreeSet<sbom::Crate>,
@@ -652,63 +682,6 @@ struct Shipped<'a> {
     yanked: &'a BTreeSet<sbom::Crate>,
     /// Crates the workspace reaches only through dev-dependencies.
     dev_only: &'a BTreeSet<sbom::Crate>,
-}
-
-/// The crates of the workspace whose lock file is `lock` that only dev-dependencies reach
-/// (tests, examples, benchmarks), from cargo's own resolve (`cargo metadata --locked`; it
-/// fetches the manifests of packages no build needed, unless `offline`); empty when cargo
-/// cannot say.
-fn dev_only_crates(lock: &std::path::Path, offline: bool) -> BTreeSet<sbom::Crate> {
-    let Some(manifest) = lock.parent().map(|d| d.join("Cargo.toml")) else {
-        return BTreeSet::new();
-    };
-    let metadata = cargo_metadata::MetadataCommand::new()
-        .cargo_path(crate::cargo::cargo_program())
-        .manifest_path(manifest)
-        .other_options(match offline {
-            true => vec!["--locked".into(), "--offline".into()],
-            false => vec!["--locked".into()],
-        })
-        .exec();
-    let Ok(metadata) = metadata else {
-        return BTreeSet::new();
-    };
-    let Some(resolve) = &metadata.resolve else {
-        return BTreeSet::new();
-    };
-    let nodes: std::collections::HashMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
-    let reach = |with_dev: bool| {
-        let mut seen: BTreeSet<&cargo_metadata::PackageId> = BTreeSet::new();
-        let mut stack: Vec<&cargo_metadata::PackageId> =
-            metadata.workspace_members.iter().collect();
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
-            let Some(node) = nodes.get(id) else { continue };
-            for dep in &node.deps {
-                let kept = with_dev
-                    || dep
-                        .dep_kinds
-                        .iter()
-                        .any(|k| k.kind != cargo_metadata::DependencyKind::Development);
-                if kept {
-                    stack.push(&dep.pkg);
-                }
-            }
-        }
-        seen
-    };
-    let (all, built) = (reach(true), reach(false));
-    metadata
-        .packages
-        .iter()
-        .filter(|p| all.contains(&p.id) && !built.contains(&p.id))
-        .map(|p| sbom::Crate {
-            name: p.name.to_string(),
-            version: p.version.to_string(),
-        })
-        .collect()
 }
 
 /// Advisories (and yanked versions) of `Cargo.lock` crates no binary links: listed, never
@@ -751,37 +724,6 @@ fn not_shipped(db: &database::Database, lock: &Locked, shipped: &Shipped) -> Vec
     out
 }
 
-/// Attests the document at `doc` (JSON) with `signer`: an in-toto statement whose subjects are
-/// the audited SBOMs and whose predicate is the document, written to `<doc>.sigstore.json`.
-/// Returns the bundle's path.
-pub fn attest_document(
-    report: &Report,
-    doc: &std::path::Path,
-    predicate_type: &str,
-    signer: &cra_attest::sigstore::sign::Signer,
-) -> Result<PathBuf, crate::signing::SignError> {
-    let subjects = report
-        .subjects
-        .iter()
-        .map(|s| crate::signing::subject_of(&s.sbom))
-        .collect::<Result<Vec<_>, _>>()?;
-    let text = cra_model::input::read_limited(doc, cra_model::input::DOCUMENT_MAX, "document")?;
-    let predicate: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| crate::signing::SignError::Io {
-            path: doc.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        })?;
-    let statement =
-        cra_attest::evidence::intoto::Statement::new(subjects, predicate_type, predicate);
-    let name = doc
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let out = doc.with_file_name(cra_model::fileset::signature_bundle(&name));
-    crate::signing::write_bundle(&crate::signing::sign_statement(&statement, signer)?, &out)?;
-    Ok(out)
-}
-
 /// Where a crate was compiled in the build.
 #[derive(Debug, Clone, Copy, Default)]
 struct Built {
@@ -792,46 +734,3 @@ struct Built {
 }
 
 type Compiled = BTreeMap<sbom::Crate, Built>;
-
-/// The crates the build's unit records (`*.cra-unit.json`, written by the rustc wrapper) say
-/// were compiled, for `target` or for the build machine, under the target directory `dir`.
-fn compiled_units(dir: &std::path::Path, target: &str) -> Compiled {
-    let mut out = Compiled::new();
-    let profiles = |base: PathBuf| -> Vec<PathBuf> {
-        std::fs::read_dir(base)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path().join("deps"))
-            .filter(|p| p.is_dir())
-            .collect()
-    };
-    for (deps, for_target) in profiles(dir.join(target))
-        .into_iter()
-        .map(|d| (d, true))
-        .chain(profiles(dir.to_path_buf()).into_iter().map(|d| (d, false)))
-    {
-        for entry in std::fs::read_dir(&deps).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if !path
-                .to_string_lossy()
-                .ends_with(crate::units::RECORD_SUFFIX)
-            {
-                continue;
-            }
-            let Ok(record) = crate::units::read_record(&path, &[]) else {
-                continue;
-            };
-            let key = sbom::Crate {
-                name: record.package.name.clone(),
-                version: record.package.version.clone(),
-            };
-            let built = out.entry(key).or_default();
-            match for_target {
-                true => built.target = true,
-                false => built.host = true,
-            }
-        }
-    }
-    out
-}

@@ -1,9 +1,9 @@
 //! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
-
-use super::build::{Compilation, Features, Manifest, Selection};
+use super::options::{Compilation, DenyKind, Features, Manifest, Selection};
 use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
+use cargo_cra::ops::audit::AuditCommand;
 use cargo_cra::request::BuildRequest;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use cra_model::input::InputFile;
 use std::path::PathBuf;
 
@@ -71,31 +71,7 @@ pub struct AuditArgs {
     pub json: bool,
 }
 
-/// An informational advisory kind `--deny` can make fail.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DenyKind {
-    /// The crate is unmaintained.
-    Unmaintained,
-    /// The crate is unsound.
-    Unsound,
-    /// A notice.
-    Notice,
-    /// A version yanked from crates.io (as cargo's local index cache knows).
-    Yanked,
-}
-
-impl From<DenyKind> for Kind {
-    fn from(k: DenyKind) -> Kind {
-        match k {
-            DenyKind::Unmaintained => Kind::Unmaintained,
-            DenyKind::Unsound => Kind::Unsound,
-            DenyKind::Notice => Kind::Notice,
-            DenyKind::Yanked => Kind::Yanked,
-        }
-    }
-}
-
-impl From<AuditArgs> for AuditRequest {
+impl From<AuditArgs> for AuditCommand {
     fn from(a: AuditArgs) -> Self {
         let project = a.paths.is_empty().then(|| BuildRequest {
             selection: a.selection.into(),
@@ -104,49 +80,20 @@ impl From<AuditArgs> for AuditRequest {
             manifest: a.manifest.into(),
             ..Default::default()
         });
-        AuditRequest {
+        AuditCommand {
+            request: AuditRequest {
+                paths: a.paths,
+                db: a.db,
+                no_fetch: a.no_fetch,
+                deny: a.deny.into_iter().map(Kind::from).collect(),
+                vex: a.vex.into_iter().map(InputFile::from).collect(),
+                kev: a.kev,
+                project: None,
+            },
             project,
-            paths: a.paths,
-            db: a.db,
-            no_fetch: a.no_fetch,
-            deny: a.deny.into_iter().map(Kind::from).collect(),
-            vex: a.vex.into_iter().map(InputFile::from).collect(),
-            kev: a.kev,
+            openvex: a.openvex,
+            csaf: a.csaf,
         }
-    }
-}
-
-/// The audit gate's options for `cargo cra compose --audit`.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Audit gate")]
-pub struct GateArgs {
-    /// Audit the apps' crates (as `cargo cra audit`) before anything of the image is written;
-    /// a vulnerability (or a --deny'ed kind) not settled by --vex stops the compose.
-    #[arg(long = "audit")]
-    pub audit: bool,
-    /// The RustSec advisory database (default: `$CARGO_HOME/advisory-db`).
-    #[arg(long = "db", value_name = "DIR", requires = "audit")]
-    pub db: Option<PathBuf>,
-    /// Never fetch or update the default database.
-    #[arg(long = "no-fetch", requires = "audit")]
-    pub no_fetch: bool,
-    /// An OpenVEX document of the manufacturer's decisions; may be repeated.
-    #[arg(long = "vex", value_name = "FILE", requires = "audit")]
-    pub vex: Vec<PathBuf>,
-    /// Fail on this kind of informational advisory too; may be repeated.
-    #[arg(long = "deny", value_enum, value_name = "KIND", requires = "audit")]
-    pub deny: Vec<DenyKind>,
-}
-
-impl GateArgs {
-    /// The gate, when `--audit` was given.
-    pub fn gate(self) -> Option<cargo_cra::audit::Gate> {
-        self.audit.then(|| cargo_cra::audit::Gate {
-            db: self.db,
-            no_fetch: self.no_fetch,
-            vex: self.vex.into_iter().map(InputFile::from).collect(),
-            deny: self.deny.into_iter().map(Kind::from).collect(),
-        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! `cargo cra compose`'s options (clap), and their conversion into a [`ComposeRequest`].
 
-use super::build::BuildSigning;
-use cargo_cra::composing::ComposeRequest;
+use super::options::{BuildSigning, GateArgs};
+use cargo_cra::ops::compose::ComposeRequest;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -33,10 +33,10 @@ pub struct ComposeArgs {
     pub signing: BuildSigning,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub gate: super::audit::GateArgs,
+    pub gate: GateArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub warnings: super::build::WarningArgs,
+    pub warnings: super::options::WarningArgs,
     /// Also write the CRA documents into the image directory's `cra/` (as `cargo cra docs`,
     /// from the recipe's `[product]`; signed with the image when --sign).
     #[arg(long, help_heading = "CRA documents")]
@@ -59,7 +59,7 @@ impl From<ComposeArgs> for ComposeRequest {
             deny_warnings: c.warnings.deny_warnings,
             docs: c
                 .docs
-                .then_some(cargo_cra::composing::Docs { strict: c.strict }),
+                .then_some(cargo_cra::ops::compose::Docs { strict: c.strict }),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod docs;
 pub mod help;
 pub mod init;
+pub mod options;
 pub mod sign;
 pub mod verify;
 

@@ -2,26 +2,13 @@
 //! allows nothing but its own inline style and script (by hash): no network request can leave
 //! it. Everything works without JavaScript; the script only filters the SBOM table and pages
 //! through an image's files.
-
 use super::Verification;
 use super::annex::{Item, Status};
 use super::evidence::{Evidence, Kind, Role};
 use super::facts::{Fact, Facts, Source};
+use super::markup::{STYLE, csp, escape, markdown_html};
 use super::technical_file::TechnicalFile;
 use crate::verifying::Status as Check;
-use base64::Engine;
-use sha2::Digest;
-
-/// The page's style.
-pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#fff}\
-main{max-width:72rem;margin:0 auto;padding:1.5rem}\
-h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de}\
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eaeef2;vertical-align:top}\
-th{background:#f6f8fa}code{font-size:.85em;word-break:break-all}\
-.ok{color:#116329;font-weight:600}.fail{color:#cf222e;font-weight:600}.skip{color:#9a6700;font-weight:600}\
-.summary{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;min-width:12rem}\
-.card b{display:block;font-size:1.4rem}.declared{color:#57606a;font-style:italic}\
-input{font-size:1rem;padding:.3rem;width:20rem;margin:.5rem 0}";
 
 /// The script: filters `#crates` rows and pages `#files` from the JSON data block.
 const SCRIPT: &str = "(function(){\
@@ -40,40 +27,6 @@ document.getElementById('files-nav').hidden=false;show();})();";
 
 /// How many files the page lists without JavaScript.
 const FILES_WITHOUT_SCRIPT: usize = 200;
-
-/// `s` escaped for HTML text and attribute values.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn hash_source(s: &str) -> String {
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
-    )
-}
-
-/// A Content-Security-Policy allowing only the page's own style (and script, if any).
-pub(crate) fn csp(script: Option<&str>) -> String {
-    let script = script.map_or("'none'".to_string(), hash_source);
-    format!(
-        "default-src 'none'; style-src {}; script-src {script}; img-src 'none'; \
-         connect-src 'none'; font-src 'none'; base-uri 'none'; form-action 'none'",
-        hash_source(STYLE)
-    )
-}
 
 fn fact_cell(f: &Option<Fact>, key: &str) -> String {
     match f {
@@ -530,7 +483,7 @@ fn texts_section(texts: &[(String, String)]) -> String {
             format!(
                 "<section class=\"text\"><h2>{}</h2>{}</section>\n",
                 escape(title),
-                super::text::markdown_html(markdown)
+                markdown_html(markdown)
             )
         })
         .collect()

@@ -11,6 +11,7 @@ mod annex;
 mod evidence;
 mod facts;
 mod html;
+mod markup;
 pub mod technical_file;
 mod text;
 
@@ -437,7 +438,7 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
     let user_md = text::user_information(i.facts);
     documents.push((
         USER_INFORMATION_HTML.into(),
-        text::markdown_page("User information", &user_md).into_bytes(),
+        markup::markdown_page("User information", &user_md).into_bytes(),
         Role::UserInformation,
     ));
     documents.push((
@@ -473,7 +474,7 @@ fn write_documents(i: &Inputs<'_>) -> Result<Written, DocsError> {
         let bytes = path
             .read_limited(cra_model::input::DOCUMENT_MAX, "text")
             .map_err(|e| DocsError::Config(e.to_string()))?;
-        let text = text::sanitized_markdown(&String::from_utf8_lossy(&bytes));
+        let text = markup::sanitized_markdown(&String::from_utf8_lossy(&bytes));
         texts.push((title.to_string(), text.clone()));
         documents.push((name.to_string(), text.into_bytes(), Role::Other));
     }

@@ -180,6 +180,42 @@ pub fn read_record(path: &Path, remaps: &[Remap]) -> Result<UnitRecord, RecordEr
     Ok(record)
 }
 
+/// The crates the build's unit records (`*.cra-unit.json`, written by the rustc wrapper) say
+/// were compiled, for `target` or for the build machine, under the target directory `dir`.
+pub(crate) fn compiled_crates(dir: &Path, target: &str) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let profiles = |base: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(base)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("deps"))
+            .filter(|p| p.is_dir())
+            .collect()
+    };
+    for (deps, for_target) in profiles(dir.join(target))
+        .into_iter()
+        .map(|d| (d, true))
+        .chain(profiles(dir.to_path_buf()).into_iter().map(|d| (d, false)))
+    {
+        for entry in std::fs::read_dir(&deps).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if !path.to_string_lossy().ends_with(RECORD_SUFFIX) {
+                continue;
+            }
+            let Ok(record) = read_record(&path, &[]) else {
+                continue;
+            };
+            out.push((
+                record.package.name.clone(),
+                record.package.version.clone(),
+                for_target,
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,13 +35,7 @@ pub struct VerifyRequest {
 /// must verify (a missing one fails, unless unsigned outputs are allowed); the attestations
 /// must equal the documents beside them; the SBOM's and provenance's subjects must be the
 /// artefact's digests, signed or not.
-pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
-    if a.artifact
-        .file_name()
-        .is_some_and(|n| n == crate::docs::TECHNICAL_FILE)
-    {
-        return super::technical_file::verify(a);
-    }
+pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
     let checker = Checker::for_request(a, OnDisk::bundles)?;
     let sbom = checker.attestation(Attested::Sbom);
     let sbom_subject = checker.sbom_subject(sbom.is_ok());

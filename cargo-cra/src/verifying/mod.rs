@@ -5,7 +5,7 @@ mod artifact;
 mod report;
 mod technical_file;
 
-pub use artifact::{VerifyRequest, verify_artifact};
+pub use artifact::VerifyRequest;
 pub use report::{CheckLine, Status};
 
 use cra_attest::digest::Digests;
@@ -254,4 +254,17 @@ fn file_artifact(
         },
         digests,
     ))
+}
+
+/// `cargo cra verify`: a technical file's listing and signature, or an artefact's signature,
+/// SBOM, provenance and image checks, by what the file is.
+pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+    let technical_file = a
+        .artifact
+        .file_name()
+        .is_some_and(|n| n == cra_model::fileset::docs::TECHNICAL_FILE);
+    match technical_file {
+        true => technical_file::verify(a),
+        false => artifact::verify(a),
+    }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 /// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
 /// technical file is this one, and every file it lists still has its digest.
 pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
-    let bundle = fileset::signature_bundle(crate::docs::TECHNICAL_FILE);
+    let bundle = fileset::signature_bundle(cra_model::fileset::docs::TECHNICAL_FILE);
     let checker = Checker::for_request(a, |_| vec![bundle.clone()])?;
     // The listing is read from the bytes the attestation was compared with, and only once it
     // verified (or unsigned outputs are allowed): an unauthenticated technical file names no
@@ -57,7 +57,7 @@ enum Trust {
 /// Every file the technical file `text` (read from `technical_file`) lists, re-hashed: all
 /// must be there, regular files of the listed size and SHA-256, below their directory.
 fn listed_files(technical_file: &Path, text: &[u8], trust: Trust) -> Result<String, String> {
-    use crate::docs::technical_file::{Listing, is_below};
+    use cra_model::technical_file::{Listing, is_below};
     let listing: Listing = serde_json::from_slice(text)
         .map_err(|e| format!("not a technical file: {}", input::printable(&e.to_string())))?;
     if listing.format != fileset::TECHNICAL_FILE_PREDICATE_TYPE {

@@ -153,9 +153,20 @@ struct Attestation<'a> {
     finished_on: String,
 }
 
+/// What a build wrote, and where its records are.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// Each binary with its documents.
+    pub binaries: Vec<BinaryReport>,
+    /// The workspace's `Cargo.lock`.
+    pub lock_file: PathBuf,
+    /// The crates the build compiled (unit records): `(name, version, for_target)`.
+    pub compiled: Vec<(String, String, bool)>,
+}
+
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
-pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryReport>, BuildError> {
+pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Built, BuildError> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let mut timings = Timings::new();
     let plan = plan(args)?;
@@ -222,10 +233,14 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Vec<BinaryRep
         started_on,
         finished_on: cra_attest::evidence::slsa::now_rfc3339(),
     };
-    let reports = write_outputs(&plan, &artifacts, &attestation, &cross, args.audit.as_ref());
+    let binaries = write_outputs(&plan, &artifacts, &attestation, &cross, args.audit.as_ref())?;
     timings.phase("SBOMs, provenance, copies");
     timings.report();
-    reports
+    Ok(Built {
+        binaries,
+        compiled: crate::units::compiled_crates(&plan.build_dir, &plan.target),
+        lock_file: plan.lock_file,
+    })
 }
 
 fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {

@@ -1,8 +1,8 @@
 //! `cargo cra compose`: builds a recipe's apps with the `cargo cra build` pipeline, then hands
 //! them to the composer library, which writes the image.
 
-use crate::build;
 use crate::error::BuildError;
+use crate::ops::build;
 use crate::provenance::GitSource;
 use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::source_date;
@@ -123,6 +123,7 @@ pub fn run(
             other => other.into(),
         })?;
         let report = reports
+            .binaries
             .into_iter()
             .find(|r| r.name == bin)
             .with_context(|| {
@@ -145,7 +146,7 @@ pub fn run(
         let mut gate = gate.clone();
         let configured = (recipe.product.vex.iter().cloned().map(InputFile::from))
             .chain(app_vex.iter().cloned());
-        gate.vex = crate::build::dedup_keep_order(configured.chain(gate.vex).collect());
+        gate.vex = crate::ops::build::dedup_keep_order(configured.chain(gate.vex).collect());
         let report = gate
             .check(sboms)
             .map_err(|e| crate::error::BuildError::AuditGate {

@@ -1,0 +1,11 @@
+//! The commands, one file each. Each orchestrates the layers below it and is the only place
+//! that combines them; no layer below uses `ops`.
+//!
+//! - [`build`]: plan → compile → audit gate → write the binaries' SBOMs and provenance;
+//! - [`compose`]: build each app, gate the image, compose it, write its documents;
+//! - [`audit`]: build the project (or read the SBOMs given), audit it, write and attest the VEX
+//!   documents, and decide the verdict.
+
+pub mod audit;
+pub mod build;
+pub mod compose;
