@@ -1,8 +1,10 @@
 //! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
 use super::options::{Compilation, DenyKind, Features, Manifest, Selection};
+use super::output::warning;
 use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
 use cargo_cra::ops::audit::AuditCommand;
 use cargo_cra::request::BuildRequest;
+use cargo_cra::signing::SignerOptions;
 use clap::Args;
 use cra_model::input::InputFile;
 use std::path::PathBuf;
@@ -261,4 +263,35 @@ fn json_name(v: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
+}
+
+/// `cargo cra audit`: asks for the key's password first, audits, writes and attests the
+/// documents, prints the report; findings that fail the gate are the error.
+pub fn run(a: AuditArgs) -> anyhow::Result<()> {
+    let (json, sign, signer_args) = (a.json, a.sign, a.signer.clone());
+    let cmd = AuditCommand::from(a);
+    // Ask for the key's password before auditing, not after.
+    cargo_cra::ops::audit::check_signing(&cmd, sign)?;
+    let signer = match sign {
+        true => Some(SignerOptions::from(signer_args).required_signer()?),
+        false => None,
+    };
+    let outcome = cargo_cra::ops::audit::run(&cmd, signer.as_ref())?;
+    for out in &outcome.not_written {
+        eprintln!(
+            "note: {} not written: the audit found no vulnerability, and a VEX document must state one; `--json` records the clean result",
+            out.display()
+        );
+    }
+    for (doc, bundle) in &outcome.attested {
+        eprintln!("Attested {}: {}", doc.display(), bundle.display());
+    }
+    print(&outcome.report, json);
+    for w in &outcome.report.warnings {
+        warning(w);
+    }
+    match outcome.failed {
+        Some(failed) => Err(failed.into()),
+        None => Ok(()),
+    }
 }

@@ -2,8 +2,11 @@
 use super::options::{
     BuildSigning, Compilation, Features, GateArgs, Manifest, MessageFormat, Selection, WarningArgs,
 };
+use super::output::{shown, stdout_failed};
+use cargo_cra::ops::build::BinaryReport;
 use cargo_cra::request::BuildRequest;
 use clap::Args;
+use std::io::Write;
 
 /// Everything `cargo cra build` needs to know.
 #[derive(Debug, Clone, Default, Args)]
@@ -52,6 +55,47 @@ impl From<BuildArgs> for BuildRequest {
             audit: b.gate.gate(),
             deny_warnings: b.warnings.deny_warnings,
             image_app: false,
+        }
+    }
+}
+
+/// `cargo cra build`: asks for the key's password first, builds, prints what was written.
+pub fn run(b: BuildArgs) -> anyhow::Result<()> {
+    let b = BuildRequest::from(b);
+    // Ask for the key's password before building, not after.
+    let signer = b.signing.signer()?;
+    let built = cargo_cra::ops::build::run(&b, signer.as_ref())?;
+    print_reports(&built.binaries, b.message_format);
+    Ok(())
+}
+
+/// One entry per binary: JSON lines, or a block of paths.
+fn print_reports(reports: &[BinaryReport], format: cargo_cra::request::MessageFormat) {
+    let mut out = std::io::stdout().lock();
+    let show = |p: &std::path::Path| shown(p);
+    for r in reports {
+        let written = match format {
+            cargo_cra::request::MessageFormat::Json => {
+                writeln!(out, "{}", serde_json::to_string(r).expect("serialisable"))
+            }
+            cargo_cra::request::MessageFormat::Human => writeln!(
+                out,
+                "{name}\n  binary      {path}\n  sha256      {sha}\n  sbom        {sbom} ({n} components)\n  provenance  {prov}{signed}",
+                name = r.name,
+                path = show(&r.path),
+                sha = r.sha256,
+                sbom = show(&r.sbom),
+                n = r.components,
+                prov = show(&r.provenance),
+                signed = r
+                    .bundles
+                    .iter()
+                    .map(|b| format!("\n  signed      {}", show(b)))
+                    .collect::<String>(),
+            ),
+        };
+        if let Err(e) = written {
+            stdout_failed(e);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo cra compose`'s options (clap), and their conversion into a [`ComposeRequest`].
 
 use super::options::{BuildSigning, GateArgs};
+use super::output::{shown, warning};
 use cargo_cra::ops::compose::ComposeRequest;
 use clap::Args;
 use std::path::PathBuf;
@@ -61,5 +62,67 @@ impl From<ComposeArgs> for ComposeRequest {
                 .docs
                 .then_some(cargo_cra::ops::compose::Docs { strict: c.strict }),
         }
+    }
+}
+
+/// `cargo cra compose`: asks for the key's password first, composes with progress bars,
+/// prints the warnings and what was written.
+pub fn run(c: ComposeArgs) -> anyhow::Result<()> {
+    let c = ComposeRequest::from(c);
+    let signer = c.signing.signer()?;
+    let progress = cargo_cra::progress::Terminal::new();
+    let report = cargo_cra::ops::compose::run(&c, signer.as_ref(), &progress)?;
+    for w in &report.warnings {
+        warning(w);
+    }
+    print_image(&report, c.json);
+    Ok(())
+}
+
+/// The image's files and digests, or its report as JSON.
+fn print_image(r: &cra_composer::compose::ComposeReport, json: bool) {
+    if json {
+        out!("{}", serde_json::to_string(r).expect("serialisable"));
+        return;
+    }
+    let show = |p: &std::path::Path| shown(p);
+    out!("{}:{}", r.name, r.version);
+    out!("  entries     {}", r.entries);
+    if let Some(m) = &r.manifest_digest {
+        out!("  manifest    {m}");
+    }
+    if let (Some(l), Some(u)) = (r.layer_size, r.uncompressed_size) {
+        out!("  layer       {l} bytes ({u} uncompressed)");
+    }
+    if let (Some(s), Some(n)) = (&r.squashfs, r.squashfs_size) {
+        // The file holds the hash tree too when it is appended.
+        let file = std::fs::metadata(s).map(|m| m.len()).unwrap_or(n);
+        match file.checked_sub(n).filter(|tree| *tree > 0) {
+            Some(tree) => out!(
+                "  squashfs    {} ({file} bytes: {n} filesystem, {tree} dm-verity hash tree)",
+                show(s)
+            ),
+            None => out!("  squashfs    {} ({n} bytes)", show(s)),
+        }
+    }
+    if let Some(v) = &r.verity {
+        out!("  verity      {}", show(v));
+    }
+    if let Some(h) = &r.root_hash {
+        out!("  root hash   {h}");
+    }
+    if let Some(l) = &r.layout {
+        out!("  layout      {}", show(l));
+    }
+    if let Some(a) = &r.archive {
+        out!("  archive     {}", show(a));
+    }
+    out!("  sbom        {}", show(&r.sbom));
+    if let Some(d) = &r.docs {
+        out!("  documents   {}", show(d));
+    }
+    out!("  provenance  {}", show(&r.provenance));
+    for b in &r.bundles {
+        out!("  signed      {}", show(b));
     }
 }

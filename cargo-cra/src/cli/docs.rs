@@ -1,6 +1,8 @@
 //! `cargo cra docs`' options (clap), and their conversion into a [`DocsRequest`].
 
+use super::output::warning;
 use cargo_cra::docs::DocsRequest;
+use cargo_cra::signing::SignerOptions;
 use cargo_cra::verifying::TrustOptions;
 use clap::Args;
 use std::path::PathBuf;
@@ -96,5 +98,38 @@ impl DocsArgs {
             product: None,
             trust: self.trust.options(),
         }
+    }
+}
+
+/// `cargo cra docs`: writes the documents (signed with --sign), prints what it wrote.
+pub fn run(a: DocsArgs) -> anyhow::Result<()> {
+    let dir = match &a.dir {
+        Some(d) => d.clone(),
+        None => cargo_cra::docs::default_dir(std::path::Path::new("target/cra"))?,
+    };
+    let signer = match a.sign {
+        true => Some(SignerOptions::from(a.signer.clone()).required_signer()?),
+        false => None,
+    };
+    let json = a.json;
+    let report = cargo_cra::docs::run(&a.request(dir), signer.as_ref())?;
+    print_docs(&report, json);
+    Ok(())
+}
+
+fn print_docs(report: &cargo_cra::docs::DocsReport, json: bool) {
+    for w in &report.warnings {
+        warning(w);
+    }
+    if json {
+        out!("{}", serde_json::to_string(report).expect("serialisable"));
+        return;
+    }
+    out!("CRA documents in {}", report.out.display());
+    for f in &report.files {
+        out!("  {}", f.display());
+    }
+    for m in &report.missing {
+        out!("missing: {m}");
     }
 }

@@ -61,3 +61,19 @@ fn prompt(question: &str) -> std::io::Result<String> {
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim().to_string())
 }
+
+/// `cargo cra init`: writes the table (and recipes), then says what it wrote.
+pub fn run(a: InitArgs) -> anyhow::Result<()> {
+    let report = cargo_cra::init::run(&a.into_request()?)?;
+    eprintln!("Added [{}] to {}", report.table, report.manifest.display());
+    for r in &report.recipes {
+        eprintln!("Wrote {}", r.display());
+    }
+    for m in &report.missing {
+        eprintln!("note: {m} is commented out: fill it in (builds warn until then)");
+    }
+    if report.no_lock_file {
+        eprintln!("note: no Cargo.lock yet: `cargo cra build` creates it; commit it");
+    }
+    Ok(())
+}

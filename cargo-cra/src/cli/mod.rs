@@ -1,5 +1,9 @@
-//! The command line: clap types only, one file per command group. Each converts into the
-//! library's plain request types; `main.rs` dispatches.
+//! The command line: the clap types, one file per command group, each converting into the
+//! library's plain request types, running the command and printing what it did. Only this
+//! module and `main.rs` print or prompt.
+
+#[macro_use]
+pub mod output;
 
 pub mod audit;
 pub mod build;
@@ -207,4 +211,48 @@ pub use clap_complete::Shell;
 pub enum SchemaFormat {
     /// `cargo cra compose` recipes (TOML).
     Recipe,
+}
+
+/// Runs the command `cli` names.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(a) => init::run(a),
+        Command::Build(b) => build::run(b),
+        Command::Compose(c) => compose::run(c),
+        Command::Keygen {
+            output_key_prefix,
+            force,
+        } => sign::keygen(&output_key_prefix, force),
+        Command::VerifyBundle(a) => verify::run_bundle(a),
+        Command::Verify(a) => verify::run(a),
+        Command::PublicKey { key, output_file } => sign::public_key(key, output_file),
+        Command::Docs(a) => docs::run(a),
+        Command::Audit(a) => audit::run(a),
+        Command::Help { topic } => help::help(topic.as_deref()),
+        Command::Completions { shell } => Ok(help::completions(shell, &mut std::io::stdout())?),
+        Command::Man { out } => {
+            for page in help::man_pages(&out)? {
+                out!("{}", page.display());
+            }
+            Ok(())
+        }
+        Command::Schema { format } => {
+            match format {
+                SchemaFormat::Recipe => out_raw!("{}", cra_composer::recipe::json_schema()),
+            }
+            Ok(())
+        }
+        Command::SignBlob {
+            file,
+            signer,
+            bundle,
+        } => sign::sign_blob(&file, signer, &bundle),
+        Command::Attest {
+            file,
+            predicate,
+            predicate_type,
+            signer,
+            bundle,
+        } => sign::attest(&file, &predicate, &predicate_type, signer, &bundle),
+    }
 }

@@ -1,8 +1,10 @@
 //! Signing options (clap), shared by the commands that sign, and their conversion into
 //! [`SignerOptions`].
 
+use cargo_cra::signing;
 use cargo_cra::signing::{KeylessOptions, SignerOptions};
 use clap::Args;
+use std::path::Path;
 use std::path::PathBuf;
 
 /// How to sign: with a key file, or keyless.
@@ -70,4 +72,58 @@ impl From<SignerArgs> for SignerOptions {
             keyless_options: s.keyless_options.into(),
         }
     }
+}
+
+/// `cargo cra keygen`.
+pub fn keygen(output_key_prefix: &Path, force: bool) -> anyhow::Result<()> {
+    let (key, public) = signing::keygen(output_key_prefix, force)?;
+    eprintln!("Private key written to {}", key.display());
+    eprintln!("Public key written to {}", public.display());
+    Ok(())
+}
+
+/// `cargo cra public-key`: to the file, else standard output.
+pub fn public_key(key: PathBuf, output_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let signer = SignerOptions {
+        key: Some(key),
+        ..Default::default()
+    }
+    .required_key()?;
+    let pem = signer.public_key().to_pem();
+    match output_file {
+        Some(path) => signing::write_public_key(&pem, &path)?,
+        None => out_raw!("{pem}"),
+    }
+    Ok(())
+}
+
+/// `cargo cra sign-blob`.
+pub fn sign_blob(file: &Path, signer: SignerArgs, bundle: &Path) -> anyhow::Result<()> {
+    let key = SignerOptions::from(signer).required_signer()?;
+    let sha256 = signing::sign_blob(file, &key, bundle)?;
+    eprintln!(
+        "Signed {} (sha256 {}): {}",
+        file.display(),
+        cra_attest::digest::to_hex(&sha256),
+        bundle.display()
+    );
+    Ok(())
+}
+
+/// `cargo cra attest`.
+pub fn attest(
+    file: &Path,
+    predicate: &Path,
+    predicate_type: &str,
+    signer: SignerArgs,
+    bundle: &Path,
+) -> anyhow::Result<()> {
+    let key = SignerOptions::from(signer).required_signer()?;
+    signing::attest(file, predicate, predicate_type, &key, bundle)?;
+    eprintln!(
+        "Attested {} ({predicate_type}): {}",
+        file.display(),
+        bundle.display()
+    );
+    Ok(())
 }

@@ -103,3 +103,37 @@ impl From<VerifyArgs> for VerifyRequest {
         }
     }
 }
+
+/// `cargo cra verify-bundle`: one `ok:` line per check passed.
+pub fn run_bundle(a: VerifyBundleArgs) -> anyhow::Result<()> {
+    for line in cargo_cra::verifying::verify_bundle_cmd(&a.into())? {
+        out!("ok: {line}");
+    }
+    Ok(())
+}
+
+/// `cargo cra verify`: every check on a line (or JSON); fails on the first failed check.
+pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
+    use cargo_cra::verifying::Status;
+    let a = cargo_cra::verifying::VerifyRequest::from(a);
+    let lines = cargo_cra::verifying::verify_artifact(&a)?;
+    if a.json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&lines).expect("serialisable")
+        );
+    } else {
+        for l in &lines {
+            let detail = cra_model::input::printable(&l.detail);
+            match l.status {
+                Status::Ok => out!("ok   {}: {detail}", l.check),
+                Status::Fail => out!("FAIL {}: {detail}", l.check),
+                Status::Skipped => out!("skipped {}: {detail}", l.check),
+            }
+        }
+    }
+    if let Some(failed) = lines.iter().find(|l| l.status == Status::Fail) {
+        anyhow::bail!("{}: {}", failed.check, failed.detail);
+    }
+    Ok(())
+}
