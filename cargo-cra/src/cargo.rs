@@ -11,9 +11,10 @@
 use crate::error::BuildError;
 use crate::request::BuildRequest;
 use crate::toolchain::first_error_line;
+use crate::ui::Ui;
 use cargo_metadata::{Artifact, Message, Metadata, MetadataCommand};
 use std::ffi::OsString;
-use std::io::{BufReader, IsTerminal, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -125,12 +126,29 @@ pub struct RunningBuild {
     stdout: ChildStdout,
     gate: Arc<Mutex<GateState>>,
     stderr_pump: JoinHandle<()>,
+    /// Where cargo's output is passed on.
+    out: Output,
+}
+
+/// The sink cargo's output is passed on to, shared by the pump and the reader.
+type Output = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// Writes `bytes` to `out` and flushes (a sink gone away is not our error).
+fn pass_on(out: &Output, bytes: &[u8]) {
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = out.write_all(bytes);
+    let _ = out.flush();
 }
 
 impl RunningBuild {
-    /// Starts `cargo` with `args` and `env`. When our stderr is a terminal, cargo is told to
-    /// colour its output and draw its progress bar as it would on the terminal itself.
-    pub fn spawn(args: &[String], env: &[(String, OsString)]) -> Result<Self, BuildError> {
+    /// Starts `cargo` with `args` and `env`, its output passed on to `ui`. When that is a
+    /// terminal, cargo is told to colour its output and draw its progress bar as it would on
+    /// the terminal itself.
+    pub fn spawn(
+        args: &[String],
+        env: &[(String, OsString)],
+        ui: &dyn Ui,
+    ) -> Result<Self, BuildError> {
         let mut cmd = Command::new(cargo_program());
         cmd.args(args)
             .stdout(Stdio::piped())
@@ -139,14 +157,13 @@ impl RunningBuild {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let stderr = std::io::stderr();
-        if stderr.is_terminal() {
+        let (sink, width) = ui.cargo_output();
+        let out: Output = Arc::new(Mutex::new(sink));
+        if let Some(w) = width {
             if std::env::var_os("CARGO_TERM_COLOR").is_none() {
                 cmd.env("CARGO_TERM_COLOR", "always");
             }
-            if std::env::var_os("CARGO_TERM_PROGRESS_WHEN").is_none()
-                && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stderr)
-            {
+            if std::env::var_os("CARGO_TERM_PROGRESS_WHEN").is_none() {
                 cmd.env("CARGO_TERM_PROGRESS_WHEN", "always");
                 cmd.env("CARGO_TERM_PROGRESS_WIDTH", w.to_string());
             }
@@ -159,11 +176,12 @@ impl RunningBuild {
         let mut err = child.stderr.take().expect("stderr is piped");
         let gate = Arc::new(Mutex::new(GateState::Holding(Vec::new())));
         let pump_gate = Arc::clone(&gate);
+        let (pump_out, timer_out) = (Arc::clone(&out), Arc::clone(&out));
         // Whatever holds cargo up (a slow index update, say), it is shown after a while.
         let timer_gate = Arc::clone(&gate);
         std::thread::spawn(move || {
             std::thread::sleep(HOLD_AT_MOST);
-            release_gate(&timer_gate);
+            release_gate(&timer_gate, &timer_out);
         });
         let stderr_pump = std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
@@ -179,17 +197,11 @@ impl RunningBuild {
                         let text = String::from_utf8_lossy(buf);
                         let complete = text.rsplit_once('\n').map(|(c, _)| c).unwrap_or("");
                         if complete.lines().any(shows_progress) {
-                            let mut out = std::io::stderr().lock();
-                            let _ = out.write_all(buf);
-                            let _ = out.flush();
+                            pass_on(&pump_out, buf);
                             *state = GateState::Open;
                         }
                     }
-                    GateState::Open => {
-                        let mut out = std::io::stderr().lock();
-                        let _ = out.write_all(&chunk[..n]);
-                        let _ = out.flush();
-                    }
+                    GateState::Open => pass_on(&pump_out, &chunk[..n]),
                 }
             }
         });
@@ -198,18 +210,17 @@ impl RunningBuild {
             stdout,
             gate,
             stderr_pump,
+            out,
         })
     }
 }
 
 /// Lets cargo's output through, starting with what was held back.
-fn release_gate(gate: &Mutex<GateState>) {
+fn release_gate(gate: &Mutex<GateState>, out: &Output) {
     {
         let mut state = gate.lock().unwrap_or_else(|e| e.into_inner());
         if let GateState::Holding(buf) = &*state {
-            let mut out = std::io::stderr().lock();
-            let _ = out.write_all(buf);
-            let _ = out.flush();
+            pass_on(out, buf);
         }
         *state = GateState::Open;
     }
@@ -225,12 +236,12 @@ impl RunningBuild {
         let mut released = false;
         for message in Message::parse_stream(BufReader::new(self.stdout)) {
             if !released {
-                release_gate(&self.gate);
+                release_gate(&self.gate, &self.out);
                 released = true;
             }
             match message {
                 Ok(Message::CompilerArtifact(a)) => artifacts.push(a),
-                Ok(Message::TextLine(line)) => eprintln!("{line}"),
+                Ok(Message::TextLine(line)) => pass_on(&self.out, format!("{line}\n").as_bytes()),
                 Ok(_) => {}
                 Err(e) => {
                     // Keep reading: cargo blocks on a full pipe otherwise.
@@ -251,9 +262,7 @@ impl RunningBuild {
             if !status.success() && says_lock_is_stale(&String::from_utf8_lossy(&buf)) {
                 return Err(BuildError::StaleLockFile(lock_file.to_path_buf()));
             }
-            let mut out = std::io::stderr().lock();
-            let _ = out.write_all(&buf);
-            let _ = out.flush();
+            pass_on(&self.out, &buf);
         }
         if !status.success() {
             return Err(BuildError::CargoBuildFailed {

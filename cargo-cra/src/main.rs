@@ -14,9 +14,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     // The compiler links first: build scripts inherit the rustc wrapper's environment.
-    if let Some(code) = cargo_cra::cross::zig::run_as_c_tool(&args)
-        .or_else(|| cargo_cra::wrapper::run_as_rustc_wrapper(&args))
-    {
+    if let Some(code) = as_compiler(&args) {
         return ExitCode::from(u8::try_from(code).unwrap_or(101));
     }
     // `cargo cra build` runs `cargo-cra cra build`; `cargo-cra build` works as well.
@@ -31,6 +29,19 @@ fn main() -> ExitCode {
             ExitCode::from(u8::try_from(exit_code(&e)).unwrap_or(1))
         }
     }
+}
+
+/// Runs as the C compiler link or the rustc wrapper when started as one: its exit code.
+fn as_compiler(args: &[OsString]) -> Option<i32> {
+    let fail = |message: String, code: i32| {
+        eprintln!("error: {message}");
+        code
+    };
+    if let Some(r) = cargo_cra::cross::zig::run_as_c_tool(args) {
+        return Some(r.unwrap_or_else(|e| fail(e.to_string(), 1)));
+    }
+    let r = cargo_cra::wrapper::run_as_rustc_wrapper(args)?;
+    Some(r.unwrap_or_else(|e| fail(e.to_string(), e.exit_code())))
 }
 
 /// The exit status of a failed command: the build's or the audit's own, else 1.

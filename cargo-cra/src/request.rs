@@ -74,9 +74,10 @@ impl BuildSigning {
     /// The signer, when `--sign` was given (asking for a key's password now, before any work).
     pub fn signer(
         &self,
+        ui: &dyn crate::ui::Ui,
     ) -> Result<Option<cra_attest::sigstore::sign::Signer>, crate::signing::SignError> {
         match self.sign {
-            true => self.signer_args().required_signer().map(Some),
+            true => self.signer_args().required_signer(ui).map(Some),
             false => Ok(None),
         }
     }

@@ -1,5 +1,6 @@
 //! `cargo cra keygen`, `sign-blob` and `attest`, and the signer `build --sign` uses.
 
+use crate::ui::Ui;
 use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::persist;
@@ -13,7 +14,6 @@ use cra_attest::sigstore::sign::{self, Signer};
 use cra_attest::sigstore::signing_config::SigningConfig;
 use cra_attest::sigstore::trust::{TrustError, TrustedRoot};
 use cra_model::input;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -128,7 +128,7 @@ pub struct KeylessOptions {
 
 impl SignerOptions {
     /// The signer these options choose; `None` when neither was given.
-    pub fn signer(&self) -> Result<Option<Signer>, SignError> {
+    pub fn signer(&self, ui: &dyn Ui) -> Result<Option<Signer>, SignError> {
         if self.keyless {
             return keyless_signer(&self.keyless_options).map(|s| Some(Signer::Keyless(s)));
         }
@@ -136,7 +136,7 @@ impl SignerOptions {
             return Ok(None);
         };
         let pem = input::read_text_limited(path, input::KEY_MAX, "key")?;
-        let password = password(false)?;
+        let password = password(false, ui)?;
         SigningKey::from_encrypted_pem(&pem, password.as_bytes())
             .map(|k| Some(Signer::Key(k)))
             .map_err(|source| SignError::Key {
@@ -146,13 +146,13 @@ impl SignerOptions {
     }
 
     /// Like [`SignerOptions::signer`], but one of `--key`/`--keyless` is required.
-    pub fn required_signer(&self) -> Result<Signer, SignError> {
-        self.signer()?.ok_or(SignError::NoSigner)
+    pub fn required_signer(&self, ui: &dyn Ui) -> Result<Signer, SignError> {
+        self.signer(ui)?.ok_or(SignError::NoSigner)
     }
 
     /// The private key of `--key` (for commands that need the key itself).
-    pub fn required_key(&self) -> Result<SigningKey, SignError> {
-        match self.required_signer()? {
+    pub fn required_key(&self, ui: &dyn Ui) -> Result<SigningKey, SignError> {
+        match self.required_signer(ui)? {
             Signer::Key(k) => Ok(k),
             Signer::Keyless(_) => Err(SignError::NoSigner),
         }
@@ -201,21 +201,18 @@ fn keyless_signer(o: &KeylessOptions) -> Result<KeylessSigner, SignError> {
     })?)
 }
 
-/// The key password: `CRA_PASSWORD`, else `COSIGN_PASSWORD`, else asked on the terminal
+/// The key password: `CRA_PASSWORD`, else `COSIGN_PASSWORD`, else asked through `ui`
 /// (twice when `confirm`). Never echoed.
-pub fn password(confirm: bool) -> Result<Zeroizing<String>, SignError> {
+pub fn password(confirm: bool, ui: &dyn Ui) -> Result<Zeroizing<String>, SignError> {
     for var in ["CRA_PASSWORD", "COSIGN_PASSWORD"] {
         if let Ok(p) = std::env::var(var) {
             return Ok(Zeroizing::new(p));
         }
     }
-    if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
-        return Err(SignError::NoPassword);
-    }
     let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt)
+        ui.ask_password(prompt)
             .map(Zeroizing::new)
-            .map_err(|_| SignError::NoPassword)
+            .ok_or(SignError::NoPassword)
     };
     let first = ask("Enter password for private key: ")?;
     if confirm && *ask("Enter password for private key again: ")? != *first {
@@ -225,7 +222,7 @@ pub fn password(confirm: bool) -> Result<Zeroizing<String>, SignError> {
 }
 
 /// `cargo cra keygen`: writes `<prefix>.key` (mode 0600) and `<prefix>.pub`.
-pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignError> {
+pub fn keygen(prefix: &Path, force: bool, ui: &dyn Ui) -> Result<(PathBuf, PathBuf), SignError> {
     let key_path = PathBuf::from(format!("{}.key", prefix.display()));
     let pub_path = PathBuf::from(format!("{}.pub", prefix.display()));
     // Checked before asking for a password (a friendly early answer), and again, without a
@@ -234,7 +231,7 @@ pub fn keygen(prefix: &Path, force: bool) -> Result<(PathBuf, PathBuf), SignErro
     if !force && let Some(p) = [&key_path, &pub_path].into_iter().find(|p| exists(p)) {
         return Err(SignError::Exists(p.clone()));
     }
-    let password = password(true)?;
+    let password = password(true, ui)?;
     let key = SigningKey::generate_p256();
     let private = key.to_encrypted_pem(password.as_bytes());
     let public = key.public_key().to_pem();

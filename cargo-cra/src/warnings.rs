@@ -1,15 +1,16 @@
 //! CRA-relevant gaps that do not stop a build or an image by themselves: no manufacturer, no
 //! security contact, no or a past support period end, a date fallen back to 1970, an image
-//! running as root. Each is one line on stderr; `--deny-warnings` makes them an error before
-//! anything is built.
+//! running as root. Each is one line, said through the [`Ui`]; `--deny-warnings` makes them an
+//! error before anything is built.
 
 use crate::error::BuildError;
+use crate::ui::Ui;
 use cra_model::product::Product;
 
-/// Prints `warnings`, one line each; with `deny`, any warning is an error (nothing was built).
-pub(crate) fn emit(warnings: &[String], deny: bool) -> Result<(), BuildError> {
+/// Says `warnings`, one line each; with `deny`, any warning is an error (nothing was built).
+pub(crate) fn emit(ui: &dyn Ui, warnings: &[String], deny: bool) -> Result<(), BuildError> {
     for w in warnings {
-        eprintln!("warning: {}", cra_model::input::printable(w));
+        ui.warning(w);
     }
     match (deny, warnings.len()) {
         (true, n) if n > 0 => Err(BuildError::DeniedWarnings(n)),

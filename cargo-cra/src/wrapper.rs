@@ -74,12 +74,41 @@ fn state_path(link: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Why the rustc wrapper stopped (the build stops with it).
+#[derive(Debug, thiserror::Error)]
+pub enum WrapperError {
+    /// Its state beside the link is missing or unreadable.
+    #[error("cargo-cra rustc wrapper: unreadable state: {0}")]
+    State(String),
+    /// rustc (or the inner wrapper) could not be started.
+    #[error("cargo-cra rustc wrapper: cannot run {rustc}: {source}")]
+    Run {
+        /// What it tried to run.
+        rustc: String,
+        /// Why it could not.
+        source: std::io::Error,
+    },
+    /// The compiled unit's record could not be written.
+    #[error("cargo-cra rustc wrapper: writing the unit record: {0}")]
+    Record(std::io::Error),
+}
+
+impl WrapperError {
+    /// The exit code the wrapper ends with: 1 for its state, else 101 as rustc's own failures.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            WrapperError::State(_) => 1,
+            _ => 101,
+        }
+    }
+}
+
 /// If this process was started by cargo as the rustc wrapper, runs rustc and returns its exit
 /// code; otherwise `None`.
 ///
 /// cargo runs the wrapper as `WRAPPER RUSTC ARGS...`, through the link [`WrapperState::install`]
 /// made; cargo-cra as a cargo subcommand runs under its own name.
-pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
+pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<Result<i32, WrapperError>> {
     let link = Path::new(args.first()?);
     let name = link.file_name()?.to_str()?;
     if !name.starts_with(WRAPPER_NAME) || args.len() < 2 {
@@ -91,10 +120,7 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
     {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cargo-cra rustc wrapper: unreadable state: {e}");
-            return Some(1);
-        }
+        Err(e) => return Some(Err(WrapperError::State(e))),
     };
     let rustc = &args[1];
     let rest = &args[2..];
@@ -116,22 +142,20 @@ pub fn run_as_rustc_wrapper(args: &[OsString]) -> Option<i32> {
     }
     let code = match cmd.status() {
         Ok(st) => st.code().unwrap_or(101),
-        Err(e) => {
-            eprintln!(
-                "error: cargo-cra rustc wrapper: cannot run {}: {e}",
-                rustc.to_string_lossy()
-            );
-            return Some(101);
+        Err(source) => {
+            return Some(Err(WrapperError::Run {
+                rustc: rustc.to_string_lossy().into_owned(),
+                source,
+            }));
         }
     };
     if code == 0
         && compiling
         && let Err(e) = crate::units::record_compilation(&expanded, &state.remaps)
     {
-        eprintln!("error: cargo-cra rustc wrapper: writing the unit record: {e}");
-        return Some(101);
+        return Some(Err(WrapperError::Record(e)));
     }
-    Some(code)
+    Some(Ok(code))
 }
 
 #[cfg(test)]
@@ -157,7 +181,7 @@ mod tests {
         assert_eq!(read, state);
         // Under any other name (cargo-cra itself), the process is not the wrapper.
         let args: Vec<OsString> = vec!["cargo-cra".into(), "rustc".into(), "-vV".into()];
-        assert_eq!(run_as_rustc_wrapper(&args), None);
+        assert!(run_as_rustc_wrapper(&args).is_none());
         // Installing the same state again keeps the same link.
         let again = state.install(dir.path(), Path::new("/bin/true")).unwrap();
         assert_eq!(again, env);

@@ -1,6 +1,7 @@
 //! `cargo cra audit`'s options (clap), and their conversion into an [`AuditRequest`].
 use super::options::{Compilation, DenyKind, Features, Manifest, Selection};
 use super::output::warning;
+use super::terminal::Terminal;
 use cargo_cra::audit::{AuditRequest, Finding, Kind, Report};
 use cargo_cra::ops::audit::AuditCommand;
 use cargo_cra::request::BuildRequest;
@@ -272,11 +273,12 @@ pub fn run(a: AuditArgs) -> anyhow::Result<()> {
     let cmd = AuditCommand::from(a);
     // Ask for the key's password before auditing, not after.
     cargo_cra::ops::audit::check_signing(&cmd, sign)?;
+    let ui = Terminal::new();
     let signer = match sign {
-        true => Some(SignerOptions::from(signer_args).required_signer()?),
+        true => Some(SignerOptions::from(signer_args).required_signer(&ui)?),
         false => None,
     };
-    let outcome = cargo_cra::ops::audit::run(&cmd, signer.as_ref())?;
+    let outcome = cargo_cra::ops::audit::run(&cmd, signer.as_ref(), &ui)?;
     for out in &outcome.not_written {
         eprintln!(
             "note: {} not written: the audit found no vulnerability, and a VEX document must state one; `--json` records the clean result",

@@ -3,6 +3,7 @@ use super::options::{
     BuildSigning, Compilation, Features, GateArgs, Manifest, MessageFormat, Selection, WarningArgs,
 };
 use super::output::{shown, stdout_failed};
+use super::terminal::Terminal;
 use cargo_cra::ops::build::BinaryReport;
 use cargo_cra::request::BuildRequest;
 use clap::Args;
@@ -63,8 +64,9 @@ impl From<BuildArgs> for BuildRequest {
 pub fn run(b: BuildArgs) -> anyhow::Result<()> {
     let b = BuildRequest::from(b);
     // Ask for the key's password before building, not after.
-    let signer = b.signing.signer()?;
-    let built = cargo_cra::ops::build::run(&b, signer.as_ref())?;
+    let ui = Terminal::new();
+    let signer = b.signing.signer(&ui)?;
+    let built = cargo_cra::ops::build::run(&b, signer.as_ref(), &ui)?;
     print_reports(&built.binaries, b.message_format);
     Ok(())
 }

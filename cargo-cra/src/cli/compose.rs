@@ -2,6 +2,7 @@
 
 use super::options::{BuildSigning, GateArgs};
 use super::output::{shown, warning};
+use super::terminal::Terminal;
 use cargo_cra::ops::compose::ComposeRequest;
 use clap::Args;
 use std::path::PathBuf;
@@ -69,9 +70,9 @@ impl From<ComposeArgs> for ComposeRequest {
 /// prints the warnings and what was written.
 pub fn run(c: ComposeArgs) -> anyhow::Result<()> {
     let c = ComposeRequest::from(c);
-    let signer = c.signing.signer()?;
-    let progress = cargo_cra::progress::Terminal::new();
-    let report = cargo_cra::ops::compose::run(&c, signer.as_ref(), &progress)?;
+    let ui = Terminal::new();
+    let signer = c.signing.signer(&ui)?;
+    let report = cargo_cra::ops::compose::run(&c, signer.as_ref(), &ui)?;
     for w in &report.warnings {
         warning(w);
     }

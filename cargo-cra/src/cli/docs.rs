@@ -1,6 +1,7 @@
 //! `cargo cra docs`' options (clap), and their conversion into a [`DocsRequest`].
 
 use super::output::warning;
+use super::terminal::Terminal;
 use cargo_cra::docs::DocsRequest;
 use cargo_cra::signing::SignerOptions;
 use cargo_cra::verifying::TrustOptions;
@@ -108,7 +109,7 @@ pub fn run(a: DocsArgs) -> anyhow::Result<()> {
         None => cargo_cra::docs::default_dir(std::path::Path::new("target/cra"))?,
     };
     let signer = match a.sign {
-        true => Some(SignerOptions::from(a.signer.clone()).required_signer()?),
+        true => Some(SignerOptions::from(a.signer.clone()).required_signer(&Terminal::new())?),
         false => None,
     };
     let json = a.json;

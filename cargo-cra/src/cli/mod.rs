@@ -13,6 +13,7 @@ pub mod help;
 pub mod init;
 pub mod options;
 pub mod sign;
+pub mod terminal;
 pub mod verify;
 
 use clap::{Parser, Subcommand};

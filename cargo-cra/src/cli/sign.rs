@@ -1,6 +1,7 @@
 //! Signing options (clap), shared by the commands that sign, and their conversion into
 //! [`SignerOptions`].
 
+use super::terminal::Terminal;
 use cargo_cra::signing;
 use cargo_cra::signing::{KeylessOptions, SignerOptions};
 use clap::Args;
@@ -76,7 +77,7 @@ impl From<SignerArgs> for SignerOptions {
 
 /// `cargo cra keygen`.
 pub fn keygen(output_key_prefix: &Path, force: bool) -> anyhow::Result<()> {
-    let (key, public) = signing::keygen(output_key_prefix, force)?;
+    let (key, public) = signing::keygen(output_key_prefix, force, &Terminal::new())?;
     eprintln!("Private key written to {}", key.display());
     eprintln!("Public key written to {}", public.display());
     Ok(())
@@ -88,7 +89,7 @@ pub fn public_key(key: PathBuf, output_file: Option<PathBuf>) -> anyhow::Result<
         key: Some(key),
         ..Default::default()
     }
-    .required_key()?;
+    .required_key(&Terminal::new())?;
     let pem = signer.public_key().to_pem();
     match output_file {
         Some(path) => signing::write_public_key(&pem, &path)?,
@@ -99,7 +100,7 @@ pub fn public_key(key: PathBuf, output_file: Option<PathBuf>) -> anyhow::Result<
 
 /// `cargo cra sign-blob`.
 pub fn sign_blob(file: &Path, signer: SignerArgs, bundle: &Path) -> anyhow::Result<()> {
-    let key = SignerOptions::from(signer).required_signer()?;
+    let key = SignerOptions::from(signer).required_signer(&Terminal::new())?;
     let sha256 = signing::sign_blob(file, &key, bundle)?;
     eprintln!(
         "Signed {} (sha256 {}): {}",
@@ -118,7 +119,7 @@ pub fn attest(
     signer: SignerArgs,
     bundle: &Path,
 ) -> anyhow::Result<()> {
-    let key = SignerOptions::from(signer).required_signer()?;
+    let key = SignerOptions::from(signer).required_signer(&Terminal::new())?;
     signing::attest(file, predicate, predicate_type, &key, bundle)?;
     eprintln!(
         "Attested {} ({predicate_type}): {}",

@@ -218,9 +218,42 @@ impl ZigState {
     }
 }
 
+/// Why a compiler link could not run zig (the build step that ran it fails).
+#[derive(Debug, thiserror::Error)]
+pub enum CToolError {
+    /// The state cargo-cra passes in the environment is missing or unreadable.
+    #[error(
+        "{name}: {STATE_ENV} is missing or unreadable ({message}); run through `cargo cra build`"
+    )]
+    State {
+        /// The link's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// C++ for a cross target.
+    #[error(
+        "cargo-cra: C++ is not cross-compiled for {target} yet: rust-lld links only the Rust toolchain's musl, which has no C++ standard library; set CXX_<target> and CXXSTDLIB_<target> to a C++ cross toolchain"
+    )]
+    Cxx {
+        /// The target.
+        target: String,
+    },
+    /// zig could not be started.
+    #[error("{name}: cannot run {zig}: {source}")]
+    Run {
+        /// The link's name.
+        name: String,
+        /// zig's path.
+        zig: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// If this process was started through one of the compiler links, runs zig and returns its
-/// exit code; otherwise `None`.
-pub fn run_as_c_tool(args: &[OsString]) -> Option<i32> {
+/// exit code (an error exits with 1); otherwise `None`.
+pub fn run_as_c_tool(args: &[OsString]) -> Option<Result<i32, CToolError>> {
     let name = Path::new(args.first()?).file_name()?.to_str()?;
     let tool = match name {
         CC_NAME => "cc",
@@ -233,19 +266,17 @@ pub fn run_as_c_tool(args: &[OsString]) -> Option<i32> {
         .and_then(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
     {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "error: {name}: {STATE_ENV} is missing or unreadable ({e}); run through `cargo cra build`"
-            );
-            return Some(1);
+        Err(message) => {
+            return Some(Err(CToolError::State {
+                name: name.into(),
+                message,
+            }));
         }
     };
     if tool == "c++" {
-        eprintln!(
-            "error: cargo-cra: C++ is not cross-compiled for {} yet: rust-lld links only the Rust toolchain's musl, which has no C++ standard library; set CXX_<target> and CXXSTDLIB_<target> to a C++ cross toolchain",
-            state.target
-        );
-        return Some(1);
+        return Some(Err(CToolError::Cxx {
+            target: state.target,
+        }));
     }
     let mut cmd = Command::new(&state.zig);
     cmd.arg(tool);
@@ -255,11 +286,12 @@ pub fn run_as_c_tool(args: &[OsString]) -> Option<i32> {
         cmd.args(compiler_args(&state, &args[1..]));
     }
     Some(match cmd.status() {
-        Ok(st) => st.code().unwrap_or(1),
-        Err(e) => {
-            eprintln!("error: {name}: cannot run {}: {e}", state.zig.display());
-            1
-        }
+        Ok(st) => Ok(st.code().unwrap_or(1)),
+        Err(source) => Err(CToolError::Run {
+            name: name.into(),
+            zig: state.zig.display().to_string(),
+            source,
+        }),
     })
 }
 

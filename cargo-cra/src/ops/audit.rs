@@ -6,6 +6,7 @@ use crate::error::BuildError;
 use crate::ops::build;
 use crate::request::BuildRequest;
 use crate::signing::SignError;
+use crate::ui::Ui;
 use cra_attest::sigstore::sign::Signer;
 use cra_model::fileset::{CSAF_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE};
 use std::path::{Path, PathBuf};
@@ -73,9 +74,13 @@ pub fn check_signing(cmd: &AuditCommand, sign: bool) -> Result<(), AuditCommandE
 
 /// Runs the audit: builds the project when no SBOM is given, audits, writes and (with `signer`)
 /// attests the documents, and returns the verdict with the report.
-pub fn run(cmd: &AuditCommand, signer: Option<&Signer>) -> Result<AuditOutcome, AuditCommandError> {
+pub fn run(
+    cmd: &AuditCommand,
+    signer: Option<&Signer>,
+    ui: &dyn Ui,
+) -> Result<AuditOutcome, AuditCommandError> {
     let request = match (&cmd.request.paths[..], &cmd.project) {
-        ([], Some(project)) => project_request(&cmd.request, project)?,
+        ([], Some(project)) => project_request(&cmd.request, project, ui)?,
         _ => cmd.request.clone(),
     };
     let report = audit::audit(&request)?;
@@ -117,8 +122,9 @@ pub fn run(cmd: &AuditCommand, signer: Option<&Signer>) -> Result<AuditOutcome, 
 fn project_request(
     request: &AuditRequest,
     project: &BuildRequest,
+    ui: &dyn Ui,
 ) -> Result<AuditRequest, AuditCommandError> {
-    let built = build::run(project, None)?;
+    let built = build::run(project, None, ui)?;
     let mut request = request.clone();
     // The packages' `vex` documents first: those given on the command line win.
     let configured = built.binaries.iter().flat_map(|r| r.vex.iter().cloned());

@@ -15,6 +15,7 @@ use crate::sbom::{SbomInput, sbom};
 use crate::signing;
 use crate::source_date;
 use crate::toolchain::{Toolchain, target_dir_name};
+use crate::ui::Ui;
 use crate::units::PackageFacts;
 use crate::wrapper::WrapperState;
 use cargo_metadata::{Artifact, Metadata, TargetKind};
@@ -122,19 +123,19 @@ impl Timings {
         self.last = now;
     }
 
-    fn report(&self) {
+    fn report(&self, ui: &dyn Ui) {
         if std::env::var_os("CARGO_CRA_TIMINGS").is_some() {
             for (name, d) in &self.phases {
-                eprintln!(
+                ui.note(&format!(
                     "cargo-cra timing: {name:<28} {:>8.1} ms",
                     d.as_secs_f64() * 1e3
-                );
+                ));
             }
-            eprintln!(
+            ui.note(&format!(
                 "cargo-cra timing: {:<28} {:>8.1} ms",
                 "total",
                 self.start.elapsed().as_secs_f64() * 1e3
-            );
+            ));
         }
     }
 }
@@ -166,10 +167,10 @@ pub struct Built {
 
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
 /// when given; returns what was written.
-pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Built, BuildError> {
+pub fn run(args: &BuildRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<Built, BuildError> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let mut timings = Timings::new();
-    let plan = plan(args)?;
+    let plan = plan(args, ui)?;
     timings.phase("pre-flight");
 
     let remaps = repro::remaps(
@@ -204,7 +205,7 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Built, BuildE
         plan.source_date_epoch.to_string().into(),
     ));
 
-    let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env)?;
+    let build = RunningBuild::spawn(&args.cargo_build_args(&plan.target), &env, ui)?;
     let artifacts = build.finish(&plan.lock_file)?;
     timings.phase("cargo build");
     let attestation = Attestation {
@@ -233,9 +234,16 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Built, BuildE
         started_on,
         finished_on: cra_attest::evidence::slsa::now_rfc3339(),
     };
-    let binaries = write_outputs(&plan, &artifacts, &attestation, &cross, args.audit.as_ref())?;
+    let binaries = write_outputs(
+        &plan,
+        &artifacts,
+        &attestation,
+        &cross,
+        args.audit.as_ref(),
+        ui,
+    )?;
     timings.phase("SBOMs, provenance, copies");
-    timings.report();
+    timings.report(ui);
     Ok(Built {
         binaries,
         compiled: crate::units::compiled_crates(&plan.build_dir, &plan.target),
@@ -243,7 +251,7 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>) -> Result<Built, BuildE
     })
 }
 
-fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
+fn plan(args: &BuildRequest, ui: &dyn Ui) -> Result<Plan, BuildError> {
     let (workspace, toolchain) = std::thread::scope(|s| {
         let toolchain = s.spawn(|| Toolchain::detect(Path::new(".")));
         let workspace = cargo::workspace(args);
@@ -306,7 +314,7 @@ fn plan(args: &BuildRequest) -> Result<Plan, BuildError> {
         }
         warnings.extend(origin.warning(&workspace_root));
     }
-    crate::warnings::emit(&warnings, args.deny_warnings)?;
+    crate::warnings::emit(ui, &warnings, args.deny_warnings)?;
     let target_dir = workspace.target_directory.clone().into_std_path_buf();
     Ok(Plan {
         build_dir: target_dir.join("cra").join(BUILD_DIR_NAME),
@@ -558,6 +566,7 @@ fn write_outputs(
     attestation: &Attestation<'_>,
     cross: &CrossSetup,
     gate: Option<&crate::audit::Gate>,
+    ui: &dyn Ui,
 ) -> Result<Vec<BinaryReport>, BuildError> {
     // With --unlocked, cargo may have just written or changed the lock file.
     let reread;
@@ -569,14 +578,14 @@ fn write_outputs(
     };
     let packages = BuildPackages::new(artifacts, lock);
     let graphs = linked_graphs(plan, artifacts, &packages, &attestation.remaps)?;
-    crate::warnings::emit(&unverified_copies(&graphs), plan.deny_warnings).map_err(
+    crate::warnings::emit(ui, &unverified_copies(&graphs), plan.deny_warnings).map_err(
         |e| match e {
             BuildError::DeniedWarnings(n) => BuildError::DeniedLateWarnings(n),
             e => e,
         },
     )?;
     if let Some(gate) = gate {
-        audit_linked(gate, plan, &graphs)?;
+        audit_linked(gate, plan, &graphs, ui)?;
     }
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
     let memo = plan.build_dir.join(ARCHIVE_DIGESTS);
@@ -651,6 +660,7 @@ fn audit_linked(
     gate: &crate::audit::Gate,
     plan: &Plan,
     graphs: &[(&Artifact, LinkedGraph)],
+    ui: &dyn Ui,
 ) -> Result<(), BuildError> {
     // The packages' own decisions first: those given on the command line come later and win.
     let mut gate = gate.clone();
@@ -687,7 +697,7 @@ fn audit_linked(
             code: e.exit_code(),
         })?;
     for w in &report.warnings {
-        eprintln!("warning: {}", cra_model::input::printable(w));
+        ui.warning(w);
     }
     Ok(())
 }

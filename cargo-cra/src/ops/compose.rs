@@ -6,11 +6,11 @@ use crate::ops::build;
 use crate::provenance::GitSource;
 use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::source_date;
+use crate::ui::Ui;
 use anyhow::{Context, Result};
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
-use cra_composer::progress::Progress;
 use cra_composer::recipe::{Recipe, default_target};
 use cra_composer::tree::{BuiltApp, RootFs};
 use cra_model::input::InputFile;
@@ -82,11 +82,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
 }
 
 /// Composes the image `args.recipe` describes, signing with `signer` when given.
-pub fn run(
-    args: &ComposeRequest,
-    signer: Option<&Signer>,
-    progress: &dyn Progress,
-) -> Result<ComposeReport> {
+pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<ComposeReport> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build, the RAUC certificate's too.
@@ -97,19 +93,19 @@ pub fn run(
     let place = format!("{} [product]", args.recipe.display());
     warnings.extend(crate::warnings::product_gaps(&place, &recipe.product));
     warnings.extend(origin.warning(&base));
-    crate::warnings::emit(&warnings, args.deny_warnings)?;
+    crate::warnings::emit(ui, &warnings, args.deny_warnings)?;
     let rauc_signer = recipe
         .output
         .rauc
         .as_ref()
-        .map(|r| rauc_signer(&recipe, r))
+        .map(|r| rauc_signer(&recipe, r, ui))
         .transpose()?;
     let mut apps = Vec::new();
     let mut app_vex = Vec::new();
     for (i, app) in recipe.apps.iter().enumerate() {
         let build_args = app_build_args(&recipe, i, args);
         let bin = build_args.selection.bins[0].clone();
-        let reports = build::run(&build_args, None).map_err(|e| match e {
+        let reports = build::run(&build_args, None, ui).map_err(|e| match e {
             // The build's own wording names the SBOM; compose did not write an image.
             BuildError::CargoBuildFailed { code } => BuildError::AppBuildFailed {
                 package: app.package.clone(),
@@ -154,7 +150,7 @@ pub fn run(
                 code: e.exit_code(),
             })?;
         for w in &report.warnings {
-            eprintln!("warning: {}", cra_model::input::printable(w));
+            ui.warning(w);
         }
         gate_report = Some(report);
     }
@@ -173,7 +169,7 @@ pub fn run(
         rauc_signer: rauc_signer.as_ref(),
     };
     fs.fill_apps(&apps)?;
-    let mut report = compose_tree(&recipe, &fs, &apps, &options, progress)?;
+    let mut report = compose_tree(&recipe, &fs, &apps, &options, ui)?;
     // The gate that passed leaves its record beside the image (Annex VII 6 for docs).
     if let Some(gate) = &gate_report {
         let docs = cra_model::fileset::Documents::of(recipe.image.name.as_str());
@@ -192,6 +188,7 @@ pub fn run(
 fn rauc_signer(
     recipe: &Recipe,
     r: &cra_composer::recipe::RaucOutput,
+    ui: &dyn Ui,
 ) -> Result<cra_attest::cms::CmsSigner> {
     let base = recipe.base_dir();
     let read = |at: &cra_composer::recipe::At<String>, what: &'static str| {
@@ -211,7 +208,7 @@ fn rauc_signer(
         .collect::<Result<Vec<_>, _>>()?;
     // An encrypted key asks for its password as the cosign keys do (CRA_PASSWORD first).
     let password = match cra_attest::cms::is_encrypted(&key) {
-        true => Some(crate::signing::password(false)?),
+        true => Some(crate::signing::password(false, ui)?),
         false => None,
     };
     let signer = cra_attest::cms::CmsSigner::from_pem(

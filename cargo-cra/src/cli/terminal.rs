@@ -1,11 +1,13 @@
-//! Progress for long steps: a bar on a terminal (indicatif), one plain line per step otherwise.
+//! The terminal the library speaks through ([`cargo_cra::ui::Ui`]): warnings and notes on
+//! standard error, progress bars for long steps (indicatif; one plain line per step when
+//! standard error is not a terminal), cargo's own output passed on, and password prompts.
 
 use cra_composer::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
-/// Shows progress on stderr.
+/// Standard error, and the terminal behind it when there is one.
 pub struct Terminal {
     bar: Mutex<Option<ProgressBar>>,
     tty: bool,
@@ -60,5 +62,31 @@ impl Progress for Terminal {
         if let Some(b) = self.bar.lock().expect("progress lock").take() {
             b.finish_and_clear();
         }
+    }
+}
+
+impl cargo_cra::ui::Ui for Terminal {
+    fn warning(&self, line: &str) {
+        super::output::warning(line);
+    }
+
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn cargo_output(&self) -> (Box<dyn Write + Send>, Option<u16>) {
+        let stderr = std::io::stderr();
+        let width = match stderr.is_terminal() {
+            true => terminal_size::terminal_size_of(&stderr).map(|(w, _)| w.0),
+            false => None,
+        };
+        (Box::new(stderr), width)
+    }
+
+    fn ask_password(&self, prompt: &str) -> Option<String> {
+        if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(prompt).ok()
     }
 }
