@@ -13,9 +13,9 @@ pub enum Compression {
 
 /// Default gzip level: 5 compresses within 0.3 % of level 6 in four fifths of the time
 /// (measured by `bench/compose.sh`).
-pub const GZIP_DEFAULT_LEVEL: u32 = 5;
+pub(crate) const GZIP_DEFAULT_LEVEL: u32 = 5;
 /// Default zstd level (zstd's own default).
-pub const ZSTD_DEFAULT_LEVEL: u32 = 3;
+pub(crate) const ZSTD_DEFAULT_LEVEL: u32 = 3;
 
 impl Compression {
     /// From the recipe's spelling and optional level; `Err` says what is wrong.

@@ -50,6 +50,6 @@ impl ComposeError {
 }
 
 /// A closure turning an I/O error into a [`ComposeError`] about `path`.
-pub fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> ComposeError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> ComposeError + '_ {
     move |e| ComposeError::io(path, e)
 }

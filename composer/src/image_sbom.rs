@@ -16,7 +16,7 @@ use cra_attest::evidence::cyclonedx::{
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the image SBOM is made from.
-pub struct ImageSbomInput<'a> {
+pub(crate) struct ImageSbomInput<'a> {
     /// The recipe.
     pub recipe: &'a Recipe,
     /// The root filesystem.
@@ -35,7 +35,7 @@ pub struct ImageSbomInput<'a> {
 
 /// What the SBOM records about a squashfs image.
 #[derive(Debug, Clone)]
-pub struct SquashfsFacts {
+pub(crate) struct SquashfsFacts {
     /// File name of the image.
     pub file: String,
     /// SHA-256 of the image file as written.
@@ -45,7 +45,7 @@ pub struct SquashfsFacts {
 }
 
 /// The package URL of an OCI image (<https://github.com/package-url/purl-spec>, type `oci`).
-pub fn image_purl(name: &str, manifest_digest: &[u8; 32], arch: &str, tag: &str) -> String {
+pub(crate) fn image_purl(name: &str, manifest_digest: &[u8; 32], arch: &str, tag: &str) -> String {
     format!(
         "pkg:oci/{name}@sha256%3A{}?arch={arch}&tag={tag}",
         cra_attest::digest::to_hex(manifest_digest)
@@ -53,7 +53,7 @@ pub fn image_purl(name: &str, manifest_digest: &[u8; 32], arch: &str, tag: &str)
 }
 
 /// Builds the image SBOM, with its content-derived serial number set.
-pub fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
+pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError> {
     let recipe = input.recipe;
     let name = &*recipe.image.name;
     let arch = &recipe.image.architecture;

@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// A written layer blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layer {
+pub(crate) struct Layer {
     /// SHA-256 of the compressed blob.
     pub digest: [u8; 32],
     /// SHA-256 of the uncompressed tar.
@@ -146,7 +146,7 @@ impl<W: Write> Write for Encoder<W> {
 }
 
 /// Writes `fs` as a layer to `dest` (created; the caller renames it to its digest).
-pub fn write_layer(
+pub(crate) fn write_layer(
     fs: &RootFs,
     mtime: u64,
     compression: Compression,

@@ -19,11 +19,12 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// `PATH` set when the recipe's environment has none (the conventional container default).
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// What the image's config and annotations say.
 #[derive(Debug, Clone, Default)]
-pub struct ImageInfo {
+pub(crate) struct ImageInfo {
     /// Image name (title annotation).
     pub name: String,
     /// Version: the tag (`ref.name`) and version annotation.
@@ -60,7 +61,7 @@ pub struct ImageInfo {
 
 /// The image's descriptors and documents.
 #[derive(Debug, Clone)]
-pub struct OciImage {
+pub(crate) struct OciImage {
     /// The config blob.
     pub config: Vec<u8>,
     /// The manifest blob.
@@ -226,7 +227,7 @@ fn variant(architecture: &str) -> Option<&'static str> {
 
 /// Writes `image`'s documents into the layout at `dir`, whose `blobs/sha256/` already holds
 /// the layer.
-pub fn write_layout(dir: &Path, image: &OciImage) -> Result<(), ComposeError> {
+pub(crate) fn write_layout(dir: &Path, image: &OciImage) -> Result<(), ComposeError> {
     let blobs = dir.join("blobs").join("sha256");
     std::fs::create_dir_all(&blobs).map_err(io_at(&blobs))?;
     for bytes in [&image.config, &image.manifest] {
@@ -243,7 +244,7 @@ pub fn write_layout(dir: &Path, image: &OciImage) -> Result<(), ComposeError> {
 
 /// Writes the layout at `dir` as a deterministic tar to `out` (`oci-archive` form); returns
 /// the archive's SHA-256 (hashed as it is written).
-pub fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<[u8; 32], ComposeError> {
+pub(crate) fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<[u8; 32], ComposeError> {
     let blobs = dir.join("blobs").join("sha256");
     let mut names: Vec<String> = std::fs::read_dir(&blobs)
         .map_err(io_at(&blobs))?

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs jobs on `threads` workers; results are taken in the order the jobs were submitted.
-pub struct OrderedPool<T: Send + 'static> {
+pub(crate) struct OrderedPool<T: Send + 'static> {
     jobs: Option<Sender<Job>>,
     workers: Vec<JoinHandle<()>>,
     pending: VecDeque<Receiver<T>>,
@@ -47,7 +47,7 @@ impl<T: Send + 'static> OrderedPool<T> {
     }
 
     /// Submits `f`; when the window is full, first waits for and returns the oldest result.
-    pub fn submit(&mut self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    pub(crate) fn submit(&mut self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
         let oldest = if self.pending.len() >= self.window {
             self.next_result()
         } else {
@@ -67,7 +67,7 @@ impl<T: Send + 'static> OrderedPool<T> {
     }
 
     /// Waits for and returns the oldest pending result; `None` when nothing is pending.
-    pub fn next_result(&mut self) -> Option<T> {
+    pub(crate) fn next_result(&mut self) -> Option<T> {
         let rx = self.pending.pop_front()?;
         Some(rx.recv().expect("a worker panicked"))
     }

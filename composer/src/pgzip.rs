@@ -15,12 +15,12 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 /// Uncompressed bytes per independently deflated chunk.
-pub const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 /// Deflate's window: the dictionary each chunk is primed with.
 const WINDOW: usize = 32 * 1024;
 
 /// A gzip writer compressing on worker threads.
-pub struct ParallelGzip<W: Write> {
+pub(crate) struct ParallelGzip<W: Write> {
     inner: W,
     level: u32,
     buf: Vec<u8>,

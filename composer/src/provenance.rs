@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 pub const BUILD_TYPE: &str = cra_model::media::BUILD_TYPE_COMPOSE;
 
 /// Everything the image provenance is made from.
-pub struct ImageProvenanceInput<'a> {
+pub(crate) struct ImageProvenanceInput<'a> {
     /// The recipe.
     pub recipe: &'a Recipe,
     /// SHA-256 of the recipe text.

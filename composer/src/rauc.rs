@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The manifest's name inside the bundle.
-pub const MANIFEST: &str = "manifest.raucm";
+pub(crate) const MANIFEST: &str = "manifest.raucm";
 
 /// What goes into a bundle.
 pub struct BundleInput<'a> {

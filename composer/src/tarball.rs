@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 
 /// What a tar entry is.
 #[derive(Debug, Clone, Copy)]
-pub enum EntryKind<'a> {
+pub(crate) enum EntryKind<'a> {
     /// A directory (written with a trailing `/`).
     Dir,
     /// A regular file of `size` bytes.
@@ -30,7 +30,7 @@ pub enum EntryKind<'a> {
 
 /// Owner, group, mode, time and extended attributes of an entry.
 #[derive(Debug, Clone, Copy)]
-pub struct Meta<'a> {
+pub(crate) struct Meta<'a> {
     /// Permission bits.
     pub mode: u32,
     /// Owner id.
@@ -45,7 +45,7 @@ pub struct Meta<'a> {
 }
 
 /// No extended attributes.
-pub static NO_XATTRS: Xattrs = Xattrs::new();
+pub(crate) static NO_XATTRS: Xattrs = Xattrs::new();
 
 /// Largest value ustar's 8-byte octal id fields hold.
 const USTAR_MAX_ID: u64 = 0o7777777;

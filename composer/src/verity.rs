@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
 
 /// Data and hash block size.
-pub const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 const HASHES_PER_BLOCK: usize = BLOCK / 32;
 
 /// A computed hash tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerityTree {
+pub(crate) struct VerityTree {
     /// The root hash.
     pub root_hash: [u8; 32],
     /// The salt (32 bytes).
@@ -31,7 +31,7 @@ pub struct VerityTree {
 }
 
 /// The salt for an image with SHA-256 `image_digest`.
-pub fn salt_for(image_digest: &[u8; 32]) -> [u8; 32] {
+pub(crate) fn salt_for(image_digest: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"cargo-cra dm-verity salt v1\0");
     h.update(image_digest);
@@ -65,7 +65,11 @@ pub fn build(reader: impl Read, data_len: u64, image_digest: &[u8; 32]) -> io::R
 
 /// The tree alone, no superblock (as RAUC's bundles carry it: the hash area starts with the
 /// top level, and the salt, size and root hash go in the signed manifest).
-pub fn build_bare(reader: impl Read, data_len: u64, salt: [u8; 32]) -> io::Result<VerityTree> {
+pub(crate) fn build_bare(
+    reader: impl Read,
+    data_len: u64,
+    salt: [u8; 32],
+) -> io::Result<VerityTree> {
     build_tree(reader, data_len, salt, false)
 }
 

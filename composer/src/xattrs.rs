@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// Attribute name (`security.capability`, `user.origin`) → value, sorted by name.
-pub type Xattrs = BTreeMap<String, Vec<u8>>;
+pub(crate) type Xattrs = BTreeMap<String, Vec<u8>>;
 
 /// The attribute file capabilities live in.
-pub const CAPABILITY: &str = "security.capability";
+pub(crate) const CAPABILITY: &str = "security.capability";
 
 /// Name spaces an image can carry (the ones squashfs can encode).
 const PREFIXES: [&str; 3] = ["user.", "trusted.", "security."];
@@ -28,7 +28,7 @@ const MAX_VALUE: usize = 65536;
 
 /// The `security.capability` value granting `names` (`net_bind_service` or
 /// `CAP_NET_BIND_SERVICE`, any case) permitted and effective.
-pub fn capability_value(names: &[String]) -> Result<Vec<u8>, String> {
+pub(crate) fn capability_value(names: &[String]) -> Result<Vec<u8>, String> {
     if names.is_empty() {
         return Err("capabilities is empty; remove it or name a capability".into());
     }
@@ -79,7 +79,7 @@ pub fn check(name: &str, value: &str) -> Result<(), String> {
 }
 
 /// An entry's text attributes from a recipe's `xattrs` table (checked).
-pub fn from_text(text: &BTreeMap<String, String>) -> Result<Xattrs, String> {
+pub(crate) fn from_text(text: &BTreeMap<String, String>) -> Result<Xattrs, String> {
     let mut out = Xattrs::new();
     for (name, value) in text {
         check(name, value)?;
@@ -115,7 +115,7 @@ pub fn describe(xattrs: &Xattrs) -> Vec<(String, String)> {
 }
 
 /// Squashfs's encoding of a name: its prefix id (0 user, 1 trusted, 2 security) and the rest.
-pub fn squashfs_prefix(name: &str) -> (u16, &str) {
+pub(crate) fn squashfs_prefix(name: &str) -> (u16, &str) {
     for (id, prefix) in PREFIXES.iter().enumerate() {
         if let Some(rest) = name.strip_prefix(prefix) {
             return (id as u16, rest);

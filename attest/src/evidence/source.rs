@@ -179,7 +179,7 @@ impl Git {
 /// another server); ssh and git ports are dropped (they name a transport, not the repository).
 /// Credentials are removed wherever they stand. Local paths and `file://` URLs (which would
 /// name a directory of this machine) give `None`.
-pub fn canonical_remote(url: &str) -> Option<String> {
+pub(crate) fn canonical_remote(url: &str) -> Option<String> {
     let url = url.trim();
     let (scheme, authority, path) = if let Some((scheme, rest)) = url.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
@@ -239,17 +239,6 @@ fn strip_port(host_port: &str) -> &str {
             .unwrap_or(host_port);
     }
     host_port.split(':').next().unwrap_or(host_port)
-}
-
-/// `https://user:token@host/x` → `https://host/x`.
-pub fn strip_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((userinfo, host)) if !userinfo.contains('/') => format!("{scheme}://{host}"),
-            _ => url.to_string(),
-        },
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -346,22 +335,5 @@ mod tests {
         ] {
             assert_eq!(canonical_remote(local), None, "{local}");
         }
-    }
-
-    #[test]
-    fn credentials_are_stripped_from_remote_urls() {
-        assert_eq!(
-            strip_credentials("https://u:tok@github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            strip_credentials("https://github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            strip_credentials("git@github.com:a/b.git"),
-            "git@github.com:a/b.git"
-        );
-        assert_eq!(strip_credentials("ssh://git@host/x@y"), "ssh://host/x@y");
     }
 }

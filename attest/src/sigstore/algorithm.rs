@@ -46,21 +46,11 @@ impl Hash {
     }
 
     /// The hash named by an OID (`id-sha256`, …).
-    pub fn from_oid(oid: &str) -> Option<Hash> {
+    pub(crate) fn from_oid(oid: &str) -> Option<Hash> {
         match oid {
             "2.16.840.1.101.3.4.2.1" => Some(Hash::Sha256),
             "2.16.840.1.101.3.4.2.2" => Some(Hash::Sha384),
             "2.16.840.1.101.3.4.2.3" => Some(Hash::Sha512),
-            _ => None,
-        }
-    }
-
-    /// The hash named by a bundle's `HashAlgorithm` (`SHA2_256`, …).
-    pub fn from_bundle_name(name: &str) -> Option<Hash> {
-        match name {
-            "SHA2_256" => Some(Hash::Sha256),
-            "SHA2_384" => Some(Hash::Sha384),
-            "SHA2_512" => Some(Hash::Sha512),
             _ => None,
         }
     }
@@ -101,7 +91,7 @@ impl Scheme {
     /// The scheme an X.509 certificate or a CMS signer names: `algorithm` (with its
     /// parameters, for PSS), and, where `algorithm` is only a key type (`id-ecPublicKey`,
     /// `rsaEncryption`), the `digest` algorithm beside it.
-    pub fn from_x509(
+    pub(crate) fn from_x509(
         algorithm: &spki::AlgorithmIdentifierOwned,
         digest: Option<&str>,
     ) -> Result<Scheme, AlgorithmError> {
@@ -132,7 +122,7 @@ impl Scheme {
 
     /// The scheme of a TLS 1.2 `DigitallySigned` header (RFC 5246 §7.4.1.4.1: hash, then
     /// signature algorithm), as certificate transparency logs sign SCTs with.
-    pub fn from_tls(hash: u8, signature: u8) -> Result<Scheme, AlgorithmError> {
+    pub(crate) fn from_tls(hash: u8, signature: u8) -> Result<Scheme, AlgorithmError> {
         let h = match hash {
             4 => Hash::Sha256,
             5 => Hash::Sha384,
@@ -154,7 +144,7 @@ impl Scheme {
 
     /// The scheme of a trusted root's `keyDetails` (Sigstore's `PublicKeyDetails`); `None` for
     /// details that do not fix one (absent, or unspecified).
-    pub fn from_key_details(details: &str) -> Result<Option<Scheme>, AlgorithmError> {
+    pub(crate) fn from_key_details(details: &str) -> Result<Option<Scheme>, AlgorithmError> {
         let pss = |hash| Scheme::RsaPss {
             hash,
             salt: Hash::len(hash),
@@ -291,7 +281,7 @@ impl Eq for VerifyingKey {}
 
 impl VerifyingKey {
     /// Reads a DER `SubjectPublicKeyInfo`, refusing algorithms Sigstore does not allow.
-    pub fn from_spki(der: &[u8]) -> Result<VerifyingKey, AlgorithmError> {
+    pub(crate) fn from_spki(der: &[u8]) -> Result<VerifyingKey, AlgorithmError> {
         let info = spki::SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| AlgorithmError::Malformed(e.to_string()))?;
         let oid = info.algorithm.oid.to_string();
@@ -443,7 +433,7 @@ impl VerifyingKey {
 
     /// Whether `signature` over `message` verifies in `scheme`; an error when the scheme is not
     /// one this key is used with.
-    pub fn verify_with(
+    pub(crate) fn verify_with(
         &self,
         scheme: Scheme,
         message: &[u8],
@@ -463,7 +453,7 @@ impl VerifyingKey {
 
     /// Whether `signature` verifies over a message whose digest (of `scheme`'s hash) is
     /// `digest`. Ed25519 signs whole messages and cannot be checked this way.
-    pub fn verify_digest(
+    pub(crate) fn verify_digest(
         &self,
         scheme: Scheme,
         digest: &[u8],
@@ -502,7 +492,7 @@ impl VerifyingKey {
 
     /// Whether `signature` verifies over a message with SHA-256 `digest` in one of the key's
     /// default schemes that hashes with SHA-256.
-    pub fn verify_sha256_digest(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
+    pub(crate) fn verify_sha256_digest(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
         self.default_schemes().into_iter().any(|s| {
             matches!(
                 s,

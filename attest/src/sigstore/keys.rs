@@ -26,15 +26,15 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// PEM label cargo-cra writes (cosign ≥ 2.0 writes the same).
-pub const PRIVATE_KEY_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
+pub(crate) const PRIVATE_KEY_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
 /// PEM label of keys written by older cosign releases, also read.
-pub const LEGACY_PRIVATE_KEY_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
+pub(crate) const LEGACY_PRIVATE_KEY_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 
 /// The most memory (128·r·(N + p) bytes) a key file may make scrypt take: 512 MiB, eight times
 /// cosign's own keys (N = 2^16, r = 8: 64 MiB).
-pub const SCRYPT_MAX_MEMORY: u64 = 512 << 20;
+pub(crate) const SCRYPT_MAX_MEMORY: u64 = 512 << 20;
 /// The most work (N·r·p) a key file may ask for: 32 times cosign's own keys.
-pub const SCRYPT_MAX_WORK: u64 = (1 << 16) * 8 * 32;
+pub(crate) const SCRYPT_MAX_WORK: u64 = (1 << 16) * 8 * 32;
 
 /// Refuses scrypt parameters a hostile key file could use to exhaust memory or time, before
 /// anything is derived: N a power of two ≥ 2, r and p ≥ 1, memory and work within the limits.
@@ -351,26 +351,6 @@ impl PublicKey {
     /// The key hint written to bundles: base64 of SHA-256 over the DER SPKI.
     pub fn hint(&self) -> String {
         B64.encode(crate::digest::sha256(&self.to_der()))
-    }
-
-    /// Checks an ECDSA P-256 `signature` (DER) over a message whose SHA-256 is `digest`. Ed25519
-    /// signs whole messages, so it cannot be checked from a digest.
-    pub fn verify_sha256_prehash(
-        &self,
-        digest: &[u8; 32],
-        signature: &[u8],
-    ) -> Result<(), KeyError> {
-        match self {
-            PublicKey::P256(k) => {
-                let sig = p256::ecdsa::Signature::from_der(signature)
-                    .map_err(|_| KeyError::BadSignature)?;
-                p256::ecdsa::signature::hazmat::PrehashVerifier::verify_prehash(k, digest, &sig)
-                    .map_err(|_| KeyError::BadSignature)
-            }
-            PublicKey::Ed25519(_) => Err(KeyError::Unsupported(
-                "Ed25519 signs whole messages: give the artefact, not its digest".into(),
-            )),
-        }
     }
 
     /// Checks `signature` over `message` (ECDSA: DER signature over SHA-256(message)).

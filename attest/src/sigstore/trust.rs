@@ -159,7 +159,8 @@ impl TimeRange {
 }
 
 /// Sigstore's public-good trusted root, embedded (see `attest/data/README.md`).
-pub const PUBLIC_GOOD_JSON: &[u8] = include_bytes!("../../data/public-good-trusted-root.json");
+pub(crate) const PUBLIC_GOOD_JSON: &[u8] =
+    include_bytes!("../../data/public-good-trusted-root.json");
 
 impl TrustedRoot {
     /// Sigstore's public-good trusted root, as embedded in cargo-cra.
@@ -217,7 +218,7 @@ impl LogInstance {
     }
 
     /// Whether the log's key was valid at `t` (Unix seconds).
-    pub fn valid_at(&self, t: i64) -> Result<bool, TrustError> {
+    pub(crate) fn valid_at(&self, t: i64) -> Result<bool, TrustError> {
         match &self.public_key.valid_for {
             Some(range) => range.contains(t),
             None => Ok(false),

@@ -25,7 +25,7 @@ pub(crate) mod values;
 pub use schema::{json_schema, reference};
 
 /// The largest recipe read (a recipe is a few kilobytes of TOML).
-pub const RECIPE_MAX: u64 = 1 << 20;
+pub(crate) const RECIPE_MAX: u64 = 1 << 20;
 
 /// A recipe error: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -357,7 +357,7 @@ impl Recipe {
     /// sets `allow_outside`): the git work tree holding the recipe; outside git, the nearest
     /// directory at or above the recipe's holding a `Cargo.toml` (the project `cargo cra init`
     /// wrote the recipe for), else the recipe's directory; with symbolic links resolved.
-    pub fn source_root(&self) -> Result<PathBuf, RecipeError> {
+    pub(crate) fn source_root(&self) -> Result<PathBuf, RecipeError> {
         let base = self.base_dir();
         let project = || {
             base.ancestors()
@@ -377,7 +377,7 @@ impl Recipe {
 
     /// The user the image runs as: the runtime user (a name is resolved to `uid:gid`), else the
     /// first declared user, else `None` (root).
-    pub fn run_as(&self) -> Option<String> {
+    pub(crate) fn run_as(&self) -> Option<String> {
         let by_name = |n: &str| {
             self.users
                 .iter()
@@ -416,7 +416,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Normalises an image path: absolute, `.` removed; `..` is an error (nothing may escape).
-pub fn normalize_dest(dest: &str) -> Result<String, String> {
+pub(crate) fn normalize_dest(dest: &str) -> Result<String, String> {
     let p = Path::new(dest);
     if !p.is_absolute() {
         return Err(format!("{dest:?} is not an absolute path in the image"));

@@ -305,7 +305,7 @@ pub struct Output {
     untagged,
     expecting = "a port: a number such as 8080, or a string such as \"53/udp\""
 )]
-pub enum Port {
+pub(crate) enum Port {
     /// `8080`: TCP.
     Number(i64),
     /// `"8080/tcp"`, `"53/udp"`, `"8080"`.
@@ -389,7 +389,7 @@ impl SquashfsOutput {
     }
 
     /// The verity tree goes in a separate file.
-    pub fn separate_verity(&self) -> bool {
+    pub(crate) fn separate_verity(&self) -> bool {
         self.verity_layout.get_ref() == "separate"
     }
 }
@@ -416,7 +416,7 @@ pub struct OciOutput {
 
 impl OciOutput {
     /// The layer compression this output asks for (validated by `Recipe::validate`).
-    pub fn layer_compression(
+    pub(crate) fn layer_compression(
         &self,
     ) -> Result<crate::codec::Compression, (std::ops::Range<usize>, String)> {
         parse_compression(

@@ -3,14 +3,14 @@
 //! message of the one error line (the caller adds `file:line:column`).
 
 /// Longest name component Linux accepts (`NAME_MAX`).
-pub const NAME_MAX: usize = 255;
+pub(crate) const NAME_MAX: usize = 255;
 /// Longest path Linux accepts (`PATH_MAX` less the terminating NUL).
-pub const PATH_MAX: usize = 4095;
+pub(crate) const PATH_MAX: usize = 4095;
 
 /// A user or group name as `useradd`/`groupadd` accept them by default: a lower-case letter or
 /// `_`, then lower-case letters, digits, `_` or `-`, optionally ending in `$`; at most 32 bytes.
 /// Nothing that could end a passwd/group field (`:`, `,`) or line.
-pub fn account_name(what: &str, name: &str) -> Result<(), String> {
+pub(crate) fn account_name(what: &str, name: &str) -> Result<(), String> {
     let body = name.strip_suffix('$').unwrap_or(name);
     let mut bytes = body.bytes();
     let first_ok = bytes
@@ -27,7 +27,7 @@ pub fn account_name(what: &str, name: &str) -> Result<(), String> {
 }
 
 /// A passwd path field (home, shell): absolute, and nothing that ends a field or a line.
-pub fn passwd_path(what: &str, value: &str) -> Result<(), String> {
+pub(crate) fn passwd_path(what: &str, value: &str) -> Result<(), String> {
     if !value.starts_with('/') {
         return Err(format!("{what} {value:?} is not an absolute path"));
     }
@@ -41,7 +41,7 @@ pub fn passwd_path(what: &str, value: &str) -> Result<(), String> {
 
 /// A path in the image (destination, link target, working directory): no NUL, components of
 /// at most [`NAME_MAX`] bytes, at most [`PATH_MAX`] bytes in all.
-pub fn image_path(what: &str, value: &str) -> Result<(), String> {
+pub(crate) fn image_path(what: &str, value: &str) -> Result<(), String> {
     if value.contains('\0') {
         return Err(format!("{what} {value:?} contains a NUL byte"));
     }
@@ -96,7 +96,7 @@ pub fn image_name(name: &str) -> Result<(), String> {
 
 /// An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}` (so `1.0+build.1` is refused: skopeo and
 /// registries cannot address it).
-pub fn oci_tag(version: &str) -> Result<(), String> {
+pub(crate) fn oci_tag(version: &str) -> Result<(), String> {
     let mut chars = version.chars();
     let first = chars
         .next()
@@ -113,7 +113,7 @@ pub fn oci_tag(version: &str) -> Result<(), String> {
 
 /// An environment variable's name: not empty, no `=` (it would split the `KEY=VALUE` entry),
 /// no control characters or white space.
-pub fn env_key(key: &str) -> Result<(), String> {
+pub(crate) fn env_key(key: &str) -> Result<(), String> {
     if key.is_empty()
         || key.contains('=')
         || key.chars().any(|c| c.is_control() || c.is_whitespace())
@@ -186,7 +186,7 @@ pub fn stop_signal(signal: &str) -> Result<(), String> {
 }
 
 /// A label or annotation key: not empty, no white space or control characters.
-pub fn annotation_key(what: &str, key: &str) -> Result<(), String> {
+pub(crate) fn annotation_key(what: &str, key: &str) -> Result<(), String> {
     if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!(
             "{what} key {key:?}: not empty, without white space or control characters"
@@ -197,7 +197,7 @@ pub fn annotation_key(what: &str, key: &str) -> Result<(), String> {
 
 /// `runtime.user` when it is not a declared name: `uid` or `uid:gid`, each a 32-bit id other
 /// than 4294967295.
-pub fn numeric_user(spec: &str) -> Option<Result<(), String>> {
+pub(crate) fn numeric_user(spec: &str) -> Option<Result<(), String>> {
     if !spec.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
@@ -217,7 +217,7 @@ pub fn numeric_user(spec: &str) -> Option<Result<(), String>> {
 
 /// A mode as written in the recipe (`text` is the literal): octal, `0o…`. A decimal `640` is
 /// `0o1200`, never what was meant.
-pub fn octal_literal(text: &str) -> Result<(), String> {
+pub(crate) fn octal_literal(text: &str) -> Result<(), String> {
     let t = text.trim();
     if t.starts_with("0o") {
         return Ok(());

@@ -6,10 +6,10 @@ use super::compressor::Compressor;
 use std::io;
 
 /// Uncompressed size of a metadata block.
-pub const METADATA_BLOCK: usize = 8192;
+pub(crate) const METADATA_BLOCK: usize = 8192;
 
 /// Builds one metadata table in memory (compressing each block as it fills).
-pub struct MetadataWriter {
+pub(crate) struct MetadataWriter {
     compressor: Compressor,
     block_size: u32,
     current: Vec<u8>,
@@ -78,7 +78,7 @@ impl MetadataWriter {
 
 /// A lookup table (ids, fragments): the entries in metadata blocks, then the index of the
 /// blocks' absolute positions. Returns (bytes, offset of the index within `bytes`).
-pub fn indexed_table(
+pub(crate) fn indexed_table(
     compressor: Compressor,
     block_size: u32,
     entries: &[u8],

@@ -83,7 +83,7 @@ impl Resolved {
     }
 
     /// The source as a directory to walk.
-    pub fn into_dir(self) -> HostDir {
+    pub(crate) fn into_dir(self) -> HostDir {
         HostDir {
             fd: self.fd,
             path: self.path,

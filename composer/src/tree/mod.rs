@@ -63,7 +63,7 @@ impl Content {
 impl RootFs {
     /// Where a host file lies relative to the confining [`RootFs::source_root`]; `None` when
     /// it lies outside (a source with `allow_outside`).
-    pub fn in_repository<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+    pub(crate) fn in_repository<'a>(&self, path: &'a Path) -> Option<&'a Path> {
         path.strip_prefix(self.source_root.as_deref()?).ok()
     }
 }
@@ -596,7 +596,7 @@ impl RootFs {
     }
 
     /// Total size of all file contents.
-    pub fn content_size(&self) -> u64 {
+    pub(crate) fn content_size(&self) -> u64 {
         self.entries
             .values()
             .map(|e| match &e.kind {
@@ -622,12 +622,12 @@ fn describe(kind: &Kind) -> &'static str {
 
 /// The path an app is known by: its recipe `dest` (normalised), even when a hard link that sorts
 /// first holds its data in the tree.
-pub fn app_dest(recipe: &Recipe, i: usize) -> String {
+pub(crate) fn app_dest(recipe: &Recipe, i: usize) -> String {
     recipe.apps[i].dest.to_string()
 }
 
 /// A host file's content reference: the file `path` resolves to, as it is now.
-pub fn host_content(path: &Path) -> Result<Content, ComposeError> {
+pub(crate) fn host_content(path: &Path) -> Result<Content, ComposeError> {
     let source = host::open_source(path, path).map_err(ComposeError::Format)?;
     if !source.is_file() {
         return Err(ComposeError::Format(format!(
@@ -640,7 +640,7 @@ pub fn host_content(path: &Path) -> Result<Content, ComposeError> {
 
 /// An entry's content being read: exactly the size recorded at layout, from the very file laid
 /// out (see [`host`]).
-pub struct ContentReader<'a> {
+pub(crate) struct ContentReader<'a> {
     exact: ExactReader<Box<dyn Read + Send + 'a>>,
     /// The host file's handle, path and identity at layout.
     host: Option<(std::fs::File, &'a Path, Identity)>,
@@ -665,7 +665,7 @@ impl ContentReader<'_> {
 /// Opens an entry's content: a reader that fails (with [`std::io::ErrorKind::UnexpectedEof`] or
 /// [`std::io::ErrorKind::InvalidData`]) if the file is shorter or longer now. A host file is
 /// opened without following links and must be the inode laid out, unchanged.
-pub fn open_content(content: &Content) -> Result<ContentReader<'_>, ComposeError> {
+pub(crate) fn open_content(content: &Content) -> Result<ContentReader<'_>, ComposeError> {
     let (inner, host): (Box<dyn Read + Send + '_>, _) = match content {
         Content::Generated(b) => (Box::new(std::io::Cursor::new(b.as_slice())), None),
         Content::Host { path, identity } => {
@@ -685,7 +685,7 @@ pub fn open_content(content: &Content) -> Result<ContentReader<'_>, ComposeError
 
 /// A reader that yields exactly `remaining` bytes of `inner`, failing when `inner` has fewer or
 /// more.
-pub struct ExactReader<R> {
+pub(crate) struct ExactReader<R> {
     inner: R,
     remaining: u64,
 }

@@ -38,7 +38,7 @@ pub enum ServiceError {
 }
 
 /// An HTTP client for one service.
-pub struct HttpClient {
+pub(crate) struct HttpClient {
     service: &'static str,
     agent: ureq::Agent,
 }
@@ -58,7 +58,7 @@ impl HttpClient {
     }
 
     /// An error about an unexpected answer from this service.
-    pub fn bad_response(&self, message: impl Into<String>) -> ServiceError {
+    pub(crate) fn bad_response(&self, message: impl Into<String>) -> ServiceError {
         ServiceError::BadResponse {
             service: self.service,
             message: message.into(),
@@ -66,7 +66,7 @@ impl HttpClient {
     }
 
     /// POSTs `body` as JSON and returns the JSON answer of a 2xx response.
-    pub fn post_json(&self, url: &str, body: &Value) -> Result<Value, ServiceError> {
+    pub(crate) fn post_json(&self, url: &str, body: &Value) -> Result<Value, ServiceError> {
         let bytes = self.post_json_for_bytes(url, body, cra_model::media::JSON)?;
         serde_json::from_slice(&bytes).map_err(|e| {
             self.bad_response(format!(
@@ -77,7 +77,7 @@ impl HttpClient {
     }
 
     /// POSTs `body` as JSON and returns the raw body of a 2xx response.
-    pub fn post_json_for_bytes(
+    pub(crate) fn post_json_for_bytes(
         &self,
         url: &str,
         body: &Value,

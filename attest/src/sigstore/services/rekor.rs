@@ -70,7 +70,7 @@ impl Rekor {
 }
 
 /// Converts Rekor's `{uuid: LogEntry}` answer into a bundle entry.
-pub fn entry_from_response(
+pub(crate) fn entry_from_response(
     response: &Value,
     kind: &str,
     version: &str,

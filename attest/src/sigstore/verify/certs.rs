@@ -94,7 +94,7 @@ impl Cert {
     }
 
     /// Whether the certificate was valid at `t` (Unix seconds), both ends inclusive.
-    pub fn valid_at(&self, t: i64) -> bool {
+    pub(crate) fn valid_at(&self, t: i64) -> bool {
         let v = &self.cert.tbs_certificate.validity;
         let nb = v.not_before.to_unix_duration().as_secs() as i64;
         let na = v.not_after.to_unix_duration().as_secs() as i64;

@@ -44,7 +44,7 @@ pub enum TlogError {
 }
 
 /// RFC 6962 leaf hash: SHA-256(0x00 || leaf).
-pub fn leaf_hash(leaf: &[u8]) -> [u8; 32] {
+pub(crate) fn leaf_hash(leaf: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update([0u8]);
     h.update(leaf);
@@ -61,7 +61,7 @@ fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 
 /// Verifies an RFC 6962 / RFC 9162 (section 2.1.3.2) inclusion proof of the leaf with hash
 /// `leaf` at `index` in a tree of `size` leaves with root `root`.
-pub fn verify_inclusion(
+pub(crate) fn verify_inclusion(
     index: u64,
     size: u64,
     leaf: [u8; 32],
@@ -199,7 +199,7 @@ impl Checkpoint {
 }
 
 /// Verifies an inclusion proof for `body` and its checkpoint signed by `log`.
-pub fn verify_inclusion_proof(
+pub(crate) fn verify_inclusion_proof(
     proof: &InclusionProof,
     body: &[u8],
     log: &LogInstance,
@@ -239,7 +239,7 @@ pub fn verify_inclusion_proof(
 
 /// The bytes a Rekor signed entry timestamp signs: canonical JSON (RFC 8785: keys sorted, no
 /// white space) of body, integration time, log id (hex) and log index.
-pub fn set_payload(entry: &TransparencyLogEntry, log_id: &[u8]) -> Vec<u8> {
+pub(crate) fn set_payload(entry: &TransparencyLogEntry, log_id: &[u8]) -> Vec<u8> {
     let value = serde_json::json!({
         "body": entry.canonicalized_body,
         "integratedTime": entry.integrated_time,
