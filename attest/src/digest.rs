@@ -53,20 +53,20 @@ impl fmt::Debug for Digests {
 
 /// Incremental SHA-256 + SHA-512, for hashing data while it streams somewhere else.
 #[derive(Default)]
-pub struct Hasher {
+pub(crate) struct Hasher {
     sha256: Sha256,
     sha512: Sha512,
 }
 
 impl Hasher {
     /// Adds `bytes` to both digests.
-    pub fn update(&mut self, bytes: &[u8]) {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
         self.sha256.update(bytes);
         self.sha512.update(bytes);
     }
 
     /// The digests of everything added.
-    pub fn finish(self) -> Digests {
+    pub(crate) fn finish(self) -> Digests {
         Digests {
             sha256: self.sha256.finalize().into(),
             sha512: self.sha512.finalize().into(),

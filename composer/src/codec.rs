@@ -44,7 +44,7 @@ impl Compression {
     }
 
     /// The OCI media type of a layer compressed this way.
-    pub fn media_type(self) -> &'static str {
+    pub(crate) fn media_type(self) -> &'static str {
         match self {
             Compression::Gzip(_) => cra_model::media::OCI_LAYER_GZIP,
             Compression::Zstd(_) => cra_model::media::OCI_LAYER_ZSTD,
@@ -110,7 +110,7 @@ impl Compressor {
     }
 
     /// The name `unsquashfs -s` prints.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Compressor::Gzip(_) => "gzip",
             Compressor::Xz(_) => "xz",

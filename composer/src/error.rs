@@ -41,7 +41,7 @@ pub enum ComposeError {
 
 impl ComposeError {
     /// An I/O error about `path`.
-    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         ComposeError::Io {
             path: path.as_ref().to_path_buf(),
             source,

@@ -45,7 +45,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// A writer that hashes and counts what passes through it.
-pub struct Hashing<W> {
+pub(crate) struct Hashing<W> {
     inner: W,
     hasher: Sha256,
     count: u64,
@@ -62,7 +62,7 @@ impl<W: Write> Hashing<W> {
     }
 
     /// The inner writer, the SHA-256 and the byte count.
-    pub fn finish(self) -> (W, [u8; 32], u64) {
+    pub(crate) fn finish(self) -> (W, [u8; 32], u64) {
         (self.inner, self.hasher.finalize().into(), self.count)
     }
 }

@@ -72,7 +72,7 @@ pub(crate) struct OciImage {
 
 impl OciImage {
     /// SHA-256 of the manifest.
-    pub fn manifest_digest(&self) -> [u8; 32] {
+    pub(crate) fn manifest_digest(&self) -> [u8; 32] {
         sha256(&self.manifest)
     }
 }
@@ -105,7 +105,7 @@ fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
 }
 
 /// Builds config, manifest and index for one layer.
-pub fn image(
+pub(crate) fn image(
     info: &ImageInfo,
     layer: &Layer,
     layer_media_type: &str,

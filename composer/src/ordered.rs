@@ -83,7 +83,7 @@ impl<T: Send + 'static> Drop for OrderedPool<T> {
 }
 
 /// One worker per core.
-pub fn threads() -> usize {
+pub(crate) fn threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -102,7 +102,7 @@ impl<W: Write> ParallelGzip<W> {
     }
 
     /// Writes the rest, the gzip trailer, and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         self.dispatch(true)?;
         while let Some(done) = self.pool.next_result() {
             self.inner.write_all(&done?)?;

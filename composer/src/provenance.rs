@@ -16,7 +16,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// `buildType` of image compositions.
-pub const BUILD_TYPE: &str = cra_model::media::BUILD_TYPE_COMPOSE;
+pub(crate) const BUILD_TYPE: &str = cra_model::media::BUILD_TYPE_COMPOSE;
 
 /// Everything the image provenance is made from.
 pub(crate) struct ImageProvenanceInput<'a> {
@@ -60,7 +60,7 @@ fn file_sha256(path: &std::path::Path) -> Result<String, ComposeError> {
 }
 
 /// The provenance predicate.
-pub fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, ComposeError> {
+pub(crate) fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, ComposeError> {
     let recipe = input.recipe;
     let recipe_name = recipe.file_name();
     let mut external = json!({

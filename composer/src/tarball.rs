@@ -53,7 +53,7 @@ const USTAR_MAX_ID: u64 = 0o7777777;
 const USTAR_MAX_SIZE: u64 = 0o77777777777;
 
 /// Appends one entry at `path` (relative, `/`-separated) with `data` (for files).
-pub fn append<W: Write>(
+pub(crate) fn append<W: Write>(
     builder: &mut tar::Builder<W>,
     path: &str,
     kind: EntryKind<'_>,

@@ -59,7 +59,11 @@ fn hash_block(salt: &[u8], block: &[u8]) -> [u8; 32] {
 
 /// Builds the tree over `data` (whose length must be a multiple of 4096) read from `reader`,
 /// with the salt derived from `image_digest`, behind the veritysetup superblock.
-pub fn build(reader: impl Read, data_len: u64, image_digest: &[u8; 32]) -> io::Result<VerityTree> {
+pub(crate) fn build(
+    reader: impl Read,
+    data_len: u64,
+    image_digest: &[u8; 32],
+) -> io::Result<VerityTree> {
     build_tree(reader, data_len, salt_for(image_digest), true)
 }
 
@@ -161,6 +165,6 @@ fn superblock(uuid: &uuid::Uuid, data_blocks: u64, salt: &[u8; 32]) -> Vec<u8> {
 }
 
 /// Writes the hash area to `out`.
-pub fn write(tree: &VerityTree, mut out: impl Write) -> io::Result<()> {
+pub(crate) fn write(tree: &VerityTree, mut out: impl Write) -> io::Result<()> {
     out.write_all(&tree.hash_area)
 }

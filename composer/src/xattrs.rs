@@ -90,7 +90,7 @@ pub(crate) fn from_text(text: &BTreeMap<String, String>) -> Result<Xattrs, Strin
 
 /// How an SBOM shows attributes: `capabilities` as names (`cap_net_bind_service`), text
 /// attributes as `xattr:NAME` with their value.
-pub fn describe(xattrs: &Xattrs) -> Vec<(String, String)> {
+pub(crate) fn describe(xattrs: &Xattrs) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, value) in xattrs {
         if name == CAPABILITY && value.len() == 20 {

@@ -301,7 +301,7 @@ impl Hash {
     }
 
     /// SHA-256 and SHA-512 from `digests`.
-    pub fn both(digests: &Digests) -> Vec<Hash> {
+    pub(crate) fn both(digests: &Digests) -> Vec<Hash> {
         vec![
             Hash::sha256(digests.sha256_hex()),
             Hash::sha512(digests.sha512_hex()),

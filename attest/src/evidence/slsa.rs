@@ -136,7 +136,7 @@ pub struct BuildPlatform {
 }
 
 /// Builder id of cargo-cra run on a developer's or factory's own machine.
-pub const LOCAL_BUILDER_ID: &str = cra_model::media::LOCAL_BUILDER_ID;
+pub(crate) const LOCAL_BUILDER_ID: &str = cra_model::media::LOCAL_BUILDER_ID;
 
 impl BuildPlatform {
     /// Detects the platform from `env` (a lookup of environment variables): GitHub Actions

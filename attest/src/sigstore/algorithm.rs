@@ -37,7 +37,7 @@ pub enum Hash {
 
 impl Hash {
     /// The digest of `message`.
-    pub fn digest(self, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
             Hash::Sha256 => sha2_010::Sha256::digest(message).to_vec(),
             Hash::Sha384 => sha2_010::Sha384::digest(message).to_vec(),
@@ -66,7 +66,7 @@ impl Hash {
 
 /// How a signature was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     /// ECDSA, DER-encoded `(r, s)`, over the hash of the message.
     Ecdsa(Hash),
     /// RSASSA-PKCS1-v1_5.
@@ -356,7 +356,7 @@ impl VerifyingKey {
     }
 
     /// The key, accepting signatures in `scheme` only (when given).
-    pub fn pinned(mut self, scheme: Option<Scheme>) -> Result<VerifyingKey, AlgorithmError> {
+    pub(crate) fn pinned(mut self, scheme: Option<Scheme>) -> Result<VerifyingKey, AlgorithmError> {
         if let Some(s) = scheme
             && !self.default_schemes_of_key().contains(&s)
             && !matches!((&self.key, s), (Key::Rsa(_), Scheme::RsaPss { .. }))
@@ -385,7 +385,7 @@ impl VerifyingKey {
     }
 
     /// The algorithm, for reports: `ECDSA P-256`, `RSA 3072`, `Ed25519`.
-    pub fn algorithm(&self) -> String {
+    pub(crate) fn algorithm(&self) -> String {
         match &self.key {
             Key::P256(_) => "ECDSA P-256".into(),
             Key::P384(_) => "ECDSA P-384".into(),

@@ -248,7 +248,7 @@ mod int64 {
         s.serialize_str(&v.to_string())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Int {

@@ -349,7 +349,7 @@ impl PublicKey {
     }
 
     /// The key hint written to bundles: base64 of SHA-256 over the DER SPKI.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         B64.encode(crate::digest::sha256(&self.to_der()))
     }
 

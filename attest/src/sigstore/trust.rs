@@ -142,7 +142,7 @@ fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
 impl TimeRange {
     /// Whether `t` (Unix seconds) falls in the window. A window without a start never does:
     /// a trust root must say from when it trusts a key.
-    pub fn contains(&self, t: i64) -> Result<bool, TrustError> {
+    pub(crate) fn contains(&self, t: i64) -> Result<bool, TrustError> {
         let Some(start) = &self.start else {
             return Ok(false);
         };
@@ -185,7 +185,7 @@ impl TrustedRoot {
     }
 
     /// The transparency log whose key id (log id, or checkpoint key id) is `key_id` (raw bytes).
-    pub fn tlog(&self, key_id: &[u8]) -> Option<&LogInstance> {
+    pub(crate) fn tlog(&self, key_id: &[u8]) -> Option<&LogInstance> {
         self.tlogs.iter().find(|l| {
             B64.decode(&l.log_id.key_id).is_ok_and(|k| k == key_id)
                 || l.checkpoint_key_id

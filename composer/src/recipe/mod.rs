@@ -340,7 +340,7 @@ impl Recipe {
     }
 
     /// The recipe's file name (no directories: nothing of the machine's layout).
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         self.origin
             .path
             .file_name()

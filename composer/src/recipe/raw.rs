@@ -380,7 +380,9 @@ pub struct SquashfsOutput {
 
 impl SquashfsOutput {
     /// The compressor this output asks for (validated by `Recipe::validate`).
-    pub fn compressor(&self) -> Result<crate::codec::Compressor, (std::ops::Range<usize>, String)> {
+    pub(crate) fn compressor(
+        &self,
+    ) -> Result<crate::codec::Compressor, (std::ops::Range<usize>, String)> {
         parse_compression(
             &self.compression,
             self.level.as_ref(),
@@ -517,7 +519,7 @@ fn gzip() -> Spanned<String> {
 
 impl Recipe {
     /// Checks what the format cannot; the error carries the offending value's span.
-    pub fn validate(&self, text: &str) -> Result<(), (std::ops::Range<usize>, String)> {
+    pub(crate) fn validate(&self, text: &str) -> Result<(), (std::ops::Range<usize>, String)> {
         let name = &self.image.name;
         values::image_name(name.get_ref()).map_err(|m| (name.span(), m))?;
         let version = &self.image.version;

@@ -64,7 +64,7 @@ pub(crate) fn image_path(what: &str, value: &str) -> Result<(), String> {
 /// An image name: one OCI repository path component (`[a-z0-9]+` separated by `.`, `_`, `__`
 /// or dashes), at most 128 bytes. It is also the stem of the output files, so it is one plain
 /// file name: no `/`, no leading `.`.
-pub fn image_name(name: &str) -> Result<(), String> {
+pub(crate) fn image_name(name: &str) -> Result<(), String> {
     let err = || {
         Err(format!(
             "image name {name:?}: lower-case letters and digits, separated by single `.`, `_`, `__` or dashes"
@@ -128,7 +128,7 @@ pub(crate) fn env_key(key: &str) -> Result<(), String> {
 /// A value that readers take as one line of text (label and annotation values, environment
 /// values, the image source): no control characters (a NUL ends C strings; a newline forges
 /// lines).
-pub fn one_line(what: &str, value: &str) -> Result<(), String> {
+pub(crate) fn one_line(what: &str, value: &str) -> Result<(), String> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(format!(
             "{what} {value:?} contains the control character {c:?}"
@@ -138,7 +138,7 @@ pub fn one_line(what: &str, value: &str) -> Result<(), String> {
 }
 
 /// A process argument (`entrypoint`, `cmd`): a C string, so no NUL byte.
-pub fn argument(arg: &str) -> Result<(), String> {
+pub(crate) fn argument(arg: &str) -> Result<(), String> {
     match arg.contains('\0') {
         true => Err(format!("argument {arg:?} contains a NUL byte")),
         false => Ok(()),
@@ -146,7 +146,7 @@ pub fn argument(arg: &str) -> Result<(), String> {
 }
 
 /// An exposed port: `N`, `N/tcp`, `N/udp` or `N/sctp`, N from 1 to 65535.
-pub fn port(spec: &str) -> Result<(), String> {
+pub(crate) fn port(spec: &str) -> Result<(), String> {
     let (number, protocol) = spec.split_once('/').unwrap_or((spec, "tcp"));
     let number_ok = !number.starts_with('0')
         && number.bytes().all(|b| b.is_ascii_digit())
@@ -162,7 +162,7 @@ pub fn port(spec: &str) -> Result<(), String> {
 
 /// A stop signal: `SIG` and upper-case letters (with `+N`/`-N` after `SIGRTMIN`/`SIGRTMAX`),
 /// or a signal number from 1 to 64.
-pub fn stop_signal(signal: &str) -> Result<(), String> {
+pub(crate) fn stop_signal(signal: &str) -> Result<(), String> {
     let named = signal.strip_prefix("SIG").is_some_and(|rest| {
         let (name, offset) = match rest.find(['+', '-']) {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),

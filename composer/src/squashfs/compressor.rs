@@ -11,7 +11,7 @@ thread_local! {
 
 impl Compressor {
     /// The superblock's compression id.
-    pub fn id(self) -> u16 {
+    pub(crate) fn id(self) -> u16 {
         match self {
             Compressor::Gzip(_) => 1,
             Compressor::Xz(_) => 4,
@@ -22,7 +22,7 @@ impl Compressor {
 
     /// The compressor options block, when the image needs one: a non-default level (so
     /// `unsquashfs -s` reports it), and always for lz4 (the kernel requires it).
-    pub fn options(self, block_size: u32) -> Option<Vec<u8>> {
+    pub(crate) fn options(self, block_size: u32) -> Option<Vec<u8>> {
         match self {
             Compressor::Zstd(15) | Compressor::Gzip(9) => None,
             Compressor::Zstd(level) => Some((level as u32).to_le_bytes().to_vec()),
@@ -47,7 +47,7 @@ impl Compressor {
     }
 
     /// Compresses `data` (a whole block) in one shot.
-    pub fn compress(self, data: &[u8], block_size: u32) -> io::Result<Vec<u8>> {
+    pub(crate) fn compress(self, data: &[u8], block_size: u32) -> io::Result<Vec<u8>> {
         match self {
             Compressor::Zstd(level) => ZSTD.with(|cell| {
                 // One compression context per thread and level: creating one per block costs

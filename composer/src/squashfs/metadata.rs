@@ -28,7 +28,7 @@ impl MetadataWriter {
     }
 
     /// Where the next byte goes: (block start in the table, offset in the block).
-    pub fn position(&self) -> (u32, u16) {
+    pub(crate) fn position(&self) -> (u32, u16) {
         (self.out.len() as u32, self.current.len() as u16)
     }
 
@@ -39,7 +39,7 @@ impl MetadataWriter {
     }
 
     /// Appends bytes, flushing full blocks.
-    pub fn write(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {
             let n = bytes.len().min(METADATA_BLOCK - self.current.len());
             self.current.extend_from_slice(&bytes[..n]);
@@ -70,7 +70,7 @@ impl MetadataWriter {
     }
 
     /// The table's bytes (the last, partial block flushed).
-    pub fn finish(mut self) -> io::Result<Vec<u8>> {
+    pub(crate) fn finish(mut self) -> io::Result<Vec<u8>> {
         self.flush_block()?;
         Ok(self.out)
     }

@@ -65,17 +65,17 @@ pub(crate) struct Resolved {
 
 impl Resolved {
     /// Whether the source is a directory.
-    pub fn is_dir(&self) -> bool {
+    pub(crate) fn is_dir(&self) -> bool {
         file_type(&self.stat) == FileType::Directory
     }
 
     /// Whether the source is a regular file.
-    pub fn is_file(&self) -> bool {
+    pub(crate) fn is_file(&self) -> bool {
         file_type(&self.stat) == FileType::RegularFile
     }
 
     /// The source as a regular file's content.
-    pub fn content(&self) -> super::Content {
+    pub(crate) fn content(&self) -> super::Content {
         super::Content::Host {
             path: self.path.clone(),
             identity: Identity::of(&self.stat),
@@ -141,7 +141,7 @@ pub(crate) struct HostDir {
 
 impl HostDir {
     /// The names in the directory (UTF-8 only), sorted.
-    pub fn names(&self) -> Result<Vec<String>, String> {
+    pub(crate) fn names(&self) -> Result<Vec<String>, String> {
         let shown = self.path.display();
         let mut dir =
             rustix::fs::Dir::read_from(&self.fd).map_err(|e| format!("{shown}: {}", io(e)))?;
@@ -166,7 +166,7 @@ impl HostDir {
 
     /// The entry `name`, examined with `AT_SYMLINK_NOFOLLOW` and opened relative to this
     /// directory's handle.
-    pub fn entry(&self, name: &str) -> Result<HostEntry, String> {
+    pub(crate) fn entry(&self, name: &str) -> Result<HostEntry, String> {
         let path = self.path.join(name);
         let shown = path.display();
         let st = rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)

@@ -52,7 +52,7 @@ pub enum Content {
 
 impl Content {
     /// The content's size in bytes.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         match self {
             Content::Host { identity, .. } => identity.size,
             Content::Generated(b) => b.len() as u64,
@@ -429,7 +429,7 @@ impl RootFs {
     }
 
     /// Every hard-linked file's other names, in path order: file → its links.
-    pub fn hardlinks(&self) -> BTreeMap<&str, Vec<&str>> {
+    pub(crate) fn hardlinks(&self) -> BTreeMap<&str, Vec<&str>> {
         let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (path, e) in &self.entries {
             if let Kind::Hardlink(file) = &e.kind {
@@ -440,7 +440,7 @@ impl RootFs {
     }
 
     /// Adds `entry` at `dest` (absolute, normalised), creating undeclared parents.
-    pub fn insert(&mut self, dest: &str, entry: Entry) -> Result<(), String> {
+    pub(crate) fn insert(&mut self, dest: &str, entry: Entry) -> Result<(), String> {
         let rel = dest.trim_start_matches('/');
         let mut parent = String::new();
         for part in rel.split('/').take(rel.split('/').count() - 1) {
@@ -654,7 +654,7 @@ impl Read for ContentReader<'_> {
 
 impl ContentReader<'_> {
     /// Confirms, once the content has been read, that the file was not changed meanwhile.
-    pub fn finish(&self) -> Result<(), ComposeError> {
+    pub(crate) fn finish(&self) -> Result<(), ComposeError> {
         match &self.host {
             Some((file, path, identity)) => host::check_handle(file, path, identity),
             None => Ok(()),

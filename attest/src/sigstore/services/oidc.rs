@@ -67,7 +67,7 @@ impl IdentityToken {
     }
 
     /// What the proof of possession signs: the e-mail for e-mail identities, else `sub`.
-    pub fn subject(&self) -> &str {
+    pub(crate) fn subject(&self) -> &str {
         self.claims.email.as_deref().unwrap_or(&self.claims.sub)
     }
 

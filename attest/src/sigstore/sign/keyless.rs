@@ -146,11 +146,6 @@ impl KeylessSigner {
         })
     }
 
-    /// The signing certificate.
-    pub fn certificate(&self) -> &Cert {
-        &self.leaf
-    }
-
     /// Timestamps `signature` at the configured TSA and checks the answer.
     fn timestamp(
         &self,
