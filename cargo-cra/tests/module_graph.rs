@@ -283,3 +283,58 @@ fn module_cycle_fixture_is_caught() {
     // and its child, which is allowed.
     assert_eq!(found, expected);
 }
+
+/// The words only `cra-model` spells: a string literal holding one of these, anywhere in the
+/// other crates' code (test modules aside), is a second spelling.
+const WORDS: [&str; 17] = [
+    "\"cargo-cra:",
+    "\"application/vnd.",
+    "\"application/json",
+    "\"application/timestamp",
+    ".cdx.json\"",
+    ".sigstore.json\"",
+    ".provenance.json\"",
+    ".verity.json\"",
+    ".audit.json\"",
+    ".roothash\"",
+    ".cra-unit.json\"",
+    "\"https://slsa.dev/",
+    "\"https://in-toto.io/",
+    "\"https://openvex.dev/",
+    "\"https://cyclonedx.org/bom",
+    "\"https://docs.oasis-open.org/csaf",
+    "\"https://github.com/cargo-cra/cargo-cra/blob/",
+];
+
+#[test]
+fn file_names_properties_predicate_and_media_types_are_spelled_only_in_the_model() {
+    let repo = common::repo_root();
+    let mut found = Vec::new();
+    for krate in ["attest", "composer", "cargo-cra"] {
+        let mut stack = vec![repo.join(krate).join("src")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") || p.ends_with("fuzzing.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (n, line) in code.lines().enumerate() {
+                    if line.trim_start().starts_with("//") {
+                        continue;
+                    }
+                    if let Some(w) = WORDS.iter().find(|w| line.contains(*w)) {
+                        let rel = p.strip_prefix(&repo).unwrap().display().to_string();
+                        found.push(format!("{rel}:{}: {w}", n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "spelled outside cra-model: {found:#?}");
+}

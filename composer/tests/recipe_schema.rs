@@ -18,6 +18,20 @@ fn the_shipped_schema_is_the_generated_one() {
     );
 }
 
+#[test]
+fn the_recipe_reference_in_docs_is_the_generated_one() {
+    let doc = std::fs::read_to_string(repo().join("docs/reference/recipe.md")).unwrap();
+    let fenced = doc
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.rsplit_once("```"))
+        .map(|(body, _)| body)
+        .expect("docs/reference/recipe.md holds the reference between ```text fences");
+    assert!(
+        fenced == cra_composer::recipe::reference(),
+        "docs/reference/recipe.md is stale: put `cargo cra help recipe` between its fences"
+    );
+}
+
 /// Validates each TOML file with the schema in Python; returns (file, valid, message) lines.
 fn validate(files: &[PathBuf]) -> Vec<(String, bool, String)> {
     let python = std::env::var_os("CRA_TEST_PYTHON")

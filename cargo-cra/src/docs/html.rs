@@ -415,7 +415,8 @@ fn sbom_section(e: &Evidence) -> String {
             "<h3>Files ({n})</h3><p id=\"files-nav\" hidden><button id=\"files-prev\" type=\"button\">previous</button> \
              <span id=\"files-page\"></span> <button id=\"files-next\" type=\"button\">next</button></p>\n\
              {table}<noscript><p>The first {shown_n} of {n} files; every file is in the SBOM.</p></noscript>\n\
-             <script type=\"application/json\" id=\"files-data\">{data}</script>\n",
+             <script type=\"{json}\" id=\"files-data\">{data}</script>\n",
+            json = cra_model::media::JSON,
             n = files.len(),
             shown_n = FILES_WITHOUT_SCRIPT.min(files.len()),
             table = table("files", &["Path", "Mode", "SHA-256"], &shown),
