@@ -4,7 +4,7 @@
 //! and a proc-macro sharing crates with normal dependencies, an optional feature off and on —
 //! for the host and for arm64 (musl, run under qemu-user-static). The oracle is `cargo tree`.
 
-mod common;
+use crate::common;
 
 use common::oracle::{self, CrateSet};
 use common::*;

@@ -3,7 +3,7 @@
 //! `rauc extract` gives back exactly the squashfs image (which `unsquashfs` reads) and refuses
 //! a bundle with a flipped byte; the same inputs give the same bundle bytes.
 
-mod common;
+use crate::common;
 
 use common::image::{compose, report, tool};
 use common::*;

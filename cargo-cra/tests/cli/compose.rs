@@ -3,7 +3,7 @@
 //! declares), runc runs the example image, cyclonedx-python-lib validates the SBOM, and
 //! @sigstore/verify checks the signatures.
 
-mod common;
+use crate::common;
 
 use common::image::*;
 use common::*;

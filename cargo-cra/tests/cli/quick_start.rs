@@ -3,7 +3,7 @@
 //! home, and cargo-cra's zig lookup (`python3`'s `ziglang` package) then finds a zig that runs.
 //! The command is taken from the README itself, so the README stays true.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::process::Command;

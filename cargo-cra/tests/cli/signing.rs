@@ -1,7 +1,7 @@
 //! `cargo cra keygen`, `public-key`, `sign-blob` and `attest` with keys, checked by a verifier
 //! nobody here wrote: @sigstore/verify (sigstore-js), installed by `tests/run`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -8,7 +8,7 @@
 //! verified with sigstore-js and sigstore-python (`--offline`); keyless DSSE bundles with
 //! cra-attest's own chain, SCT and transparency-log checks plus the envelope signature.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::*;

@@ -8,7 +8,7 @@
 //! - The same commit cloned with an https, an ssh and a local-path `origin` composes to the
 //!   same OCI blobs, archive, squashfs and SBOM, and no output names a directory of the machine.
 
-mod common;
+use crate::common;
 
 use common::image::*;
 use common::*;

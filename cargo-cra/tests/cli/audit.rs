@@ -4,7 +4,7 @@
 //! from unusable input (2), and the report names the database it used. The OpenVEX output is
 //! checked against the OpenVEX JSON schema, the CSAF output by the BSI's CSAF validator.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! `security.txt`, pulldown-cmark renders the Markdown, and `cargo cra verify` re-hashes the
 //! technical file's listing.
 
-mod common;
+use crate::common;
 
 use common::image::{compose, report, tool};
 use common::*;

@@ -16,7 +16,7 @@ use cra_attest::sigstore::verify::entry_body::{self, Signed};
 use cra_attest::sigstore::verify::tlog::{TlogError, verify_entry};
 use mock_sigstore::MockSigstore;
 
-#[path = "../../tests/support/mock_sigstore.rs"]
+#[path = "../../../tests/support/mock_sigstore.rs"]
 mod mock_sigstore;
 
 /// The instance and its trusted root, read.

@@ -9,7 +9,7 @@
 //! without debug info (the linked set does not depend on optimisation) in one shared target
 //! directory under `target/cra-corpus/`.
 
-mod common;
+use crate::common;
 
 use common::oracle;
 use common::*;

@@ -2,7 +2,7 @@
 //! CI file or document the tests read names a directory outside the repository, and the
 //! third-party data the tests use is in the repository with its licence and source.
 
-mod common;
+use crate::common;
 
 use common::*;
 

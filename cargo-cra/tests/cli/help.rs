@@ -3,7 +3,7 @@
 //! here), completion scripts that real bash, zsh and fish load and complete with, and man
 //! pages that nroff renders, one per command.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! linked into it, checked against `cargo tree` (computed here, independently), and is valid
 //! CycloneDX 1.6 according to cyclonedx-python-lib.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! mksquashfs (squashfs-tools), sqfsdiff (squashfs-tools-ng), veritysetup (cryptsetup), the
 //! kernel (loop mount, where the environment allows it) and @sigstore/verify.
 
-mod common;
+use crate::common;
 
 use common::image::*;
 use common::*;

@@ -3,7 +3,7 @@
 //! itself, or a crate linked from a search path cargo never built, stops the build in one
 //! line; a build script cannot relicense its package.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `cargo cra build --sign --key`: provenance beside every binary, and signatures over the
 //! binary, its SBOM and its provenance that sigstore-js (@sigstore/verify) accepts.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::*;

@@ -1,7 +1,7 @@
 //! Issue 25: a command whose reader goes away (`cargo cra verify --json | head`) ends quietly
 //! with 141, as SIGPIPE would end a C program: no panic, no backtrace.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::process::{Command, Stdio};

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+use crate::common;
 
 /// The `cargo-modules` binary: `CRA_TEST_CARGO_MODULES`, else the one on `PATH`.
 fn cargo_modules() -> PathBuf {

@@ -2,7 +2,7 @@
 //! file at fault), a non-zero exit, and nothing in the output directory that looks like an
 //! image — a previous image stays as it was.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Bad input to `cargo cra build`: one clear line saying what and where, a non-zero exit, and
 //! nothing half-written.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::Path;

@@ -185,7 +185,7 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
     )
 }
 
-#[path = "../../../tests/support/mock_sigstore.rs"]
+#[path = "../../../../tests/support/mock_sigstore.rs"]
 mod mock_sigstore;
 pub use mock_sigstore::MockSigstore;
 

@@ -1,7 +1,7 @@
 //! `cargo cra verify-bundle`: the Sigstore conformance vectors through the real binary, with
 //! the artefact as a file and as `sha256:<hex>`; and the bundles cargo-cra itself writes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

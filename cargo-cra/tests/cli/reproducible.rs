@@ -4,7 +4,7 @@
 //! example app on the host and for a workspace that compiles C cross-compiled for arm64 (rust-lld
 //! and zig).
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! the OIDC token keyless signing needs, and every `cargo cra` command in them names a command
 //! and options `cargo cra` has, so they stay in step with the CLI.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! composed as written; and the CRA warnings of `build` and `compose`, present while a fact is
 //! missing, gone once it is set, errors with `--deny-warnings`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

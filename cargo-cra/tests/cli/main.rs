@@ -1,0 +1,29 @@
+//! The end-to-end tests of `cargo cra`: one test binary (one link), a module per concern, as
+//! cargo's own `tests/testsuite` is laid out. Shared helpers are in `common`.
+
+mod audit;
+mod bad_input;
+mod build_sbom;
+mod build_signed;
+mod ci_recipes;
+mod closed_pipe;
+mod common;
+mod compose;
+mod compose_arch;
+mod compose_bad_input;
+mod docs;
+mod fresh_clone;
+mod fuzz_corpus;
+mod help;
+mod hostile_project;
+mod init;
+mod keyless;
+mod module_graph;
+mod quick_start;
+mod rauc;
+mod reproducible;
+mod sbom_corpus;
+mod sbom_exact;
+mod signing;
+mod squashfs;
+mod verify_bundle;
