@@ -11,7 +11,7 @@ use crate::toolchain::Toolchain;
 use cra_attest::digest::Digests;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::evidence::slsa::{
-    BuildDefinition, BuildPlatform, PREDICATE_TYPE, Provenance, ResourceDescriptor, RunDetails,
+    BuildPlatform, PREDICATE_TYPE, Provenance, ResourceDescriptor, RunDetails,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -177,20 +177,18 @@ pub fn statement(input: &ProvenanceInput<'_>) -> Statement {
         });
     }
 
-    let predicate = Provenance {
-        build_definition: BuildDefinition {
-            build_type: BUILD_TYPE.into(),
-            external_parameters: external,
-            internal_parameters: internal,
-            resolved_dependencies: deps,
-        },
-        run_details: RunDetails::new(
+    let predicate = Provenance::new(
+        BUILD_TYPE,
+        external,
+        internal,
+        deps,
+        RunDetails::new(
             input.platform,
             input.local_invocation_id,
             input.started_on,
             input.finished_on,
         ),
-    };
+    );
     Statement::new(
         vec![input.subject.clone()],
         PREDICATE_TYPE,

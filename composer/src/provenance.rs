@@ -8,9 +8,7 @@ use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
 use cra_attest::digest::to_hex;
-use cra_attest::evidence::slsa::{
-    BuildDefinition, BuildPlatform, Provenance, ResourceDescriptor, RunDetails,
-};
+use cra_attest::evidence::slsa::{BuildPlatform, Provenance, ResourceDescriptor, RunDetails};
 use cra_attest::evidence::source::GitSource;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -153,20 +151,18 @@ pub(crate) fn predicate(input: &ImageProvenanceInput<'_>) -> Result<Provenance, 
         }
     }
 
-    Ok(Provenance {
-        build_definition: BuildDefinition {
-            build_type: BUILD_TYPE.into(),
-            external_parameters: external,
-            internal_parameters: internal,
-            resolved_dependencies: deps,
-        },
-        run_details: RunDetails::new(
+    Ok(Provenance::new(
+        BUILD_TYPE,
+        external,
+        internal,
+        deps,
+        RunDetails::new(
             input.platform,
             input.local_invocation_id,
             input.started_on,
             input.finished_on,
         ),
-    })
+    ))
 }
 
 #[cfg(test)]

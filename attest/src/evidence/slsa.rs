@@ -17,6 +17,27 @@ pub struct Provenance {
     pub run_details: RunDetails,
 }
 
+impl Provenance {
+    /// The provenance of a build of type `build_type` (the URI documenting its parameters).
+    pub fn new(
+        build_type: &str,
+        external_parameters: serde_json::Value,
+        internal_parameters: serde_json::Value,
+        resolved_dependencies: Vec<ResourceDescriptor>,
+        run_details: RunDetails,
+    ) -> Self {
+        Provenance {
+            build_definition: BuildDefinition {
+                build_type: build_type.into(),
+                external_parameters,
+                internal_parameters,
+                resolved_dependencies,
+            },
+            run_details,
+        }
+    }
+}
+
 /// The inputs of the build.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

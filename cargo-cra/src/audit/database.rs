@@ -187,32 +187,24 @@ impl Database {
         self.db
             .query(&query)
             .into_iter()
-            .map(|a| Finding {
-                id: a.id().to_string(),
-                aliases: a.metadata.aliases.iter().map(|i| i.to_string()).collect(),
-                package: c.name.clone(),
-                version: c.version.clone(),
-                kind: match &a.metadata.informational {
+            .map(|a| {
+                let kind = match &a.metadata.informational {
                     None => Kind::Vulnerability,
                     Some(Informational::Unmaintained) => Kind::Unmaintained,
                     Some(Informational::Unsound) => Kind::Unsound,
                     Some(_) => Kind::Notice,
-                },
-                title: a.title().to_string(),
-                patched: a.versions.patched().iter().map(|r| r.to_string()).collect(),
-                functions: a
-                    .affected
-                    .as_ref()
-                    .map(|af| af.functions.keys().map(|f| f.to_string()).collect())
-                    .unwrap_or_default(),
-                subjects: Vec::new(),
-                subject_purls: Vec::new(),
-                status: None,
-                justification: None,
-                decision: None,
-                exploited_since: None,
-                shipped: true,
-                reason: None,
+                };
+                let id = a.id().to_string();
+                Finding {
+                    aliases: a.metadata.aliases.iter().map(|i| i.to_string()).collect(),
+                    patched: a.versions.patched().iter().map(|r| r.to_string()).collect(),
+                    functions: a
+                        .affected
+                        .as_ref()
+                        .map(|af| af.functions.keys().map(|f| f.to_string()).collect())
+                        .unwrap_or_default(),
+                    ..Finding::new(id, &c.name, &c.version, kind, a.title().to_string())
+                }
             })
             .collect()
     }

@@ -46,11 +46,7 @@ impl Gate {
     pub fn check(&self, sboms: Vec<PathBuf>) -> Result<Report, GateError> {
         let request = AuditRequest {
             paths: sboms,
-            db: self.db.clone(),
-            no_fetch: self.no_fetch,
-            vex: self.vex.clone(),
-            deny: self.deny.clone(),
-            ..Default::default()
+            ..self.request()
         };
         let report = audit(&request)?;
         self.verdict(report)
@@ -58,19 +54,24 @@ impl Gate {
 
     /// Audits what a build links, before any SBOM is written.
     pub fn check_linked(&self, binaries: Vec<LinkedBinary>) -> Result<Report, GateError> {
-        let request = AuditRequest {
-            db: self.db.clone(),
-            no_fetch: self.no_fetch,
-            vex: self.vex.clone(),
-            deny: self.deny.clone(),
-            ..Default::default()
-        };
+        let request = self.request();
         let sboms = binaries
             .into_iter()
             .map(|b| sbom::Sbom::of_build(&b.name, &b.target, b.crates))
             .collect();
         let report = audit_sboms(&request, sboms, None)?;
         self.verdict(report)
+    }
+
+    /// The audit this gate runs, without subjects.
+    fn request(&self) -> AuditRequest {
+        AuditRequest {
+            db: self.db.clone(),
+            no_fetch: self.no_fetch,
+            vex: self.vex.clone(),
+            deny: self.deny.clone(),
+            ..Default::default()
+        }
     }
 
     fn verdict(&self, report: Report) -> Result<Report, GateError> {
@@ -288,6 +289,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// An advisory `id` of `kind` about the crate `package` at `version`, shipped, with no
+    /// subject, decision or KEV entry yet.
+    pub(crate) fn new(id: String, package: &str, version: &str, kind: Kind, title: String) -> Self {
+        Finding {
+            id,
+            aliases: Vec::new(),
+            package: package.to_string(),
+            version: version.to_string(),
+            kind,
+            title,
+            patched: Vec::new(),
+            functions: Vec::new(),
+            subjects: Vec::new(),
+            subject_purls: Vec::new(),
+            status: None,
+            justification: None,
+            decision: None,
+            exploited_since: None,
+            shipped: true,
+            reason: None,
+        }
+    }
+
     /// The crate's purl, `pkg:cargo/<name>@<version>`.
     pub fn purl(&self) -> String {
         format!("pkg:cargo/{}@{}", self.package, self.version)

@@ -83,22 +83,6 @@ fn is_yanked(index: &SparseIndex, lock: &FileLock, c: &Crate) -> Option<bool> {
 
 /// The finding for a yanked crate.
 pub(super) fn finding(c: &Crate) -> Finding {
-    Finding {
-        id: YANKED_ID.into(),
-        aliases: Vec::new(),
-        package: c.name.clone(),
-        version: c.version.clone(),
-        kind: Kind::Yanked,
-        title: "this version is yanked from crates.io".into(),
-        patched: Vec::new(),
-        functions: Vec::new(),
-        subjects: Vec::new(),
-        subject_purls: Vec::new(),
-        status: None,
-        justification: None,
-        decision: None,
-        exploited_since: None,
-        shipped: true,
-        reason: None,
-    }
+    let title = "this version is yanked from crates.io".to_string();
+    Finding::new(YANKED_ID.into(), &c.name, &c.version, Kind::Yanked, title)
 }

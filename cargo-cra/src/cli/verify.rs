@@ -106,7 +106,7 @@ impl From<VerifyArgs> for VerifyRequest {
 
 /// `cargo cra verify-bundle`: one `ok:` line per check passed.
 pub fn run_bundle(a: VerifyBundleArgs) -> anyhow::Result<()> {
-    for line in cargo_cra::verifying::verify_bundle_cmd(&a.into())? {
+    for line in cargo_cra::verifying::verify_bundle_file(&a.into())? {
         out!("ok: {line}");
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! not, their subjects must be the artefact), and an image's verity or RAUC signature.
 
 use super::report::{CheckLine, Outcome, Problem, line};
-use super::{TrustOptions, VerifyCliError, file_artifact, now};
+use super::{TrustOptions, VerifyingError, file_artifact, now};
 use cra_attest::digest::Digests;
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
@@ -35,7 +35,7 @@ pub struct VerifyRequest {
 /// must verify (a missing one fails, unless unsigned outputs are allowed); the attestations
 /// must equal the documents beside them; the SBOM's and provenance's subjects must be the
 /// artefact's digests, signed or not.
-pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError> {
     let checker = Checker::for_request(a, OnDisk::bundles)?;
     let sbom = checker.attestation(Attested::Sbom);
     let sbom_subject = checker.sbom_subject(sbom.is_ok());
@@ -186,7 +186,7 @@ impl Checker {
     pub(super) fn for_request(
         a: &VerifyRequest,
         bundles: impl FnOnce(&OnDisk) -> Vec<String>,
-    ) -> Result<Checker, VerifyCliError> {
+    ) -> Result<Checker, VerifyingError> {
         let on_disk = OnDisk::of(&a.artifact);
         let any_bundle = bundles(&on_disk)
             .iter()

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Why `verify-bundle` could not even start verifying.
 #[derive(Debug, thiserror::Error)]
-pub enum VerifyCliError {
+pub enum VerifyingError {
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -71,12 +71,12 @@ pub struct TrustOptions {
 
 impl TrustOptions {
     /// The verification policy these options give.
-    pub fn policy(&self) -> Result<Policy, VerifyCliError> {
+    pub fn policy(&self) -> Result<Policy, VerifyingError> {
         match &self.key {
             Some(path) => {
                 let pem = String::from_utf8_lossy(&read(path, input::KEY_MAX, "key")?).into_owned();
                 Ok(Policy::Key(VerifyingKey::from_pem(&pem).map_err(|e| {
-                    VerifyCliError::Usage(format!("{}: {e}", path.display()))
+                    VerifyingError::Usage(format!("{}: {e}", path.display()))
                 })?))
             }
             None => Ok(Policy::Identity {
@@ -139,22 +139,22 @@ impl TrustOptions {
     }
 
     /// The trusted root these options name.
-    pub fn root(&self) -> Result<TrustedRoot, VerifyCliError> {
+    pub fn root(&self) -> Result<TrustedRoot, VerifyingError> {
         match &self.trusted_root {
             Some(path) => TrustedRoot::from_json(&read(path, input::TRUST_MAX, "trusted root")?)
-                .map_err(|e| VerifyCliError::Usage(format!("{}: {e}", path.display()))),
+                .map_err(|e| VerifyingError::Usage(format!("{}: {e}", path.display()))),
             None => Ok(TrustedRoot::public_good()),
         }
     }
 }
 
 /// A regular file of at most `limit` bytes (a hostile input: see [`cra_model::input`]).
-fn read(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, VerifyCliError> {
+fn read(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, VerifyingError> {
     Ok(input::read_limited(path, limit, what)?)
 }
 
 /// An artefact that an Ed25519 key signs whole, read from its checked handle.
-fn whole_message(file: std::fs::File, path: &Path) -> Result<Vec<u8>, VerifyCliError> {
+fn whole_message(file: std::fs::File, path: &Path) -> Result<Vec<u8>, VerifyingError> {
     Ok(input::read_handle_limited(
         file,
         path,
@@ -167,26 +167,26 @@ fn matcher(
     exact: &Option<String>,
     regexp: &Option<String>,
     what: &str,
-) -> Result<Matcher, VerifyCliError> {
+) -> Result<Matcher, VerifyingError> {
     match (exact, regexp) {
         (Some(e), _) => Ok(Matcher::Exact(e.clone())),
         (None, Some(r)) => {
-            Matcher::regex(r).map_err(|e| VerifyCliError::Usage(format!("--{what}-regexp: {e}")))
+            Matcher::regex(r).map_err(|e| VerifyingError::Usage(format!("--{what}-regexp: {e}")))
         }
-        (None, None) => Err(VerifyCliError::Usage(format!(
+        (None, None) => Err(VerifyingError::Usage(format!(
             "give --key, or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] (missing {what})"
         ))),
     }
 }
 
 /// Runs the verification; returns the checks that passed, one line each.
-pub fn verify_bundle_cmd(a: &VerifyBundleRequest) -> Result<Vec<String>, VerifyCliError> {
+pub fn verify_bundle_file(a: &VerifyBundleRequest) -> Result<Vec<String>, VerifyingError> {
     let policy = a.trust.policy()?;
     let root = a.trust.root()?;
     let path = PathBuf::from(&a.artifact);
     let artifact = if path.exists() {
         // Only SHA-256 is needed here: hash just that, streaming.
-        let io = |source| VerifyCliError::Io {
+        let io = |source| VerifyingError::Io {
             path: path.clone(),
             source,
         };
@@ -206,14 +206,14 @@ pub fn verify_bundle_cmd(a: &VerifyBundleRequest) -> Result<Vec<String>, VerifyC
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| {
-                VerifyCliError::Usage(format!("{}: not sha256:<64 hex digits>", a.artifact))
+                VerifyingError::Usage(format!("{}: not sha256:<64 hex digits>", a.artifact))
             })?;
         Artifact {
             sha256,
             bytes: None,
         }
     } else {
-        return Err(VerifyCliError::Usage(format!(
+        return Err(VerifyingError::Usage(format!(
             "{}: no such file, and not sha256:<hex>",
             a.artifact
         )));
@@ -231,8 +231,8 @@ pub(crate) fn now() -> i64 {
 fn file_artifact(
     path: &Path,
     policy: Option<&Policy>,
-) -> Result<(Artifact, Digests), VerifyCliError> {
-    let io = |source| VerifyCliError::Io {
+) -> Result<(Artifact, Digests), VerifyingError> {
+    let io = |source| VerifyingError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -258,7 +258,7 @@ fn file_artifact(
 
 /// `cargo cra verify`: a technical file's listing and signature, or an artefact's signature,
 /// SBOM, provenance and image checks, by what the file is.
-pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError> {
     let technical_file = a
         .artifact
         .file_name()

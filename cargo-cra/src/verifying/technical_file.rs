@@ -1,6 +1,6 @@
 //! `cargo cra verify technical-file.json`: its attestation, then every file it lists.
 
-use super::VerifyCliError;
+use super::VerifyingError;
 use super::artifact::{Checker, VerifyRequest};
 use super::report::{CheckLine, Problem, line};
 use cra_model::fileset;
@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// `cargo cra verify technical-file.json`: its attestation verifies over it, the attested
 /// technical file is this one, and every file it lists still has its digest.
-pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyCliError> {
+pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError> {
     let bundle = fileset::signature_bundle(cra_model::fileset::docs::TECHNICAL_FILE);
     let checker = Checker::for_request(a, |_| vec![bundle.clone()])?;
     // The listing is read from the bytes the attestation was compared with, and only once it
