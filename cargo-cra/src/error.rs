@@ -14,13 +14,8 @@ pub enum BuildError {
     DeniedLateWarnings(usize),
     /// `--audit`: findings fail the gate (exit code 1), or the audit could not be done (2);
     /// nothing was written.
-    #[error("{message}; no outputs were written")]
-    AuditGate {
-        /// The gate's one line.
-        message: String,
-        /// The exit code, as `cargo cra audit`'s.
-        code: i32,
-    },
+    #[error("{0}; no outputs were written")]
+    AuditGate(Box<crate::audit::GateError>),
     /// There is no `Cargo.toml` where the user asked.
     #[error("not a cargo project: {0}")]
     NotACargoProject(String),
@@ -120,9 +115,10 @@ impl BuildError {
     /// The process exit code for this error: cargo's own for a failed build, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BuildError::CargoBuildFailed { code }
-            | BuildError::AppBuildFailed { code, .. }
-            | BuildError::AuditGate { code, .. } => *code,
+            BuildError::CargoBuildFailed { code } | BuildError::AppBuildFailed { code, .. } => {
+                *code
+            }
+            BuildError::AuditGate(e) => e.exit_code(),
             _ => 1,
         }
     }

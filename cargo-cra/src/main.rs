@@ -48,12 +48,17 @@ fn as_compiler(args: &[OsString]) -> Option<i32> {
 fn exit_code(e: &anyhow::Error) -> i32 {
     use cargo_cra::audit::AuditError;
     use cargo_cra::ops::audit::AuditCommandError;
+    use cargo_cra::ops::compose::ComposeCommandError;
     e.downcast_ref::<BuildError>()
         .map(BuildError::exit_code)
         .or_else(|| e.downcast_ref::<AuditError>().map(AuditError::exit_code))
         .or_else(|| {
             e.downcast_ref::<AuditCommandError>()
                 .map(AuditCommandError::exit_code)
+        })
+        .or_else(|| {
+            e.downcast_ref::<ComposeCommandError>()
+                .map(ComposeCommandError::exit_code)
         })
         .unwrap_or(1)
 }

@@ -692,10 +692,7 @@ fn audit_linked(
         .collect();
     let report = gate
         .check_linked(binaries)
-        .map_err(|e| BuildError::AuditGate {
-            message: e.to_string(),
-            code: e.exit_code(),
-        })?;
+        .map_err(|e| BuildError::AuditGate(Box::new(e)))?;
     for w in &report.warnings {
         ui.warning(w);
     }

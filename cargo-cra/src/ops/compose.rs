@@ -7,7 +7,6 @@ use crate::provenance::GitSource;
 use crate::request::{BuildRequest, BuildSigning, Compilation, Features, Manifest, Selection};
 use crate::source_date;
 use crate::ui::Ui;
-use anyhow::{Context, Result};
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::sigstore::sign::Signer;
 use cra_composer::compose::{ComposeOptions, ComposeReport, compose_tree};
@@ -81,6 +80,67 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
     }
 }
 
+/// Why `cargo cra compose` stopped; each one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeCommandError {
+    /// The recipe is unusable (its file, line and column are in the message).
+    #[error(transparent)]
+    Recipe(#[from] cra_composer::recipe::RecipeError),
+    /// The image could not be composed.
+    #[error(transparent)]
+    Compose(#[from] cra_composer::error::ComposeError),
+    /// An app's build (or the warnings, or the audit gate) stopped it.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The RAUC key's password, or signing the documents, failed.
+    #[error(transparent)]
+    Sign(#[from] crate::signing::SignError),
+    /// The passed gate's record could not be written.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// The CRA documents could not be written.
+    #[error(transparent)]
+    Docs(#[from] crate::docs::DocsError),
+    /// An app's build linked a crate cargo-cra cannot account for.
+    #[error(
+        "building {package}: cannot account for every linked crate: {what}; no image was written"
+    )]
+    Unrecorded {
+        /// The app's package.
+        package: String,
+        /// What could not be accounted for.
+        what: String,
+    },
+    /// An app's binary was not among those built.
+    #[error("building {package}: no binary named {bin} was built")]
+    NoBinary {
+        /// The app's package.
+        package: String,
+        /// The binary the recipe names.
+        bin: String,
+    },
+    /// A file or directory of the compose itself.
+    #[error("{what}: {source}")]
+    Io {
+        /// What it was.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+impl ComposeCommandError {
+    /// The process exit code: an app build's own, the gate's, else 1.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ComposeCommandError::Build(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+type Result<T, E = ComposeCommandError> = std::result::Result<T, E>;
+
 /// Composes the image `args.recipe` describes, signing with `signer` when given.
 pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<ComposeReport> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
@@ -112,18 +172,19 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
                 code,
             }
             .into(),
-            BuildError::UnrecordedUnit(what) => anyhow::anyhow!(
-                "building {}: cannot account for every linked crate: {what}; no image was written",
-                app.package
-            ),
+            BuildError::UnrecordedUnit(what) => ComposeCommandError::Unrecorded {
+                package: app.package.clone(),
+                what,
+            },
             other => other.into(),
         })?;
         let report = reports
             .binaries
             .into_iter()
             .find(|r| r.name == bin)
-            .with_context(|| {
-                format!("building {}: no binary named {bin} was built", app.package)
+            .ok_or_else(|| ComposeCommandError::NoBinary {
+                package: app.package.clone(),
+                bin: bin.clone(),
             })?;
         app_vex.extend(report.vex);
         apps.push(BuiltApp {
@@ -145,10 +206,7 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         gate.vex = crate::ops::build::dedup_keep_order(configured.chain(gate.vex).collect());
         let report = gate
             .check(sboms)
-            .map_err(|e| crate::error::BuildError::AuditGate {
-                message: e.to_string(),
-                code: e.exit_code(),
-            })?;
+            .map_err(|e| BuildError::AuditGate(Box::new(e)))?;
         for w in &report.warnings {
             ui.warning(w);
         }
@@ -156,8 +214,10 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
     }
     let source = GitSource::detect(&base);
     let platform = BuildPlatform::detect(|k| std::env::var(k).ok());
-    let out_dir = std::path::absolute(&args.out)
-        .with_context(|| format!("output directory {}", args.out.display()))?;
+    let out_dir = std::path::absolute(&args.out).map_err(|source| ComposeCommandError::Io {
+        what: format!("output directory {}", args.out.display()),
+        source,
+    })?;
     let options = ComposeOptions {
         out_dir,
         source_date_epoch,
@@ -239,9 +299,12 @@ fn write_docs(
 ) -> Result<crate::docs::DocsReport> {
     let public = match signer {
         Some(Signer::Key(k)) => {
-            let mut f = tempfile::NamedTempFile::new().context("temporary public key")?;
-            std::io::Write::write_all(&mut f, k.public_key().to_pem().as_bytes())
-                .context("temporary public key")?;
+            let io = |source| ComposeCommandError::Io {
+                what: "temporary public key".into(),
+                source,
+            };
+            let mut f = tempfile::NamedTempFile::new().map_err(io)?;
+            std::io::Write::write_all(&mut f, k.public_key().to_pem().as_bytes()).map_err(io)?;
             Some(f)
         }
         _ => None,
