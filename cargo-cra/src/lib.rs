@@ -7,7 +7,7 @@
 //!   with its SBOM and provenance.
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.
 //! - [`audit::audit`]: `cargo cra audit`, known vulnerabilities in exactly what ships.
-//! - [`docs::run`]: `cargo cra docs`, the CRA technical file and documents from the evidence.
+//! - [`ops::docs::run`]: `cargo cra docs`, the CRA technical file and documents from the evidence.
 #![forbid(unsafe_code)]
 
 pub mod audit;

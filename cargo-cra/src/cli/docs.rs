@@ -113,7 +113,7 @@ pub fn run(a: DocsArgs) -> anyhow::Result<()> {
         false => None,
     };
     let json = a.json;
-    let report = cargo_cra::docs::run(&a.request(dir), signer.as_ref())?;
+    let report = cargo_cra::ops::docs::run(&a.request(dir), signer.as_ref())?;
     print_docs(&report, json);
     Ok(())
 }

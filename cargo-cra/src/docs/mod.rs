@@ -6,7 +6,6 @@
 //! [`annex::checklist`] tells what is present or missing, the signatures are re-verified
 //! with `cargo cra verify`'s library, and the documents are written into a temporary
 //! directory that replaces the output directory only when all are written (and signed).
-
 mod annex;
 mod evidence;
 mod facts;
@@ -15,7 +14,7 @@ mod markup;
 pub mod technical_file;
 mod text;
 
-use crate::verifying::{TrustOptions, VerifyRequest};
+use crate::verifying::TrustOptions;
 use cra_attest::sigstore::sign::Signer;
 use cra_model::input::Confined;
 use cra_model::product::Product;
@@ -157,8 +156,8 @@ pub fn default_dir(cra_dir: &Path) -> Result<PathBuf, DocsError> {
     }
 }
 
-/// Writes the documents for `request`; with `signer`, attests the technical file.
-pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport, DocsError> {
+/// The evidence directory and the output directory of `request`, absolute.
+pub(crate) fn locations(request: &DocsRequest) -> Result<(PathBuf, PathBuf), DocsError> {
     let dir = std::path::absolute(&request.dir).map_err(|e| DocsError::io(&request.dir, e))?;
     if !dir.is_dir() {
         return Err(DocsError::Evidence {
@@ -170,17 +169,28 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
         Some(o) => std::path::absolute(o).map_err(|e| DocsError::io(o, e))?,
         None => dir.join(DEFAULT_OUT),
     };
-    // Re-verifying the signatures (hashing the artefacts again, as `cargo cra verify` does)
-    // runs while the evidence is read and hashed.
-    let (evidence, verification) = std::thread::scope(|s| {
-        let verifying = s.spawn(|| verify(&dir, request.trust.as_ref()));
-        let evidence = evidence::scan(&dir, &out);
-        (
-            evidence,
-            verifying.join().expect("verification thread panicked"),
-        )
-    });
-    let evidence = evidence?;
+    Ok((dir, out))
+}
+
+/// Reads the evidence in `dir`, leaving out the output directory `out`.
+pub(crate) fn scan(dir: &Path, out: &Path) -> Result<evidence::Evidence, DocsError> {
+    evidence::scan(dir, out)
+}
+
+/// The signed artefacts of the evidence directory `dir`.
+pub(crate) fn signed_artefacts(dir: &Path) -> Vec<PathBuf> {
+    evidence::signed_artefacts(dir)
+}
+
+/// Writes the documents for `request` from `evidence` and the signatures' `verification`
+/// into `out`; with `signer`, attests the technical file.
+pub(crate) fn write_all(
+    request: &DocsRequest,
+    (dir, out): (PathBuf, PathBuf),
+    evidence: evidence::Evidence,
+    verification: &Verification,
+    signer: Option<&Signer>,
+) -> Result<DocsReport, DocsError> {
     let product = product_of(request, &evidence)?;
     let facts = facts::Facts::of(&evidence, &product);
     let items = annex::checklist(&evidence, &facts, &product);
@@ -211,7 +221,7 @@ pub fn run(request: &DocsRequest, signer: Option<&Signer>) -> Result<DocsReport,
         facts: &facts,
         product: &product,
         items,
-        verification: &verification,
+        verification,
         date,
         signer,
     })?;
@@ -348,67 +358,6 @@ fn document_date(evidence: &evidence::Evidence) -> Result<time::OffsetDateTime, 
             ),
         },
     )
-}
-
-/// Each signed artefact in `dir` verified as `cargo cra verify` does.
-fn verify(dir: &Path, trust: Option<&TrustOptions>) -> Verification {
-    let artefacts = evidence::signed_artefacts(dir);
-    let Some(trust) = trust else {
-        return Verification {
-            skipped: Some(
-                "no trust given (--verify-key PUB, or --certificate-identity and --certificate-oidc-issuer)"
-                    .into(),
-            ),
-            ..Default::default()
-        };
-    };
-    if artefacts.is_empty() {
-        return Verification {
-            skipped: Some(
-                "no signed artefact in the evidence (build or compose with --sign)".into(),
-            ),
-            ..Default::default()
-        };
-    }
-    let mut lines = Vec::new();
-    for artefact in artefacts {
-        let name = artefact
-            .strip_prefix(dir)
-            .unwrap_or(&artefact)
-            .display()
-            .to_string();
-        let request = VerifyRequest {
-            artifact: artefact.clone(),
-            trust: trust.clone(),
-            allow_unsigned: false,
-            json: false,
-        };
-        match crate::verifying::verify_artifact(&request) {
-            // A RAUC bundle's CMS signature needs the devices' keyring (--verify-keyring).
-            Ok(checks) => lines.extend(
-                checks
-                    .into_iter()
-                    .filter(|c| trust.keyring.is_some() || c.check != "RAUC signature")
-                    .map(|c| VerifyLine {
-                        artefact: name.clone(),
-                        check: c.check,
-                        result: c.status,
-                        detail: c.detail,
-                    }),
-            ),
-            Err(e) => lines.push(VerifyLine {
-                artefact: name,
-                check: "verification".into(),
-                result: crate::verifying::Status::Fail,
-                detail: e.to_string(),
-            }),
-        }
-    }
-    Verification {
-        lines,
-        skipped: None,
-        signer: trust.describe(),
-    }
 }
 
 /// Everything the writing step needs.

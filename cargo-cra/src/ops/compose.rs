@@ -324,5 +324,5 @@ fn write_docs(
         }),
         ..Default::default()
     };
-    Ok(crate::docs::run(&request, signer)?)
+    Ok(crate::ops::docs::run(&request, signer)?)
 }

@@ -4,8 +4,11 @@
 //! - [`build`]: plan → compile → audit gate → write the binaries' SBOMs and provenance;
 //! - [`compose`]: build each app, gate the image, compose it, write its documents;
 //! - [`audit`]: build the project (or read the SBOMs given), audit it, write and attest the VEX
-//!   documents, and decide the verdict.
+//!   documents, and decide the verdict;
+//! - [`docs`]: re-verify the evidence's signatures while it is read, then write the CRA
+//!   documents.
 
 pub mod audit;
 pub mod build;
 pub mod compose;
+pub mod docs;
