@@ -14,10 +14,7 @@ use cra_attest::sigstore::services::rekor::{self, Rekor};
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::entry_body::{self, Signed};
 use cra_attest::sigstore::verify::tlog::{TlogError, verify_entry};
-use mock_sigstore::MockSigstore;
-
-#[path = "../../../tests/support/mock_sigstore.rs"]
-mod mock_sigstore;
+use cra_mock_sigstore::MockSigstore;
 
 /// The instance and its trusted root, read.
 fn mock() -> (MockSigstore, TrustedRoot) {

@@ -185,13 +185,16 @@ pub fn sigstore_js_accepts(public_key: &Path, bundle: &Path, artifact: &Path) ->
     )
 }
 
-#[path = "../../../../tests/support/mock_sigstore.rs"]
-mod mock_sigstore;
-pub use mock_sigstore::MockSigstore;
+pub use cra_mock_sigstore::MockSigstore;
 
-impl MockSigstore {
+/// The `cargo cra` options that sign keyless against a local Sigstore.
+pub trait KeylessArgs {
     /// The keyless options for this instance with an identity token for `subject`.
-    pub fn keyless_args(&self, subject: &str) -> Vec<String> {
+    fn keyless_args(&self, subject: &str) -> Vec<String>;
+}
+
+impl KeylessArgs for MockSigstore {
+    fn keyless_args(&self, subject: &str) -> Vec<String> {
         vec![
             "--keyless".into(),
             "--identity-token".into(),

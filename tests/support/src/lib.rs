@@ -1,6 +1,6 @@
 //! A Sigstore instance nobody here wrote — Fulcio, Rekor and a TSA from @sigstore/mock, served
-//! on 127.0.0.1 by tests/tools/node/mock-sigstore.mjs — for the tests of every crate (each
-//! includes this file with `#[path]`). Killed on drop.
+//! on 127.0.0.1 by tests/tools/node/mock-sigstore.mjs — for the tests of every crate (a
+//! dev-dependency, `publish = false`). Killed on drop.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ impl Drop for MockSigstore {
 impl MockSigstore {
     /// Starts the instance (`@sigstore/mock` is installed by `tests/run`).
     pub fn start() -> Self {
-        let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools/node");
+        let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node");
         assert!(
             tools.join("node_modules/@sigstore/mock").exists(),
             "@sigstore/mock is not installed: run `bash tests/run`, which installs it"
