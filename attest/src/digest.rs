@@ -15,7 +15,7 @@ pub struct Digests {
     /// SHA-256 of the bytes.
     pub sha256: [u8; 32],
     /// SHA-512 of the bytes.
-    pub sha512: [u8; 64],
+    pub(crate) sha512: [u8; 64],
 }
 
 impl Digests {

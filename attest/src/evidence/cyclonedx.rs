@@ -19,13 +19,13 @@ pub(crate) const SPEC_VERSION: &str = "1.6";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Bom {
     /// Always `"CycloneDX"`.
-    pub bom_format: String,
+    pub(crate) bom_format: String,
     /// Specification version, [`SPEC_VERSION`].
-    pub spec_version: String,
+    pub(crate) spec_version: String,
     /// `urn:uuid:` of the document; cargo-cra derives it from the content (see
     /// [`Bom::set_content_serial_number`]) so that identical builds give identical documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial_number: Option<String>,
+    pub(crate) serial_number: Option<String>,
     /// Document revision; 1 for a freshly generated SBOM.
     pub version: u32,
     /// Who, what and when.

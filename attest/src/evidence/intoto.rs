@@ -13,13 +13,13 @@ pub const STATEMENT_V1: &str = cra_model::media::IN_TOTO_STATEMENT_V1;
 pub struct Statement {
     /// Always [`STATEMENT_V1`].
     #[serde(rename = "_type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// The artefacts the predicate is about.
     pub subject: Vec<Subject>,
     /// URI saying what the predicate means.
     pub predicate_type: String,
     /// The claim itself.
-    pub predicate: serde_json::Value,
+    pub(crate) predicate: serde_json::Value,
 }
 
 /// An artefact, named and identified by digests.

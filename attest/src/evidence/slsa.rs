@@ -14,7 +14,7 @@ pub struct Provenance {
     /// What was built, from what, and how.
     pub build_definition: BuildDefinition,
     /// Who built it, and when.
-    pub run_details: RunDetails,
+    pub(crate) run_details: RunDetails,
 }
 
 impl Provenance {
@@ -43,9 +43,9 @@ impl Provenance {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildDefinition {
     /// URI of the document that says what the parameters mean.
-    pub build_type: String,
+    pub(crate) build_type: String,
     /// What the user asked for.
-    pub external_parameters: serde_json::Value,
+    pub(crate) external_parameters: serde_json::Value,
     /// What the builder added on its own.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub internal_parameters: serde_json::Value,
@@ -77,7 +77,7 @@ pub struct ResourceDescriptor {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RunDetails {
     /// The build platform.
-    pub builder: Builder,
+    pub(crate) builder: Builder,
     /// Invocation id and times.
     pub metadata: BuildMetadata,
 }
@@ -85,7 +85,7 @@ pub struct RunDetails {
 /// The build platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Builder {
+pub(crate) struct Builder {
     /// URI identifying the builder (a CI workflow, or cargo-cra on a local machine).
     pub id: String,
     /// Versions of the builder's components.
@@ -98,11 +98,11 @@ pub struct Builder {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildMetadata {
     /// Unique id of this invocation (a CI run URL, or a random UUID).
-    pub invocation_id: String,
+    pub(crate) invocation_id: String,
     /// RFC 3339 start time.
-    pub started_on: String,
+    pub(crate) started_on: String,
     /// RFC 3339 end time.
-    pub finished_on: String,
+    pub(crate) finished_on: String,
 }
 
 impl RunDetails {
@@ -151,9 +151,9 @@ pub fn now_rfc3339() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildPlatform {
     /// `runDetails.builder.id`.
-    pub builder_id: String,
+    pub(crate) builder_id: String,
     /// A CI run's URL, when in CI.
-    pub invocation_id: Option<String>,
+    pub(crate) invocation_id: Option<String>,
 }
 
 /// Builder id of cargo-cra run on a developer's or factory's own machine.

@@ -11,7 +11,7 @@ use std::process::Command;
 pub struct GitSource {
     /// `origin`'s URL in one canonical form ([`canonical_remote`]): the same for https and
     /// ssh clones of a repository, never a local path.
-    pub repository: Option<String>,
+    pub(crate) repository: Option<String>,
     /// `HEAD`'s commit id.
     pub commit: String,
     /// Whether tracked files had uncommitted changes.
@@ -81,7 +81,7 @@ pub fn work_tree(dir: &Path) -> Option<std::path::PathBuf> {
 pub struct Git {
     git_dir: std::path::PathBuf,
     /// The work tree: the directory holding `.git`.
-    pub work_tree: std::path::PathBuf,
+    pub(crate) work_tree: std::path::PathBuf,
     overrides: Vec<String>,
 }
 

@@ -35,13 +35,13 @@ pub struct Bundle {
 pub struct VerificationMaterial {
     /// A managed key, named by a hint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<PublicKeyIdentifier>,
+    pub(crate) public_key: Option<PublicKeyIdentifier>,
     /// The signing certificate (v0.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<X509Certificate>,
     /// The signing certificate and its chain (v0.1/v0.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x509_certificate_chain: Option<X509CertificateChain>,
+    pub(crate) x509_certificate_chain: Option<X509CertificateChain>,
     /// Transparency-log entries for the signature.
     #[serde(default)]
     pub tlog_entries: Vec<TransparencyLogEntry>,
@@ -53,10 +53,10 @@ pub struct VerificationMaterial {
 /// Names the public key that verifies the bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PublicKeyIdentifier {
+pub(crate) struct PublicKeyIdentifier {
     /// Opaque hint (cargo-cra: base64 SHA-256 of the DER SPKI).
     #[serde(default)]
-    pub hint: String,
+    pub(crate) hint: String,
 }
 
 /// One DER certificate.
@@ -70,10 +70,10 @@ pub struct X509Certificate {
 /// A certificate chain, leaf first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct X509CertificateChain {
+pub(crate) struct X509CertificateChain {
     /// The certificates.
     #[serde(default)]
-    pub certificates: Vec<X509Certificate>,
+    pub(crate) certificates: Vec<X509Certificate>,
 }
 
 /// RFC 3161 timestamps.
@@ -101,7 +101,7 @@ pub struct TransparencyLogEntry {
     #[serde(with = "int64")]
     pub log_index: i64,
     /// Which log.
-    pub log_id: LogId,
+    pub(crate) log_id: LogId,
     /// Entry kind and version, such as `hashedrekord` `0.0.1`.
     pub kind_version: KindVersion,
     /// When the log integrated the entry (Unix seconds); 0 when unknown.
@@ -109,21 +109,21 @@ pub struct TransparencyLogEntry {
     pub integrated_time: i64,
     /// The log's signed promise to include the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inclusion_promise: Option<InclusionPromise>,
+    pub(crate) inclusion_promise: Option<InclusionPromise>,
     /// Proof that the entry is in the log's Merkle tree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inclusion_proof: Option<InclusionProof>,
+    pub(crate) inclusion_proof: Option<InclusionProof>,
     /// The entry body as the log stores it, base64.
     #[serde(default)]
-    pub canonicalized_body: String,
+    pub(crate) canonicalized_body: String,
 }
 
 /// Identifies a log by the SHA-256 of its public key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LogId {
+pub(crate) struct LogId {
     /// Key id, base64.
-    pub key_id: String,
+    pub(crate) key_id: String,
 }
 
 /// Kind and version of a log entry.
@@ -139,37 +139,37 @@ pub struct KindVersion {
 /// Signed entry timestamp.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InclusionPromise {
+pub(crate) struct InclusionPromise {
     /// The log's signature, base64.
-    pub signed_entry_timestamp: String,
+    pub(crate) signed_entry_timestamp: String,
 }
 
 /// RFC 6962 inclusion proof with the log's checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InclusionProof {
+pub(crate) struct InclusionProof {
     /// Index of the leaf (always written, even when 0).
     #[serde(with = "int64")]
     pub log_index: i64,
     /// Root hash of the tree, base64.
-    pub root_hash: String,
+    pub(crate) root_hash: String,
     /// Size of the tree.
     #[serde(with = "int64")]
-    pub tree_size: i64,
+    pub(crate) tree_size: i64,
     /// Audit path, base64 hashes.
     #[serde(default)]
     pub hashes: Vec<String>,
     /// Signed checkpoint (a signed note).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkpoint: Option<Checkpoint>,
+    pub(crate) checkpoint: Option<Checkpoint>,
 }
 
 /// A signed note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     /// The note text with its signature lines.
-    pub envelope: String,
+    pub(crate) envelope: String,
 }
 
 /// A signature over an artefact's digest.

@@ -13,48 +13,48 @@ pub struct SigningConfig {
     pub media_type: String,
     /// Certificate authorities (Fulcio).
     #[serde(default)]
-    pub ca_urls: Vec<Service>,
+    pub(crate) ca_urls: Vec<Service>,
     /// OIDC providers (for interactive sign-in; cargo-cra takes tokens from CI or flags).
     #[serde(default)]
-    pub oidc_urls: Vec<Service>,
+    pub(crate) oidc_urls: Vec<Service>,
     /// Transparency logs (Rekor).
     #[serde(default)]
-    pub rekor_tlog_urls: Vec<Service>,
+    pub(crate) rekor_tlog_urls: Vec<Service>,
     /// Timestamp authorities.
     #[serde(default)]
-    pub tsa_urls: Vec<Service>,
+    pub(crate) tsa_urls: Vec<Service>,
     /// How many logs to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rekor_tlog_config: Option<Selector>,
+    pub(crate) rekor_tlog_config: Option<Selector>,
     /// How many timestamp authorities to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tsa_config: Option<Selector>,
+    pub(crate) tsa_config: Option<Selector>,
 }
 
 /// One service endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Service {
+pub(crate) struct Service {
     /// Base URL.
     pub url: String,
     /// Major API version the endpoint speaks.
-    pub major_api_version: u32,
+    pub(crate) major_api_version: u32,
     /// When the endpoint is to be used.
-    pub valid_for: TimeRange,
+    pub(crate) valid_for: TimeRange,
     /// Who runs it.
     #[serde(default)]
-    pub operator: String,
+    pub(crate) operator: String,
 }
 
 /// `ANY`, `ALL` or `EXACT` (with a count).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Selector {
+pub(crate) struct Selector {
     /// The selector.
-    pub selector: String,
+    pub(crate) selector: String,
     /// For `EXACT`: how many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
+    pub(crate) count: Option<u32>,
 }
 
 impl SigningConfig {

@@ -20,10 +20,10 @@ pub struct TrustedRoot {
     pub tlogs: Vec<LogInstance>,
     /// Certificate authorities (Fulcio).
     #[serde(default)]
-    pub certificate_authorities: Vec<CertificateAuthority>,
+    pub(crate) certificate_authorities: Vec<CertificateAuthority>,
     /// Certificate-transparency logs.
     #[serde(default)]
-    pub ctlogs: Vec<LogInstance>,
+    pub(crate) ctlogs: Vec<LogInstance>,
     /// RFC 3161 timestamp authorities.
     #[serde(default)]
     pub timestamp_authorities: Vec<CertificateAuthority>,
@@ -34,41 +34,41 @@ pub struct TrustedRoot {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LogInstance {
     /// Where the log is served.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// Hash of the Merkle tree, `SHA2_256`.
-    pub hash_algorithm: String,
+    pub(crate) hash_algorithm: String,
     /// The log's key and when it is valid.
-    pub public_key: TrustedKey,
+    pub(crate) public_key: TrustedKey,
     /// SHA-256 of the key's DER, which entries name the log by.
-    pub log_id: KeyId,
+    pub(crate) log_id: KeyId,
     /// Key id used for checkpoints, when it differs from `logId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkpoint_key_id: Option<KeyId>,
+    pub(crate) checkpoint_key_id: Option<KeyId>,
     /// Who runs the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
+    pub(crate) operator: Option<String>,
 }
 
 /// A key id, base64.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct KeyId {
+pub(crate) struct KeyId {
     /// The id, base64.
-    pub key_id: String,
+    pub(crate) key_id: String,
 }
 
 /// A public key with its algorithm and validity window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TrustedKey {
+pub(crate) struct TrustedKey {
     /// DER SPKI, base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_bytes: Option<String>,
     /// Algorithm, such as `PKIX_ECDSA_P256_SHA_256` or `PKIX_ED25519`.
-    pub key_details: String,
+    pub(crate) key_details: String,
     /// When the key is trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid_for: Option<TimeRange>,
+    pub(crate) valid_for: Option<TimeRange>,
 }
 
 /// A certificate authority or timestamp authority and its chain.
@@ -82,13 +82,13 @@ pub struct CertificateAuthority {
     #[serde(default)]
     pub uri: String,
     /// Its certificates, leaf-most first.
-    pub cert_chain: CertChain,
+    pub(crate) cert_chain: CertChain,
     /// When it is trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid_for: Option<TimeRange>,
+    pub(crate) valid_for: Option<TimeRange>,
     /// Who runs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
+    pub(crate) operator: Option<String>,
 }
 
 /// An organisation and common name.
@@ -97,30 +97,30 @@ pub struct CertificateAuthority {
 pub struct DistinguishedName {
     /// O=
     #[serde(default)]
-    pub organization: String,
+    pub(crate) organization: String,
     /// CN=
     #[serde(default)]
-    pub common_name: String,
+    pub(crate) common_name: String,
 }
 
 /// Certificates, DER base64.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CertChain {
+pub(crate) struct CertChain {
     /// The certificates.
-    pub certificates: Vec<crate::sigstore::bundle::X509Certificate>,
+    pub(crate) certificates: Vec<crate::sigstore::bundle::X509Certificate>,
 }
 
 /// A validity window. `start` is required for trust; `end`, when present, is inclusive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TimeRange {
+pub(crate) struct TimeRange {
     /// RFC 3339 start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
+    pub(crate) start: Option<String>,
     /// RFC 3339 end (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<String>,
+    pub(crate) end: Option<String>,
 }
 
 /// Why a trusted root or one of its keys cannot be used.

@@ -24,11 +24,11 @@ pub enum TokenError {
 
 /// The claims cargo-cra reads. CI tokens carry no `email`: it is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Claims {
+pub(crate) struct Claims {
     /// Issuer.
-    pub iss: String,
+    pub(crate) iss: String,
     /// Subject.
-    pub sub: String,
+    pub(crate) sub: String,
     /// E-mail, for e-mail-based identities.
     #[serde(default)]
     pub email: Option<String>,
@@ -38,14 +38,14 @@ pub struct Claims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityToken {
     /// The raw JWT.
-    pub jwt: String,
+    pub(crate) jwt: String,
     /// Its claims.
-    pub claims: Claims,
+    pub(crate) claims: Claims,
 }
 
 impl IdentityToken {
     /// Parses the claims of `jwt` (without verifying its signature).
-    pub fn parse(jwt: &str) -> Result<Self, TokenError> {
+    pub(crate) fn parse(jwt: &str) -> Result<Self, TokenError> {
         let jwt = jwt.trim();
         let mut parts = jwt.split('.');
         let (Some(_), Some(payload), Some(_), None) =

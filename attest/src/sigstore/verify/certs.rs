@@ -46,9 +46,9 @@ pub enum CertError {
 #[derive(Debug, Clone)]
 pub struct Cert {
     /// The DER bytes.
-    pub der: Vec<u8>,
+    pub(crate) der: Vec<u8>,
     /// The parsed certificate.
-    pub cert: Certificate,
+    pub(crate) cert: Certificate,
 }
 
 impl Cert {

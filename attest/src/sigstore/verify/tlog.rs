@@ -103,22 +103,22 @@ fn decode32(what: &str, b64: &str) -> Result<[u8; 32], TlogError> {
 
 /// A parsed signed note (checkpoint).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     /// The signed text: every body line with its newline.
     pub body: String,
     /// First line: the log's origin.
-    pub origin: String,
+    pub(crate) origin: String,
     /// Second line: tree size.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Third line: root hash.
-    pub root_hash: [u8; 32],
+    pub(crate) root_hash: [u8; 32],
     /// Signature lines: signer name, and the 4-byte key hint with the signature.
     pub signatures: Vec<(String, Vec<u8>)>,
 }
 
 impl Checkpoint {
     /// Parses a signed note: body lines, a blank line, then `— <name> <base64>` lines.
-    pub fn parse(envelope: &str) -> Result<Self, TlogError> {
+    pub(crate) fn parse(envelope: &str) -> Result<Self, TlogError> {
         let bad = |m: &str| TlogError::BadCheckpoint(m.to_string());
         let split = envelope
             .find("\n\n")
@@ -258,7 +258,7 @@ pub struct VerifiedEntry {
     /// The decoded canonicalized body.
     pub body: Vec<u8>,
     /// The trusted log the entry is in (its key's validity must cover the signing time).
-    pub log: LogInstance,
+    pub(crate) log: LogInstance,
 }
 
 /// Verifies a transparency-log entry against `root`: the log is trusted, and the entry carries a
