@@ -6,7 +6,7 @@ use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::persist;
 use cra_attest::sigstore::bundle::Bundle;
 use cra_attest::sigstore::keys::{KeyError, SigningKey};
-use cra_attest::sigstore::services::oidc::{IdentityToken, TokenError};
+use cra_attest::sigstore::sign::keyless::{IdentityToken, TokenError};
 use cra_attest::sigstore::sign::keyless::{
     KeylessConfig, KeylessError, KeylessSigner, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR,
 };

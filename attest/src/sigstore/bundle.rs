@@ -9,9 +9,9 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Media type of the bundles cargo-cra writes.
-pub const MEDIA_TYPE_V03: &str = cra_model::media::SIGSTORE_BUNDLE_V03;
+pub(crate) const MEDIA_TYPE_V03: &str = cra_model::media::SIGSTORE_BUNDLE_V03;
 /// `payloadType` of DSSE envelopes holding in-toto statements.
-pub const IN_TOTO_PAYLOAD_TYPE: &str = cra_model::media::IN_TOTO_PAYLOAD_TYPE;
+pub(crate) const IN_TOTO_PAYLOAD_TYPE: &str = cra_model::media::IN_TOTO_PAYLOAD_TYPE;
 
 /// A Sigstore bundle: verification material plus one signed thing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -168,7 +168,7 @@ impl SigningKey {
     }
 
     /// Signs `message`: ECDSA P-256 over SHA-256(message), DER-encoded; or Ed25519.
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
         match self {
             SigningKey::P256(k) => {
                 let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(k, message);

@@ -3,4 +3,3 @@
 mod algorithms;
 mod cms;
 mod fuzz_corpus;
-mod rekor_mock;

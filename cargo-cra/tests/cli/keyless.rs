@@ -15,8 +15,7 @@ use common::*;
 use cra_attest::sigstore::bundle::{Bundle, pae};
 use cra_attest::sigstore::keys::PublicKey;
 use cra_attest::sigstore::trust::TrustedRoot;
-use cra_attest::sigstore::verify::certs::{Cert, verify_chain, verify_embedded_scts};
-use cra_attest::sigstore::verify::tlog::verify_entry;
+use cra_attest::sigstore::verify::{Cert, verify_chain, verify_embedded_scts, verify_entry};
 use std::path::Path;
 
 const IDENTITY: &str = "https://ci.example.com/acme/gateway/.ci/release.yml@refs/heads/main";
@@ -328,7 +327,7 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
         .unwrap();
     let root = TrustedRoot::from_json(&std::fs::read(&m.trusted_root).unwrap()).unwrap();
     let time =
-        cra_attest::sigstore::verify::tsa::verify_timestamp(&ts.signed_timestamp, &sig, &root)
+        cra_attest::sigstore::verify::verify_timestamp(&ts.signed_timestamp, &sig, &root)
             .unwrap();
     assert!((time - now()).abs() < 600, "timestamp {time} is now");
     assert!(sigstore_js_accepts_keyless(
@@ -345,7 +344,7 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
     ));
     // The timestamp is over this signature and no other.
     assert!(
-        cra_attest::sigstore::verify::tsa::verify_timestamp(
+        cra_attest::sigstore::verify::verify_timestamp(
             &ts.signed_timestamp,
             b"another signature",
             &root

@@ -4,3 +4,6 @@
 pub mod http;
 pub mod oidc;
 pub mod rekor;
+
+#[cfg(test)]
+mod against_mock;

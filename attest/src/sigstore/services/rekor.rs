@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 /// The proposed entry for a signature over a blob with SHA-256 `digest`, verified by
 /// `verifier_pem` (a PEM certificate or public key).
-pub fn hashedrekord(digest: &[u8; 32], signature: &[u8], verifier_pem: &str) -> Value {
+pub(crate) fn hashedrekord(digest: &[u8; 32], signature: &[u8], verifier_pem: &str) -> Value {
     json!({
         "apiVersion": "0.0.1",
         "kind": "hashedrekord",
@@ -31,7 +31,7 @@ pub fn hashedrekord(digest: &[u8; 32], signature: &[u8], verifier_pem: &str) -> 
 }
 
 /// The proposed entry for a DSSE envelope, verified by `verifier_pem`.
-pub fn dsse(envelope: &Envelope, verifier_pem: &str) -> Value {
+pub(crate) fn dsse(envelope: &Envelope, verifier_pem: &str) -> Value {
     json!({
         "apiVersion": "0.0.1",
         "kind": "dsse",
@@ -45,7 +45,7 @@ pub fn dsse(envelope: &Envelope, verifier_pem: &str) -> Value {
 }
 
 /// A Rekor instance.
-pub struct Rekor {
+pub(crate) struct Rekor {
     base_url: String,
     http: HttpClient,
 }
@@ -60,7 +60,7 @@ impl Rekor {
     }
 
     /// Submits `proposed` and returns the log's entry for it (not yet verified).
-    pub fn create_entry(&self, proposed: &Value) -> Result<TransparencyLogEntry, ServiceError> {
+    pub(crate) fn create_entry(&self, proposed: &Value) -> Result<TransparencyLogEntry, ServiceError> {
         let url = format!("{}/api/v1/log/entries", self.base_url);
         let response = self.http.post_json(&url, proposed)?;
         let kind = proposed["kind"].as_str().unwrap_or_default();

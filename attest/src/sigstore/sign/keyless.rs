@@ -7,6 +7,7 @@
 //! - each Rekor entry's inclusion proof, checkpoint and signed entry timestamp verify against a
 //!   trusted log, and the entry was integrated while the certificate was valid.
 
+pub use crate::sigstore::services::oidc::{IdentityToken, TokenError};
 use super::parts::{bundle, dsse_envelope, message_signature};
 use crate::evidence::intoto::Statement;
 use crate::sigstore::bundle::{
@@ -15,7 +16,6 @@ use crate::sigstore::bundle::{
 };
 use crate::sigstore::keys::SigningKey;
 use crate::sigstore::services::http::{HttpClient, ServiceError};
-use crate::sigstore::services::oidc::IdentityToken;
 use crate::sigstore::services::rekor::{self, Rekor};
 use crate::sigstore::trust::TrustedRoot;
 use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};

@@ -24,7 +24,7 @@ pub enum BodyError {
 }
 
 /// What the bundle signed, as the entry must record it.
-pub struct Signed<'a> {
+pub(crate) struct Signed<'a> {
     /// The bundle.
     pub bundle: &'a Bundle,
     /// SHA-256 of the artefact (for message signatures).

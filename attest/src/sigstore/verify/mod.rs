@@ -7,17 +7,18 @@
 //! embedded SCT at every verified time, and the identity and OIDC issuer; the signature over the
 //! artefact (or the DSSE PAE, with the artefact's digest among the statement's subjects).
 
-pub mod certs;
-pub mod entry_body;
-pub mod tlog;
-pub mod tsa;
+pub(crate) mod certs;
+pub(crate) mod entry_body;
+pub(crate) mod tlog;
+pub(crate) mod tsa;
+
+pub use certs::{Cert, CertError, verify_chain, verify_embedded_scts};
+pub use tlog::{TlogError, verify_entry};
+pub use tsa::{TsaError, verify_timestamp};
 
 use crate::sigstore::algorithm::VerifyingKey;
 use crate::sigstore::bundle::{Bundle, pae};
 use crate::sigstore::trust::TrustedRoot;
-use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
-use crate::sigstore::verify::tlog::{TlogError, verify_entry};
-use crate::sigstore::verify::tsa::{TsaError, verify_timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use entry_body::{BodyError, Signed};

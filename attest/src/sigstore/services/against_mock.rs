@@ -1,19 +1,19 @@
-//! The Rekor client against a Rekor nobody here wrote (@sigstore/mock, served on 127.0.0.1 by
+//! Tests: the Rekor client against a Rekor nobody here wrote (@sigstore/mock, served on 127.0.0.1 by
 //! tests/tools/node/mock-sigstore.mjs): entries it returns convert to bundle entries whose SET,
 //! inclusion proof and checkpoint verify against the instance's trusted root — and a tampered
 //! entry does not. (The mock accepts any proposed entry, so refusals are tested in the http
 //! module against a scripted server instead.)
 
-use cra_attest::digest::Digests;
-use cra_attest::sigstore::bundle::{
+use crate::digest::Digests;
+use crate::sigstore::bundle::{
     Bundle, HashOutput, MEDIA_TYPE_V03, MessageSignature, VerificationMaterial,
 };
-use cra_attest::sigstore::bundle::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
-use cra_attest::sigstore::keys::SigningKey;
-use cra_attest::sigstore::services::rekor::{self, Rekor};
-use cra_attest::sigstore::trust::TrustedRoot;
-use cra_attest::sigstore::verify::entry_body::{self, Signed};
-use cra_attest::sigstore::verify::tlog::{TlogError, verify_entry};
+use crate::sigstore::bundle::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
+use crate::sigstore::keys::SigningKey;
+use crate::sigstore::services::rekor::{self, Rekor};
+use crate::sigstore::trust::TrustedRoot;
+use crate::sigstore::verify::entry_body::{self, Signed};
+use crate::sigstore::verify::{TlogError, verify_entry};
 use cra_mock_sigstore::MockSigstore;
 
 /// The instance and its trusted root, read.
