@@ -12,7 +12,7 @@ use crate::digest::Digests;
 use serde::{Deserialize, Serialize};
 
 /// The `specVersion` this model writes.
-pub(crate) const SPEC_VERSION: &str = "1.6";
+pub const SPEC_VERSION: &str = "1.6";
 
 /// A CycloneDX Bill of Materials (the document root).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -85,7 +85,7 @@ pub struct RunDetails {
 /// The build platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Builder {
+pub struct Builder {
     /// URI identifying the builder (a CI workflow, or cargo-cra on a local machine).
     pub id: String,
     /// Versions of the builder's components.
@@ -157,7 +157,7 @@ pub struct BuildPlatform {
 }
 
 /// Builder id of cargo-cra run on a developer's or factory's own machine.
-pub(crate) const LOCAL_BUILDER_ID: &str = cra_model::media::LOCAL_BUILDER_ID;
+pub const LOCAL_BUILDER_ID: &str = cra_model::media::LOCAL_BUILDER_ID;
 
 impl BuildPlatform {
     /// Detects the platform from `env` (a lookup of environment variables): GitHub Actions

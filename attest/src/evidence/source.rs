@@ -179,7 +179,7 @@ impl Git {
 /// another server); ssh and git ports are dropped (they name a transport, not the repository).
 /// Credentials are removed wherever they stand. Local paths and `file://` URLs (which would
 /// name a directory of this machine) give `None`.
-pub(crate) fn canonical_remote(url: &str) -> Option<String> {
+pub fn canonical_remote(url: &str) -> Option<String> {
     let url = url.trim();
     let (scheme, authority, path) = if let Some((scheme, rest)) = url.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();

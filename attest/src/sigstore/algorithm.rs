@@ -26,7 +26,7 @@ pub enum AlgorithmError {
 
 /// A SHA-2 hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Hash {
+pub(crate) enum Hash {
     /// SHA-256.
     Sha256,
     /// SHA-384.

@@ -333,7 +333,7 @@ impl PublicKey {
     }
 
     /// The key as DER SPKI.
-    pub fn to_der(&self) -> Vec<u8> {
+    pub(crate) fn to_der(&self) -> Vec<u8> {
         match self {
             PublicKey::P256(k) => k.to_public_key_der().expect("encodes").into_vec(),
             PublicKey::Ed25519(k) => k.to_public_key_der().expect("encodes").into_vec(),

@@ -34,7 +34,7 @@ pub struct SigningConfig {
 /// One service endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Service {
+pub struct Service {
     /// Base URL.
     pub url: String,
     /// Major API version the endpoint speaks.
@@ -49,7 +49,7 @@ pub(crate) struct Service {
 /// `ANY`, `ALL` or `EXACT` (with a count).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Selector {
+pub struct Selector {
     /// The selector.
     pub(crate) selector: String,
     /// For `EXACT`: how many.

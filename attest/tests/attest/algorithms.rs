@@ -6,8 +6,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cra_attest::sigstore::algorithm::VerifyingKey;
 use cra_attest::sigstore::trust::TrustedRoot;
-use cra_attest::sigstore::verify::{Cert, verify_chain};
 use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
+use cra_attest::sigstore::verify::{Cert, verify_chain};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -453,14 +453,12 @@ fn rfc3161_timestamps_signed_with_every_algorithm_openssl_ts_supports_verify() {
             .unwrap(),
         ];
         let name = alg.name;
-        let t =
-            cra_attest::sigstore::verify::verify_timestamp(&response, &signature, &trusted)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = cra_attest::sigstore::verify::verify_timestamp(&response, &signature, &trusted)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!((t - now()).abs() < 600, "{name}: {t}");
         // The same token does not vouch for another signature.
         assert!(
-            cra_attest::sigstore::verify::verify_timestamp(&response, b"other", &trusted)
-                .is_err(),
+            cra_attest::sigstore::verify::verify_timestamp(&response, b"other", &trusted).is_err(),
             "{name}"
         );
     }

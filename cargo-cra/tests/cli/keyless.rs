@@ -327,8 +327,7 @@ fn keyless_signatures_can_carry_a_verified_rfc3161_timestamp() {
         .unwrap();
     let root = TrustedRoot::from_json(&std::fs::read(&m.trusted_root).unwrap()).unwrap();
     let time =
-        cra_attest::sigstore::verify::verify_timestamp(&ts.signed_timestamp, &sig, &root)
-            .unwrap();
+        cra_attest::sigstore::verify::verify_timestamp(&ts.signed_timestamp, &sig, &root).unwrap();
     assert!((time - now()).abs() < 600, "timestamp {time} is now");
     assert!(sigstore_js_accepts_keyless(
         &m.trusted_root,

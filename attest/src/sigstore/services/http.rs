@@ -47,7 +47,7 @@ const ATTEMPTS: u32 = 3;
 
 impl HttpClient {
     /// A client for `service` (its name is used in error messages).
-    pub fn new(service: &'static str) -> Self {
+    pub(crate) fn new(service: &'static str) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
             .http_status_as_error(false)

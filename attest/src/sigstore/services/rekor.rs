@@ -52,7 +52,7 @@ pub(crate) struct Rekor {
 
 impl Rekor {
     /// A client for the Rekor at `base_url` (such as `https://rekor.sigstore.dev`).
-    pub fn new(base_url: &str) -> Self {
+    pub(crate) fn new(base_url: &str) -> Self {
         Rekor {
             base_url: base_url.trim_end_matches('/').to_string(),
             http: HttpClient::new("Rekor"),
@@ -60,7 +60,10 @@ impl Rekor {
     }
 
     /// Submits `proposed` and returns the log's entry for it (not yet verified).
-    pub(crate) fn create_entry(&self, proposed: &Value) -> Result<TransparencyLogEntry, ServiceError> {
+    pub(crate) fn create_entry(
+        &self,
+        proposed: &Value,
+    ) -> Result<TransparencyLogEntry, ServiceError> {
         let url = format!("{}/api/v1/log/entries", self.base_url);
         let response = self.http.post_json(&url, proposed)?;
         let kind = proposed["kind"].as_str().unwrap_or_default();

@@ -7,7 +7,6 @@
 //! - each Rekor entry's inclusion proof, checkpoint and signed entry timestamp verify against a
 //!   trusted log, and the entry was integrated while the certificate was valid.
 
-pub use crate::sigstore::services::oidc::{IdentityToken, TokenError};
 use super::parts::{bundle, dsse_envelope, message_signature};
 use crate::evidence::intoto::Statement;
 use crate::sigstore::bundle::{
@@ -16,6 +15,7 @@ use crate::sigstore::bundle::{
 };
 use crate::sigstore::keys::SigningKey;
 use crate::sigstore::services::http::{HttpClient, ServiceError};
+pub use crate::sigstore::services::oidc::{IdentityToken, TokenError};
 use crate::sigstore::services::rekor::{self, Rekor};
 use crate::sigstore::trust::TrustedRoot;
 use crate::sigstore::verify::certs::{Cert, CertError, verify_chain, verify_embedded_scts};
@@ -210,7 +210,7 @@ impl KeylessSigner {
     }
 
     /// Signs and logs the file at `path`.
-    pub fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), KeylessError> {
+    pub(crate) fn sign_blob(&self, path: &Path) -> Result<(Bundle, [u8; 32]), KeylessError> {
         let (signature, sha256) =
             message_signature(path, &self.key).map_err(|source| KeylessError::Io {
                 path: path.to_path_buf(),
@@ -230,7 +230,7 @@ impl KeylessSigner {
     }
 
     /// Signs `statement` in a DSSE envelope and logs it.
-    pub fn sign_statement(&self, statement: &Statement) -> Result<Bundle, KeylessError> {
+    pub(crate) fn sign_statement(&self, statement: &Statement) -> Result<Bundle, KeylessError> {
         let envelope: Envelope = dsse_envelope(statement, &self.key);
         let sig = B64
             .decode(&envelope.signatures[0].sig)

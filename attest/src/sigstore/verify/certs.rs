@@ -71,7 +71,7 @@ impl Cert {
 
     /// Parses one PEM `CERTIFICATE`, leniently as RFC 7468 allows: any line length and white
     /// space inside the base64 (some services write it on one line).
-    pub fn from_pem(pem: &str) -> Result<Self, CertError> {
+    pub(crate) fn from_pem(pem: &str) -> Result<Self, CertError> {
         let body = pem
             .trim()
             .strip_prefix("-----BEGIN CERTIFICATE-----")

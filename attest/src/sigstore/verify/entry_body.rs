@@ -53,7 +53,12 @@ fn pem_b64_der(v: &Value) -> Option<Vec<u8>> {
 }
 
 /// Checks that `body` (an entry of `kind`/`version`) records `signed`.
-pub fn check(kind: &str, version: &str, body: &[u8], signed: &Signed<'_>) -> Result<(), BodyError> {
+pub(crate) fn check(
+    kind: &str,
+    version: &str,
+    body: &[u8],
+    signed: &Signed<'_>,
+) -> Result<(), BodyError> {
     let body: Value =
         serde_json::from_slice(body).map_err(|_| BodyError::Mismatch("body is not JSON"))?;
     if body["kind"] != kind || body["apiVersion"] != version {

@@ -168,7 +168,7 @@ impl Checkpoint {
     /// Checks that `log` signed this note: at least one signature line carries the log's key
     /// hint (the first 4 bytes of its key id), and every such line verifies. Lines by other
     /// signers (witnesses) are ignored.
-    pub fn verify(&self, log: &LogInstance) -> Result<(), TlogError> {
+    pub(crate) fn verify(&self, log: &LogInstance) -> Result<(), TlogError> {
         let key = log
             .key()
             .map_err(|e| TlogError::BadCheckpoint(e.to_string()))?;
