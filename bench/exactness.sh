@@ -3,7 +3,7 @@
 #
 #   bash bench/exactness.sh
 #
-# For each app of the test corpus (cargo-cra/tests/sbom_corpus.rs: pinned crates.io versions
+# For each app of the test corpus (cargo-cra/tests/cli/sbom_corpus.rs: pinned crates.io versions
 # with their published Cargo.lock, archives checked against pinned SHA-256), builds for
 # the host (x86_64-unknown-linux-gnu: plain cargo-auditable cannot compile C for musl) and compares, with the crates `cargo tree -e normal,no-proc-macro
 # --target T` says are linked:

@@ -157,13 +157,15 @@ impl RunningBuild {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let (sink, width) = ui.cargo_output();
-        let out: Output = Arc::new(Mutex::new(sink));
-        if let Some(w) = width {
+        let output = ui.cargo_output();
+        let out: Output = Arc::new(Mutex::new(output.sink));
+        if output.terminal {
             if std::env::var_os("CARGO_TERM_COLOR").is_none() {
                 cmd.env("CARGO_TERM_COLOR", "always");
             }
-            if std::env::var_os("CARGO_TERM_PROGRESS_WHEN").is_none() {
+            if std::env::var_os("CARGO_TERM_PROGRESS_WHEN").is_none()
+                && let Some(w) = output.width
+            {
                 cmd.env("CARGO_TERM_PROGRESS_WHEN", "always");
                 cmd.env("CARGO_TERM_PROGRESS_WIDTH", w.to_string());
             }

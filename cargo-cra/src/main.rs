@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if closed_pipe(&e) => ExitCode::from(CLOSED_PIPE),
         Err(e) => {
-            report_error(&e);
+            cli::output::report_error(&e);
             ExitCode::from(u8::try_from(exit_code(&e)).unwrap_or(1))
         }
     }
@@ -61,23 +61,6 @@ fn exit_code(e: &anyhow::Error) -> i32 {
                 .map(ComposeCommandError::exit_code)
         })
         .unwrap_or(1)
-}
-
-/// Prints `e`: one line that already includes its cause (`{:#}`: the whole chain, where a
-/// context was added on the way); `docs --strict` names each missing item on a line of its own.
-fn report_error(e: &anyhow::Error) {
-    let printable = cra_model::input::printable;
-    if let Some(cargo_cra::docs::DocsError::Strict(items)) = e.downcast_ref() {
-        eprintln!(
-            "error: {} item(s) of Annex II or V are missing:",
-            items.len()
-        );
-        for item in items {
-            eprintln!("  - {}", printable(item));
-        }
-        return;
-    }
-    eprintln!("error: {}", printable(&format!("{e:#}")));
 }
 
 /// Whether `e` is standard output's reader having gone away.

@@ -223,8 +223,8 @@ pub fn password(confirm: bool, ui: &dyn Ui) -> Result<Zeroizing<String>, SignErr
 
 /// `cargo cra keygen`: writes `<prefix>.key` (mode 0600) and `<prefix>.pub`.
 pub fn keygen(prefix: &Path, force: bool, ui: &dyn Ui) -> Result<(PathBuf, PathBuf), SignError> {
-    let key_path = PathBuf::from(format!("{}.key", prefix.display()));
-    let pub_path = PathBuf::from(format!("{}.pub", prefix.display()));
+    let (key_path, pub_path) = cra_model::fileset::key_pair(&prefix.display().to_string());
+    let (key_path, pub_path) = (PathBuf::from(key_path), PathBuf::from(pub_path));
     // Checked before asking for a password (a friendly early answer), and again, without a
     // race, as the files are linked into place.
     let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();

@@ -11,11 +11,20 @@ pub trait Ui: Progress + Sync {
     fn warning(&self, line: &str);
     /// A note on the work (phase timings under `CARGO_CRA_TIMINGS`), one line.
     fn note(&self, line: &str);
-    /// Where cargo's own output (its diagnostics and progress bar) is passed on, and the width
-    /// of the terminal it is drawn on (`None`: not a terminal, so cargo draws no bar).
-    fn cargo_output(&self) -> (Box<dyn Write + Send>, Option<u16>);
+    /// Where cargo's own output (its diagnostics and progress bar) is passed on.
+    fn cargo_output(&self) -> CargoOutput;
     /// Asks for a password without echoing it; `None` when there is no one to ask.
     fn ask_password(&self, prompt: &str) -> Option<String>;
+}
+
+/// Where cargo's own output goes, and what it is drawn on.
+pub struct CargoOutput {
+    /// The sink.
+    pub sink: Box<dyn Write + Send>,
+    /// Whether it is a terminal (cargo colours its output then).
+    pub terminal: bool,
+    /// The terminal's width, when known (cargo draws its progress bar then).
+    pub width: Option<u16>,
 }
 
 /// Says nothing and asks nothing: cargo's output is dropped, a password must come from the
@@ -32,8 +41,12 @@ impl Progress for Quiet {
 impl Ui for Quiet {
     fn warning(&self, _line: &str) {}
     fn note(&self, _line: &str) {}
-    fn cargo_output(&self) -> (Box<dyn Write + Send>, Option<u16>) {
-        (Box::new(std::io::sink()), None)
+    fn cargo_output(&self) -> CargoOutput {
+        CargoOutput {
+            sink: Box::new(std::io::sink()),
+            terminal: false,
+            width: None,
+        }
     }
     fn ask_password(&self, _prompt: &str) -> Option<String> {
         None

@@ -559,7 +559,7 @@ fn report(
         layout: oci
             .as_ref()
             .filter(|o| o.keep_layout)
-            .map(|_| dir.join("oci")),
+            .map(|_| dir.join(cra_model::fileset::OCI_LAYOUT_DIR)),
         archive: oci
             .as_ref()
             .and_then(|o| o.archive.as_ref())
@@ -660,7 +660,7 @@ fn write_oci(
     let compression = oci_output.compression;
     let name = &recipe.image.name;
     // The layer, straight into the layout's blob store.
-    let layout = stage_dir.join("oci");
+    let layout = stage_dir.join(cra_model::fileset::OCI_LAYOUT_DIR);
     let blobs = layout.join("blobs").join("sha256");
     std::fs::create_dir_all(&blobs).map_err(io_at(&blobs))?;
     let partial = blobs.join(".layer.partial");

@@ -4,8 +4,8 @@
 //!   codecs it names.
 //! - [`tree`]: the root filesystem laid out in memory from a recipe.
 //! - [`xattrs`]: file capabilities and other extended attributes a recipe sets.
-//! - [`tarball`], [`layer`], [`oci`]: deterministic tar layers and the OCI image layout.
-//! - [`image_sbom`], [`provenance`]: the image's CycloneDX SBOM and SLSA provenance.
+//! - `tarball`, `layer`, `oci` (internal): deterministic tar layers and the OCI image layout.
+//! - `image_sbom`, `provenance` (internal): the image's CycloneDX SBOM and SLSA provenance.
 //! - [`compose`]: all of it, staged and then renamed into place, optionally signed.
 #![forbid(unsafe_code)]
 

@@ -59,6 +59,15 @@ pub fn verity_hash_tree(file_name: &str) -> String {
     format!("{file_name}.verity")
 }
 
+/// The OCI image layout directory inside an image's output directory.
+pub const OCI_LAYOUT_DIR: &str = "oci";
+
+/// A cosign key pair written by `cargo cra keygen` with path prefix `prefix`: the encrypted
+/// private key `<prefix>.key` and the public key `<prefix>.pub`.
+pub fn key_pair(prefix: &str) -> (String, String) {
+    (format!("{prefix}.key"), format!("{prefix}.pub"))
+}
+
 /// The suffix of the unit records the rustc wrapper writes beside each compiled crate in the
 /// build directory (`<crate>-<hash>.cra-unit.json`).
 pub const UNIT_RECORD_SUFFIX: &str = ".cra-unit.json";

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// `cargo cra compose` options.
 #[derive(Debug, Clone, Args)]
 pub struct ComposeArgs {
-    /// The recipe (TOML; see the README for every key).
+    /// The recipe (TOML; every key: `cargo cra help recipe`, docs/reference/recipe.md).
     #[arg(value_name = "RECIPE")]
     pub recipe: PathBuf,
     /// Parent directory of the image directory `<name>-<version>/`.

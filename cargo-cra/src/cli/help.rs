@@ -50,7 +50,7 @@ pub fn completions(shell: Shell, out: &mut dyn std::io::Write) -> std::io::Resul
     if shell == Shell::Bash {
         // clap_complete 4.6 names the bash states of a dashed binary's subcommands
         // `cargo__subcmd__cra__subcmd__X` where it dispatches on `cargo__cra__subcmd__X`, so
-        // no option after a subcommand would complete; tests/help.rs checks that they do.
+        // no option after a subcommand would complete; cargo-cra/tests/cli/help.rs checks that they do.
         script = script.replace("cargo__subcmd__cra__", "cargo__cra__");
     }
     out.write_all(script.as_bytes())

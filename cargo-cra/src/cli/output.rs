@@ -44,3 +44,49 @@ pub fn shown(p: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     p.strip_prefix(&cwd).unwrap_or(p).display().to_string()
 }
+
+/// Prints `e`: one line that already includes its cause (`{:#}`: the whole chain, where a
+/// context was added on the way); `docs --strict` names each missing item on a line of its own.
+pub fn report_error(e: &anyhow::Error) {
+    let printable = cra_model::input::printable;
+    if let Some(items) = missing_items(e) {
+        eprintln!(
+            "error: {} item(s) of Annex II or V are missing:",
+            items.len()
+        );
+        for item in items {
+            eprintln!("  - {}", printable(item));
+        }
+        return;
+    }
+    eprintln!("error: {}", printable(&format!("{e:#}")));
+}
+
+/// The missing Annex II and V items of a `--strict` failure, from `docs` or `compose --docs`.
+fn missing_items(e: &anyhow::Error) -> Option<&[String]> {
+    use cargo_cra::docs::DocsError;
+    use cargo_cra::ops::compose::ComposeCommandError;
+    match (e.downcast_ref(), e.downcast_ref()) {
+        (Some(DocsError::Strict(items)), _) => Some(items),
+        (_, Some(ComposeCommandError::Docs(DocsError::Strict(items)))) => Some(items),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cargo_cra::docs::DocsError;
+    use cargo_cra::ops::compose::ComposeCommandError;
+
+    #[test]
+    fn strict_gaps_are_listed_whether_docs_or_compose_found_them() {
+        let items = vec!["Annex II point 4: intended purpose is missing".to_string()];
+        let docs = anyhow::Error::from(DocsError::Strict(items.clone()));
+        let compose =
+            anyhow::Error::from(ComposeCommandError::Docs(DocsError::Strict(items.clone())));
+        assert_eq!(missing_items(&docs), Some(&items[..]));
+        assert_eq!(missing_items(&compose), Some(&items[..]));
+        assert_eq!(missing_items(&anyhow::anyhow!("other")), None);
+    }
+}

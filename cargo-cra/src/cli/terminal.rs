@@ -4,7 +4,7 @@
 
 use cra_composer::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Mutex;
 
 /// Standard error, and the terminal behind it when there is one.
@@ -74,13 +74,18 @@ impl cargo_cra::ui::Ui for Terminal {
         eprintln!("{line}");
     }
 
-    fn cargo_output(&self) -> (Box<dyn Write + Send>, Option<u16>) {
+    fn cargo_output(&self) -> cargo_cra::ui::CargoOutput {
         let stderr = std::io::stderr();
-        let width = match stderr.is_terminal() {
+        let terminal = stderr.is_terminal();
+        let width = match terminal {
             true => terminal_size::terminal_size_of(&stderr).map(|(w, _)| w.0),
             false => None,
         };
-        (Box::new(stderr), width)
+        cargo_cra::ui::CargoOutput {
+            sink: Box::new(stderr),
+            terminal,
+            width,
+        }
     }
 
     fn ask_password(&self, prompt: &str) -> Option<String> {

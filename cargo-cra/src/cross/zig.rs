@@ -233,7 +233,7 @@ pub enum CToolError {
     },
     /// C++ for a cross target.
     #[error(
-        "C++ is not cross-compiled for {target} yet: rust-lld links only the Rust toolchain's musl, which has no C++ standard library; set CXX_<target> and CXXSTDLIB_<target> to a C++ cross toolchain"
+        "cargo-cra: C++ is not cross-compiled for {target} yet: rust-lld links only the Rust toolchain's musl, which has no C++ standard library; set CXX_<target> and CXXSTDLIB_<target> to a C++ cross toolchain"
     )]
     Cxx {
         /// The target.

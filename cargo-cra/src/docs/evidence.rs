@@ -305,7 +305,7 @@ fn walk(root: &Path, dir: &Path, skip: &Path, out: &mut Vec<String>) -> Result<(
 
 fn role_of(rel: &str, sbom_stems: &[String], path: &Path) -> Role {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    if rel.starts_with("oci/") {
+    if rel.split('/').next() == Some(cra_model::fileset::OCI_LAYOUT_DIR) && rel.contains('/') {
         return Role::OciLayout;
     }
     if fileset::bundle_subject(name).is_some() {

@@ -3,8 +3,8 @@
 //!
 //! Steps: [`evidence::scan`] reads every file (statements' subjects checked against the
 //! files), the product table is read from the configuration, [`facts::Facts`] joins them,
-//! [`annex::checklist`] tells what is present or missing, the signatures are re-verified
-//! with `cargo cra verify`'s library, and the documents are written into a temporary
+//! [`annex::checklist`] tells what is present or missing, and the documents — with the
+//! signatures' verification, which `ops::docs` runs meanwhile — are written into a temporary
 //! directory that replaces the output directory only when all are written (and signed).
 mod annex;
 mod evidence;

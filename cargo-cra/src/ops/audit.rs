@@ -55,11 +55,13 @@ pub enum AuditCommandError {
 }
 
 impl AuditCommandError {
-    /// The process exit code: the build's, else 2 (1 is for findings that fail the gate).
+    /// The process exit code: the build's; 2 when the audit could not be done (1 is for
+    /// findings that fail the gate, and for a usage or signing error).
     pub fn exit_code(&self) -> i32 {
         match self {
             AuditCommandError::Build(e) => e.exit_code(),
-            _ => 2,
+            AuditCommandError::Audit(e) => e.exit_code(),
+            AuditCommandError::Sign(_) | AuditCommandError::NothingToSign => 1,
         }
     }
 }
@@ -133,8 +135,8 @@ fn project_request(
     let offline = project.manifest.offline;
     request.project = Some(Project {
         dev_only: crate::cargo::dev_only_packages(&built.lock_file, offline),
+        compiled: built.compiled(),
         lock_file: built.lock_file,
-        compiled: built.compiled,
     });
     Ok(request)
 }

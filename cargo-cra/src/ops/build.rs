@@ -100,7 +100,7 @@ struct Plan {
     lock_generated: bool,
 }
 
-/// Phase durations, printed to stderr when `CARGO_CRA_TIMINGS` is set.
+/// Phase durations, said through the [`Ui`] when `CARGO_CRA_TIMINGS` is set.
 struct Timings {
     start: Instant,
     last: Instant,
@@ -161,8 +161,18 @@ pub struct Built {
     pub binaries: Vec<BinaryReport>,
     /// The workspace's `Cargo.lock`.
     pub lock_file: PathBuf,
-    /// The crates the build compiled (unit records): `(name, version, for_target)`.
-    pub compiled: Vec<(String, String, bool)>,
+    /// The build directory, where the unit records are.
+    build_dir: PathBuf,
+    /// The target built for.
+    target: String,
+}
+
+impl Built {
+    /// The crates the build compiled, from its unit records: `(name, version, for_target)`.
+    /// Read on demand (the audit needs them; a build does not).
+    pub fn compiled(&self) -> Vec<(String, String, bool)> {
+        crate::units::compiled_crates(&self.build_dir, &self.target)
+    }
 }
 
 /// Builds as `args` says and writes binaries, SBOMs and provenance, each signed with `signer`
@@ -246,8 +256,9 @@ pub fn run(args: &BuildRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<
     timings.report(ui);
     Ok(Built {
         binaries,
-        compiled: crate::units::compiled_crates(&plan.build_dir, &plan.target),
         lock_file: plan.lock_file,
+        build_dir: plan.build_dir,
+        target: plan.target,
     })
 }
 

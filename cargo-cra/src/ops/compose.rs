@@ -18,7 +18,7 @@ use std::path::PathBuf;
 /// `cargo cra compose` options.
 #[derive(Debug, Clone)]
 pub struct ComposeRequest {
-    /// The recipe (TOML; see the README for every key).
+    /// The recipe (TOML; every key: `cargo cra help recipe`, docs/reference/recipe.md).
     pub recipe: PathBuf,
     /// Parent directory of the image directory `<name>-<version>/`.
     pub out: PathBuf,
@@ -119,8 +119,8 @@ pub enum ComposeCommandError {
         /// The binary the recipe names.
         bin: String,
     },
-    /// A file or directory of the compose itself.
-    #[error("{what}: {source}")]
+    /// A file or directory of the compose itself (its cause follows in the error's chain).
+    #[error("{what}")]
     Io {
         /// What it was.
         what: String,
@@ -130,10 +130,11 @@ pub enum ComposeCommandError {
 }
 
 impl ComposeCommandError {
-    /// The process exit code: an app build's own, the gate's, else 1.
+    /// The process exit code: an app build's own, the gate's, an unusable audit's 2, else 1.
     pub fn exit_code(&self) -> i32 {
         match self {
             ComposeCommandError::Build(e) => e.exit_code(),
+            ComposeCommandError::Audit(e) => e.exit_code(),
             _ => 1,
         }
     }

@@ -285,9 +285,41 @@ fn module_cycle_fixture_is_caught() {
 }
 
 /// The words only `cra-model` spells: a string literal holding one of these, anywhere in the
-/// other crates' code (test modules aside), is a second spelling.
-const WORDS: [&str; 17] = [
-    "\"cargo-cra:",
+/// other crates' code (test modules aside), is a second spelling. (`"cargo-cra:` followed by a
+/// letter is a property name; `"cargo-cra: ` with a space starts a message.)
+const WORDS: [&str; 48] = [
+    "\"cargo-cra:a",
+    "\"cargo-cra:b",
+    "\"cargo-cra:c",
+    "\"cargo-cra:d",
+    "\"cargo-cra:e",
+    "\"cargo-cra:f",
+    "\"cargo-cra:g",
+    "\"cargo-cra:h",
+    "\"cargo-cra:i",
+    "\"cargo-cra:j",
+    "\"cargo-cra:k",
+    "\"cargo-cra:l",
+    "\"cargo-cra:m",
+    "\"cargo-cra:n",
+    "\"cargo-cra:o",
+    "\"cargo-cra:p",
+    "\"cargo-cra:q",
+    "\"cargo-cra:r",
+    "\"cargo-cra:s",
+    "\"cargo-cra:t",
+    "\"cargo-cra:u",
+    "\"cargo-cra:v",
+    "\"cargo-cra:w",
+    "\"cargo-cra:x",
+    "\"cargo-cra:y",
+    "\"cargo-cra:z",
+    ".squashfs\"",
+    ".oci.tar\"",
+    ".raucb\"",
+    ".key\"",
+    ".pub\"",
+    "\"https://github.com/cargo-cra/cargo-cra/builders/",
     "\"application/vnd.",
     "\"application/json",
     "\"application/timestamp",

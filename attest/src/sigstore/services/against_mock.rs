@@ -87,7 +87,8 @@ fn hashedrekord_and_dsse_entries_from_a_real_rekor_implementation_verify() {
         Err(TlogError::BadSet)
     );
 
-    let payload = br#"{"_type":"https://in-toto.io/Statement/v1"}"#;
+    let statement = serde_json::json!({ "_type": crate::evidence::intoto::STATEMENT_V1 });
+    let payload = &serde_json::to_vec(&statement).unwrap()[..];
     let envelope = Envelope {
         payload: base64_encode(payload),
         payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
