@@ -92,6 +92,9 @@ fn a_fresh_clone_with_nothing_beside_it_passes_the_tests_that_read_third_party_d
         .args(["test", "--locked", "-q", "-p", "cra-attest", "--lib"])
         .current_dir(&clone)
         .env("CARGO_TARGET_DIR", repo_root().join("target/fresh-clone"))
+        // Installed tools are not data: the local Sigstore's node packages come from this
+        // checkout (`tests/run` installs them), the third-party data only from the clone.
+        .env("CRA_TEST_NODE_TOOLS", repo_root().join("tests/tools/node"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", describe(&out));

@@ -24,9 +24,13 @@ impl Drop for MockSigstore {
 }
 
 impl MockSigstore {
-    /// Starts the instance (`@sigstore/mock` is installed by `tests/run`).
+    /// Starts the instance (`@sigstore/mock` is installed by `tests/run` into
+    /// `tests/tools/node`; `CRA_TEST_NODE_TOOLS` names another such directory, as for a fresh
+    /// clone whose tools are not installed).
     pub fn start() -> Self {
-        let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node");
+        let tools = std::env::var_os("CRA_TEST_NODE_TOOLS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node"));
         assert!(
             tools.join("node_modules/@sigstore/mock").exists(),
             "@sigstore/mock is not installed: run `bash tests/run`, which installs it"
