@@ -24,6 +24,7 @@ pub(crate) mod linked;
 pub(crate) mod lockfile;
 pub mod ops;
 pub(crate) mod provenance;
+pub mod registry;
 pub mod repro;
 pub mod request;
 pub(crate) mod rustflags;

@@ -19,6 +19,13 @@ pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 /// The `_type` of an in-toto statement v1.
 pub const IN_TOTO_STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 
+/// An OCI image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// An OCI image index.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The annotation naming a manifest's tag in an OCI layout's `index.json`.
+pub const OCI_REF_NAME: &str = "org.opencontainers.image.ref.name";
+
 /// An OCI image layer, a gzip-compressed tar.
 pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// An OCI image layer, a zstd-compressed tar.

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod help;
 pub mod init;
 pub mod options;
+pub mod push;
 pub mod sign;
 pub mod terminal;
 pub mod verify;
@@ -74,6 +75,15 @@ pub enum Command {
     /// hash. Everything is staged and renamed into place: after an error nothing half-written
     /// is left.
     Compose(compose::ComposeArgs),
+    /// Push an image `compose` wrote to a registry, tagged with its version.
+    ///
+    /// Sends the OCI layout's config, layers and manifest over the OCI distribution API (blobs
+    /// the repository has are not sent again; each is checked against its digest first), then
+    /// tags the manifest with REF's tag, else the image's version, and every --tag. Credentials:
+    /// --username with --password-stdin, else `REGISTRY_AUTH_FILE` (containers' auth.json), else
+    /// docker's `config.json` (`$DOCKER_CONFIG` or `~/.docker`). TLS always, unless the host is
+    /// given to --insecure-registry.
+    Push(push::PushArgs),
     /// Generate a cosign-compatible key pair (ECDSA P-256).
     ///
     /// Writes `<prefix>.key` (encrypted as cosign does: scrypt + NaCl secretbox, PEM
@@ -220,6 +230,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(a) => init::run(a),
         Command::Build(b) => build::run(b),
         Command::Compose(c) => compose::run(c),
+        Command::Push(a) => push::run(a),
         Command::Keygen {
             output_key_prefix,
             force,

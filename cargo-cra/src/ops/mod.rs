@@ -6,9 +6,11 @@
 //! - [`audit`]: build the project (or read the SBOMs given), audit it, write and attest the VEX
 //!   documents, and decide the verdict;
 //! - [`docs`]: re-verify the evidence's signatures while it is read, then write the CRA
-//!   documents.
+//!   documents;
+//! - [`push`]: an image's OCI layout into a registry repository.
 
 pub mod audit;
 pub mod build;
 pub mod compose;
 pub mod docs;
+pub mod push;

@@ -19,6 +19,7 @@ mod hostile_project;
 mod init;
 mod keyless;
 mod module_graph;
+mod push;
 mod quick_start;
 mod rauc;
 mod reproducible;

@@ -1,0 +1,155 @@
+//! Registry credentials, found where users already keep them: given on the command line, else
+//! the `auths` of containers' `auth.json` (`REGISTRY_AUTH_FILE`, as skopeo and podman read it)
+//! or of docker's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`). Never printed.
+
+use base64::Engine as _;
+use std::path::{Path, PathBuf};
+
+/// A user name and password (or token) for one registry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name.
+    pub username: String,
+    password: zeroize::Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why the credentials could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    /// A credentials file is unusable.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (never its secrets).
+        message: String,
+    },
+}
+
+impl Credentials {
+    /// `username` with `password`.
+    pub fn new(username: String, password: String) -> Credentials {
+        Credentials {
+            username,
+            password: zeroize::Zeroizing::new(password),
+        }
+    }
+
+    /// The `Authorization` header of HTTP Basic authentication.
+    pub(crate) fn basic(&self) -> String {
+        let pair = format!("{}:{}", self.username, *self.password);
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    }
+
+    /// The stored credentials for `host`: `auth_file` (`REGISTRY_AUTH_FILE`), else docker's
+    /// `config.json` in `docker_config` (`$DOCKER_CONFIG`, else `~/.docker`); `None` when
+    /// neither names the host.
+    pub fn stored(
+        host: &str,
+        auth_file: Option<&Path>,
+        docker_config: Option<&Path>,
+    ) -> Result<Option<Credentials>, CredentialsError> {
+        let files = auth_file
+            .map(Path::to_path_buf)
+            .into_iter()
+            .chain(docker_config.map(|d| d.join("config.json")));
+        for file in files {
+            if !file.exists() {
+                continue;
+            }
+            if let Some(c) = from_auths(&file, host)? {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The `auths` entry for `host` in the JSON file `path` (`{"auths": {"HOST": {"auth":
+/// base64("user:password")}}}`, or `username`/`password` fields).
+fn from_auths(path: &Path, host: &str) -> Result<Option<Credentials>, CredentialsError> {
+    let bad = |message: &str| CredentialsError::File {
+        path: path.to_path_buf(),
+        message: message.into(),
+    };
+    let text = cra_model::input::read_limited(path, 1 << 20, "credentials file")
+        .map_err(|e| bad(&e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_slice(&text).map_err(|_| bad("not JSON"))?;
+    let auths = &json["auths"];
+    let entry = [
+        host.to_string(),
+        format!("https://{host}"),
+        format!("http://{host}"),
+    ]
+    .iter()
+    .find_map(|k| auths.get(k.as_str()))
+    .cloned();
+    let Some(entry) = entry else {
+        return Ok(None);
+    };
+    if let (Some(u), Some(p)) = (entry["username"].as_str(), entry["password"].as_str()) {
+        return Ok(Some(Credentials::new(u.into(), p.into())));
+    }
+    let Some(auth) = entry["auth"].as_str() else {
+        return Ok(None);
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth)
+        .map_err(|_| bad(&format!("the auth for {host} is not base64")))?;
+    let decoded = zeroize::Zeroizing::new(
+        String::from_utf8(decoded).map_err(|_| bad(&format!("the auth for {host} is not text")))?,
+    );
+    let (u, p) = decoded
+        .split_once(':')
+        .ok_or_else(|| bad(&format!("the auth for {host} is not user:password")))?;
+    Ok(Some(Credentials::new(u.into(), p.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_and_containers_auth_files_give_the_hosts_credentials_and_debug_hides_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let docker = dir.path().join("docker");
+        std::fs::create_dir(&docker).unwrap();
+        let auth = base64::engine::general_purpose::STANDARD.encode("ci:s3cret");
+        std::fs::write(
+            docker.join("config.json"),
+            format!(r#"{{"auths":{{"reg.example:5000":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        let c = Credentials::stored("reg.example:5000", None, Some(&docker))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.username, "ci");
+        assert_eq!(c.basic(), format!("Basic {auth}"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(
+            Credentials::stored("other.example", None, Some(&docker))
+                .unwrap()
+                .is_none()
+        );
+        let containers = dir.path().join("auth.json");
+        std::fs::write(
+            &containers,
+            r#"{"auths":{"https://other.example":{"auth":"%%"}}}"#,
+        )
+        .unwrap();
+        let e = Credentials::stored("other.example", Some(&containers), None).unwrap_err();
+        assert!(!e.to_string().contains("%%"), "{e}");
+    }
+}

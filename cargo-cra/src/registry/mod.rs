@@ -1,0 +1,471 @@
+//! A client for the OCI distribution API, as much of it as pushing an image needs: blobs
+//! (skipped when the registry has them), manifests under tags, and the registries' auth
+//! (Basic, and the bearer-token flow of the distribution spec).
+//!
+//! Built on the HTTP stack the workspace already has (ureq, blocking, rustls) rather than an
+//! async client and its runtime: pushing is a few sequential requests per blob.
+//!
+//! TLS verifies against the bundled Mozilla roots, or the CA given; plain HTTP only for a host
+//! the caller names as insecure. Credentials are sent only to the registry's host (and its
+//! token realm), and never appear in an error.
+
+mod credentials;
+mod reference;
+
+pub use credentials::{Credentials, CredentialsError};
+pub use reference::{Reference, ReferenceError, valid_tag};
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+/// Manifests and token answers larger than this are refused (registries cap manifests at 4 MiB).
+const MANIFEST_MAX: u64 = 4 << 20;
+
+/// Why talking to the registry failed; each one line, without credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The registry could not be reached.
+    #[error("{registry}: {message}")]
+    Unreachable {
+        /// The registry's host.
+        registry: String,
+        /// What happened.
+        message: String,
+    },
+    /// The registry refused a request.
+    #[error("{registry} refused {what} (HTTP {status}){detail}")]
+    Refused {
+        /// The registry's host.
+        registry: String,
+        /// What was asked.
+        what: String,
+        /// The HTTP status.
+        status: u16,
+        /// The registry's own message, when it gave one (`: …`).
+        detail: String,
+    },
+    /// The registry asked for credentials and none were given, or they were refused.
+    #[error(
+        "{registry}: authentication required or refused; give --username and --password-stdin, or log in with docker or podman"
+    )]
+    Unauthorized {
+        /// The registry's host.
+        registry: String,
+    },
+    /// The registry's answer is not what the protocol says.
+    #[error("{registry} answered something unexpected: {message}")]
+    Protocol {
+        /// The registry's host.
+        registry: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The CA file is unusable.
+    #[error("{path}: not a PEM certificate file ({message})")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A local file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// Extra CA certificates (PEM) to trust, besides the bundled roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Hosts reached over plain HTTP (never implied).
+    pub insecure: Vec<String>,
+    /// The credentials to offer when asked.
+    pub credentials: Option<Credentials>,
+}
+
+/// A client for one repository of one registry.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    host: String,
+    repository: String,
+    credentials: Option<Credentials>,
+    /// The `Authorization` header the registry accepted (or asked for).
+    authorization: std::cell::RefCell<Option<String>>,
+}
+
+/// An answer: status, headers kept, body.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    digest: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Client {
+    /// A client for the repository `reference` names.
+    pub fn new(reference: &Reference, connection: &Connection) -> Result<Client, RegistryError> {
+        let insecure = connection.insecure.contains(&reference.host);
+        let scheme = if insecure { "http" } else { "https" };
+        let mut config = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(300)))
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .max_redirects(5)
+            .user_agent(concat!("cargo-cra/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &connection.ca_file {
+            config = config.tls_config(tls_with_ca(ca)?);
+        }
+        Ok(Client {
+            agent: config.build().into(),
+            base: format!("{scheme}://{}", reference.host),
+            host: reference.host.clone(),
+            repository: reference.repository.clone(),
+            credentials: connection.credentials.clone(),
+            authorization: Default::default(),
+        })
+    }
+
+    /// Whether the repository has the blob `digest`.
+    pub fn has_blob(&self, digest: &str) -> Result<bool, RegistryError> {
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
+        let a = self.send("HEAD", &url, &[], Body::Empty)?;
+        match a.status {
+            200 => Ok(true),
+            404 => Ok(false),
+            s => Err(self.refused("checking a blob", s, &a.body)),
+        }
+    }
+
+    /// Uploads the blob `digest` of `size` bytes from `path` (one monolithic PUT).
+    pub fn push_blob(&self, digest: &str, size: u64, path: &Path) -> Result<(), RegistryError> {
+        let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
+        let a = self.send("POST", &start, &[], Body::Empty)?;
+        if a.status != 202 {
+            return Err(self.refused("starting an upload", a.status, &a.body));
+        }
+        let location = a
+            .location
+            .ok_or_else(|| self.protocol("an upload without a Location"))?;
+        let mut url = self.resolve(&location)?;
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("digest={digest}"));
+        let file = std::fs::File::open(path).map_err(|source| RegistryError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let headers = [
+            ("content-type", "application/octet-stream".to_string()),
+            ("content-length", size.to_string()),
+        ];
+        let a = self.send("PUT", &url, &headers, Body::File(&file))?;
+        match a.status {
+            201 => Ok(()),
+            s => Err(self.refused("uploading a blob", s, &a.body)),
+        }
+    }
+
+    /// Puts the manifest `bytes` (of `media_type`) under `reference` (a tag or its digest);
+    /// returns the digest the registry reports.
+    pub fn put_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Option<String>, RegistryError> {
+        let url = format!("{}/v2/{}/manifests/{reference}", self.base, self.repository);
+        let headers = [("content-type", media_type.to_string())];
+        let a = self.send("PUT", &url, &headers, Body::Bytes(bytes))?;
+        match a.status {
+            201 => Ok(a.digest),
+            s => Err(self.refused("storing a manifest", s, &a.body)),
+        }
+    }
+
+    /// Sends a request; on 401, authenticates as the registry asks and sends it once more.
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Body<'_>,
+    ) -> Result<Answer, RegistryError> {
+        let first = self.send_once(method, url, headers, &body)?;
+        if first.0.status != 401 {
+            return Ok(first.0);
+        }
+        let challenge = first.1.ok_or_else(|| self.unauthorized())?;
+        *self.authorization.borrow_mut() = Some(self.authorize(&challenge)?);
+        let (again, _) = self.send_once(method, url, headers, &body)?;
+        match again.status {
+            401 | 403 => Err(self.unauthorized()),
+            _ => Ok(again),
+        }
+    }
+
+    /// One request; returns the answer and the `WWW-Authenticate` challenge of a 401.
+    fn send_once(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &Body<'_>,
+    ) -> Result<(Answer, Option<String>), RegistryError> {
+        let mut request = ureq::http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            request = request.header(*k, v);
+        }
+        if let Some(auth) = self.authorization.borrow().as_ref() {
+            request = request.header("authorization", auth);
+        }
+        let result = match body {
+            Body::Empty => self.agent.run(
+                request
+                    .body(())
+                    .map_err(|e| self.protocol(&e.to_string()))?,
+            ),
+            Body::Bytes(b) => self.agent.run(
+                request
+                    .body(b.to_vec())
+                    .map_err(|e| self.protocol(&e.to_string()))?,
+            ),
+            Body::File(f) => {
+                let reader =
+                    ureq::SendBody::from_owned_reader(f.try_clone().map_err(|source| {
+                        RegistryError::Io {
+                            path: "blob".into(),
+                            source,
+                        }
+                    })?);
+                self.agent.run(
+                    request
+                        .body(reader)
+                        .map_err(|e| self.protocol(&e.to_string()))?,
+                )
+            }
+        };
+        let mut response = result.map_err(|e| RegistryError::Unreachable {
+            registry: self.host.clone(),
+            message: e.to_string(),
+        })?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (location, digest, challenge) = (
+            header("location"),
+            header("docker-content-digest"),
+            header("www-authenticate"),
+        );
+        let status = response.status().as_u16();
+        let body = match method {
+            "HEAD" => Vec::new(),
+            _ => bounded(response.body_mut().as_reader(), MANIFEST_MAX),
+        };
+        Ok((
+            Answer {
+                status,
+                location,
+                digest,
+                body,
+            },
+            challenge.filter(|_| status == 401),
+        ))
+    }
+
+    /// The `Authorization` header for the registry's `challenge`.
+    fn authorize(&self, challenge: &str) -> Result<String, RegistryError> {
+        let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
+        let basic = self.credentials.as_ref().map(Credentials::basic);
+        match scheme.to_ascii_lowercase().as_str() {
+            "basic" => basic.ok_or_else(|| self.unauthorized()),
+            "bearer" => self.token(&parse_params(params), basic.as_deref()),
+            _ => Err(self.protocol("an authentication scheme other than Basic or Bearer")),
+        }
+    }
+
+    /// A bearer token from the realm the challenge names (the distribution spec's token flow).
+    fn token(
+        &self,
+        params: &[(String, String)],
+        basic: Option<&str>,
+    ) -> Result<String, RegistryError> {
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let realm =
+            get("realm").ok_or_else(|| self.protocol("a Bearer challenge without a realm"))?;
+        if !realm.starts_with("https://") && !realm.starts_with(&self.base) {
+            return Err(self.protocol("a token realm over plain HTTP on another host"));
+        }
+        let mut request = self.agent.get(realm);
+        for key in ["service", "scope"] {
+            if let Some(v) = get(key) {
+                request = request.query(key, v);
+            }
+        }
+        if let Some(b) = basic {
+            request = request.header("authorization", b);
+        }
+        let mut response = request.call().map_err(|e| RegistryError::Unreachable {
+            registry: self.host.clone(),
+            message: e.to_string(),
+        })?;
+        if response.status().as_u16() != 200 {
+            return Err(self.unauthorized());
+        }
+        let body = bounded(response.body_mut().as_reader(), MANIFEST_MAX);
+        let json: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|_| self.protocol("a token answer that is not JSON"))?;
+        let token = json["token"]
+            .as_str()
+            .or_else(|| json["access_token"].as_str())
+            .ok_or_else(|| self.protocol("a token answer without a token"))?;
+        Ok(format!("Bearer {token}"))
+    }
+
+    /// An upload `Location`, absolute (a registry may answer with a path).
+    fn resolve(&self, location: &str) -> Result<String, RegistryError> {
+        if location.starts_with('/') {
+            return Ok(format!("{}{location}", self.base));
+        }
+        match location.strip_prefix(&self.base) {
+            Some(_) => Ok(location.to_string()),
+            None => Err(self.protocol("an upload location on another host")),
+        }
+    }
+
+    fn refused(&self, what: &str, status: u16, body: &[u8]) -> RegistryError {
+        if status == 401 || status == 403 {
+            return self.unauthorized();
+        }
+        RegistryError::Refused {
+            registry: self.host.clone(),
+            what: what.into(),
+            status,
+            detail: registry_message(body)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn unauthorized(&self) -> RegistryError {
+        RegistryError::Unauthorized {
+            registry: self.host.clone(),
+        }
+    }
+
+    fn protocol(&self, message: &str) -> RegistryError {
+        RegistryError::Protocol {
+            registry: self.host.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A request body.
+enum Body<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    File(&'a std::fs::File),
+}
+
+/// At most `max` bytes of `reader` (the rest is not read).
+fn bounded(reader: impl Read, max: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = reader.take(max).read_to_end(&mut out);
+    out
+}
+
+/// The first message of a distribution-spec error body (`{"errors":[{"message":…}]}`),
+/// printable.
+fn registry_message(body: &[u8]) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let m = json["errors"][0]["message"].as_str()?;
+    Some(cra_model::input::printable(m))
+}
+
+/// The `key="value"` parameters of a `WWW-Authenticate` challenge.
+fn parse_params(params: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = params.trim();
+    while let Some((key, after)) = rest.split_once('=') {
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        let (value, tail) = match after.strip_prefix('"') {
+            Some(quoted) => match quoted.split_once('"') {
+                Some((v, t)) => (v.to_string(), t),
+                None => (quoted.to_string(), ""),
+            },
+            None => match after.split_once(',') {
+                Some((v, t)) => (v.trim().to_string(), t),
+                None => (after.trim().to_string(), ""),
+            },
+        };
+        out.push((key, value));
+        rest = tail.trim_start_matches(',').trim();
+    }
+    out
+}
+
+/// TLS trusting the CA certificates in `path` besides nothing else.
+fn tls_with_ca(path: &Path) -> Result<ureq::tls::TlsConfig, RegistryError> {
+    let bad = |message: String| RegistryError::CaFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let pem =
+        cra_model::input::read_limited(path, 1 << 20, "CA file").map_err(|e| bad(e.to_string()))?;
+    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no certificate in it".into()));
+    }
+    Ok(ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_challenges_are_parsed_as_the_distribution_spec_writes_them() {
+        let p = parse_params(
+            r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
+        );
+        assert_eq!(
+            p,
+            [
+                (
+                    "realm".to_string(),
+                    "https://auth.example/token".to_string()
+                ),
+                ("service".to_string(), "registry.example".to_string()),
+                ("scope".to_string(), "repository:a/b:pull,push".to_string()),
+            ]
+        );
+        assert_eq!(
+            registry_message(br#"{"errors":[{"code":"DENIED","message":"no\u001b"}]}"#),
+            Some("no\\u{1b}".to_string())
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Issue 27, first part: `cargo cra push` into Debian's `docker-registry` on 127.0.0.1 with TLS
+//! (a CA and server certificate made by openssl here) and htpasswd basic auth (a bcrypt entry
+//! made by Apache's `htpasswd`); skopeo, with the same CA and credentials, reads the image back
+//! by the digest compose reported.
+
+use crate::common;
+use common::image::{compose, report, run, tool};
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const USER: &str = "ci";
+const PASSWORD: &str = "pw-for-the-test-registry";
+
+/// A TLS registry requiring basic auth, stopped on drop.
+struct SecureRegistry {
+    child: std::process::Child,
+    addr: String,
+    ca: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for SecureRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SecureRegistry {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let openssl = |args: &[&str]| run(Command::new(tool("openssl")).args(args).current_dir(d));
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=cargo-cra test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        let htpasswd = run(Command::new(tool("htpasswd")).args(["-Bbn", USER, PASSWORD]));
+        std::fs::write(d.join("htpasswd"), &htpasswd.stdout).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        std::fs::write(
+            d.join("config.yml"),
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {data}\n\
+                 http:\n  addr: {addr}\n  tls:\n    certificate: {crt}\n    key: {key}\n\
+                 auth:\n  htpasswd:\n    realm: cargo-cra-test\n    path: {htpasswd}\n",
+                data = d.join("data").display(),
+                crt = d.join("server.crt").display(),
+                key = d.join("server.key").display(),
+                htpasswd = d.join("htpasswd").display(),
+            ),
+        )
+        .unwrap();
+        let child = Command::new(tool("docker-registry"))
+            .arg("serve")
+            .arg(d.join("config.yml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let registry = SecureRegistry {
+            child,
+            addr,
+            ca: d.join("ca.crt"),
+            dir,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&registry.addr).is_ok() {
+                return registry;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("docker-registry did not start on {}", registry.addr);
+    }
+
+    /// skopeo's view of `reference` (`inspect --raw` digest), with the CA and credentials.
+    fn skopeo_digest(&self, reference: &str) -> String {
+        let certs = self.dir.path().join("certs.d");
+        std::fs::create_dir_all(&certs).unwrap();
+        std::fs::copy(&self.ca, certs.join("ca.crt")).unwrap();
+        let out = run(Command::new(tool("skopeo")).args([
+            "inspect",
+            "--cert-dir",
+            certs.to_str().unwrap(),
+            "--creds",
+            &format!("{USER}:{PASSWORD}"),
+            &format!("docker://{reference}"),
+        ]));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["Digest"].as_str().unwrap().to_string()
+    }
+}
+
+/// `cargo cra push` with `args`, `stdin` on its standard input, and `env`.
+fn push(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(cargo_cra());
+    cmd.args(["cra", "push"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // No credentials from the machine running the tests.
+    cmd.env("DOCKER_CONFIG", dir.join("no-docker-config"))
+        .env_remove("REGISTRY_AUTH_FILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_digest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = repo_root().join("recipes/hello-device.toml");
+    let composed = report(&compose(
+        tmp.path(),
+        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    ));
+    let image = tmp.path().join("images/hello-device-0.1.0");
+    let digest = composed["manifest_digest"].as_str().unwrap().to_string();
+    let registry = SecureRegistry::start();
+    let repo = format!("{}/acme/hello-device", registry.addr);
+    let ca = registry.ca.to_str().unwrap().to_string();
+    let image_arg = image.to_str().unwrap();
+
+    // --username with --password-stdin; the tag is the image's version, plus --tag.
+    let args = [
+        image_arg,
+        &repo,
+        "--ca-file",
+        &ca,
+        "--username",
+        USER,
+        "--password-stdin",
+        "--tag",
+        "stable",
+        "--json",
+    ];
+    let first = push(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert!(first.status.success(), "{}", describe(&first));
+    let r: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(r["digest"], digest.as_str(), "{r}");
+    assert_eq!(r["tags"], serde_json::json!(["0.1.0", "stable"]));
+    assert!(
+        r["uploaded"].as_u64().unwrap() >= 2,
+        "config and layers: {r}"
+    );
+    for tag in ["0.1.0", "stable"] {
+        assert_eq!(registry.skopeo_digest(&format!("{repo}:{tag}")), digest);
+    }
+    let text = format!(
+        "{}{}",
+        describe(&first),
+        String::from_utf8_lossy(&first.stdout)
+    );
+    assert!(!text.contains(PASSWORD), "the password is never printed");
+
+    // Again, with docker's config.json: nothing is sent twice.
+    let docker = tmp.path().join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    let auth = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+    };
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let again = push(
+        tmp.path(),
+        &[image_arg, &repo, "--ca-file", &ca, "--json"],
+        "",
+        &[("DOCKER_CONFIG", docker.to_str().unwrap())],
+    );
+    assert!(again.status.success(), "{}", describe(&again));
+    let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (r["uploaded"].as_u64(), r["digest"].as_str()),
+        (Some(0), Some(digest.as_str()))
+    );
+
+    // A wrong password: one line, no password echoed, and the new tag does not exist.
+    let wrong = push(
+        tmp.path(),
+        &[
+            image_arg,
+            &format!("{repo}:never"),
+            "--ca-file",
+            &ca,
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
+        "not-the-password\n",
+        &[],
+    );
+    assert_one_line_error(&wrong, &["authentication required or refused"]);
+    assert!(!describe(&wrong).contains("not-the-password"));
+
+    // Without the CA, TLS is not given up: the registry's certificate is refused.
+    let untrusted = push(
+        tmp.path(),
+        &[image_arg, &repo, "--username", USER, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[],
+    );
+    assert_one_line_error(&untrusted, &[&registry.addr]);
+
+    // A blob changed after compose is refused before anything is sent.
+    let changed = tmp.path().join("changed");
+    copy_tree(&image, &changed);
+    let layer = r_layer(&changed);
+    std::fs::write(&layer, b"not the layer").unwrap();
+    let refused = push(
+        tmp.path(),
+        &[
+            changed.to_str().unwrap(),
+            &format!("{repo}:changed"),
+            "--ca-file",
+            &ca,
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+        &[],
+    );
+    assert_one_line_error(&refused, &["bytes its descriptor states"]);
+}
+
+/// The largest blob of the image's layout (its layer).
+fn r_layer(image: &Path) -> PathBuf {
+    let blobs = image.join("oci/blobs/sha256");
+    std::fs::read_dir(&blobs)
+        .unwrap()
+        .flatten()
+        .max_by_key(|e| e.metadata().unwrap().len())
+        .unwrap()
+        .path()
+}
