@@ -31,6 +31,8 @@ pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// An OCI image layer, a zstd-compressed tar.
 pub const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 
+/// Bytes of no particular type (an uploaded blob, HTTP).
+pub const OCTET_STREAM: &str = "application/octet-stream";
 /// A JSON request or response body (HTTP).
 pub const JSON: &str = "application/json";
 /// An RFC 3161 timestamp response (HTTP).

@@ -162,7 +162,7 @@ impl Client {
             source,
         })?;
         let headers = [
-            ("content-type", "application/octet-stream".to_string()),
+            ("content-type", cra_model::media::OCTET_STREAM.to_string()),
             ("content-length", size.to_string()),
         ];
         let a = self.send("PUT", &url, &headers, Body::File(&file))?;

@@ -287,7 +287,7 @@ fn module_cycle_fixture_is_caught() {
 /// The words only `cra-model` spells: a string literal holding one of these, anywhere in the
 /// other crates' code (test modules aside), is a second spelling. (`"cargo-cra:` followed by a
 /// letter is a property name; `"cargo-cra: ` with a space starts a message.)
-const WORDS: [&str; 48] = [
+const WORDS: [&str; 49] = [
     "\"cargo-cra:a",
     "\"cargo-cra:b",
     "\"cargo-cra:c",
@@ -322,6 +322,7 @@ const WORDS: [&str; 48] = [
     "\"https://github.com/cargo-cra/cargo-cra/builders/",
     "\"application/vnd.",
     "\"application/json",
+    "\"application/octet-stream",
     "\"application/timestamp",
     ".cdx.json\"",
     ".sigstore.json\"",
