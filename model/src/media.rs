@@ -26,6 +26,18 @@ pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// The annotation naming a manifest's tag in an OCI layout's `index.json`.
 pub const OCI_REF_NAME: &str = "org.opencontainers.image.ref.name";
 
+/// The OCI empty descriptor's media type (an artifact's config that carries nothing).
+pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// The annotation of an artifact's creation time (RFC 3339).
+pub const OCI_CREATED: &str = "org.opencontainers.image.created";
+/// The annotation of a layer's suggested file name.
+pub const OCI_TITLE: &str = "org.opencontainers.image.title";
+/// The annotation of what a Sigstore bundle holds (`message-signature` or `dsse-envelope`), as
+/// cosign's bundle specification (`specs/BUNDLE_SPEC.md`) names it.
+pub const SIGSTORE_BUNDLE_CONTENT: &str = "dev.sigstore.bundle.content";
+/// The annotation of a DSSE bundle's in-toto predicate type (cosign's bundle specification).
+pub const SIGSTORE_BUNDLE_PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
+
 /// An OCI image layer, a gzip-compressed tar.
 pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// An OCI image layer, a zstd-compressed tar.

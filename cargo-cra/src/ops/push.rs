@@ -32,6 +32,8 @@ pub struct PushReport {
     pub uploaded: usize,
     /// Blobs the repository already had.
     pub skipped: usize,
+    /// The Sigstore bundles attached to the manifest as OCI 1.1 referrers.
+    pub referrers: usize,
 }
 
 /// Why the push stopped.
@@ -89,6 +91,17 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
     for tag in &tags {
         client.put_manifest(tag, cra_model::media::OCI_MANIFEST, &bytes)?;
     }
+    let subject = Subject {
+        digest: manifest.digest.clone(),
+        size: bytes.len() as u64,
+    };
+    let created = image_created(&blobs[0].path);
+    let referrers = attach_bundles(
+        &client,
+        &subject,
+        &evidence_bundles(&request.image)?,
+        &created,
+    )?;
     Ok(PushReport {
         repository: format!(
             "{}/{}",
@@ -98,7 +111,200 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         tags,
         uploaded,
         skipped,
+        referrers,
     })
+}
+
+/// The image manifest a referrer points at.
+struct Subject {
+    digest: String,
+    size: u64,
+}
+
+/// The OCI empty JSON object `{}`, the config of every referrer.
+const EMPTY_CONFIG: &[u8] = b"{}";
+
+/// The Sigstore bundles of the image directory and its documents (`cra/`), sorted.
+fn evidence_bundles(image: &Path) -> Result<Vec<PathBuf>, PushError> {
+    let mut out = Vec::new();
+    for dir in [
+        image.to_path_buf(),
+        image.join(cra_model::fileset::docs::DEFAULT_OUT),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let regular = entry.file_type().is_ok_and(|t| t.is_file());
+            if regular && cra_model::fileset::bundle_subject(&name).is_some() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The image config's `created` date (the referrers' creation time, so that pushing again
+/// writes the same manifests); the Unix epoch when it has none.
+fn image_created(config: &Path) -> String {
+    std::fs::read(config)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|c| c["created"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+/// Attaches each bundle to `subject` as cosign's bundle specification lays it out (an artifact
+/// manifest of type Sigstore bundle, the bundle its one layer), and lists them in the
+/// subject's referrers: the registry's API does that itself; without it, the referrers tag
+/// schema's index (`sha256-<hex>`) is updated, keeping what other writers listed.
+fn attach_bundles(
+    client: &Client,
+    subject: &Subject,
+    bundles: &[PathBuf],
+    created: &str,
+) -> Result<usize, PushError> {
+    let empty = format!(
+        "sha256:{}",
+        cra_attest::digest::Digests::of_bytes(EMPTY_CONFIG).sha256_hex()
+    );
+    client.push_bytes(&empty, EMPTY_CONFIG)?;
+    let mut entries = Vec::new();
+    for path in bundles {
+        let bytes = cra_model::input::read_limited(path, cra_model::input::DOCUMENT_MAX, "bundle")
+            .map_err(|e| layout_error(path, std::io::Error::other(e.to_string())))?;
+        let annotations = bundle_annotations(path, &bytes, created)?;
+        let digest = format!(
+            "sha256:{}",
+            cra_attest::digest::Digests::of_bytes(&bytes).sha256_hex()
+        );
+        client.push_bytes(&digest, &bytes)?;
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": cra_model::media::OCI_MANIFEST,
+            "artifactType": cra_model::media::SIGSTORE_BUNDLE_V03,
+            "annotations": annotations,
+            "config": {
+                "mediaType": cra_model::media::OCI_EMPTY,
+                "digest": empty,
+                "size": EMPTY_CONFIG.len(),
+            },
+            "layers": [{
+                "mediaType": cra_model::media::SIGSTORE_BUNDLE_V03,
+                "digest": digest,
+                "size": bytes.len(),
+                "annotations": {
+                    cra_model::media::OCI_TITLE: format!("{}.sigstore.json", digest.replace(':', "-")),
+                },
+            }],
+            "subject": {
+                "mediaType": cra_model::media::OCI_MANIFEST,
+                "digest": subject.digest,
+                "size": subject.size,
+            },
+        });
+        let manifest = serde_json::to_vec(&manifest).expect("serialisable");
+        let manifest_digest = format!(
+            "sha256:{}",
+            cra_attest::digest::Digests::of_bytes(&manifest).sha256_hex()
+        );
+        client.put_manifest(&manifest_digest, cra_model::media::OCI_MANIFEST, &manifest)?;
+        entries.push(serde_json::json!({
+            "mediaType": cra_model::media::OCI_MANIFEST,
+            "digest": manifest_digest,
+            "size": manifest.len(),
+            "artifactType": cra_model::media::SIGSTORE_BUNDLE_V03,
+            "annotations": annotations,
+        }));
+    }
+    if !client.has_referrers_api(&subject.digest)? {
+        update_referrers_tag(client, &subject.digest, &entries)?;
+    }
+    Ok(entries.len())
+}
+
+/// The referrer's annotations: what the bundle holds, its predicate type, and `created`.
+fn bundle_annotations(
+    path: &Path,
+    bytes: &[u8],
+    created: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, PushError> {
+    let bad = |message: &str| PushError::Layout {
+        path: path.to_path_buf(),
+        message: message.into(),
+    };
+    let bundle =
+        cra_model::input::strict_json(bytes).map_err(|_| bad("not a JSON Sigstore bundle"))?;
+    let mut out = serde_json::Map::new();
+    out.insert(cra_model::media::OCI_CREATED.into(), created.into());
+    if let Some(envelope) = bundle.get("dsseEnvelope") {
+        use base64::Engine as _;
+        out.insert(
+            cra_model::media::SIGSTORE_BUNDLE_CONTENT.into(),
+            "dsse-envelope".into(),
+        );
+        let statement = envelope["payload"]
+            .as_str()
+            .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+            .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p).ok())
+            .ok_or_else(|| bad("a DSSE envelope without an in-toto statement"))?;
+        if let Some(t) = statement["predicateType"].as_str() {
+            out.insert(
+                cra_model::media::SIGSTORE_BUNDLE_PREDICATE_TYPE.into(),
+                t.into(),
+            );
+        }
+    } else if bundle.get("messageSignature").is_some() {
+        out.insert(
+            cra_model::media::SIGSTORE_BUNDLE_CONTENT.into(),
+            "message-signature".into(),
+        );
+    } else {
+        return Err(bad("neither a message signature nor a DSSE envelope"));
+    }
+    Ok(out)
+}
+
+/// Adds `entries` to the referrers tag schema's index of `subject` (`sha256-<hex>`), keeping
+/// every entry already there; written again when another writer's update crossed ours.
+fn update_referrers_tag(
+    client: &Client,
+    subject: &str,
+    entries: &[serde_json::Value],
+) -> Result<(), PushError> {
+    let tag = subject.replace(':', "-");
+    for _ in 0..3 {
+        let existing = client.get_manifest(&tag, cra_model::media::OCI_INDEX)?;
+        let mut listed: Vec<serde_json::Value> = existing
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|i| i["manifests"].as_array().cloned())
+            .unwrap_or_default();
+        let missing: Vec<&serde_json::Value> = entries
+            .iter()
+            .filter(|e| !listed.iter().any(|l| l["digest"] == e["digest"]))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        listed.extend(missing.into_iter().cloned());
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": cra_model::media::OCI_INDEX,
+            "manifests": listed,
+        });
+        client.put_manifest(
+            &tag,
+            cra_model::media::OCI_INDEX,
+            &serde_json::to_vec(&index).expect("serialisable"),
+        )?;
+    }
+    Err(PushError::Registry(RegistryError::Protocol {
+        registry: "registry".into(),
+        message: format!("the referrers index {tag} kept changing under us"),
+    }))
 }
 
 /// The layout's one image manifest and the version its `index.json` tags it with.

@@ -189,6 +189,64 @@ impl Client {
         }
     }
 
+    /// Uploads `bytes` as the blob `digest` unless the repository has it.
+    pub fn push_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool, RegistryError> {
+        if self.has_blob(digest)? {
+            return Ok(false);
+        }
+        let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
+        let a = self.send("POST", &start, &[], Body::Empty)?;
+        if a.status != 202 {
+            return Err(self.refused("starting an upload", a.status, &a.body));
+        }
+        let location = a
+            .location
+            .ok_or_else(|| self.protocol("an upload without a Location"))?;
+        let mut url = self.resolve(&location)?;
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("digest={digest}"));
+        let headers = [("content-type", cra_model::media::OCTET_STREAM.to_string())];
+        let a = self.send("PUT", &url, &headers, Body::Bytes(bytes))?;
+        match a.status {
+            201 => Ok(true),
+            s => Err(self.refused("uploading a blob", s, &a.body)),
+        }
+    }
+
+    /// The manifest or index under `reference` (a tag, or a digest it must match), accepting
+    /// `media_type`; `None` when the repository has none.
+    pub fn get_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<Vec<u8>>, RegistryError> {
+        let url = format!("{}/v2/{}/manifests/{reference}", self.base, self.repository);
+        let headers = [("accept", media_type.to_string())];
+        let a = self.send("GET", &url, &headers, Body::Empty)?;
+        match a.status {
+            200 => {}
+            404 => return Ok(None),
+            s => return Err(self.refused("reading a manifest", s, &a.body)),
+        }
+        if let Some(hex) = reference.strip_prefix("sha256:") {
+            let got = cra_attest::digest::Digests::of_bytes(&a.body).sha256_hex();
+            if got != hex {
+                return Err(self.protocol(&format!(
+                    "a manifest whose digest is sha256:{got}, not the {reference} asked for"
+                )));
+            }
+        }
+        Ok(Some(a.body))
+    }
+
+    /// Whether the registry answers the OCI 1.1 referrers API for `digest`.
+    pub fn has_referrers_api(&self, digest: &str) -> Result<bool, RegistryError> {
+        let url = format!("{}/v2/{}/referrers/{digest}", self.base, self.repository);
+        let headers = [("accept", cra_model::media::OCI_INDEX.to_string())];
+        let a = self.send("GET", &url, &headers, Body::Empty)?;
+        Ok(a.status == 200)
+    }
+
     /// Sends a request; on 401, authenticates as the registry asks and sends it once more.
     fn send(
         &self,

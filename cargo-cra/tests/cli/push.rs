@@ -125,6 +125,36 @@ impl SecureRegistry {
         panic!("docker-registry did not start on {}", registry.addr);
     }
 
+    /// The raw manifest or index skopeo reads at `reference`.
+    fn skopeo_raw(&self, reference: &str) -> serde_json::Value {
+        let certs = self.dir.path().join("certs.d");
+        std::fs::create_dir_all(&certs).unwrap();
+        std::fs::copy(&self.ca, certs.join("ca.crt")).unwrap();
+        let out = run(Command::new(tool("skopeo")).args([
+            "inspect",
+            "--raw",
+            "--cert-dir",
+            certs.to_str().unwrap(),
+            "--creds",
+            &format!("{USER}:{PASSWORD}"),
+            &format!("docker://{reference}"),
+        ]));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// A blob of `repository`, fetched with curl (the CA and credentials).
+    fn blob(&self, repository: &str, digest: &str) -> Vec<u8> {
+        let out = run(Command::new(tool("curl")).args([
+            "-fsSL",
+            "--cacert",
+            self.ca.to_str().unwrap(),
+            "-u",
+            &format!("{USER}:{PASSWORD}"),
+            &format!("https://{}/v2/{repository}/blobs/{digest}", self.addr),
+        ]));
+        out.stdout
+    }
+
     /// skopeo's view of `reference` (`inspect --raw` digest), with the CA and credentials.
     fn skopeo_digest(&self, reference: &str) -> String {
         let certs = self.dir.path().join("certs.d");
@@ -175,10 +205,22 @@ fn push(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output 
 fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_digest() {
     let tmp = tempfile::tempdir().unwrap();
     let recipe = repo_root().join("recipes/hello-device.toml");
+    let pw = ("CRA_PASSWORD", "pw");
+    let keygen = run_cra(tmp.path(), &["cra", "keygen"], &[pw]);
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let key = tmp.path().join("cosign.key");
     let composed = report(&compose(
         tmp.path(),
-        &[recipe.to_str().unwrap(), "--out", "images", "--json"],
-        &[("SOURCE_DATE_EPOCH", "1700000000")],
+        &[
+            recipe.to_str().unwrap(),
+            "--out",
+            "images",
+            "--json",
+            "--sign",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700000000"), pw],
     ));
     let image = tmp.path().join("images/hello-device-0.1.0");
     let digest = composed["manifest_digest"].as_str().unwrap().to_string();
@@ -219,6 +261,65 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
     );
     assert!(!text.contains(PASSWORD), "the password is never printed");
 
+    // Every Sigstore bundle of the image is a referrer of its manifest, listed (this registry
+    // has no referrers API) in the referrers tag schema's index, as cosign lays them out.
+    let bundles = std::fs::read_dir(&image)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".sigstore.json"))
+        .count();
+    assert!(
+        bundles >= 4,
+        "manifest, archive, SBOM, provenance bundles at least"
+    );
+    assert_eq!(r["referrers"].as_u64(), Some(bundles as u64), "{r}");
+    let referrers_tag = format!("{repo}:{}", digest.replace(':', "-"));
+    let index = registry.skopeo_raw(&referrers_tag);
+    let listed = index["manifests"].as_array().unwrap();
+    assert_eq!(listed.len(), bundles, "{index}");
+    let manifest_bytes = std::fs::read(
+        image
+            .join("oci/blobs/sha256")
+            .join(digest.strip_prefix("sha256:").unwrap()),
+    )
+    .unwrap();
+    let mut verified_manifest_signature = false;
+    for entry in listed {
+        assert_eq!(
+            entry["artifactType"],
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+        );
+        let referrer =
+            registry.skopeo_raw(&format!("{repo}@{}", entry["digest"].as_str().unwrap()));
+        assert_eq!(referrer["subject"]["digest"], digest.as_str(), "{referrer}");
+        assert_eq!(
+            referrer["config"]["mediaType"],
+            "application/vnd.oci.empty.v1+json"
+        );
+        let layer = &referrer["layers"][0];
+        let bundle = registry.blob(&repo_path(&repo), layer["digest"].as_str().unwrap());
+        let content = referrer["annotations"]["dev.sigstore.bundle.content"]
+            .as_str()
+            .unwrap();
+        if content == "message-signature" {
+            // The manifest's own signature: sigstore-js verifies it over the manifest's bytes.
+            let b = tmp.path().join("pulled.sigstore.json");
+            std::fs::write(&b, &bundle).unwrap();
+            let m = tmp.path().join("manifest.json");
+            std::fs::write(&m, &manifest_bytes).unwrap();
+            if sigstore_js_accepts(&tmp.path().join("cosign.pub"), &b, &m) {
+                verified_manifest_signature = true;
+            }
+        } else {
+            assert_eq!(content, "dsse-envelope");
+            assert!(referrer["annotations"]["dev.sigstore.bundle.predicateType"].is_string());
+        }
+    }
+    assert!(
+        verified_manifest_signature,
+        "the manifest's signature is among the referrers"
+    );
+
     // Again, with docker's config.json: nothing is sent twice.
     let docker = tmp.path().join("docker");
     std::fs::create_dir(&docker).unwrap();
@@ -242,6 +343,12 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
     assert_eq!(
         (r["uploaded"].as_u64(), r["digest"].as_str()),
         (Some(0), Some(digest.as_str()))
+    );
+    let index = registry.skopeo_raw(&referrers_tag);
+    assert_eq!(
+        index["manifests"].as_array().unwrap().len(),
+        bundles,
+        "pushing again adds no duplicate referrer: {index}"
     );
 
     // A wrong password: one line, no password echoed, and the new tag does not exist.
@@ -302,4 +409,9 @@ fn r_layer(image: &Path) -> PathBuf {
         .max_by_key(|e| e.metadata().unwrap().len())
         .unwrap()
         .path()
+}
+
+/// The repository path of `HOST/REPOSITORY`.
+fn repo_path(reference: &str) -> String {
+    reference.split_once('/').unwrap().1.to_string()
 }
