@@ -196,7 +196,7 @@ fn attach_bundles(
                 "digest": digest,
                 "size": bytes.len(),
                 "annotations": {
-                    cra_model::media::OCI_TITLE: format!("{}.sigstore.json", digest.replace(':', "-")),
+                    cra_model::media::OCI_TITLE: cra_model::fileset::signature_bundle(&digest.replace(':', "-")),
                 },
             }],
             "subject": {

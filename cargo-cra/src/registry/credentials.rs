@@ -1,6 +1,8 @@
 //! Registry credentials, found where users already keep them: given on the command line, else
 //! the `auths` of containers' `auth.json` (`REGISTRY_AUTH_FILE`, as skopeo and podman read it)
-//! or of docker's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`). Never printed.
+//! or of docker's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`), whose `credHelpers` (per
+//! host) and `credsStore` (default) name a `docker-credential-<name>` helper to ask, as docker
+//! does (`get`, the host on standard input, `{"Username","Secret"}` back). Never printed.
 
 use base64::Engine as _;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,14 @@ impl std::fmt::Debug for Credentials {
 /// Why the credentials could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
+    /// A credential helper failed.
+    #[error("docker-credential-{helper}: {message}")]
+    Helper {
+        /// The helper's name.
+        helper: String,
+        /// What went wrong (never its answer).
+        message: String,
+    },
     /// A credentials file is unusable.
     #[error("{path}: {message}")]
     File {
@@ -72,6 +82,9 @@ impl Credentials {
             if let Some(c) = from_auths(&file, host)? {
                 return Ok(Some(c));
             }
+            if let Some(helper) = helper_for(&file, host)? {
+                return from_helper(&helper, host);
+            }
         }
         Ok(None)
     }
@@ -115,6 +128,67 @@ fn from_auths(path: &Path, host: &str) -> Result<Option<Credentials>, Credential
         .split_once(':')
         .ok_or_else(|| bad(&format!("the auth for {host} is not user:password")))?;
     Ok(Some(Credentials::new(u.into(), p.into())))
+}
+
+/// The credential helper docker's `config.json` at `path` names for `host`: its
+/// `credHelpers` entry, else its `credsStore`.
+fn helper_for(path: &Path, host: &str) -> Result<Option<String>, CredentialsError> {
+    let bad = |message: &str| CredentialsError::File {
+        path: path.to_path_buf(),
+        message: message.into(),
+    };
+    let text = cra_model::input::read_limited(path, 1 << 20, "credentials file")
+        .map_err(|e| bad(&e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_slice(&text).map_err(|_| bad("not JSON"))?;
+    let helper = json["credHelpers"][host]
+        .as_str()
+        .or_else(|| json["credsStore"].as_str())
+        .map(str::to_string);
+    match helper {
+        Some(h)
+            if !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) =>
+        {
+            Ok(Some(h))
+        }
+        Some(_) => Err(bad(
+            "a credential helper name other than letters, digits, '-', '_', '.'",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Asks `docker-credential-<helper> get` for `host`'s credentials; `None` when it has none.
+fn from_helper(helper: &str, host: &str) -> Result<Option<Credentials>, CredentialsError> {
+    use std::io::Write as _;
+    let fail = |message: String| CredentialsError::Helper {
+        helper: helper.into(),
+        message,
+    };
+    let mut child = std::process::Command::new(format!("docker-credential-{helper}"))
+        .arg("get")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| fail(format!("cannot run it: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(host.as_bytes());
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| fail(format!("cannot run it: {e}")))?;
+    if !out.status.success() {
+        // Docker's helpers exit non-zero with "credentials not found" for an unknown host.
+        return Ok(None);
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|_| fail("its answer is not JSON".into()))?;
+    match (json["Username"].as_str(), json["Secret"].as_str()) {
+        (Some(u), Some(s)) => Ok(Some(Credentials::new(u.into(), s.into()))),
+        _ => Err(fail("its answer has no Username and Secret".into())),
+    }
 }
 
 #[cfg(test)]

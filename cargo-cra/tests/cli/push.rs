@@ -351,6 +351,37 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         "pushing again adds no duplicate referrer: {index}"
     );
 
+    // A credential helper, as docker's credHelpers names it for this host.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let helper = bin.join("docker-credential-crafake");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread host\n[ \"$host\" = \"{}\" ] || exit 1\n\
+             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$host\"\n",
+            registry.addr
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let helped = tmp.path().join("helped");
+    std::fs::create_dir(&helped).unwrap();
+    std::fs::write(
+        helped.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"crafake"}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let via_helper = push(
+        tmp.path(),
+        &[image_arg, &format!("{repo}:helped"), "--ca-file", &ca],
+        "",
+        &[("DOCKER_CONFIG", helped.to_str().unwrap()), ("PATH", &path)],
+    );
+    assert!(via_helper.status.success(), "{}", describe(&via_helper));
+    assert_eq!(registry.skopeo_digest(&format!("{repo}:helped")), digest);
+
     // A wrong password: one line, no password echoed, and the new tag does not exist.
     let wrong = push(
         tmp.path(),
