@@ -64,6 +64,19 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
     let layout = request.image.join(cra_model::fileset::OCI_LAYOUT_DIR);
     let (manifest, version) = image_manifest(&layout)?;
     let bytes = std::fs::read(&manifest.path).map_err(|e| layout_error(&manifest.path, e))?;
+    let actual = format!(
+        "sha256:{}",
+        cra_attest::digest::Digests::of_bytes(&bytes).sha256_hex()
+    );
+    if actual != manifest.digest {
+        return Err(PushError::Layout {
+            path: manifest.path.clone(),
+            message: format!(
+                "its content is not {}: the layout changed after compose",
+                manifest.digest
+            ),
+        });
+    }
     let blobs = manifest_blobs(&layout, &manifest.path, &bytes)?;
     let client = Client::new(&request.reference, &request.connection)?;
     let (mut uploaded, mut skipped) = (0, 0);
@@ -372,27 +385,18 @@ fn blob(layout: &Path, descriptor: &serde_json::Value) -> Option<Blob> {
     })
 }
 
-/// The blob file is a regular file of the size and digest its descriptor states.
+/// The blob file is a regular file of the size its descriptor states. Its content is checked
+/// against the digest by the registry, which the upload names (a mismatch is refused there and
+/// nothing is tagged); a blob the repository has is not read at all.
 fn check_blob(blob: &Blob) -> Result<(), PushError> {
     let meta = std::fs::symlink_metadata(&blob.path).map_err(|e| layout_error(&blob.path, e))?;
-    if !meta.is_file() || meta.len() != blob.size {
-        return Err(PushError::Layout {
-            path: blob.path.clone(),
-            message: format!(
-                "not a regular file of the {} bytes its descriptor states",
-                blob.size
-            ),
-        });
-    }
-    let digests = cra_attest::digest::Digests::of_file(&blob.path)
-        .map_err(|e| layout_error(&blob.path, e))?;
-    match format!("sha256:{}", digests.sha256_hex()) == blob.digest {
+    match meta.is_file() && meta.len() == blob.size {
         true => Ok(()),
         false => Err(PushError::Layout {
             path: blob.path.clone(),
             message: format!(
-                "its content is not {}: the layout changed after compose",
-                blob.digest
+                "not a regular file of the {} bytes its descriptor states",
+                blob.size
             ),
         }),
     }

@@ -295,13 +295,15 @@ impl Client {
                     .map_err(|e| self.protocol(&e.to_string()))?,
             ),
             Body::File(f) => {
-                let reader =
-                    ureq::SendBody::from_owned_reader(f.try_clone().map_err(|source| {
-                        RegistryError::Io {
-                            path: "blob".into(),
-                            source,
-                        }
-                    })?);
+                let file = f.try_clone().map_err(|source| RegistryError::Io {
+                    path: "blob".into(),
+                    source,
+                })?;
+                // Large reads: the upload is bounded by the network, not by system calls.
+                let reader = ureq::SendBody::from_owned_reader(std::io::BufReader::with_capacity(
+                    1 << 20,
+                    file,
+                ));
                 self.agent.run(
                     request
                         .body(reader)

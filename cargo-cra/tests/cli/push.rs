@@ -429,6 +429,27 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         &[],
     );
     assert_one_line_error(&refused, &["bytes its descriptor states"]);
+    // The same size, another content, into a repository that lacks the blob: the registry checks
+    // the upload against the digest it names, and nothing is tagged.
+    let mut bytes = std::fs::read(r_layer(&image)).unwrap();
+    bytes[100] ^= 0xff;
+    std::fs::write(&layer, &bytes).unwrap();
+    let other = format!("{}/acme/other:tampered", registry.addr);
+    let refused = push(
+        tmp.path(),
+        &[
+            changed.to_str().unwrap(),
+            &other,
+            "--ca-file",
+            &ca,
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+        &[],
+    );
+    assert_one_line_error(&refused, &["refused uploading a blob"]);
 }
 
 /// The largest blob of the image's layout (its layer).
