@@ -1,6 +1,6 @@
 //! `cargo cra compose`'s options (clap), and their conversion into a [`ComposeRequest`].
 
-use super::options::{BuildSigning, GateArgs};
+use super::options::{BuildSigning, GateArgs, RegistryArgs};
 use super::output::{shown, warning};
 use super::terminal::Terminal;
 use cargo_cra::ops::compose::ComposeRequest;
@@ -46,6 +46,13 @@ pub struct ComposeArgs {
     /// With --docs: fail when an Annex II or V item is missing (the image is kept).
     #[arg(long, requires = "docs", help_heading = "CRA documents")]
     pub strict: bool,
+    /// Push the image and its Sigstore bundles (as referrers) to `HOST[:PORT]/REPOSITORY[:TAG]`
+    /// once it is written, as `cargo cra push` does.
+    #[arg(long, value_name = "REF", help_heading = "Registry")]
+    pub push: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub registry: RegistryArgs,
 }
 
 impl From<ComposeArgs> for ComposeRequest {
@@ -62,6 +69,7 @@ impl From<ComposeArgs> for ComposeRequest {
             docs: c
                 .docs
                 .then_some(cargo_cra::ops::compose::Docs { strict: c.strict }),
+            push: None,
         }
     }
 }
@@ -69,14 +77,30 @@ impl From<ComposeArgs> for ComposeRequest {
 /// `cargo cra compose`: asks for the key's password first, composes with progress bars,
 /// prints the warnings and what was written.
 pub fn run(c: ComposeArgs) -> anyhow::Result<()> {
-    let c = ComposeRequest::from(c);
+    // The registry's password, like the key's, is asked for before any work.
+    let push = match &c.push {
+        Some(reference) => Some(c.registry.clone().target(reference)?),
+        None => None,
+    };
+    let mut c = ComposeRequest::from(c);
+    c.push = push;
     let ui = Terminal::new();
     let signer = c.signing.signer(&ui)?;
-    let report = cargo_cra::ops::compose::run(&c, signer.as_ref(), &ui)?;
-    for w in &report.warnings {
+    let composed = cargo_cra::ops::compose::run(&c, signer.as_ref(), &ui)?;
+    for w in &composed.image.warnings {
         warning(w);
     }
-    print_image(&report, c.json);
+    if c.json {
+        out!(
+            "{}",
+            serde_json::to_string(&composed).expect("serialisable")
+        );
+        return Ok(());
+    }
+    print_image(&composed.image, false);
+    if let Some(pushed) = &composed.pushed {
+        super::push::lines(pushed);
+    }
     Ok(())
 }
 

@@ -245,3 +245,79 @@ impl GateArgs {
         })
     }
 }
+
+/// How to reach a registry: credentials and transport (`push`, `compose --push`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Registry")]
+pub struct RegistryArgs {
+    /// The registry user; the password is read from standard input (--password-stdin).
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the password (or token) from standard input, one line.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Trust the CA certificates in this PEM file (besides the bundled Mozilla roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Reach this registry host over plain HTTP (never implied; repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure: Vec<String>,
+    /// Another tag to set (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+impl RegistryArgs {
+    /// The push target `reference` with these options: credentials from --password-stdin, else
+    /// `REGISTRY_AUTH_FILE`, else docker's `config.json` (and its credential helpers).
+    pub fn target(self, reference: &str) -> anyhow::Result<cargo_cra::ops::push::PushTarget> {
+        use cargo_cra::registry::{Connection, Credentials, Reference};
+        let reference: Reference = reference.parse()?;
+        for tag in &self.tags {
+            anyhow::ensure!(
+                cargo_cra::registry::valid_tag(tag),
+                "--tag {:?}: a tag is up to 128 letters, digits, '.', '_', '-'",
+                cra_model::input::printable(tag)
+            );
+        }
+        let credentials = match self.username {
+            Some(user) => Some(Credentials::new(user, password_from_stdin()?)),
+            None => Credentials::stored(
+                &reference.host,
+                std::env::var_os("REGISTRY_AUTH_FILE")
+                    .map(PathBuf::from)
+                    .as_deref(),
+                docker_config().as_deref(),
+            )?,
+        };
+        Ok(cargo_cra::ops::push::PushTarget {
+            reference,
+            tags: self.tags,
+            connection: Connection {
+                ca_file: self.ca_file,
+                insecure: self.insecure,
+                credentials,
+            },
+        })
+    }
+}
+
+/// One line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut line = String::new();
+    std::io::stdin().take(64 << 10).read_to_string(&mut line)?;
+    let password = line.lines().next().unwrap_or("").to_string();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "--password-stdin: standard input is empty"
+    );
+    Ok(password)
+}
+
+/// Docker's configuration directory: `$DOCKER_CONFIG`, else `~/.docker`.
+fn docker_config() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| home::home_dir().map(|h| h.join(".docker")))
+}

@@ -38,6 +38,19 @@ pub struct ComposeRequest {
     /// Write the CRA documents (`cargo cra docs`) into the image directory's `cra/`, from the
     /// recipe's `[product]`; failing with `Strict` when Annex II or V items are missing.
     pub docs: Option<Docs>,
+    /// Push the image (and its bundles as referrers) when it is written.
+    pub push: Option<crate::ops::push::PushTarget>,
+}
+
+/// What `cargo cra compose` wrote, and where it pushed it.
+#[derive(Debug, serde::Serialize)]
+pub struct Composed {
+    /// The image.
+    #[serde(flatten)]
+    pub image: ComposeReport,
+    /// The push, with `--push`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<crate::ops::push::PushReport>,
 }
 
 /// `--docs`: how the CRA documents are written after the image.
@@ -101,6 +114,9 @@ pub enum ComposeCommandError {
     /// The CRA documents could not be written.
     #[error(transparent)]
     Docs(#[from] crate::docs::DocsError),
+    /// The image was written, but pushing it failed.
+    #[error("the image is written; pushing it failed: {0}")]
+    Push(#[from] crate::ops::push::PushError),
     /// An app's build linked a crate cargo-cra cannot account for.
     #[error(
         "building {package}: cannot account for every linked crate: {what}; no image was written"
@@ -143,7 +159,7 @@ impl ComposeCommandError {
 type Result<T, E = ComposeCommandError> = std::result::Result<T, E>;
 
 /// Composes the image `args.recipe` describes, signing with `signer` when given.
-pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<ComposeReport> {
+pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Result<Composed> {
     let started_on = cra_attest::evidence::slsa::now_rfc3339();
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build, the RAUC certificate's too.
@@ -241,7 +257,17 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         report.warnings.extend(written.warnings);
         report.docs = Some(written.out);
     }
-    Ok(report)
+    let pushed = match &args.push {
+        Some(target) => Some(crate::ops::push::run(&crate::ops::push::PushRequest {
+            image: report.dir.clone(),
+            target: target.clone(),
+        })?),
+        None => None,
+    };
+    Ok(Composed {
+        image: report,
+        pushed,
+    })
 }
 
 /// The `[output.rauc]` signer: certificate, key and chain read (bounded) relative to the

@@ -11,7 +11,14 @@ use std::path::{Path, PathBuf};
 pub struct PushRequest {
     /// The image directory `compose` wrote (holding `oci/`).
     pub image: PathBuf,
-    /// Where: `HOST[:PORT]/REPOSITORY[:TAG]`.
+    /// Where.
+    pub target: PushTarget,
+}
+
+/// Where to push, and how.
+#[derive(Debug, Clone)]
+pub struct PushTarget {
+    /// `HOST[:PORT]/REPOSITORY[:TAG]`.
     pub reference: Reference,
     /// Tags besides the reference's (or the image's version).
     pub tags: Vec<String>,
@@ -78,7 +85,8 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         });
     }
     let blobs = manifest_blobs(&layout, &manifest.path, &bytes)?;
-    let client = Client::new(&request.reference, &request.connection)?;
+    let target = &request.target;
+    let client = Client::new(&target.reference, &target.connection)?;
     let (mut uploaded, mut skipped) = (0, 0);
     for blob in &blobs {
         check_blob(blob)?;
@@ -90,10 +98,10 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
             }
         }
     }
-    let first = request.reference.tag.clone().or(version);
+    let first = target.reference.tag.clone().or(version);
     let tags: Vec<String> = first
         .into_iter()
-        .chain(request.tags.iter().cloned())
+        .chain(target.tags.iter().cloned())
         .collect();
     if tags.is_empty() {
         return Err(PushError::Layout {
@@ -116,10 +124,7 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         &created,
     )?;
     Ok(PushReport {
-        repository: format!(
-            "{}/{}",
-            request.reference.host, request.reference.repository
-        ),
+        repository: format!("{}/{}", target.reference.host, target.reference.repository),
         digest: manifest.digest,
         tags,
         uploaded,

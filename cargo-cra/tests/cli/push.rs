@@ -175,9 +175,16 @@ impl SecureRegistry {
 
 /// `cargo cra push` with `args`, `stdin` on its standard input, and `env`.
 fn push(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut all = vec!["cra", "push"];
+    all.extend_from_slice(args);
+    cra_stdin(dir, &all, stdin, env)
+}
+
+/// `cargo-cra` with `args`, `stdin` on its standard input, `env`, and no stored credentials of
+/// the machine running the tests.
+fn cra_stdin(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(cargo_cra());
-    cmd.args(["cra", "push"])
-        .args(args)
+    cmd.args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -450,6 +457,48 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         &[],
     );
     assert_one_line_error(&refused, &["refused uploading a blob"]);
+
+    // compose --push: the same image (same inputs, same bytes) written and pushed in one go.
+    let composed_and_pushed = cra_stdin(
+        tmp.path(),
+        &[
+            "cra",
+            "compose",
+            recipe.to_str().unwrap(),
+            "--out",
+            "again",
+            "--json",
+            "--sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--push",
+            &format!("{}/acme/composed", registry.addr),
+            "--ca-file",
+            &ca,
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+        &[("SOURCE_DATE_EPOCH", "1700000000"), pw],
+    );
+    assert!(
+        composed_and_pushed.status.success(),
+        "{}",
+        describe(&composed_and_pushed)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&composed_and_pushed.stdout).unwrap();
+    assert_eq!(c["manifest_digest"], digest.as_str(), "{c}");
+    assert_eq!(c["pushed"]["digest"], digest.as_str(), "{c}");
+    assert_eq!(
+        c["pushed"]["referrers"].as_u64(),
+        Some(bundles as u64),
+        "{c}"
+    );
+    assert_eq!(
+        registry.skopeo_digest(&format!("{}/acme/composed:0.1.0", registry.addr)),
+        digest
+    );
 }
 
 /// The largest blob of the image's layout (its layer).
