@@ -295,9 +295,16 @@ impl Client {
                     .map_err(|e| self.protocol(&e.to_string()))?,
             ),
             Body::File(f) => {
-                let file = f.try_clone().map_err(|source| RegistryError::Io {
+                // From the start on every attempt (a retry after a 401 sends it again).
+                let mut file = f.try_clone().map_err(|source| RegistryError::Io {
                     path: "blob".into(),
                     source,
+                })?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| {
+                    RegistryError::Io {
+                        path: "blob".into(),
+                        source,
+                    }
                 })?;
                 // Large reads: the upload is bounded by the network, not by system calls.
                 let reader = ureq::SendBody::from_owned_reader(std::io::BufReader::with_capacity(
