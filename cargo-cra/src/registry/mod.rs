@@ -19,6 +19,9 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
+/// How often a request is sent while the registry is unreachable or failing (5xx).
+const ATTEMPTS: u32 = 3;
+
 /// Manifests and token answers larger than this are refused (registries cap manifests at 4 MiB).
 const MANIFEST_MAX: u64 = 4 << 20;
 
@@ -255,16 +258,41 @@ impl Client {
         headers: &[(&str, String)],
         body: Body<'_>,
     ) -> Result<Answer, RegistryError> {
-        let first = self.send_once(method, url, headers, &body)?;
+        let first = self.send_retrying(method, url, headers, &body)?;
         if first.0.status != 401 {
             return Ok(first.0);
         }
         let challenge = first.1.ok_or_else(|| self.unauthorized())?;
         *self.authorization.borrow_mut() = Some(self.authorize(&challenge)?);
-        let (again, _) = self.send_once(method, url, headers, &body)?;
+        let (again, _) = self.send_retrying(method, url, headers, &body)?;
         match again.status {
             401 | 403 => Err(self.unauthorized()),
             _ => Ok(again),
+        }
+    }
+
+    /// One request, sent again (after 0.5 s, then 1 s) while the registry is unreachable or
+    /// answers 5xx; the last answer or error stands.
+    fn send_retrying(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &Body<'_>,
+    ) -> Result<(Answer, Option<String>), RegistryError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(method, url, headers, body);
+            let transient = match &result {
+                Ok((a, _)) => (500..=599).contains(&a.status),
+                Err(RegistryError::Unreachable { .. }) => true,
+                Err(_) => false,
+            };
+            attempt += 1;
+            if !transient || attempt == ATTEMPTS {
+                return result;
+            }
+            std::thread::sleep(Duration::from_millis(500 << (attempt - 1)));
         }
     }
 
@@ -513,6 +541,50 @@ fn tls_with_ca(path: &Path) -> Result<ureq::tls::TlsConfig, RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, Write};
+
+    /// A registry stand-in on 127.0.0.1 answering each request with the next of `answers` (a
+    /// real registry cannot be made to fail on demand); returns its host.
+    fn scripted(answers: Vec<&'static str>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            for answer in answers {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut stream = stream;
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        host
+    }
+
+    #[test]
+    fn a_failing_registry_is_asked_again_and_a_lasting_failure_is_one_line() {
+        let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        let busy =
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        let client = |host: &str| {
+            let reference: Reference = format!("{host}/x/y").parse().unwrap();
+            let connection = Connection {
+                insecure: vec![host.to_string()],
+                ..Default::default()
+            };
+            Client::new(&reference, &connection).unwrap()
+        };
+        let digest = format!("sha256:{}", "0".repeat(64));
+        let host = scripted(vec![busy, busy, ok]);
+        assert!(client(&host).has_blob(&digest).unwrap(), "third time lucky");
+        let host = scripted(vec![busy, busy, busy]);
+        let e = client(&host).has_blob(&digest).unwrap_err().to_string();
+        assert!(e.contains("503") && !e.contains('\n'), "{e}");
+    }
 
     #[test]
     fn bearer_challenges_are_parsed_as_the_distribution_spec_writes_them() {
