@@ -47,9 +47,10 @@ pub struct ComposeArgs {
     #[arg(long, requires = "docs", help_heading = "CRA documents")]
     pub strict: bool,
     /// Push the image and its Sigstore bundles (as referrers) to `HOST[:PORT]/REPOSITORY[:TAG]`
-    /// once it is written, as `cargo cra push` does.
-    #[arg(long, value_name = "REF", help_heading = "Registry")]
-    pub push: Option<String>,
+    /// once it is written, as `cargo cra push` does; without REF, to the recipe's
+    /// `[output.registry]`.
+    #[arg(long, value_name = "REF", num_args = 0..=1, help_heading = "Registry")]
+    pub push: Option<Option<String>>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub registry: RegistryArgs,
@@ -79,7 +80,7 @@ impl From<ComposeArgs> for ComposeRequest {
 pub fn run(c: ComposeArgs) -> anyhow::Result<()> {
     // The registry's password, like the key's, is asked for before any work.
     let push = match &c.push {
-        Some(reference) => Some(c.registry.clone().target(reference)?),
+        Some(reference) => Some((reference.clone(), c.registry.clone().options()?)),
         None => None,
     };
     let mut c = ComposeRequest::from(c);

@@ -268,36 +268,18 @@ pub struct RegistryArgs {
 }
 
 impl RegistryArgs {
-    /// The push target `reference` with these options: credentials from --password-stdin, else
-    /// `REGISTRY_AUTH_FILE`, else docker's `config.json` (and its credential helpers).
-    pub fn target(self, reference: &str) -> anyhow::Result<cargo_cra::ops::push::PushTarget> {
-        use cargo_cra::registry::{Connection, Credentials, Reference};
-        let reference: Reference = reference.parse()?;
-        for tag in &self.tags {
-            anyhow::ensure!(
-                cargo_cra::registry::valid_tag(tag),
-                "--tag {:?}: a tag is up to 128 letters, digits, '.', '_', '-'",
-                cra_model::input::printable(tag)
-            );
-        }
+    /// The push options these flags give (the password read from standard input now).
+    pub fn options(self) -> anyhow::Result<cargo_cra::ops::push::PushOptions> {
+        use cargo_cra::registry::Credentials;
         let credentials = match self.username {
             Some(user) => Some(Credentials::new(user, password_from_stdin()?)),
-            None => Credentials::stored(
-                &reference.host,
-                std::env::var_os("REGISTRY_AUTH_FILE")
-                    .map(PathBuf::from)
-                    .as_deref(),
-                docker_config().as_deref(),
-            )?,
+            None => None,
         };
-        Ok(cargo_cra::ops::push::PushTarget {
-            reference,
+        Ok(cargo_cra::ops::push::PushOptions {
             tags: self.tags,
-            connection: Connection {
-                ca_file: self.ca_file,
-                insecure: self.insecure,
-                credentials,
-            },
+            ca_file: self.ca_file,
+            insecure: self.insecure,
+            credentials,
         })
     }
 }
@@ -313,11 +295,4 @@ fn password_from_stdin() -> anyhow::Result<String> {
         "--password-stdin: standard input is empty"
     );
     Ok(password)
-}
-
-/// Docker's configuration directory: `$DOCKER_CONFIG`, else `~/.docker`.
-fn docker_config() -> Option<PathBuf> {
-    std::env::var_os("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| home::home_dir().map(|h| h.join(".docker")))
 }

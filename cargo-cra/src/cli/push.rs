@@ -26,7 +26,7 @@ pub struct PushArgs {
 pub fn run(a: PushArgs) -> anyhow::Result<()> {
     let request = PushRequest {
         image: a.image,
-        target: a.registry.target(&a.reference)?,
+        target: a.registry.options()?.target(&a.reference)?,
     };
     let report = cargo_cra::ops::push::run(&request)?;
     print(&report, a.json);

@@ -38,8 +38,9 @@ pub struct ComposeRequest {
     /// Write the CRA documents (`cargo cra docs`) into the image directory's `cra/`, from the
     /// recipe's `[product]`; failing with `Strict` when Annex II or V items are missing.
     pub docs: Option<Docs>,
-    /// Push the image (and its bundles as referrers) when it is written.
-    pub push: Option<crate::ops::push::PushTarget>,
+    /// Push the image (and its bundles as referrers) when it is written: to the reference
+    /// given, else to the recipe's `[output.registry]`.
+    pub push: Option<(Option<String>, crate::ops::push::PushOptions)>,
 }
 
 /// What `cargo cra compose` wrote, and where it pushed it.
@@ -114,6 +115,12 @@ pub enum ComposeCommandError {
     /// The CRA documents could not be written.
     #[error(transparent)]
     Docs(#[from] crate::docs::DocsError),
+    /// Where to push is unusable (checked before anything is built).
+    #[error(transparent)]
+    PushTarget(crate::ops::push::PushError),
+    /// `--push` without a reference, and the recipe names no registry.
+    #[error("--push without REF needs the recipe's [output.registry] repository")]
+    NoRegistry,
     /// The image was written, but pushing it failed.
     #[error("the image is written; pushing it failed: {0}")]
     Push(#[from] crate::ops::push::PushError),
@@ -166,6 +173,11 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
     let mut fs = RootFs::check(&recipe)?;
     let base = recipe.base_dir();
     let (source_date_epoch, origin) = source_date::source_date_epoch(&base)?;
+    let push = args
+        .push
+        .as_ref()
+        .map(|(reference, options)| push_target(&recipe, reference.as_deref(), options))
+        .transpose()?;
     let mut warnings = cra_composer::compose::warnings(&recipe);
     let place = format!("{} [product]", args.recipe.display());
     warnings.extend(crate::warnings::product_gaps(&place, &recipe.product));
@@ -257,7 +269,7 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         report.warnings.extend(written.warnings);
         report.docs = Some(written.out);
     }
-    let pushed = match &args.push {
+    let pushed = match &push {
         Some(target) => Some(crate::ops::push::run(&crate::ops::push::PushRequest {
             image: report.dir.clone(),
             target: target.clone(),
@@ -268,6 +280,34 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         image: report,
         pushed,
     })
+}
+
+/// Where `--push` goes: the reference given, else the recipe's `[output.registry]` (its tags
+/// added), checked before anything is built; a bad recipe value is located in the recipe.
+fn push_target(
+    recipe: &Recipe,
+    reference: Option<&str>,
+    options: &crate::ops::push::PushOptions,
+) -> Result<crate::ops::push::PushTarget> {
+    let mut options = options.clone();
+    let Some(reference) = reference else {
+        let registry = recipe
+            .output
+            .registry
+            .as_ref()
+            .ok_or(ComposeCommandError::NoRegistry)?;
+        options
+            .tags
+            .extend(registry.tags.iter().map(|t| t.as_str().to_string()));
+        return options.target(registry.repository.as_str()).map_err(|e| {
+            recipe
+                .error_at(registry.repository.span(), format!("[output.registry] {e}"))
+                .into()
+        });
+    };
+    options
+        .target(reference)
+        .map_err(ComposeCommandError::PushTarget)
 }
 
 /// The `[output.rauc]` signer: certificate, key and chain read (bounded) relative to the

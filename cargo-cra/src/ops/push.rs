@@ -26,6 +26,44 @@ pub struct PushTarget {
     pub connection: Connection,
 }
 
+/// How to push, before the reference is known (`push`, `compose --push`).
+#[derive(Debug, Clone, Default)]
+pub struct PushOptions {
+    /// Tags besides the reference's (or the image's version).
+    pub tags: Vec<String>,
+    /// Extra CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Hosts reached over plain HTTP.
+    pub insecure: Vec<String>,
+    /// Credentials given explicitly (`--password-stdin`); else they are looked up where docker
+    /// and podman keep them.
+    pub credentials: Option<crate::registry::Credentials>,
+}
+
+impl PushOptions {
+    /// The target `reference` (`HOST[:PORT]/REPOSITORY[:TAG]`) with these options; stored
+    /// credentials for its host when none were given.
+    pub fn target(self, reference: &str) -> Result<PushTarget, PushError> {
+        let reference: Reference = reference.parse()?;
+        if let Some(bad) = self.tags.iter().find(|t| !crate::registry::valid_tag(t)) {
+            return Err(PushError::Tag(cra_model::input::printable(bad)));
+        }
+        let credentials = match self.credentials {
+            Some(c) => Some(c),
+            None => crate::registry::Credentials::stored_from_env(&reference.host)?,
+        };
+        Ok(PushTarget {
+            reference,
+            tags: self.tags,
+            connection: Connection {
+                ca_file: self.ca_file,
+                insecure: self.insecure,
+                credentials,
+            },
+        })
+    }
+}
+
 /// What was pushed.
 #[derive(Debug, Clone, Serialize)]
 pub struct PushReport {
@@ -57,6 +95,15 @@ pub enum PushError {
     /// The registry failed or refused.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The reference is unusable.
+    #[error(transparent)]
+    Reference(#[from] crate::registry::ReferenceError),
+    /// Stored credentials are unusable.
+    #[error(transparent)]
+    Credentials(#[from] crate::registry::CredentialsError),
+    /// A tag is unusable.
+    #[error("tag {0:?}: a tag is up to 128 letters, digits, '.', '_', '-'")]
+    Tag(String),
 }
 
 /// One blob of the image: its digest, size and file.

@@ -63,6 +63,16 @@ impl Credentials {
         )
     }
 
+    /// The stored credentials for `host`, from `REGISTRY_AUTH_FILE`, else docker's
+    /// configuration (`$DOCKER_CONFIG`, else `~/.docker`).
+    pub fn stored_from_env(host: &str) -> Result<Option<Credentials>, CredentialsError> {
+        let auth_file = std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from);
+        let docker = std::env::var_os("DOCKER_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| home::home_dir().map(|h| h.join(".docker")));
+        Credentials::stored(host, auth_file.as_deref(), docker.as_deref())
+    }
+
     /// The stored credentials for `host`: `auth_file` (`REGISTRY_AUTH_FILE`), else docker's
     /// `config.json` in `docker_config` (`$DOCKER_CONFIG`, else `~/.docker`); `None` when
     /// neither names the host.

@@ -499,6 +499,68 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         registry.skopeo_digest(&format!("{}/acme/composed:0.1.0", registry.addr)),
         digest
     );
+
+    // The recipe's [output.registry]: `--push` alone pushes there, with the recipe's tags too.
+    let project = tmp.path().join("files-only");
+    std::fs::create_dir_all(project.join("files")).unwrap();
+    std::fs::write(project.join("files/app.conf"), "x = 1\n").unwrap();
+    let recipe_with = |repository: &str| {
+        format!(
+            "[image]\nname = \"conf\"\nversion = \"1.0\"\narchitecture = \"amd64\"\n\n\
+             [[file]]\nsource = \"files/app.conf\"\ndest = \"/etc/app.conf\"\n\n\
+             [output.oci]\n\n[output.registry]\nrepository = \"{repository}\"\ntags = [\"edge\"]\n"
+        )
+    };
+    std::fs::write(
+        project.join("recipe.toml"),
+        recipe_with(&format!("{}/acme/from-recipe", registry.addr)),
+    )
+    .unwrap();
+    let compose_push = |extra: &[&str]| {
+        let mut args = vec![
+            "cra",
+            "compose",
+            "recipe.toml",
+            "--out",
+            "images",
+            "--json",
+            "--push",
+        ];
+        args.extend_from_slice(extra);
+        cra_stdin(
+            &project,
+            &args,
+            &format!("{PASSWORD}\n"),
+            &[("SOURCE_DATE_EPOCH", "0")],
+        )
+    };
+    let auth = [
+        "--ca-file",
+        ca.as_str(),
+        "--username",
+        USER,
+        "--password-stdin",
+    ];
+    let out = compose_push(&auth);
+    assert!(out.status.success(), "{}", describe(&out));
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        c["pushed"]["tags"],
+        serde_json::json!(["1.0", "edge"]),
+        "{c}"
+    );
+    for tag in ["1.0", "edge"] {
+        assert_eq!(
+            registry.skopeo_digest(&format!("{}/acme/from-recipe:{tag}", registry.addr)),
+            c["manifest_digest"].as_str().unwrap()
+        );
+    }
+    // A bad repository in the recipe: one line at its place, before anything is written.
+    std::fs::remove_dir_all(project.join("images")).unwrap();
+    std::fs::write(project.join("recipe.toml"), recipe_with("Not A Reference")).unwrap();
+    let bad = compose_push(&auth);
+    assert_one_line_error(&bad, &["recipe.toml:13:14:", "[output.registry]"]);
+    assert!(!project.join("images").exists(), "nothing written");
 }
 
 /// The largest blob of the image's layout (its layer).

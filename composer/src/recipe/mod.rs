@@ -273,6 +273,18 @@ pub struct Output {
     pub squashfs: Option<SquashfsOutput>,
     /// `[output.rauc]`.
     pub rauc: Option<RaucOutput>,
+    /// `[output.registry]`.
+    pub registry: Option<RegistryOutput>,
+}
+
+/// `[output.registry]`: where `cargo cra compose --push` pushes, as written (the reference is
+/// parsed where it is used, errors located here).
+#[derive(Debug, Clone)]
+pub struct RegistryOutput {
+    /// `HOST[:PORT]/REPOSITORY`.
+    pub repository: At<String>,
+    /// Tags besides the image's version.
+    pub tags: Vec<At<String>>,
 }
 
 /// `[output.rauc]`: a RAUC `verity` bundle of the squashfs image.

@@ -297,6 +297,25 @@ pub struct Output {
     /// A RAUC update bundle of the squashfs image, CMS-signed with an X.509 certificate.
     #[serde(default)]
     pub rauc: Option<RaucOutput>,
+    /// Where `cargo cra compose --push` (given no reference) pushes the OCI image and its
+    /// Sigstore bundles.
+    #[serde(default)]
+    pub registry: Option<RegistryOutput>,
+}
+
+/// `[output.registry]`: the repository `cargo cra compose --push` pushes to; credentials stay
+/// where docker and podman keep them, never in the recipe.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryOutput {
+    /// `HOST[:PORT]/REPOSITORY`, such as `registry.example.com/acme/gateway`; the image is
+    /// tagged with its version.
+    #[schemars(with = "String")]
+    pub repository: Spanned<String>,
+    /// Tags to set besides the version (such as `stable`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub tags: Vec<Spanned<String>>,
 }
 
 /// A port as written: a number (TCP) or `PORT[/tcp|udp|sctp]`.
@@ -901,6 +920,19 @@ impl Recipe {
             }),
             None => None,
         };
+        let registry = match self.output.registry {
+            Some(r) if oci.is_none() => {
+                return Err((
+                    r.repository.span(),
+                    "[output.registry] pushes the OCI image: add [output.oci]".into(),
+                ));
+            }
+            Some(r) => Some(super::RegistryOutput {
+                repository: r.repository.into(),
+                tags: r.tags.into_iter().map(At::from).collect(),
+            }),
+            None => None,
+        };
         let squashfs = match self.output.squashfs {
             Some(sq) => Some(super::SquashfsOutput {
                 compressor: sq.compressor()?,
@@ -939,6 +971,7 @@ impl Recipe {
                     intermediates: r.intermediates.into_iter().map(At::from).collect(),
                     plain: r.format.is_some_and(|f| f.get_ref() == "plain"),
                 }),
+                registry,
             },
             origin,
         })
