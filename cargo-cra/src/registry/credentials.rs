@@ -89,10 +89,11 @@ impl Credentials {
             if !file.exists() {
                 continue;
             }
-            if let Some(c) = from_auths(&file, host)? {
+            let json = read_json(&file)?;
+            if let Some(c) = from_auths(&file, &json, host)? {
                 return Ok(Some(c));
             }
-            if let Some(helper) = helper_for(&file, host)? {
+            if let Some(helper) = helper_for(&file, &json, host)? {
                 return from_helper(&helper, host);
             }
         }
@@ -102,14 +103,15 @@ impl Credentials {
 
 /// The `auths` entry for `host` in the JSON file `path` (`{"auths": {"HOST": {"auth":
 /// base64("user:password")}}}`, or `username`/`password` fields).
-fn from_auths(path: &Path, host: &str) -> Result<Option<Credentials>, CredentialsError> {
+fn from_auths(
+    path: &Path,
+    json: &serde_json::Value,
+    host: &str,
+) -> Result<Option<Credentials>, CredentialsError> {
     let bad = |message: &str| CredentialsError::File {
         path: path.to_path_buf(),
         message: message.into(),
     };
-    let text = cra_model::input::read_limited(path, 1 << 20, "credentials file")
-        .map_err(|e| bad(&e.to_string()))?;
-    let json: serde_json::Value = serde_json::from_slice(&text).map_err(|_| bad("not JSON"))?;
     let auths = &json["auths"];
     let entry = [
         host.to_string(),
@@ -140,16 +142,28 @@ fn from_auths(path: &Path, host: &str) -> Result<Option<Credentials>, Credential
     Ok(Some(Credentials::new(u.into(), p.into())))
 }
 
+/// A credentials file, read (bounded) and parsed once.
+fn read_json(path: &Path) -> Result<serde_json::Value, CredentialsError> {
+    let bad = |message: String| CredentialsError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = cra_model::input::read_limited(path, 1 << 20, "credentials file")
+        .map_err(|e| bad(e.to_string()))?;
+    serde_json::from_slice(&text).map_err(|_| bad("not JSON".into()))
+}
+
 /// The credential helper docker's `config.json` at `path` names for `host`: its
 /// `credHelpers` entry, else its `credsStore`.
-fn helper_for(path: &Path, host: &str) -> Result<Option<String>, CredentialsError> {
+fn helper_for(
+    path: &Path,
+    json: &serde_json::Value,
+    host: &str,
+) -> Result<Option<String>, CredentialsError> {
     let bad = |message: &str| CredentialsError::File {
         path: path.to_path_buf(),
         message: message.into(),
     };
-    let text = cra_model::input::read_limited(path, 1 << 20, "credentials file")
-        .map_err(|e| bad(&e.to_string()))?;
-    let json: serde_json::Value = serde_json::from_slice(&text).map_err(|_| bad("not JSON"))?;
     let helper = json["credHelpers"][host]
         .as_str()
         .or_else(|| json["credsStore"].as_str())

@@ -149,6 +149,31 @@ impl Client {
 
     /// Uploads the blob `digest` of `size` bytes from `path` (one monolithic PUT).
     pub fn push_blob(&self, digest: &str, size: u64, path: &Path) -> Result<(), RegistryError> {
+        let file = std::fs::File::open(path).map_err(|source| RegistryError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let length = ("content-length", size.to_string());
+        self.upload(digest, &[length], Body::File(&file))
+    }
+
+    /// Uploads `bytes` as the blob `digest` unless the repository has it.
+    pub fn push_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool, RegistryError> {
+        if self.has_blob(digest)? {
+            return Ok(false);
+        }
+        self.upload(digest, &[], Body::Bytes(bytes))?;
+        Ok(true)
+    }
+
+    /// One monolithic upload of the blob `digest`: a session, then a PUT naming the digest the
+    /// registry checks the content against.
+    fn upload(
+        &self,
+        digest: &str,
+        extra: &[(&str, String)],
+        body: Body<'_>,
+    ) -> Result<(), RegistryError> {
         let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
         let a = self.send("POST", &start, &[], Body::Empty)?;
         if a.status != 202 {
@@ -160,15 +185,9 @@ impl Client {
         let mut url = self.resolve(&location)?;
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&format!("digest={digest}"));
-        let file = std::fs::File::open(path).map_err(|source| RegistryError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let headers = [
-            ("content-type", cra_model::media::OCTET_STREAM.to_string()),
-            ("content-length", size.to_string()),
-        ];
-        let a = self.send("PUT", &url, &headers, Body::File(&file))?;
+        let mut headers = vec![("content-type", cra_model::media::OCTET_STREAM.to_string())];
+        headers.extend(extra.iter().cloned());
+        let a = self.send("PUT", &url, &headers, body)?;
         match a.status {
             201 => Ok(()),
             s => Err(self.refused("uploading a blob", s, &a.body)),
@@ -189,30 +208,6 @@ impl Client {
         match a.status {
             201 => Ok(a.digest),
             s => Err(self.refused("storing a manifest", s, &a.body)),
-        }
-    }
-
-    /// Uploads `bytes` as the blob `digest` unless the repository has it.
-    pub fn push_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool, RegistryError> {
-        if self.has_blob(digest)? {
-            return Ok(false);
-        }
-        let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
-        let a = self.send("POST", &start, &[], Body::Empty)?;
-        if a.status != 202 {
-            return Err(self.refused("starting an upload", a.status, &a.body));
-        }
-        let location = a
-            .location
-            .ok_or_else(|| self.protocol("an upload without a Location"))?;
-        let mut url = self.resolve(&location)?;
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&format!("digest={digest}"));
-        let headers = [("content-type", cra_model::media::OCTET_STREAM.to_string())];
-        let a = self.send("PUT", &url, &headers, Body::Bytes(bytes))?;
-        match a.status {
-            201 => Ok(true),
-            s => Err(self.refused("uploading a blob", s, &a.body)),
         }
     }
 
