@@ -45,6 +45,9 @@ impl PushOptions {
     /// credentials for its host when none were given.
     pub fn target(self, reference: &str) -> Result<PushTarget, PushError> {
         let reference: Reference = reference.parse()?;
+        if reference.digest.is_some() {
+            return Err(PushError::DigestReference(reference.repository_name()));
+        }
         if let Some(bad) = self.tags.iter().find(|t| !crate::registry::valid_tag(t)) {
             return Err(PushError::Tag(cra_model::input::printable(bad)));
         }
@@ -59,6 +62,7 @@ impl PushOptions {
                 ca_file: self.ca_file,
                 insecure: self.insecure,
                 credentials,
+                timeout: None,
             },
         })
     }
@@ -101,6 +105,9 @@ pub enum PushError {
     /// Stored credentials are unusable.
     #[error(transparent)]
     Credentials(#[from] crate::registry::CredentialsError),
+    /// A push was asked to a digest, which names what exists.
+    #[error("{0}@sha256:…: a digest names an image that exists; push to a tag")]
+    DigestReference(String),
     /// A tag is unusable.
     #[error("tag {0:?}: a tag is up to 128 letters, digits, '.', '_', '-'")]
     Tag(String),
@@ -284,7 +291,7 @@ fn attach_bundles(
             "annotations": annotations,
         }));
     }
-    if !client.has_referrers_api(&subject.digest)? {
+    if client.referrers(&subject.digest)?.is_none() {
         update_referrers_tag(client, &subject.digest, &entries)?;
     }
     Ok(entries.len())

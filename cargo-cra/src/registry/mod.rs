@@ -1,6 +1,7 @@
-//! A client for the OCI distribution API, as much of it as pushing an image needs: blobs
-//! (skipped when the registry has them), manifests under tags, and the registries' auth
-//! (Basic, and the bearer-token flow of the distribution spec).
+//! A client for the OCI distribution API, as much of it as pushing and pulling an image needs:
+//! blobs (skipped when the registry has them; streamed to disk and checked against their digest
+//! when read), manifests under tags, referrers, and the registries' auth (Basic, and the
+//! bearer-token flow of the distribution spec).
 //!
 //! Built on the HTTP stack the workspace already has (ureq, blocking, rustls) rather than an
 //! async client and its runtime: pushing is a few sequential requests per blob.
@@ -22,8 +23,15 @@ use std::time::Duration;
 /// How often a request is sent while the registry is unreachable or failing (5xx).
 const ATTEMPTS: u32 = 3;
 
+/// How long a request without a blob may take, unless the connection says otherwise.
+const REQUEST_TIME: Duration = Duration::from_secs(60);
+
+/// The slowest transfer of a blob that is waited for (64 KiB/s), besides [`REQUEST_TIME`]
+/// for the request itself: a registry that trickles is given up on in bounded time.
+const BLOB_BYTES_PER_SECOND: u64 = 64 << 10;
+
 /// Manifests and token answers larger than this are refused (registries cap manifests at 4 MiB).
-const MANIFEST_MAX: u64 = 4 << 20;
+pub const MANIFEST_MAX: u64 = 4 << 20;
 
 /// Why talking to the registry failed; each one line, without credentials.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +72,18 @@ pub enum RegistryError {
         /// What is wrong.
         message: String,
     },
+    /// A blob read back is not what its digest names.
+    #[error(
+        "blob {digest} of {registry}/{repository} is not what its digest names: changed in the registry or on the way"
+    )]
+    Tampered {
+        /// The registry's host.
+        registry: String,
+        /// The repository.
+        repository: String,
+        /// The digest asked for.
+        digest: String,
+    },
     /// The CA file is unusable.
     #[error("{path}: not a PEM certificate file ({message})")]
     CaFile {
@@ -91,6 +111,8 @@ pub struct Connection {
     pub insecure: Vec<String>,
     /// The credentials to offer when asked.
     pub credentials: Option<Credentials>,
+    /// How long one request may take (without a blob's transfer); default one minute.
+    pub timeout: Option<Duration>,
 }
 
 /// A client for one repository of one registry.
@@ -102,6 +124,8 @@ pub struct Client {
     credentials: Option<Credentials>,
     /// The `Authorization` header the registry accepted (or asked for).
     authorization: std::cell::RefCell<Option<String>>,
+    /// How long a request without a blob may take.
+    timeout: Duration,
 }
 
 /// An answer: status, headers kept, body.
@@ -110,6 +134,21 @@ struct Answer {
     location: Option<String>,
     digest: Option<String>,
     body: Vec<u8>,
+    /// The body was longer than [`MANIFEST_MAX`] (and cut there).
+    truncated: bool,
+}
+
+/// Where the body of a successful answer goes.
+#[derive(Clone, Copy)]
+enum Sink<'a> {
+    /// Into memory, up to [`MANIFEST_MAX`].
+    Memory,
+    /// Into the file, checked to be the blob `digest` of `size` bytes as it streams.
+    Blob {
+        path: &'a Path,
+        digest: &'a str,
+        size: u64,
+    },
 }
 
 impl Client {
@@ -118,7 +157,6 @@ impl Client {
         let insecure = connection.insecure.contains(&reference.host);
         let scheme = if insecure { "http" } else { "https" };
         let mut config = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(300)))
             .timeout_connect(Some(Duration::from_secs(15)))
             .http_status_as_error(false)
             .max_redirects(5)
@@ -133,6 +171,7 @@ impl Client {
             repository: reference.repository.clone(),
             credentials: connection.credentials.clone(),
             authorization: Default::default(),
+            timeout: connection.timeout.unwrap_or(REQUEST_TIME),
         })
     }
 
@@ -154,7 +193,7 @@ impl Client {
             source,
         })?;
         let length = ("content-length", size.to_string());
-        self.upload(digest, &[length], Body::File(&file))
+        self.upload(digest, &[length], Body::File(&file, size))
     }
 
     /// Uploads `bytes` as the blob `digest` unless the repository has it.
@@ -226,6 +265,12 @@ impl Client {
             404 => return Ok(None),
             s => return Err(self.refused("reading a manifest", s, &a.body)),
         }
+        if a.truncated {
+            return Err(self.protocol(&format!(
+                "a manifest for {reference} over {} MiB, the cap registries set",
+                MANIFEST_MAX >> 20
+            )));
+        }
         if let Some(hex) = reference.strip_prefix("sha256:") {
             let got = cra_attest::digest::Digests::of_bytes(&a.body).sha256_hex();
             if got != hex {
@@ -237,12 +282,53 @@ impl Client {
         Ok(Some(a.body))
     }
 
-    /// Whether the registry answers the OCI 1.1 referrers API for `digest`.
-    pub fn has_referrers_api(&self, digest: &str) -> Result<bool, RegistryError> {
+    /// The OCI 1.1 referrers API's index of what refers to `digest`; `None` when the registry
+    /// has no such API (then the referrers tag schema stands in).
+    pub fn referrers(&self, digest: &str) -> Result<Option<Vec<u8>>, RegistryError> {
         let url = format!("{}/v2/{}/referrers/{digest}", self.base, self.repository);
         let headers = [("accept", cra_model::media::OCI_INDEX.to_string())];
         let a = self.send("GET", &url, &headers, Body::Empty)?;
-        Ok(a.status == 200)
+        match (a.status, a.truncated) {
+            (200, false) => Ok(Some(a.body)),
+            (200, true) => Err(self.protocol("a referrers index over the manifest cap")),
+            (404 | 405 | 400, _) => Ok(None),
+            (s, _) => Err(self.refused("listing referrers", s, &a.body)),
+        }
+    }
+
+    /// Downloads the blob `digest` of `size` bytes into `path`, checking both as it streams:
+    /// a blob that is not what its digest names is an error naming it, never a file.
+    pub fn get_blob(&self, digest: &str, size: u64, path: &Path) -> Result<(), RegistryError> {
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
+        let sink = Sink::Blob { path, digest, size };
+        let a = self.send_into("GET", &url, &[], Body::Empty, sink)?;
+        match a.status {
+            200 => Ok(()),
+            s => Err(self.refused(&format!("reading blob {digest}"), s, &a.body)),
+        }
+    }
+
+    /// The blob `digest` of `size` bytes (at most [`MANIFEST_MAX`]) in memory, checked.
+    pub fn get_small_blob(&self, digest: &str, size: u64) -> Result<Vec<u8>, RegistryError> {
+        if size > MANIFEST_MAX {
+            return Err(self.protocol(&format!(
+                "blob {digest} is said to be {size} bytes, over the {} MiB cap for documents",
+                MANIFEST_MAX >> 20
+            )));
+        }
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
+        let a = self.send("GET", &url, &[], Body::Empty)?;
+        if a.status != 200 {
+            return Err(self.refused(&format!("reading blob {digest}"), a.status, &a.body));
+        }
+        let got = format!(
+            "sha256:{}",
+            cra_attest::digest::Digests::of_bytes(&a.body).sha256_hex()
+        );
+        match got == digest && a.body.len() as u64 == size {
+            true => Ok(a.body),
+            false => Err(self.tampered(digest)),
+        }
     }
 
     /// Sends a request; on 401, authenticates as the registry asks and sends it once more.
@@ -253,13 +339,25 @@ impl Client {
         headers: &[(&str, String)],
         body: Body<'_>,
     ) -> Result<Answer, RegistryError> {
-        let first = self.send_retrying(method, url, headers, &body)?;
+        self.send_into(method, url, headers, body, Sink::Memory)
+    }
+
+    /// [`Client::send`], the body of a successful answer going to `sink`.
+    fn send_into(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Body<'_>,
+        sink: Sink<'_>,
+    ) -> Result<Answer, RegistryError> {
+        let first = self.send_retrying(method, url, headers, &body, sink)?;
         if first.0.status != 401 {
             return Ok(first.0);
         }
         let challenge = first.1.ok_or_else(|| self.unauthorized())?;
         *self.authorization.borrow_mut() = Some(self.authorize(&challenge)?);
-        let (again, _) = self.send_retrying(method, url, headers, &body)?;
+        let (again, _) = self.send_retrying(method, url, headers, &body, sink)?;
         match again.status {
             401 | 403 => Err(self.unauthorized()),
             _ => Ok(again),
@@ -274,10 +372,11 @@ impl Client {
         url: &str,
         headers: &[(&str, String)],
         body: &Body<'_>,
+        sink: Sink<'_>,
     ) -> Result<(Answer, Option<String>), RegistryError> {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(method, url, headers, body);
+            let result = self.send_once(method, url, headers, body, sink);
             let transient = match &result {
                 Ok((a, _)) => (500..=599).contains(&a.status),
                 Err(RegistryError::Unreachable { .. }) => true,
@@ -298,6 +397,7 @@ impl Client {
         url: &str,
         headers: &[(&str, String)],
         body: &Body<'_>,
+        sink: Sink<'_>,
     ) -> Result<(Answer, Option<String>), RegistryError> {
         let mut request = ureq::http::Request::builder().method(method).uri(url);
         for (k, v) in headers {
@@ -306,18 +406,21 @@ impl Client {
         if let Some(auth) = self.authorization.borrow().as_ref() {
             request = request.header("authorization", auth);
         }
+        let limit = self.time_limit(body, sink);
         let result = match body {
-            Body::Empty => self.agent.run(
+            Body::Empty => self.run(
                 request
                     .body(())
                     .map_err(|e| self.protocol(&e.to_string()))?,
+                limit,
             ),
-            Body::Bytes(b) => self.agent.run(
+            Body::Bytes(b) => self.run(
                 request
                     .body(b.to_vec())
                     .map_err(|e| self.protocol(&e.to_string()))?,
+                limit,
             ),
-            Body::File(f) => {
+            Body::File(f, _) => {
                 // From the start on every attempt (a retry after a 401 sends it again).
                 let mut file = f.try_clone().map_err(|source| RegistryError::Io {
                     path: "blob".into(),
@@ -334,10 +437,11 @@ impl Client {
                     1 << 20,
                     file,
                 ));
-                self.agent.run(
+                self.run(
                     request
                         .body(reader)
                         .map_err(|e| self.protocol(&e.to_string()))?,
+                    limit,
                 )
             }
         };
@@ -358,9 +462,19 @@ impl Client {
             header("www-authenticate"),
         );
         let status = response.status().as_u16();
-        let body = match method {
-            "HEAD" => Vec::new(),
-            _ => bounded(response.body_mut().as_reader(), MANIFEST_MAX),
+        let reader = response.body_mut().as_reader();
+        let (body, truncated) = match (method, sink, status) {
+            ("HEAD", _, _) => (Vec::new(), false),
+            (_, Sink::Blob { path, digest, size }, 200) => {
+                self.stream_blob(reader, path, digest, size)?;
+                (Vec::new(), false)
+            }
+            _ => {
+                let mut body = bounded(reader, MANIFEST_MAX + 1);
+                let truncated = body.len() as u64 > MANIFEST_MAX;
+                body.truncate(MANIFEST_MAX as usize);
+                (body, truncated)
+            }
         };
         Ok((
             Answer {
@@ -368,9 +482,81 @@ impl Client {
                 location,
                 digest,
                 body,
+                truncated,
             },
             challenge.filter(|_| status == 401),
         ))
+    }
+
+    /// Runs `request`, given up after `limit`.
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<S>,
+        limit: Duration,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(limit))
+            .build();
+        self.agent.run(request)
+    }
+
+    /// How long a request may take: [`Client::timeout`], and the slowest transfer waited for
+    /// of the blob it sends or receives.
+    fn time_limit(&self, body: &Body<'_>, sink: Sink<'_>) -> Duration {
+        let bytes = match (body, sink) {
+            (Body::File(_, size), _) => *size,
+            (_, Sink::Blob { size, .. }) => size,
+            _ => 0,
+        };
+        self.timeout + Duration::from_secs(bytes / BLOB_BYTES_PER_SECOND)
+    }
+
+    /// Writes the blob `digest` of `size` bytes from `reader` into `path` (created afresh),
+    /// hashing as it goes; a longer, shorter or different blob is an error naming it. A broken
+    /// connection is [`RegistryError::Unreachable`], so that the request is sent again.
+    fn stream_blob(
+        &self,
+        reader: impl Read,
+        path: &Path,
+        digest: &str,
+        size: u64,
+    ) -> Result<(), RegistryError> {
+        use sha2::Digest as _;
+        use std::io::Write as _;
+        let io = |source| RegistryError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
+        let mut hasher = sha2::Sha256::new();
+        let mut reader = reader.take(size + 1);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut written = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(RegistryError::Unreachable {
+                        registry: self.host.clone(),
+                        message: format!("reading blob {digest}: {e}"),
+                    });
+                }
+            };
+            hasher.update(&buf[..n]);
+            file.write_all(&buf[..n]).map_err(io)?;
+            written += n as u64;
+        }
+        file.flush().map_err(io)?;
+        let got = format!("sha256:{}", cra_attest::digest::to_hex(&hasher.finalize()));
+        match written == size && got == digest {
+            true => Ok(()),
+            false => Err(self.tampered(digest)),
+        }
     }
 
     /// The `Authorization` header for the registry's `challenge`.
@@ -405,6 +591,7 @@ impl Client {
         if let Some(b) = basic {
             request = request.header("authorization", b);
         }
+        let request = request.config().timeout_global(Some(self.timeout)).build();
         let mut response = request.call().map_err(|e| RegistryError::Unreachable {
             registry: self.host.clone(),
             message: e.to_string(),
@@ -447,6 +634,14 @@ impl Client {
         }
     }
 
+    fn tampered(&self, digest: &str) -> RegistryError {
+        RegistryError::Tampered {
+            registry: self.host.clone(),
+            repository: self.repository.clone(),
+            digest: digest.into(),
+        }
+    }
+
     fn unauthorized(&self) -> RegistryError {
         RegistryError::Unauthorized {
             registry: self.host.clone(),
@@ -465,7 +660,8 @@ impl Client {
 enum Body<'a> {
     Empty,
     Bytes(&'a [u8]),
-    File(&'a std::fs::File),
+    /// A file of the size given.
+    File(&'a std::fs::File, u64),
 }
 
 /// At most `max` bytes of `reader` (the rest is not read).
@@ -540,7 +736,7 @@ mod tests {
 
     /// A registry stand-in on 127.0.0.1 answering each request with the next of `answers` (a
     /// real registry cannot be made to fail on demand); returns its host.
-    fn scripted(answers: Vec<&'static str>) -> String {
+    fn scripted(answers: Vec<impl AsRef<[u8]> + Send + 'static>) -> String {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let host = listener.local_addr().unwrap().to_string();
         std::thread::spawn(move || {
@@ -554,7 +750,7 @@ mod tests {
                     line.clear();
                 }
                 let mut stream = stream;
-                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.write_all(answer.as_ref());
             }
         });
         host
@@ -569,6 +765,7 @@ mod tests {
             let reference: Reference = format!("{host}/x/y").parse().unwrap();
             let connection = Connection {
                 insecure: vec![host.to_string()],
+                timeout: Some(Duration::from_secs(1)),
                 ..Default::default()
             };
             Client::new(&reference, &connection).unwrap()
@@ -579,6 +776,93 @@ mod tests {
         let host = scripted(vec![busy, busy, busy]);
         let e = client(&host).has_blob(&digest).unwrap_err().to_string();
         assert!(e.contains("503") && !e.contains('\n'), "{e}");
+    }
+
+    /// A client of `x/y` on the stand-in at `host`, giving up on a request after a second.
+    fn impatient(host: &str) -> Client {
+        let reference: Reference = format!("{host}/x/y").parse().unwrap();
+        let connection = Connection {
+            insecure: vec![host.to_string()],
+            timeout: Some(Duration::from_secs(1)),
+            ..Default::default()
+        };
+        Client::new(&reference, &connection).unwrap()
+    }
+
+    fn answer(status: &str, body: &[u8]) -> Vec<u8> {
+        let mut a = format!(
+            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        a.extend_from_slice(body);
+        a
+    }
+
+    #[test]
+    fn a_registry_that_never_answers_is_given_up_on() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        });
+        let digest = format!("sha256:{}", "0".repeat(64));
+        let e = impatient(&host).has_blob(&digest).unwrap_err();
+        assert!(matches!(e, RegistryError::Unreachable { .. }), "{e}");
+        assert!(e.to_string().contains("timeout"), "{e}");
+    }
+
+    #[test]
+    fn hostile_answers_are_refused_by_size_and_digest() {
+        // A manifest over the cap registries set.
+        let huge = vec![b' '; (MANIFEST_MAX + 10) as usize];
+        let host = scripted(vec![answer("200 OK", &huge)]);
+        let e = impatient(&host)
+            .get_manifest("1.0", cra_model::media::OCI_MANIFEST)
+            .unwrap_err();
+        assert!(e.to_string().contains("over 4 MiB"), "{e}");
+        // A blob that is not what its digest names: an error naming it, sent once only.
+        let digest = format!(
+            "sha256:{}",
+            cra_attest::digest::Digests::of_bytes(b"layer").sha256_hex()
+        );
+        let host = scripted(vec![answer("200 OK", b"LAYER")]);
+        let dir = tempfile::tempdir().unwrap();
+        let e = impatient(&host)
+            .get_blob(&digest, 5, &dir.path().join("b"))
+            .unwrap_err();
+        assert!(matches!(e, RegistryError::Tampered { .. }), "{e}");
+        assert!(e.to_string().contains(&digest), "{e}");
+        // Longer than said: cut at one byte more, and refused.
+        let host = scripted(vec![answer("200 OK", b"layer and more")]);
+        let e = impatient(&host)
+            .get_blob(&digest, 5, &dir.path().join("b"))
+            .unwrap_err();
+        assert!(matches!(e, RegistryError::Tampered { .. }), "{e}");
+        let host = scripted(vec![answer("200 OK", b"layer")]);
+        impatient(&host)
+            .get_blob(&digest, 5, &dir.path().join("b"))
+            .unwrap();
+        assert_eq!(std::fs::read(dir.path().join("b")).unwrap(), b"layer");
+    }
+
+    /// The referrers API, answered as the OCI distribution spec 1.1 ("Listing Referrers")
+    /// specifies (a stand-in: no registry that runs here has the API), and a registry without
+    /// it (404).
+    #[test]
+    fn the_referrers_api_is_used_where_the_registry_has_it() {
+        let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        let host = scripted(vec![answer("200 OK", index)]);
+        let digest = format!("sha256:{}", "0".repeat(64));
+        assert_eq!(
+            impatient(&host).referrers(&digest).unwrap().as_deref(),
+            Some(&index[..])
+        );
+        let host = scripted(vec![answer("404 Not Found", b"")]);
+        assert_eq!(impatient(&host).referrers(&digest).unwrap(), None);
     }
 
     #[test]

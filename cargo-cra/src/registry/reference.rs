@@ -1,5 +1,5 @@
-//! Image references: `HOST[:PORT]/REPOSITORY[:TAG]`, as docker, skopeo and cosign write them
-//! (the registry always named: cargo-cra never guesses Docker Hub).
+//! Image references: `HOST[:PORT]/REPOSITORY[:TAG][@sha256:DIGEST]`, as docker, skopeo and
+//! cosign write them (the registry always named: cargo-cra never guesses Docker Hub).
 
 /// A parsed reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,16 @@ pub struct Reference {
     pub repository: String,
     /// The tag, when given.
     pub tag: Option<String>,
+    /// The manifest digest (`sha256:<64 hex>`), when given: it names the image, whatever the
+    /// tag now points at.
+    pub digest: Option<String>,
+}
+
+impl Reference {
+    /// `HOST/REPOSITORY`.
+    pub fn repository_name(&self) -> String {
+        format!("{}/{}", self.host, self.repository)
+    }
 }
 
 /// Why a reference is unusable.
@@ -32,10 +42,23 @@ impl std::str::FromStr for Reference {
             reference: cra_model::input::printable(s),
             why,
         };
-        if s.contains('@') {
-            return Err(err("a digest reference names what exists; push to a tag"));
-        }
-        let (host, path) = s.split_once('/').ok_or_else(|| err("no registry host"))?;
+        let (name, digest) = match s.split_once('@') {
+            Some((name, digest)) => {
+                let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+                let ok = hex.len() == 64
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !ok {
+                    return Err(err("a digest is sha256: and 64 lower-case hex digits"));
+                }
+                (name, Some(digest.to_string()))
+            }
+            None => (s, None),
+        };
+        let (host, path) = name
+            .split_once('/')
+            .ok_or_else(|| err("no registry host"))?;
         let host_ok = !host.is_empty()
             && (host.contains('.') || host.contains(':') || host == "localhost")
             && host
@@ -74,6 +97,7 @@ impl std::str::FromStr for Reference {
             host: host.to_string(),
             repository: repository.to_string(),
             tag: tag.map(str::to_string),
+            digest,
         })
     }
 }
@@ -95,12 +119,19 @@ mod tests {
         assert_eq!(r.tag.as_deref(), Some("1.2.0"));
         let r: Reference = "registry.example.com/gw".parse().unwrap();
         assert_eq!((r.repository.as_str(), r.tag), ("gw", None));
+        let hex = "a".repeat(64);
+        let r: Reference = format!("localhost/gw:1.0@sha256:{hex}").parse().unwrap();
+        assert_eq!(r.tag.as_deref(), Some("1.0"));
+        assert_eq!(r.digest, Some(format!("sha256:{hex}")));
+        assert_eq!(r.repository_name(), "localhost/gw");
         for bad in [
             "gateway:1.0",
             "acme/gateway",
             "registry.example.com/Acme/gw",
             "registry.example.com/gw:",
             "registry.example.com/gw@sha256:00",
+            "registry.example.com/gw@sha512:00",
+            format!("registry.example.com/gw@sha256:{}", "A".repeat(64)).as_str(),
             "registry.example.com/../gw",
             "reg\u{1b}.example/gw",
         ] {
