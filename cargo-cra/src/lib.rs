@@ -20,6 +20,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod init;
+pub(crate) mod layout;
 pub(crate) mod linked;
 pub(crate) mod lockfile;
 pub mod ops;

@@ -234,10 +234,10 @@ pub(crate) fn write_layout(dir: &Path, image: &OciImage) -> Result<(), ComposeEr
         let path = blobs.join(to_hex(&sha256(bytes)));
         persist::write_atomic(&path, bytes, 0o644).map_err(io_at(&path))?;
     }
-    let layout = dir.join("oci-layout");
-    persist::write_atomic(&layout, br#"{"imageLayoutVersion":"1.0.0"}"#, 0o644)
+    let layout = dir.join(cra_model::fileset::OCI_LAYOUT_FILE);
+    persist::write_atomic(&layout, cra_model::fileset::OCI_LAYOUT_CONTENT, 0o644)
         .map_err(io_at(&layout))?;
-    let index = dir.join("index.json");
+    let index = dir.join(cra_model::fileset::OCI_INDEX_FILE);
     persist::write_atomic(&index, &image.index, 0o644).map_err(io_at(&index))?;
     Ok(())
 }
@@ -295,8 +295,8 @@ pub(crate) fn write_archive(dir: &Path, out: &Path, mtime: u64) -> Result<[u8; 3
     for name in &names {
         append_file(&mut builder, &format!("blobs/sha256/{name}"))?;
     }
-    append_file(&mut builder, "index.json")?;
-    append_file(&mut builder, "oci-layout")?;
+    append_file(&mut builder, cra_model::fileset::OCI_INDEX_FILE)?;
+    append_file(&mut builder, cra_model::fileset::OCI_LAYOUT_FILE)?;
     let (writer, digest, _) = builder.into_inner().map_err(io)?.finish();
     let file = writer
         .into_inner()

@@ -48,6 +48,12 @@ pub fn sbom_stem(file_name: &str) -> Option<&str> {
     file_name.strip_suffix(SBOM_SUFFIX)
 }
 
+/// The image stem of a manifest signature's file name (`gateway.manifest.sigstore.json` →
+/// `gateway`).
+pub fn manifest_bundle_stem(file_name: &str) -> Option<&str> {
+    bundle_subject(file_name)?.strip_suffix(MANIFEST_SUFFIX)
+}
+
 /// The image stem of a dm-verity root hash file's name (`gateway.roothash` → `gateway`).
 pub fn roothash_stem(file_name: &str) -> Option<&str> {
     file_name.strip_suffix(ROOTHASH_SUFFIX)
@@ -61,6 +67,25 @@ pub fn verity_hash_tree(file_name: &str) -> String {
 
 /// The OCI image layout directory inside an image's output directory.
 pub const OCI_LAYOUT_DIR: &str = "oci";
+
+/// An OCI image layout's marker file…
+pub const OCI_LAYOUT_FILE: &str = "oci-layout";
+
+/// … and its content, as cargo-cra writes it.
+pub const OCI_LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+
+/// An OCI image layout's index of its images.
+pub const OCI_INDEX_FILE: &str = "index.json";
+
+/// Where an OCI image layout keeps the blob `sha256:<hex>`: `blobs/sha256/<hex>`.
+pub fn oci_blob(hex: &str) -> std::path::PathBuf {
+    std::path::Path::new("blobs").join("sha256").join(hex)
+}
+
+/// The directory of an image directory pulled from a registry that holds the Sigstore bundles
+/// attached to the image which none of its own evidence files names (another artefact's
+/// signature, a VEX statement): `referrers/sha256-<hex>.sigstore.json`.
+pub const REFERRERS_DIR: &str = "referrers";
 
 /// A cosign key pair written by `cargo cra keygen` with path prefix `prefix`: the encrypted
 /// private key `<prefix>.key` and the public key `<prefix>.pub`.
@@ -151,7 +176,7 @@ impl Documents {
 
     /// The signature of an image's OCI manifest: `<stem>.manifest.sigstore.json`.
     pub fn manifest_bundle(&self) -> String {
-        signature_bundle(&self.named(".manifest"))
+        signature_bundle(&self.named(MANIFEST_SUFFIX))
     }
 
     /// An image's dm-verity root hash, hex: `<stem>.roothash`.
@@ -181,6 +206,7 @@ const VERITY_STATEMENT_SUFFIX: &str = ".verity.json";
 const ROOTHASH_SUFFIX: &str = ".roothash";
 const SQUASHFS_SUFFIX: &str = ".squashfs";
 const OCI_ARCHIVE_SUFFIX: &str = ".oci.tar";
+const MANIFEST_SUFFIX: &str = ".manifest";
 const RAUC_BUNDLE_SUFFIX: &str = ".raucb";
 
 /// What kind of image artefact a file is, by its name.

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod help;
 pub mod init;
 pub mod options;
+pub mod pull;
 pub mod push;
 pub mod sign;
 pub mod terminal;
@@ -84,6 +85,17 @@ pub enum Command {
     /// docker's `config.json` (`$DOCKER_CONFIG` or `~/.docker`). TLS always, unless the host is
     /// given to --insecure-registry.
     Push(push::PushArgs),
+    /// Pull an image and the evidence attached to it from a registry, for offline verification.
+    ///
+    /// Writes DIR as `cargo cra verify` reads it: `oci/` (an OCI image layout; every blob
+    /// checked against its digest as it arrives) and each Sigstore bundle attached to the
+    /// manifest as an OCI 1.1 referrer (found through the referrers API, else the referrers tag
+    /// schema) under the name it has beside a composed image — `<name>.manifest.sigstore.json`,
+    /// the SBOM and provenance attestations with the documents they attest, the technical
+    /// file's attestation in `cra/` — and any other bundle in `referrers/`. Names come from
+    /// what the bundles say, never from the registry. DIR must not exist or be empty; nothing
+    /// is left behind on failure.
+    Pull(pull::PullArgs),
     /// Generate a cosign-compatible key pair (ECDSA P-256).
     ///
     /// Writes `<prefix>.key` (encrypted as cosign does: scrypt + NaCl secretbox, PEM
@@ -126,7 +138,11 @@ pub enum Command {
     /// `<name>.roothash`; a RAUC bundle's CMS signature is checked against `--keyring`. A
     /// `technical-file.json` is checked with every file it lists. A missing bundle fails,
     /// unless `--allow-unsigned` (then skipped: only the documents are checked, no key needed).
-    /// Any FAIL is a non-zero exit. `--json` for machines.
+    /// An image directory (`compose` or `pull` output) is checked through its OCI manifest:
+    /// every blob against its digest, the manifest's signature, the attestations naming the
+    /// manifest, the technical file's attestation listing it, and every other attached bundle.
+    /// A registry reference (`HOST/REPOSITORY:TAG` or `…@sha256:…`) is pulled aside, as `pull`
+    /// writes it, and checked the same way. Any FAIL is a non-zero exit. `--json` for machines.
     Verify(verify::VerifyArgs),
     /// Known vulnerabilities in exactly what ships, from the RustSec advisory database.
     ///
@@ -231,6 +247,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Build(b) => build::run(b),
         Command::Compose(c) => compose::run(c),
         Command::Push(a) => push::run(a),
+        Command::Pull(a) => pull::run(a),
         Command::Keygen {
             output_key_prefix,
             force,

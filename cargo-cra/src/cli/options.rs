@@ -246,10 +246,10 @@ impl GateArgs {
     }
 }
 
-/// How to reach a registry: credentials and transport (`push`, `compose --push`).
+/// How to reach a registry: TLS trust, plain-HTTP hosts, credentials.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Registry")]
-pub struct RegistryArgs {
+pub struct RegistryAccess {
     /// The registry user; the password is read from standard input (--password-stdin).
     #[arg(long, value_name = "USER", requires = "password_stdin")]
     pub username: Option<String>,
@@ -262,6 +262,33 @@ pub struct RegistryArgs {
     /// Reach this registry host over plain HTTP (never implied; repeatable).
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure: Vec<String>,
+}
+
+impl RegistryAccess {
+    /// The connection these flags give (the password read from standard input now; else the
+    /// credentials docker and podman keep are looked up for the registry's host).
+    pub fn connection(self) -> anyhow::Result<cargo_cra::registry::Connection> {
+        use cargo_cra::registry::Credentials;
+        let credentials = match self.username {
+            Some(user) => Some(Credentials::new(user, password_from_stdin()?)),
+            None => None,
+        };
+        Ok(cargo_cra::registry::Connection {
+            ca_file: self.ca_file,
+            insecure: self.insecure,
+            credentials,
+            timeout: None,
+        })
+    }
+}
+
+/// Where and how to push: the registry's access, and tags.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Registry")]
+pub struct RegistryArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub access: RegistryAccess,
     /// Another tag to set (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -270,16 +297,9 @@ pub struct RegistryArgs {
 impl RegistryArgs {
     /// The push options these flags give (the password read from standard input now).
     pub fn options(self) -> anyhow::Result<cargo_cra::ops::push::PushOptions> {
-        use cargo_cra::registry::Credentials;
-        let credentials = match self.username {
-            Some(user) => Some(Credentials::new(user, password_from_stdin()?)),
-            None => None,
-        };
         Ok(cargo_cra::ops::push::PushOptions {
             tags: self.tags,
-            ca_file: self.ca_file,
-            insecure: self.insecure,
-            credentials,
+            connection: self.access.connection()?,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! `cargo cra verify` and `verify-bundle`'s options (clap), and their conversion into the
 //! library's requests.
 
+use super::options::RegistryAccess;
+use cargo_cra::registry::Reference;
 use cargo_cra::verifying::{TrustOptions, VerifyBundleRequest, VerifyRequest};
 use clap::Args;
 use std::path::PathBuf;
@@ -52,13 +54,17 @@ pub struct TrustArgs {
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
     /// The artefact: a binary written by `cargo cra build`, an image written by
-    /// `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`, `<name>.raucb`), or a
-    /// `technical-file.json`, with its evidence beside it.
+    /// `cargo cra compose` (`<name>.squashfs`, `<name>.oci.tar`, `<name>.raucb`, or the image
+    /// directory), a `technical-file.json`, with its evidence beside it; or a registry
+    /// reference, `HOST[:PORT]/REPOSITORY:TAG` or `…@sha256:<hex>`.
     #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub registry: RegistryAccess,
     /// Check an unsigned output: missing bundles are reported as skipped, not failed, and only
     /// the SBOM's and provenance's subjects are checked against the artefact (bundles present
     /// are verified when --key or an identity is given).
@@ -115,8 +121,12 @@ pub fn run_bundle(a: VerifyBundleArgs) -> anyhow::Result<()> {
 /// `cargo cra verify`: every check on a line (or JSON); fails on the first failed check.
 pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
     use cargo_cra::verifying::Status;
+    let registry = a.registry.clone();
     let a = cargo_cra::verifying::VerifyRequest::from(a);
-    let lines = cargo_cra::verifying::verify_artifact(&a)?;
+    let lines = match registry_reference(&a.artifact) {
+        Some(reference) => cargo_cra::ops::verify::run(reference, registry.connection()?, &a)?.1,
+        None => cargo_cra::verifying::verify_artifact(&a)?,
+    };
     if a.json {
         out!(
             "{}",
@@ -136,4 +146,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: {}", failed.check, failed.detail);
     }
     Ok(())
+}
+
+/// The registry reference `artifact` is: no such path, and a reference naming a tag or digest.
+fn registry_reference(artifact: &std::path::Path) -> Option<Reference> {
+    if std::fs::symlink_metadata(artifact).is_ok() {
+        return None;
+    }
+    let reference: Reference = artifact.to_str()?.parse().ok()?;
+    (reference.tag.is_some() || reference.digest.is_some()).then_some(reference)
 }

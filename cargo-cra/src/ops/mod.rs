@@ -7,10 +7,14 @@
 //!   documents, and decide the verdict;
 //! - [`docs`]: re-verify the evidence's signatures while it is read, then write the CRA
 //!   documents;
-//! - [`push`]: an image's OCI layout into a registry repository.
+//! - [`push`]: an image's OCI layout into a registry repository;
+//! - [`pull`]: an image and its attached evidence from a registry into an image directory;
+//! - [`verify`]: `verify` of a registry reference: pull it aside, then verify it offline.
 
 pub mod audit;
 pub mod build;
 pub mod compose;
 pub mod docs;
+pub mod pull;
 pub mod push;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! repository, tagged with the image's version and any extra tags; blobs the repository has
 //! are not sent again. Every blob is checked against its digest before it leaves.
 
+use crate::layout::{Descriptor, LayoutError, Manifest};
 use crate::registry::{Client, Connection, Reference, RegistryError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -31,13 +32,9 @@ pub struct PushTarget {
 pub struct PushOptions {
     /// Tags besides the reference's (or the image's version).
     pub tags: Vec<String>,
-    /// Extra CA certificates (PEM).
-    pub ca_file: Option<PathBuf>,
-    /// Hosts reached over plain HTTP.
-    pub insecure: Vec<String>,
-    /// Credentials given explicitly (`--password-stdin`); else they are looked up where docker
-    /// and podman keep them.
-    pub credentials: Option<crate::registry::Credentials>,
+    /// How to reach the registry; credentials given explicitly (`--password-stdin`), else
+    /// looked up where docker and podman keep them.
+    pub connection: Connection,
 }
 
 impl PushOptions {
@@ -51,19 +48,10 @@ impl PushOptions {
         if let Some(bad) = self.tags.iter().find(|t| !crate::registry::valid_tag(t)) {
             return Err(PushError::Tag(cra_model::input::printable(bad)));
         }
-        let credentials = match self.credentials {
-            Some(c) => Some(c),
-            None => crate::registry::Credentials::stored_from_env(&reference.host)?,
-        };
         Ok(PushTarget {
+            connection: self.connection.with_stored_credentials(&reference.host)?,
             reference,
             tags: self.tags,
-            connection: Connection {
-                ca_file: self.ca_file,
-                insecure: self.insecure,
-                credentials,
-                timeout: None,
-            },
         })
     }
 }
@@ -96,6 +84,9 @@ pub enum PushError {
         /// What is wrong.
         message: String,
     },
+    /// The image directory's layout is unusable.
+    #[error(transparent)]
+    Image(#[from] LayoutError),
     /// The registry failed or refused.
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -120,10 +111,22 @@ struct Blob {
     path: PathBuf,
 }
 
+impl Blob {
+    fn of(layout: &Path, d: &Descriptor) -> Option<Blob> {
+        Some(Blob {
+            path: crate::layout::blob_path(layout, d)?,
+            digest: d.digest.clone(),
+            size: d.size,
+        })
+    }
+}
+
 /// Pushes the image as `request` says.
 pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
     let layout = request.image.join(cra_model::fileset::OCI_LAYOUT_DIR);
-    let (manifest, version) = image_manifest(&layout)?;
+    let image = crate::layout::image(&layout)?;
+    let manifest = Blob::of(&layout, &image.manifest).expect("checked by layout::image");
+    let version = image.tag;
     let bytes = std::fs::read(&manifest.path).map_err(|e| layout_error(&manifest.path, e))?;
     let actual = format!(
         "sha256:{}",
@@ -138,7 +141,14 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
             ),
         });
     }
-    let blobs = manifest_blobs(&layout, &manifest.path, &bytes)?;
+    let parsed = Manifest::parse(&bytes).map_err(|message| PushError::Layout {
+        path: manifest.path.clone(),
+        message,
+    })?;
+    let blobs: Vec<Blob> = parsed
+        .blobs()
+        .map(|d| Blob::of(&layout, d).expect("checked by Manifest::parse"))
+        .collect();
     let target = &request.target;
     let client = Client::new(&target.reference, &target.connection)?;
     let (mut uploaded, mut skipped) = (0, 0);
@@ -159,7 +169,7 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         .collect();
     if tags.is_empty() {
         return Err(PushError::Layout {
-            path: layout.join("index.json"),
+            path: layout.join(cra_model::fileset::OCI_INDEX_FILE),
             message: "the image names no version to tag it with: give REF:TAG or --tag".into(),
         });
     }
@@ -377,71 +387,6 @@ fn update_referrers_tag(
         registry: "registry".into(),
         message: format!("the referrers index {tag} kept changing under us"),
     }))
-}
-
-/// The layout's one image manifest and the version its `index.json` tags it with.
-fn image_manifest(layout: &Path) -> Result<(Blob, Option<String>), PushError> {
-    let index_path = layout.join("index.json");
-    let bad = |message: &str| PushError::Layout {
-        path: index_path.clone(),
-        message: message.into(),
-    };
-    let text = cra_model::input::read_limited(&index_path, 4 << 20, "OCI index").map_err(|e| {
-        bad(&format!(
-            "{e} (is it an image directory `cargo cra compose` wrote, with oci/?)"
-        ))
-    })?;
-    let index: serde_json::Value =
-        cra_model::input::strict_json(&text).map_err(|_| bad("not JSON"))?;
-    let manifests = index["manifests"]
-        .as_array()
-        .ok_or_else(|| bad("no manifests"))?;
-    let [m] = &manifests[..] else {
-        return Err(bad("not exactly one manifest"));
-    };
-    if m["mediaType"] != cra_model::media::OCI_MANIFEST {
-        return Err(bad("its manifest is not an OCI image manifest"));
-    }
-    let version = m["annotations"][cra_model::media::OCI_REF_NAME]
-        .as_str()
-        .filter(|t| crate::registry::valid_tag(t))
-        .map(str::to_string);
-    Ok((
-        blob(layout, m).ok_or_else(|| bad("a malformed manifest descriptor"))?,
-        version,
-    ))
-}
-
-/// The config and layers the manifest at `path` (`bytes`) names.
-fn manifest_blobs(layout: &Path, path: &Path, bytes: &[u8]) -> Result<Vec<Blob>, PushError> {
-    let bad = |message: &str| PushError::Layout {
-        path: path.to_path_buf(),
-        message: message.into(),
-    };
-    let manifest: serde_json::Value =
-        cra_model::input::strict_json(bytes).map_err(|_| bad("not JSON"))?;
-    let layers = manifest["layers"]
-        .as_array()
-        .ok_or_else(|| bad("no layers"))?;
-    std::iter::once(&manifest["config"])
-        .chain(layers)
-        .map(|d| blob(layout, d).ok_or_else(|| bad("a malformed descriptor")))
-        .collect()
-}
-
-/// The blob a descriptor names, in the layout; `None` for a malformed digest or size.
-fn blob(layout: &Path, descriptor: &serde_json::Value) -> Option<Blob> {
-    let digest = descriptor["digest"].as_str()?;
-    let hex = digest.strip_prefix("sha256:")?;
-    let well_formed = hex.len() == 64
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    well_formed.then(|| Blob {
-        digest: digest.to_string(),
-        size: descriptor["size"].as_u64().unwrap_or(u64::MAX),
-        path: layout.join("blobs/sha256").join(hex),
-    })
 }
 
 /// The blob file is a regular file of the size its descriptor states. Its content is checked

@@ -115,6 +115,17 @@ pub struct Connection {
     pub timeout: Option<Duration>,
 }
 
+impl Connection {
+    /// This connection, with the credentials docker and podman keep for `host` when none were
+    /// given.
+    pub fn with_stored_credentials(mut self, host: &str) -> Result<Connection, CredentialsError> {
+        if self.credentials.is_none() {
+            self.credentials = Credentials::stored_from_env(host)?;
+        }
+        Ok(self)
+    }
+}
+
 /// A client for one repository of one registry.
 pub struct Client {
     agent: ureq::Agent,

@@ -37,23 +37,7 @@ pub struct VerifyRequest {
 /// artefact's digests, signed or not.
 pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError> {
     let checker = Checker::for_request(a, OnDisk::bundles)?;
-    let sbom = checker.attestation(Attested::Sbom);
-    let sbom_subject = checker.sbom_subject(sbom.is_ok());
-    let mut lines = vec![
-        line("signature", checker.signature()),
-        line(
-            Attested::Sbom.check(),
-            sbom.map(|()| checker.attested(Attested::Sbom)),
-        ),
-        line("SBOM subject", sbom_subject),
-        line(
-            Attested::Provenance.check(),
-            checker
-                .attestation(Attested::Provenance)
-                .map(|()| checker.attested(Attested::Provenance)),
-        ),
-        line("provenance subject", checker.provenance_subject()),
-    ];
+    let mut lines = checker.evidence_lines();
     match checker.on_disk.image {
         Some(ImageArtifact::Squashfs) => lines.push(line("dm-verity root hash", checker.verity())),
         Some(ImageArtifact::RaucBundle) => lines.push(line(
@@ -95,12 +79,29 @@ fn rauc_signature(bundle: &Path, keyring: Option<&Path>, allow_unsigned: bool) -
 /// them under the image's name: `<name>.squashfs` beside `<name>.cdx.json`).
 pub(super) struct OnDisk {
     artifact: PathBuf,
+    /// Where the evidence lies (the artefact's directory, or the image directory).
+    dir: PathBuf,
     name: String,
     docs: Documents,
     image: Option<ImageArtifact>,
+    /// The artefact is an image directory's OCI manifest (`oci/blobs/sha256/<hex>`), its
+    /// evidence in the image directory under `stem`.
+    manifest: bool,
 }
 
 impl OnDisk {
+    /// The OCI manifest `blob` of the image directory `dir`, whose evidence is named `stem`.
+    pub(super) fn manifest(dir: &Path, blob: &Path, stem: &str) -> OnDisk {
+        OnDisk {
+            artifact: blob.to_path_buf(),
+            dir: dir.to_path_buf(),
+            name: stem.to_string(),
+            docs: Documents::of(stem),
+            image: None,
+            manifest: true,
+        }
+    }
+
     fn of(artifact: &Path) -> OnDisk {
         let name = artifact
             .file_name()
@@ -112,20 +113,31 @@ impl OnDisk {
         };
         OnDisk {
             artifact: artifact.to_path_buf(),
+            dir: artifact.parent().map(Path::to_path_buf).unwrap_or_default(),
             docs: Documents::of(stem),
             name,
             image,
+            manifest: false,
         }
     }
 
+    /// The evidence file `file_name` (a path relative to the evidence directory).
     pub(super) fn beside(&self, file_name: &str) -> PathBuf {
-        self.artifact.with_file_name(file_name)
+        self.dir.join(file_name)
+    }
+
+    /// The bundle signing the artefact itself.
+    fn signature_bundle(&self) -> String {
+        match self.manifest {
+            true => self.docs.manifest_bundle(),
+            false => fileset::signature_bundle(&self.name),
+        }
     }
 
     /// The bundles an artefact's evidence may have.
-    fn bundles(&self) -> Vec<String> {
+    pub(super) fn bundles(&self) -> Vec<String> {
         vec![
-            fileset::signature_bundle(&self.name),
+            self.signature_bundle(),
             self.docs.sbom_bundle(),
             self.docs.provenance_bundle(),
             self.docs.verity_bundle(),
@@ -187,7 +199,15 @@ impl Checker {
         a: &VerifyRequest,
         bundles: impl FnOnce(&OnDisk) -> Vec<String>,
     ) -> Result<Checker, VerifyingError> {
-        let on_disk = OnDisk::of(&a.artifact);
+        Checker::new(a, OnDisk::of(&a.artifact), bundles)
+    }
+
+    /// [`Checker::for_request`] of the artefact and evidence `on_disk` names.
+    pub(super) fn new(
+        a: &VerifyRequest,
+        on_disk: OnDisk,
+        bundles: impl FnOnce(&OnDisk) -> Vec<String>,
+    ) -> Result<Checker, VerifyingError> {
         let any_bundle = bundles(&on_disk)
             .iter()
             .any(|b| std::fs::symlink_metadata(on_disk.beside(b)).is_ok());
@@ -197,7 +217,7 @@ impl Checker {
             false => Some(a.trust.policy()?),
         };
         let root = a.trust.root()?;
-        let (artifact, digests) = file_artifact(&a.artifact, policy.as_ref())?;
+        let (artifact, digests) = file_artifact(&on_disk.artifact, policy.as_ref())?;
         Ok(Checker {
             on_disk,
             artifact,
@@ -243,11 +263,78 @@ impl Checker {
             .and_then(|p| input::strict_json(&p).ok()))
     }
 
+    /// The checks every artefact's evidence gets: its signature, the SBOM and provenance
+    /// attestations, and their subjects.
+    pub(super) fn evidence_lines(&self) -> Vec<CheckLine> {
+        let sbom = self.attestation(Attested::Sbom);
+        let sbom_subject = self.sbom_subject(sbom.is_ok());
+        vec![
+            line("signature", self.signature()),
+            line(
+                Attested::Sbom.check(),
+                sbom.map(|()| self.attested(Attested::Sbom)),
+            ),
+            line("SBOM subject", sbom_subject),
+            line(
+                Attested::Provenance.check(),
+                self.attestation(Attested::Provenance)
+                    .map(|()| self.attested(Attested::Provenance)),
+            ),
+            line("provenance subject", self.provenance_subject()),
+        ]
+    }
+
+    /// The artefact's SHA-256, hex.
+    pub(super) fn sha256_hex(&self) -> String {
+        self.digests.sha256_hex()
+    }
+
+    /// Whether a key or identity was given to verify bundles with.
+    pub(super) fn has_policy(&self) -> bool {
+        self.policy.is_some()
+    }
+
+    /// Verifies the bundle at `path` over what it names itself (a message signature's digest,
+    /// a statement's first subject): that the signer signed it, whatever it is.
+    pub(super) fn verify_over_own_subject(&self, path: &Path) -> Result<String, String> {
+        let policy = self.policy.as_ref().ok_or("no key or identity given")?;
+        let json =
+            input::read_limited(path, input::BUNDLE_MAX, "bundle").map_err(|e| e.to_string())?;
+        let bundle: Value = input::strict_json(&json).map_err(|e| e.to_string())?;
+        let b64 = |s: &str| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, s);
+        let sha256 = match bundle["messageSignature"]["messageDigest"]["digest"].as_str() {
+            Some(d) => b64(d).ok(),
+            None => bundle["dsseEnvelope"]["payload"]
+                .as_str()
+                .and_then(|p| b64(p).ok())
+                .and_then(|p| input::strict_json(&p).ok())
+                .and_then(|s| {
+                    s["subject"][0]["digest"]["sha256"]
+                        .as_str()
+                        .map(String::from)
+                })
+                .and_then(|h| hex::decode(h).ok()),
+        };
+        let sha256 = sha256
+            .and_then(|d| <[u8; 32]>::try_from(d).ok())
+            .ok_or("names no SHA-256 digest it signs")?;
+        let artifact = Artifact {
+            sha256,
+            bytes: None,
+        };
+        verify_bundle(&json, &artifact, policy, &self.root, now()).map_err(|e| e.to_string())?;
+        Ok(format!("sha256:{}", cra_attest::digest::to_hex(&sha256)))
+    }
+
     /// The signature over the artefact itself.
     fn signature(&self) -> Outcome {
-        let bundle = fileset::signature_bundle(&self.on_disk.name);
+        let bundle = self.on_disk.signature_bundle();
+        let what = match self.on_disk.manifest {
+            true => "the image manifest",
+            false => "the artefact",
+        };
         self.verify_beside(&bundle)
-            .map(|_| format!("{bundle} verifies over the artefact"))
+            .map(|_| format!("{bundle} verifies over {what}"))
     }
 
     /// A document beside the artefact (SBOM, provenance), parsed; read once per verification.
@@ -310,6 +397,14 @@ impl Checker {
             })
         };
         let property = |n: &str| image_property(&sbom, n);
+        if self.on_disk.manifest {
+            return match attested {
+                true => Ok("the image manifest is a subject of the SBOM attestation".into()),
+                false => Err(Problem::Skipped(
+                    "an image SBOM records no digest of its manifest: only its attestation binds them".into(),
+                )),
+            };
+        }
         match self.on_disk.image {
             Some(ImageArtifact::Squashfs)
                 if property(cra_model::properties::SQUASHFS_SHA256) == Some(self.digests.sha256_hex()) =>

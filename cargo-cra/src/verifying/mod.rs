@@ -2,6 +2,7 @@
 //! in `cra_attest::sigstore::verify`.
 
 mod artifact;
+mod image_dir;
 mod report;
 mod technical_file;
 
@@ -256,15 +257,17 @@ fn file_artifact(
     ))
 }
 
-/// `cargo cra verify`: a technical file's listing and signature, or an artefact's signature,
-/// SBOM, provenance and image checks, by what the file is.
+/// `cargo cra verify`: a technical file's listing and signature, an image directory's
+/// manifest, blobs and attached evidence, or an artefact's signature, SBOM, provenance and
+/// image checks, by what the path is.
 pub fn verify_artifact(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError> {
     let technical_file = a
         .artifact
         .file_name()
         .is_some_and(|n| n == cra_model::fileset::docs::TECHNICAL_FILE);
-    match technical_file {
-        true => technical_file::verify(a),
-        false => artifact::verify(a),
+    match (technical_file, image_dir::is_image_dir(&a.artifact)) {
+        (true, _) => technical_file::verify(a),
+        (false, true) => image_dir::verify(a),
+        (false, false) => artifact::verify(a),
     }
 }
