@@ -327,6 +327,143 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         "the manifest's signature is among the referrers"
     );
 
+    // Verified straight from the registry, by digest; then pulled, and verified offline: the
+    // same checks, the same outcome.
+    let pub_key = tmp.path().join("cosign.pub");
+    let access = [
+        "--ca-file",
+        ca.as_str(),
+        "--username",
+        USER,
+        "--password-stdin",
+    ];
+    let verify_ref = |reference: &str| {
+        let mut args = vec![
+            "cra",
+            "verify",
+            reference,
+            "--key",
+            pub_key.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(&access);
+        cra_stdin(tmp.path(), &args, &format!("{PASSWORD}\n"), &[])
+    };
+    let remote = verify_ref(&format!("{repo}@{digest}"));
+    assert!(remote.status.success(), "{}", describe(&remote));
+    let remote: Vec<serde_json::Value> = serde_json::from_slice(&remote.stdout).unwrap();
+    let checks = |lines: &[serde_json::Value]| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .map(|l| {
+                (
+                    l["check"].as_str().unwrap().to_string(),
+                    l["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(remote[0]["check"], "registry");
+    assert!(remote[0]["detail"].as_str().unwrap().contains(&digest));
+    let expected: Vec<(String, String)> = [
+        ("registry", "ok"),
+        ("image blobs", "ok"),
+        ("signature", "ok"),
+        ("SBOM attestation", "ok"),
+        ("SBOM subject", "ok"),
+        ("provenance attestation", "ok"),
+        ("provenance subject", "ok"),
+        ("technical file attestation", "skipped"),
+        ("attached bundles", "ok"),
+    ]
+    .map(|(c, s)| (c.to_string(), s.to_string()))
+    .into();
+    assert_eq!(checks(&remote), expected, "{remote:?}");
+    let pulled = tmp.path().join("pulled");
+    let tagged = format!("{repo}:0.1.0");
+    let mut args = vec![
+        "cra",
+        "pull",
+        &tagged,
+        "--out",
+        pulled.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(&access);
+    let pull = cra_stdin(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pull.status.success(), "{}", describe(&pull));
+    let p: serde_json::Value = serde_json::from_slice(&pull.stdout).unwrap();
+    assert_eq!(p["digest"], digest.as_str(), "{p}");
+    for file in [
+        "hello-device.manifest.sigstore.json",
+        "hello-device.cdx.sigstore.json",
+        "hello-device.provenance.sigstore.json",
+    ] {
+        assert_eq!(
+            std::fs::read(pulled.join(file)).unwrap(),
+            std::fs::read(image.join(file)).unwrap(),
+            "{file} is the bundle compose wrote"
+        );
+    }
+    let offline = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "verify",
+            pulled.to_str().unwrap(),
+            "--key",
+            pub_key.to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert!(offline.status.success(), "{}", describe(&offline));
+    let offline: Vec<serde_json::Value> = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(
+        offline[..],
+        remote[1..],
+        "pull, then verify offline: the same report"
+    );
+    // umoci unpacks the pulled layout: the app is in it.
+    let bundle_dir = tmp.path().join("unpacked");
+    run(Command::new(tool("umoci")).args([
+        "unpack",
+        "--image",
+        &format!("{}:0.1.0", pulled.join("oci").display()),
+        bundle_dir.to_str().unwrap(),
+    ]));
+    assert!(bundle_dir.join("rootfs/usr/bin/hello-device").is_file());
+    // Another key: the signatures fail, the blobs still check.
+    let other_key = tmp.path().join("other");
+    let keygen = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "keygen",
+            "--output-key-prefix",
+            other_key.to_str().unwrap(),
+        ],
+        &[pw],
+    );
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let wrong_key = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "verify",
+            pulled.to_str().unwrap(),
+            "--key",
+            other_key.with_extension("pub").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!wrong_key.status.success());
+    let text = String::from_utf8_lossy(&wrong_key.stdout);
+    assert!(
+        text.contains("ok   image blobs") && text.contains("FAIL signature"),
+        "{text}"
+    );
+
     // Again, with docker's config.json: nothing is sent twice.
     let docker = tmp.path().join("docker");
     std::fs::create_dir(&docker).unwrap();
@@ -561,6 +698,41 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
     let bad = compose_push(&auth);
     assert_one_line_error(&bad, &["recipe.toml:13:14:", "[output.registry]"]);
     assert!(!project.join("images").exists(), "nothing written");
+
+    // A layer changed on the registry's disk (same size): verifying from the registry fails
+    // naming the blob, and pull leaves nothing behind.
+    let layer_digest = format!(
+        "sha256:{}",
+        r_layer(&image).file_name().unwrap().to_string_lossy()
+    );
+    let hex = layer_digest.strip_prefix("sha256:").unwrap();
+    let stored = registry
+        .dir
+        .path()
+        .join("data/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    let mut bytes = std::fs::read(&stored).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&stored, &bytes).unwrap();
+    let tampered = verify_ref(&format!("{repo}:0.1.0"));
+    assert_one_line_error(&tampered, &[&layer_digest, "not what its digest names"]);
+    let mut args = vec!["cra", "pull", &tagged, "--out", "tampered-pull"];
+    args.extend_from_slice(&access);
+    let pull = cra_stdin(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert_one_line_error(&pull, &[&layer_digest]);
+    assert!(
+        !tmp.path().join("tampered-pull").exists(),
+        "nothing written"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".cra-pull"))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging directory left behind");
 }
 
 /// The largest blob of the image's layout (its layer).
