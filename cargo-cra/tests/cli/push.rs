@@ -125,6 +125,45 @@ impl SecureRegistry {
         panic!("docker-registry did not start on {}", registry.addr);
     }
 
+    /// Stops the registry (as a crash would: SIGKILL).
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again, on the same address and storage.
+    fn restart(&mut self) {
+        self.child = Command::new(tool("docker-registry"))
+            .arg("serve")
+            .arg(self.dir.path().join("config.yml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&self.addr).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("docker-registry did not restart on {}", self.addr);
+    }
+
+    /// Whether an upload into `repository` has started receiving bytes.
+    fn upload_in_progress(&self, repository: &str) -> bool {
+        let uploads = self
+            .dir
+            .path()
+            .join("data/docker/registry/v2/repositories")
+            .join(repository)
+            .join("_uploads");
+        std::fs::read_dir(uploads).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| std::fs::metadata(e.path().join("data")).is_ok_and(|m| m.len() > 0))
+        })
+    }
+
     /// The raw manifest or index skopeo reads at `reference`.
     fn skopeo_raw(&self, reference: &str) -> serde_json::Value {
         let certs = self.dir.path().join("certs.d");
@@ -749,4 +788,223 @@ fn r_layer(image: &Path) -> PathBuf {
 /// The repository path of `HOST/REPOSITORY`.
 fn repo_path(reference: &str) -> String {
     reference.split_once('/').unwrap().1.to_string()
+}
+
+/// An image directory holding an OCI layout of one image with a `size`-byte random layer, and
+/// the manifest's signature (`cargo cra sign-blob` with `key`); returns the manifest digest.
+fn large_image(dir: &Path, size: usize, key: &Path) -> String {
+    use std::io::Read as _;
+    let blobs = dir.join("oci/blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = cra_attest::digest::Digests::of_bytes(bytes).sha256_hex();
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let mut layer = Vec::with_capacity(size);
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .take(size as u64)
+        .read_to_end(&mut layer)
+        .unwrap();
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(config), "size": config.len() },
+        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(&layer), "size": layer.len() }],
+    }))
+    .unwrap();
+    let digest = put(&manifest);
+    std::fs::write(
+        dir.join("oci/oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("oci/index.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": digest, "size": manifest.len(),
+                "annotations": { "org.opencontainers.image.ref.name": "big" },
+            }],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    let signed = run_cra(
+        dir,
+        &[
+            "cra",
+            "sign-blob",
+            &format!("oci/blobs/sha256/{hex}"),
+            "--key",
+            key.to_str().unwrap(),
+            "--bundle",
+            "big.manifest.sigstore.json",
+        ],
+        &[("CRA_PASSWORD", "pw")],
+    );
+    assert!(signed.status.success(), "{}", describe(&signed));
+    digest
+}
+
+#[test]
+fn a_push_cut_off_by_a_registry_crash_is_completed_by_running_it_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keygen = run_cra(tmp.path(), &["cra", "keygen"], &[("CRA_PASSWORD", "pw")]);
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let image = tmp.path().join("big");
+    let digest = large_image(&image, 256 << 20, &tmp.path().join("cosign.key"));
+    let mut registry = SecureRegistry::start();
+    let repo = format!("{}/acme/big", registry.addr);
+    let ca = registry.ca.to_str().unwrap().to_string();
+    let args = [
+        "cra",
+        "push",
+        image.to_str().unwrap(),
+        repo.as_str(),
+        "--ca-file",
+        ca.as_str(),
+        "--username",
+        USER,
+        "--password-stdin",
+        "--json",
+    ];
+    let mut child = Command::new(cargo_cra())
+        .args(args)
+        .current_dir(tmp.path())
+        .env("DOCKER_CONFIG", tmp.path().join("none"))
+        .env_remove("REGISTRY_AUTH_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    // Stopped while the layer is on its way.
+    let mut waited = 0;
+    while !registry.upload_in_progress("acme/big") {
+        assert!(waited < 6000, "the upload never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        waited += 1;
+    }
+    registry.stop();
+    let cut = child.wait_with_output().unwrap();
+    assert_one_line_error(&cut, &[&registry.addr]);
+    // Up again: the push is run again and completes; the referrer is listed once.
+    registry.restart();
+    let again = cra_stdin(tmp.path(), &args[1..], &format!("{PASSWORD}\n"), &[]);
+    assert!(again.status.success(), "{}", describe(&again));
+    let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(r["digest"], digest.as_str(), "{r}");
+    assert_eq!(r["referrers"], 1, "{r}");
+    assert_eq!(registry.skopeo_digest(&format!("{repo}:big")), digest);
+    let again = cra_stdin(tmp.path(), &args[1..], &format!("{PASSWORD}\n"), &[]);
+    let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (r["uploaded"].as_u64(), r["skipped"].as_u64()),
+        (Some(0), Some(2)),
+        "{r}"
+    );
+    let index = registry.skopeo_raw(&format!("{repo}:{}", digest.replace(':', "-")));
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1, "{index}");
+}
+
+#[test]
+fn a_keyless_image_from_the_registry_is_verified_by_sigstore_python_and_by_cargo_cra() {
+    const IDENTITY: &str = "https://ci.example.com/acme/conf/.ci/release.yml@refs/heads/main";
+    let m = MockSigstore::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path();
+    std::fs::create_dir_all(project.join("files")).unwrap();
+    std::fs::write(project.join("files/app.conf"), "x = 1\n").unwrap();
+    std::fs::write(
+        project.join("recipe.toml"),
+        "[image]\nname = \"conf\"\nversion = \"1.0\"\narchitecture = \"amd64\"\n\n\
+         [[file]]\nsource = \"files/app.conf\"\ndest = \"/etc/app.conf\"\n\n[output.oci]\n",
+    )
+    .unwrap();
+    let mut args: Vec<String> = ["cra", "compose", "recipe.toml", "--out", "images", "--sign"]
+        .map(String::from)
+        .into();
+    args.extend(m.keyless_args(IDENTITY));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let composed = run_cra(project, &args, &[("SOURCE_DATE_EPOCH", "0")]);
+    assert!(composed.status.success(), "{}", describe(&composed));
+    let registry = SecureRegistry::start();
+    let repo = format!("{}/acme/conf", registry.addr);
+    let ca = registry.ca.to_str().unwrap().to_string();
+    let access = [
+        "--ca-file",
+        ca.as_str(),
+        "--username",
+        USER,
+        "--password-stdin",
+    ];
+    let mut push_args = vec!["images/conf-1.0", repo.as_str()];
+    push_args.extend_from_slice(&access);
+    let pushed = push(project, &push_args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pushed.status.success(), "{}", describe(&pushed));
+    let tagged = format!("{repo}:1.0");
+    let mut pull_args = vec!["cra", "pull", tagged.as_str(), "--out", "pulled"];
+    pull_args.extend_from_slice(&access);
+    let pulled = cra_stdin(project, &pull_args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pulled.status.success(), "{}", describe(&pulled));
+    // sigstore-python, offline with the instance's trusted root, accepts the manifest's keyless
+    // signature as pulled, over the manifest as pulled.
+    let layout = project.join("pulled/oci");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest = layout
+        .join("blobs/sha256")
+        .join(digest.strip_prefix("sha256:").unwrap());
+    assert!(sigstore_python_accepts(
+        &m.trusted_root,
+        IDENTITY,
+        &project.join("pulled/conf.manifest.sigstore.json"),
+        &manifest,
+    ));
+    // cargo cra verify REF checks the keyless attestations too (sigstore-python cannot read
+    // the mock's DSSE log entries: see keyless.rs).
+    let root = m.trusted_root.to_str().unwrap();
+    let verify = |identity: &str| {
+        let mut args = vec![
+            "cra",
+            "verify",
+            tagged.as_str(),
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            TEST_ISSUER,
+            "--trusted-root",
+            root,
+        ];
+        args.extend_from_slice(&access);
+        cra_stdin(project, &args, &format!("{PASSWORD}\n"), &[])
+    };
+    let ok = verify(IDENTITY);
+    assert!(ok.status.success(), "{}", describe(&ok));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(text.matches("ok   ").count(), 7, "{text}");
+    let other = verify("https://ci.example.com/someone-else");
+    assert!(!other.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&other.stdout)
+            .matches("FAIL ")
+            .count(),
+        3,
+        "{}",
+        describe(&other)
+    );
 }
