@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Push benchmark: `cargo cra push` of a composed image (a >= 300 MB tree, gzip layer) to a local
-# docker-registry against `skopeo copy` of the same OCI layout, in the same run; then a second
-# `cargo cra push` of the unchanged image (nothing should be uploaded). Prints wall time and
-# peak RSS of each and the ratio. Run by hand (not by CI): bash bench/push.sh [SOURCE_DIR...]
+# Push and pull benchmark: `cargo cra push` of a composed image (a >= 300 MB tree, gzip layer) to
+# a local docker-registry against `skopeo copy` of the same OCI layout, in the same run; a second
+# `cargo cra push` of the unchanged image (nothing should be uploaded); then `cargo cra pull`
+# (every blob digest-checked, evidence included) against `skopeo copy docker://… oci:…`. Prints
+# wall time and peak RSS of each and the ratios. Run by hand (not by CI): bash bench/push.sh [SOURCE_DIR...]
 # Default source: /usr/share and /usr/lib/python3*, copied into a scratch tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,8 @@ measure() { # label, command...: prints "label wall_s rss_kb"
   measure skopeo skopeo copy --dest-tls-verify=false "oci:$image/oci:1" "docker://$host/by-skopeo:1"
   measure cra "$cra" cra push "$image" "$host/by-cra" --insecure-registry "$host"
   measure cra-again "$cra" cra push "$image" "$host/by-cra" --insecure-registry "$host"
+  measure skopeo-pull skopeo copy --src-tls-verify=false "docker://$host/by-cra:1" "oci:$work/skopeo-pull:1"
+  measure cra-pull "$cra" cra pull "$host/by-cra:1" --out "$work/cra-pull" --insecure-registry "$host"
 } | tee "$work/results"
 
 python3 - "$work/results" <<'PY'
@@ -74,5 +77,7 @@ rows = {r.split()[0]: r.split() for r in open(sys.argv[1])}
 s, c, a = (float(rows[k][1]) for k in ("skopeo", "cra", "cra-again"))
 print(f"push wall: cra {c:.2f} s, skopeo {s:.2f} s, ratio cra/skopeo {c/s:.2f}")
 print(f"second push of the unchanged image: {a:.2f} s")
-print("peak RSS MB: " + ", ".join(f"{k} {int(rows[k][2])/1024:.0f}" for k in ("skopeo", "cra", "cra-again")))
+sp, cp = (float(rows[k][1]) for k in ("skopeo-pull", "cra-pull"))
+print(f"pull wall: cra {cp:.2f} s, skopeo {sp:.2f} s, ratio cra/skopeo {cp/sp:.2f}")
+print("peak RSS MB: " + ", ".join(f"{k} {int(rows[k][2])/1024:.0f}" for k in rows))
 PY
