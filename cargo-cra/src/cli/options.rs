@@ -256,7 +256,8 @@ pub struct RegistryAccess {
     /// Read the password (or token) from standard input, one line.
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
-    /// Trust the CA certificates in this PEM file (besides the bundled Mozilla roots).
+    /// Trust only the CA certificates in this PEM file (default: the system's CA bundle,
+    /// `SSL_CERT_FILE` or the distribution's, else the bundled Mozilla roots).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
     /// Reach this registry host over plain HTTP (never implied; repeatable).

@@ -6,12 +6,13 @@
 //! Built on the HTTP stack the workspace already has (ureq, blocking, rustls) rather than an
 //! async client and its runtime: pushing is a few sequential requests per blob.
 //!
-//! TLS verifies against the bundled Mozilla roots, or the CA given; plain HTTP only for a host
-//! the caller names as insecure. Credentials are sent only to the registry's host (and its
+//! TLS verifies against the CA given, else the system's CA bundle, else the bundled Mozilla
+//! roots; plain HTTP only for a host the caller names as insecure. Credentials are sent only to the registry's host (and its
 //! token realm), and never appear in an error.
 
 mod credentials;
 mod reference;
+mod tls;
 
 pub use credentials::{Credentials, CredentialsError};
 pub use reference::{Reference, ReferenceError, valid_tag};
@@ -172,9 +173,7 @@ impl Client {
             .http_status_as_error(false)
             .max_redirects(5)
             .user_agent(concat!("cargo-cra/", env!("CARGO_PKG_VERSION")));
-        if let Some(ca) = &connection.ca_file {
-            config = config.tls_config(tls_with_ca(ca)?);
-        }
+        config = config.tls_config(tls::config(connection.ca_file.as_deref())?);
         Ok(Client {
             agent: config.build().into(),
             base: format!("{scheme}://{}", reference.host),
@@ -714,30 +713,6 @@ fn parse_params(params: &str) -> Vec<(String, String)> {
         rest = tail.trim_start_matches(',').trim();
     }
     out
-}
-
-/// TLS trusting the CA certificates in `path` besides nothing else.
-fn tls_with_ca(path: &Path) -> Result<ureq::tls::TlsConfig, RegistryError> {
-    let bad = |message: String| RegistryError::CaFile {
-        path: path.display().to_string(),
-        message,
-    };
-    let pem =
-        cra_model::input::read_limited(path, 1 << 20, "CA file").map_err(|e| bad(e.to_string()))?;
-    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
-            Ok(_) => None,
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(bad("no certificate in it".into()));
-    }
-    Ok(ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
-        .build())
 }
 
 #[cfg(test)]

@@ -591,6 +591,14 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         &[],
     );
     assert_one_line_error(&untrusted, &[&registry.addr]);
+    // The system's bundle as Go tools read it (SSL_CERT_FILE) is trusted without --ca-file.
+    let system = push(
+        tmp.path(),
+        &[image_arg, &repo, "--username", USER, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[("SSL_CERT_FILE", ca.as_str())],
+    );
+    assert!(system.status.success(), "{}", describe(&system));
 
     // A blob changed after compose is refused before anything is sent.
     let changed = tmp.path().join("changed");
