@@ -747,20 +747,14 @@ mod tests {
         let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
         let busy =
             "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-        let client = |host: &str| {
-            let reference: Reference = format!("{host}/x/y").parse().unwrap();
-            let connection = Connection {
-                insecure: vec![host.to_string()],
-                timeout: Some(Duration::from_secs(1)),
-                ..Default::default()
-            };
-            Client::new(&reference, &connection).unwrap()
-        };
         let digest = format!("sha256:{}", "0".repeat(64));
         let host = scripted(vec![busy, busy, ok]);
-        assert!(client(&host).has_blob(&digest).unwrap(), "third time lucky");
+        assert!(
+            impatient(&host).has_blob(&digest).unwrap(),
+            "third time lucky"
+        );
         let host = scripted(vec![busy, busy, busy]);
-        let e = client(&host).has_blob(&digest).unwrap_err().to_string();
+        let e = impatient(&host).has_blob(&digest).unwrap_err().to_string();
         assert!(e.contains("503") && !e.contains('\n'), "{e}");
     }
 

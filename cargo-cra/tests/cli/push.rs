@@ -444,18 +444,19 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
             "{file} is the bundle compose wrote"
         );
     }
-    let offline = run_cra(
-        tmp.path(),
-        &[
+    let verify_pulled = |key: &Path| {
+        let key = key.to_str().unwrap();
+        let args = [
             "cra",
             "verify",
             pulled.to_str().unwrap(),
             "--key",
-            pub_key.to_str().unwrap(),
+            key,
             "--json",
-        ],
-        &[],
-    );
+        ];
+        run_cra(tmp.path(), &args, &[])
+    };
+    let offline = verify_pulled(&pub_key);
     assert!(offline.status.success(), "{}", describe(&offline));
     let offline: Vec<serde_json::Value> = serde_json::from_slice(&offline.stdout).unwrap();
     assert_eq!(
@@ -485,22 +486,15 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         &[pw],
     );
     assert!(keygen.status.success(), "{}", describe(&keygen));
-    let wrong_key = run_cra(
-        tmp.path(),
-        &[
-            "cra",
-            "verify",
-            pulled.to_str().unwrap(),
-            "--key",
-            other_key.with_extension("pub").to_str().unwrap(),
-        ],
-        &[],
-    );
+    let wrong_key = verify_pulled(&other_key.with_extension("pub"));
     assert!(!wrong_key.status.success());
-    let text = String::from_utf8_lossy(&wrong_key.stdout);
-    assert!(
-        text.contains("ok   image blobs") && text.contains("FAIL signature"),
-        "{text}"
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&wrong_key.stdout).unwrap();
+    let status =
+        |check: &str| lines.iter().find(|l| l["check"] == check).unwrap()["status"].clone();
+    assert_eq!(
+        (status("image blobs"), status("signature")),
+        ("ok".into(), "fail".into()),
+        "{lines:?}"
     );
 
     // Again, with docker's config.json: nothing is sent twice.
