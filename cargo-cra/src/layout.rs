@@ -51,6 +51,12 @@ impl Descriptor {
 /// The parts of an image manifest (or an artifact manifest) this tool reads.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Manifest {
+    /// Always 2.
+    #[serde(rename = "schemaVersion")]
+    pub schema_version: u32,
+    /// Always the OCI image manifest's media type (a Docker manifest or an index is refused).
+    #[serde(rename = "mediaType")]
+    pub media_type: String,
     /// The config blob.
     pub config: Descriptor,
     /// The layers, in order.
@@ -66,6 +72,13 @@ impl Manifest {
         let value = cra_model::input::strict_json(bytes).map_err(|e| format!("not JSON: {e}"))?;
         let m: Manifest =
             serde_json::from_value(value).map_err(|e| format!("not an OCI image manifest: {e}"))?;
+        if m.schema_version != 2 || m.media_type != OCI_MANIFEST {
+            return Err(format!(
+                "not an OCI image manifest (schemaVersion {}, mediaType {:?})",
+                m.schema_version,
+                cra_model::input::printable(&m.media_type)
+            ));
+        }
         let well_formed = m.blobs().all(|d| d.hex().is_some());
         match well_formed {
             true => Ok(m),
@@ -177,7 +190,7 @@ mod tests {
     fn manifests_with_malformed_digests_are_refused() {
         let m = |digest: &str| {
             format!(
-                r#"{{"schemaVersion":2,"config":{{"mediaType":"x","digest":"{digest}","size":2}},"layers":[]}}"#
+                r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"x","digest":"{digest}","size":2}},"layers":[]}}"#
             )
         };
         let good = format!("sha256:{}", "a".repeat(64));
@@ -191,5 +204,12 @@ mod tests {
         }
         let twice = r#"{"config":{},"config":{},"layers":[]}"#;
         assert!(Manifest::parse(twice.as_bytes()).is_err());
+        let good = m(&format!("sha256:{}", "a".repeat(64)));
+        let docker = good.replace(
+            OCI_MANIFEST,
+            "application/vnd.docker.distribution.manifest.v2+json",
+        );
+        assert!(Manifest::parse(docker.as_bytes()).is_err());
+        assert!(Manifest::parse(good.replace(":2,", ":1,").as_bytes()).is_err());
     }
 }

@@ -22,6 +22,16 @@ use std::path::{Path, PathBuf};
 /// Bundles attached to one image beyond this many are refused (a hostile registry).
 const REFERRERS_MAX: usize = 256;
 
+/// An image whose manifest declares more bytes than this in all is refused before anything is
+/// read (a hostile registry can declare any size).
+const IMAGE_MAX: u64 = 32 << 30;
+
+/// One bundle larger than this is refused…
+const BUNDLE_MAX: u64 = 64 << 20;
+
+/// … and so are bundles larger than this in all.
+const BUNDLES_MAX: u64 = 512 << 20;
+
 /// What to pull, from where, into where.
 #[derive(Debug, Clone)]
 pub struct PullRequest {
@@ -88,6 +98,15 @@ pub fn run(request: &PullRequest) -> Result<PullReport, PullError> {
         message,
     };
     let manifest = Manifest::parse(&manifest_bytes).map_err(image_error)?;
+    let declared = manifest
+        .blobs()
+        .fold(0u64, |sum, d| sum.saturating_add(d.size));
+    if declared > IMAGE_MAX {
+        return Err(image_error(format!(
+            "its blobs are said to be {declared} bytes, more than the {} GiB read",
+            IMAGE_MAX >> 30
+        )));
+    }
     let layout = staging.path().join(fileset::OCI_LAYOUT_DIR);
     let written = write_blobs(&client, &layout, &digest, &manifest_bytes, &manifest)?;
     let descriptor = Descriptor {
@@ -99,8 +118,12 @@ pub fn run(request: &PullRequest) -> Result<PullReport, PullError> {
     };
     crate::layout::write_index(&layout, &descriptor, reference.tag.as_deref())
         .map_err(|e| out_error(&layout, e))?;
-    let bundles = attached_bundles(&client, &descriptor)?;
-    let evidence = place(staging.path(), &digest, reference, bundles)?;
+    let referrers = attached_bundles(
+        &client,
+        &descriptor,
+        &staging.path().join(fileset::REFERRERS_DIR),
+    )?;
+    let evidence = place(staging.path(), &digest, reference, &referrers)?;
     finish(staging, &request.out)?;
     Ok(PullReport {
         repository: reference.repository_name(),
@@ -126,20 +149,27 @@ fn staging_dir(out: &Path) -> Result<tempfile::TempDir, PullError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // An ordinary directory once in place (the umask applies), not a private one.
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o777);
     tempfile::Builder::new()
         .prefix(".cra-pull-")
+        .permissions(mode)
         .tempdir_in(&parent)
         .map_err(|e| out_error(&parent, e))
 }
 
 /// Moves the assembled directory into place.
 fn finish(staging: tempfile::TempDir, out: &Path) -> Result<(), PullError> {
-    if out.exists() {
+    let was_there = out.exists();
+    if was_there {
         std::fs::remove_dir(out).map_err(|e| out_error(out, e))?;
     }
     let path = staging.keep();
     std::fs::rename(&path, out).map_err(|e| {
         let _ = std::fs::remove_dir_all(&path);
+        if was_there {
+            let _ = std::fs::create_dir(out);
+        }
         out_error(out, e)
     })?;
     Ok(())
@@ -192,17 +222,17 @@ fn write_blobs(
     Ok(bytes)
 }
 
-/// One bundle attached to the image: its blob's digest and bytes.
-struct Attached {
-    digest: String,
-    bytes: Vec<u8>,
-}
-
-/// The Sigstore bundles attached to `subject`: listed by the referrers API, else by the
-/// referrers tag schema's index; each referrer manifest and bundle read by digest and checked.
-/// Listed entries that are not Sigstore bundles, or whose manifest names another subject,
-/// are not this image's evidence and are passed over.
-fn attached_bundles(client: &Client, subject: &Descriptor) -> Result<Vec<Attached>, PullError> {
+/// The Sigstore bundles attached to `subject`, downloaded into `dir` as
+/// `sha256-<hex>.sigstore.json` (each checked against its digest as it streams; their total
+/// capped): listed by the referrers API, else by the referrers tag schema's index, each
+/// referrer manifest read by digest and checked. Listed entries that are not Sigstore bundles,
+/// or whose manifest names another subject, are not this image's evidence and are passed over.
+/// Returns the files, in listing order.
+fn attached_bundles(
+    client: &Client,
+    subject: &Descriptor,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, PullError> {
     let listing = match client.referrers(&subject.digest)? {
         Some(index) => Some(index),
         None => client.get_manifest(&subject.digest.replace(':', "-"), media::OCI_INDEX)?,
@@ -226,7 +256,8 @@ fn attached_bundles(client: &Client, subject: &Descriptor) -> Result<Vec<Attache
             entries.len()
         )));
     }
-    let mut out = Vec::new();
+    std::fs::create_dir_all(dir).map_err(|e| out_error(dir, e))?;
+    let (mut out, mut total) = (Vec::new(), 0u64);
     for entry in entries {
         if entry.hex().is_none() {
             return Err(bad(
@@ -242,142 +273,168 @@ fn attached_bundles(client: &Client, subject: &Descriptor) -> Result<Vec<Attache
         if !about_subject || layer.media_type != media::SIGSTORE_BUNDLE_V03 {
             continue;
         }
-        let bytes = client.get_small_blob(&layer.digest, layer.size)?;
-        out.push(Attached {
-            digest: layer.digest.clone(),
-            bytes,
-        });
+        total = total.saturating_add(layer.size);
+        if layer.size > BUNDLE_MAX || total > BUNDLES_MAX {
+            return Err(bad(format!(
+                "bundles over the caps read ({} MiB each, {} MiB in all)",
+                BUNDLE_MAX >> 20,
+                BUNDLES_MAX >> 20
+            )));
+        }
+        let path = dir.join(fileset::signature_bundle(&layer.digest.replace(':', "-")));
+        if !path.exists() {
+            client.get_blob(&layer.digest, layer.size, &path)?;
+            out.push(path);
+        }
     }
     Ok(out)
 }
 
 /// What an attached bundle is, by what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     /// The signature over the manifest.
     ManifestSignature,
-    /// The SBOM attestation, the SBOM, and the name the statement gives the image.
-    Sbom(Value, String),
-    /// The provenance attestation and its statement.
-    Provenance(Value, String),
+    /// The SBOM attestation naming the manifest.
+    Sbom,
+    /// The provenance attestation naming the manifest.
+    Provenance,
     /// The technical file's attestation (it lists the manifest).
     TechnicalFile,
-    /// Anything else: another artefact's signature, a VEX statement, …
-    Other,
 }
 
-/// Writes each bundle under the name its role has beside a composed image (the one listed last
-/// wins a name several claim: the latest push); returns the files written, sorted.
+/// Gives each bundle in `referrers` (listing order) the name its role has beside a composed
+/// image — the one listed last wins a name several claim — and writes the SBOM and provenance
+/// it attests beside it; the others stay in `referrers/`. Returns the files, sorted.
 fn place(
     dir: &Path,
     digest: &str,
     reference: &Reference,
-    bundles: Vec<Attached>,
+    referrers: &[PathBuf],
 ) -> Result<Vec<String>, PullError> {
     let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
-    let roles: Vec<(Attached, Role)> = bundles
-        .into_iter()
-        .map(|b| {
-            let role = role(&b.bytes, hex);
-            (b, role)
-        })
-        .collect();
-    let stem = roles
-        .iter()
-        .find_map(|(_, r)| match r {
-            Role::Sbom(_, name) | Role::Provenance(_, name) => safe_stem(name),
-            _ => None,
-        })
+    let mut chosen: std::collections::BTreeMap<Role, (PathBuf, Option<String>)> =
+        Default::default();
+    for path in referrers {
+        let statement = read_statement(path)?;
+        if let Some((role, name)) = classify(path, statement.as_ref(), hex)? {
+            chosen.insert(role, (path.clone(), name));
+        }
+    }
+    let stem = chosen
+        .values()
+        .find_map(|(_, name)| name.as_deref().and_then(safe_stem))
         .unwrap_or_else(|| {
             let last = reference.repository.rsplit('/').next().unwrap_or("image");
             last.to_string()
         });
     let docs = Documents::of(stem);
-    let mut files: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
-    for (bundle, role) in roles.into_iter().rev() {
-        let canonical = match &role {
-            Role::ManifestSignature => vec![(docs.manifest_bundle(), None)],
-            Role::Sbom(sbom, _) => vec![(docs.sbom_bundle(), Some((docs.sbom(), sbom)))],
-            Role::Provenance(statement, _) => {
-                vec![(
-                    docs.provenance_bundle(),
-                    Some((docs.provenance(), statement)),
-                )]
-            }
-            Role::TechnicalFile => vec![(
-                format!(
-                    "{}/{}",
-                    fileset::docs::DEFAULT_OUT,
-                    fileset::signature_bundle(fileset::docs::TECHNICAL_FILE)
-                ),
-                None,
-            )],
-            Role::Other => vec![],
-        };
-        let claimed = canonical.iter().any(|(name, _)| files.contains_key(name));
-        if canonical.is_empty() || claimed {
-            let name = format!(
+    for (role, (path, _)) in &chosen {
+        let name = match role {
+            Role::ManifestSignature => docs.manifest_bundle(),
+            Role::Sbom => docs.sbom_bundle(),
+            Role::Provenance => docs.provenance_bundle(),
+            Role::TechnicalFile => format!(
                 "{}/{}",
-                fileset::REFERRERS_DIR,
-                fileset::signature_bundle(&bundle.digest.replace(':', "-"))
-            );
-            files.insert(name, bundle.bytes);
-            continue;
+                fileset::docs::DEFAULT_OUT,
+                fileset::signature_bundle(fileset::docs::TECHNICAL_FILE)
+            ),
+        };
+        let document = match role {
+            Role::Sbom => Some((docs.sbom(), "predicate")),
+            Role::Provenance => Some((docs.provenance(), "")),
+            _ => None,
+        };
+        if let Some((doc_name, field)) = document {
+            let statement = read_statement(path)?.expect("classified as an attestation");
+            let doc = match field {
+                "" => &statement,
+                f => &statement[f],
+            };
+            let doc_path = dir.join(&doc_name);
+            let pretty = serde_json::to_vec_pretty(doc).expect("serialisable");
+            std::fs::write(&doc_path, pretty).map_err(|e| out_error(&doc_path, e))?;
         }
-        for (name, document) in canonical {
-            files.insert(name, bundle.bytes.clone());
-            if let Some((doc_name, doc)) = document {
-                let pretty = serde_json::to_vec_pretty(doc).expect("serialisable");
-                files.insert(doc_name, pretty);
-            }
-        }
-    }
-    for (name, bytes) in &files {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
+        let to = dir.join(&name);
+        if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| out_error(parent, e))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| out_error(&path, e))?;
+        std::fs::rename(path, &to).map_err(|e| out_error(&to, e))?;
     }
-    Ok(files.into_keys().collect())
+    let referrers_dir = dir.join(fileset::REFERRERS_DIR);
+    if std::fs::read_dir(&referrers_dir).is_ok_and(|mut d| d.next().is_none()) {
+        std::fs::remove_dir(&referrers_dir).map_err(|e| out_error(&referrers_dir, e))?;
+    }
+    evidence_files(dir)
 }
 
-/// The role of a bundle attached to the manifest `hex`, by its content.
-fn role(bytes: &[u8], hex: &str) -> Role {
-    let Ok(bundle) = cra_model::input::strict_json(bytes) else {
-        return Role::Other;
+/// The in-toto statement of the DSSE bundle at `path`; `None` for a message signature or a
+/// bundle that is not JSON.
+fn read_statement(path: &Path) -> Result<Option<Value>, PullError> {
+    let bytes = std::fs::read(path).map_err(|e| out_error(path, e))?;
+    let Ok(bundle) = cra_model::input::strict_json(&bytes) else {
+        return Ok(None);
     };
-    if let Some(signature) = bundle.get("messageSignature") {
-        let signed = &signature["messageDigest"];
-        let over_manifest = signed["algorithm"] == "SHA2_256"
-            && signed["digest"].as_str().and_then(|d| {
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, d).ok()
-            }) == hex::decode(hex).ok();
-        return match over_manifest {
-            true => Role::ManifestSignature,
-            false => Role::Other,
-        };
-    }
-    let Some(statement) = bundle["dsseEnvelope"]["payload"]
+    Ok(bundle["dsseEnvelope"]["payload"]
         .as_str()
         .and_then(|p| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, p).ok())
-        .and_then(|p| cra_model::input::strict_json(&p).ok())
-    else {
-        return Role::Other;
+        .and_then(|p| cra_model::input::strict_json(&p).ok()))
+}
+
+/// The role of the bundle at `path` (its statement given, if DSSE) for the manifest `hex`,
+/// and the name its statement gives the manifest; `None` for any other bundle.
+fn classify(
+    path: &Path,
+    statement: Option<&Value>,
+    hex: &str,
+) -> Result<Option<(Role, Option<String>)>, PullError> {
+    let Some(statement) = statement else {
+        let bytes = std::fs::read(path).map_err(|e| out_error(path, e))?;
+        let over_manifest = cra_model::input::strict_json(&bytes).is_ok_and(|b| {
+            let signed = &b["messageSignature"]["messageDigest"];
+            signed["algorithm"] == "SHA2_256"
+                && signed["digest"].as_str().and_then(|d| {
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, d).ok()
+                }) == hex::decode(hex).ok()
+        });
+        return Ok(over_manifest.then_some((Role::ManifestSignature, None)));
     };
-    let subject = statement["subject"].as_array().and_then(|s| {
+    let name = statement["subject"].as_array().and_then(|s| {
         s.iter()
             .find(|x| x["digest"]["sha256"] == hex)
-            .and_then(|x| x["name"].as_str().map(str::to_string))
+            .map(|x| x["name"].as_str().unwrap_or_default().to_string())
     });
-    let Some(name) = subject else {
-        return Role::Other;
+    let Some(name) = name else {
+        return Ok(None);
     };
-    match statement["predicateType"].as_str() {
-        Some(fileset::CYCLONEDX_PREDICATE_TYPE) => Role::Sbom(statement["predicate"].clone(), name),
-        Some(fileset::PROVENANCE_PREDICATE_TYPE) => Role::Provenance(statement, name),
+    let role = match statement["predicateType"].as_str() {
+        Some(fileset::CYCLONEDX_PREDICATE_TYPE) => Role::Sbom,
+        Some(fileset::PROVENANCE_PREDICATE_TYPE) => Role::Provenance,
         Some(fileset::TECHNICAL_FILE_PREDICATE_TYPE) => Role::TechnicalFile,
-        _ => Role::Other,
+        _ => return Ok(None),
+    };
+    Ok(Some((role, Some(name))))
+}
+
+/// The evidence files in the image directory `dir` (everything but `oci/`), relative, sorted.
+fn evidence_files(dir: &Path) -> Result<Vec<String>, PullError> {
+    let mut out = Vec::new();
+    for sub in ["", fileset::docs::DEFAULT_OUT, fileset::REFERRERS_DIR] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_file()) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                out.push(match sub {
+                    "" => name,
+                    s => format!("{s}/{name}"),
+                });
+            }
+        }
     }
+    out.sort();
+    Ok(out)
 }
 
 /// The stem of an image named `name:version` in a statement's subject, when it is a safe

@@ -155,6 +155,8 @@ struct Answer {
 enum Sink<'a> {
     /// Into memory, up to [`MANIFEST_MAX`].
     Memory,
+    /// Into memory, up to [`MANIFEST_MAX`]: a blob of the size given (it sets the time limit).
+    Sized(u64),
     /// Into the file, checked to be the blob `digest` of `size` bytes as it streams.
     Blob {
         path: &'a Path,
@@ -327,7 +329,7 @@ impl Client {
             )));
         }
         let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
-        let a = self.send("GET", &url, &[], Body::Empty)?;
+        let a = self.send_into("GET", &url, &[], Body::Empty, Sink::Sized(size))?;
         if a.status != 200 {
             return Err(self.refused(&format!("reading blob {digest}"), a.status, &a.body));
         }
@@ -517,7 +519,7 @@ impl Client {
     fn time_limit(&self, body: &Body<'_>, sink: Sink<'_>) -> Duration {
         let bytes = match (body, sink) {
             (Body::File(_, size), _) => *size,
-            (_, Sink::Blob { size, .. }) => size,
+            (_, Sink::Blob { size, .. } | Sink::Sized(size)) => size,
             _ => 0,
         };
         self.timeout + Duration::from_secs(bytes / BLOB_BYTES_PER_SECOND)
@@ -542,7 +544,7 @@ impl Client {
         let mut file =
             std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
         let mut hasher = sha2::Sha256::new();
-        let mut reader = reader.take(size + 1);
+        let mut reader = reader.take(size.saturating_add(1));
         let mut buf = vec![0u8; 1 << 16];
         let mut written = 0u64;
         loop {
@@ -589,7 +591,7 @@ impl Client {
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let realm =
             get("realm").ok_or_else(|| self.protocol("a Bearer challenge without a realm"))?;
-        if !realm.starts_with("https://") && !realm.starts_with(&self.base) {
+        if !realm.starts_with("https://") && !same_origin(realm, &self.base) {
             return Err(self.protocol("a token realm over plain HTTP on another host"));
         }
         let mut request = self.agent.get(realm);
@@ -624,9 +626,9 @@ impl Client {
         if location.starts_with('/') {
             return Ok(format!("{}{location}", self.base));
         }
-        match location.strip_prefix(&self.base) {
-            Some(_) => Ok(location.to_string()),
-            None => Err(self.protocol("an upload location on another host")),
+        match same_origin(location, &self.base) {
+            true => Ok(location.to_string()),
+            false => Err(self.protocol("an upload location on another host")),
         }
     }
 
@@ -664,6 +666,19 @@ impl Client {
             message: message.into(),
         }
     }
+}
+
+/// Whether `url` has the scheme, host and port of `base` (a prefix test would take
+/// `http://host:5000.evil/` for `http://host:5000`).
+fn same_origin(url: &str, base: &str) -> bool {
+    let origin = |u: &str| {
+        let uri: ureq::http::Uri = u.parse().ok()?;
+        Some((
+            uri.scheme_str()?.to_string(),
+            uri.authority()?.as_str().to_ascii_lowercase(),
+        ))
+    };
+    matches!((origin(url), origin(base)), (Some(a), Some(b)) if a == b)
 }
 
 /// A request body.
@@ -843,6 +858,21 @@ mod tests {
         );
         let host = scripted(vec![answer("404 Not Found", b"")]);
         assert_eq!(impatient(&host).referrers(&digest).unwrap(), None);
+    }
+
+    #[test]
+    fn locations_and_realms_are_compared_by_origin_not_by_prefix() {
+        assert!(same_origin("http://h:5000/v2/x", "http://h:5000"));
+        assert!(same_origin("HTTP://H:5000/v2/x", "http://h:5000"));
+        for other in [
+            "http://h:5000.evil/v2/x",
+            "http://h:50001/v2/x",
+            "https://h:5000/v2/x",
+            "http://h:5000@evil/v2/x",
+            "/v2/x",
+        ] {
+            assert!(!same_origin(other, "http://h:5000"), "{other}");
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub(super) struct OnDisk {
     /// Where the evidence lies (the artefact's directory, or the image directory).
     dir: PathBuf,
     name: String,
-    docs: Documents,
+    pub(super) docs: Documents,
     image: Option<ImageArtifact>,
     /// The artefact is an image directory's OCI manifest (`oci/blobs/sha256/<hex>`), its
     /// evidence in the image directory under `stem`.

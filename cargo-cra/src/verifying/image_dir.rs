@@ -30,6 +30,7 @@ pub(super) fn verify(a: &VerifyRequest) -> Result<Vec<CheckLine>, VerifyingError
     let checker = Checker::new(a, on_disk, OnDisk::bundles)?;
     let mut lines = vec![line("image blobs", blobs(&layout, &image, &checker))];
     lines.extend(checker.evidence_lines());
+    lines.push(line("tag", tag(&image, &checker)));
     lines.push(line("technical file attestation", technical_file(&checker)));
     lines.push(line("attached bundles", attached(dir, &checker)));
     Ok(lines)
@@ -100,6 +101,47 @@ fn blobs(layout: &Path, image: &LayoutImage, checker: &Checker) -> Outcome {
     ))
 }
 
+/// The tag the image was asked for (`index.json`'s `ref.name`: the tag `pull` was given, the
+/// version `compose` wrote) is the version the SBOM attestation names the manifest with. The
+/// signature covers the manifest's digest only; without this, a registry could answer a tag
+/// with another image the same signer signed (an older, vulnerable release).
+fn tag(image: &LayoutImage, checker: &Checker) -> Outcome {
+    let Some(tag) = &image.tag else {
+        return Err(Problem::Skipped(
+            "the image was named by digest, not by tag".into(),
+        ));
+    };
+    let statement = checker
+        .verify_beside(&checker.on_disk.docs.sbom_bundle())?
+        .ok_or("the SBOM attestation is not a DSSE in-toto attestation")?;
+    let hex = checker.sha256_hex();
+    let names: Vec<&str> = statement["subject"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|x| x["digest"]["sha256"] == hex.as_str())
+                .filter_map(|x| x["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    match names
+        .iter()
+        .find(|n| n.rsplit_once(':').is_some_and(|(_, v)| v == tag))
+    {
+        Some(name) => Ok(format!("the SBOM attestation names the manifest {name}")),
+        None => Err(format!(
+            "tag {tag} is not what was signed: the SBOM attestation names this manifest {}; \
+             a registry can point a tag anywhere — verify by digest (@sha256:…) for an image \
+             under another tag",
+            match names.is_empty() {
+                true => "nothing".to_string(),
+                false => names.join(", "),
+            }
+        )
+        .into()),
+    }
+}
+
 /// The technical file's attestation, when attached: it verifies and lists the manifest.
 fn technical_file(checker: &Checker) -> Outcome {
     let name = format!(
@@ -135,16 +177,32 @@ fn attached(dir: &Path, checker: &Checker) -> Outcome {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut signed = Vec::new();
+    let (mut signed, mut foreign) = (Vec::new(), Vec::new());
     for name in &names {
-        let what = checker
-            .verify_over_own_subject(&referrers.join(name))
-            .map_err(|e| format!("{}/{name}: {e}", fileset::REFERRERS_DIR))?;
-        signed.push(what);
+        match checker.verify_over_own_subject(&referrers.join(name)) {
+            Ok(what) => signed.push(what),
+            Err(why) => foreign.push(format!("{}/{name} ({why})", fileset::REFERRERS_DIR)),
+        }
     }
-    Ok(format!(
-        "{} more bundle(s) verify, over {}",
-        names.len(),
-        signed.join(", ")
-    ))
+    // Bundles others attached are not this release's evidence: nothing here relies on them,
+    // so they are reported, not failed (anyone who may push could otherwise break every
+    // verification).
+    let others = match foreign.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; {} not by the trusted signer, not relied on: {}",
+            foreign.len(),
+            foreign.join(", ")
+        ),
+    };
+    match signed.is_empty() {
+        true => Err(Problem::Skipped(format!(
+            "none by the trusted signer{others}"
+        ))),
+        false => Ok(format!(
+            "{} more bundle(s) verify, over {}{others}",
+            signed.len(),
+            signed.join(", ")
+        )),
+    }
 }

@@ -388,7 +388,24 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         args.extend_from_slice(&access);
         cra_stdin(tmp.path(), &args, &format!("{PASSWORD}\n"), &[])
     };
-    let remote = verify_ref(&format!("{repo}@{digest}"));
+    let by_digest = verify_ref(&format!("{repo}@{digest}"));
+    assert!(by_digest.status.success(), "{}", describe(&by_digest));
+    let by_digest: Vec<serde_json::Value> = serde_json::from_slice(&by_digest.stdout).unwrap();
+    let tag_line = by_digest.iter().find(|l| l["check"] == "tag").unwrap();
+    assert_eq!(tag_line["status"], "skipped", "{tag_line}");
+    // A tag the release was not signed under (set by --tag): the registry's word is not taken.
+    let floating = verify_ref(&format!("{repo}:stable"));
+    assert!(!floating.status.success());
+    let floating: Vec<serde_json::Value> = serde_json::from_slice(&floating.stdout).unwrap();
+    let tag_line = floating.iter().find(|l| l["check"] == "tag").unwrap();
+    assert_eq!(tag_line["status"], "fail", "{tag_line}");
+    assert!(
+        tag_line["detail"]
+            .as_str()
+            .unwrap()
+            .contains("hello-device:0.1.0")
+    );
+    let remote = verify_ref(&format!("{repo}:0.1.0"));
     assert!(remote.status.success(), "{}", describe(&remote));
     let remote: Vec<serde_json::Value> = serde_json::from_slice(&remote.stdout).unwrap();
     let checks = |lines: &[serde_json::Value]| -> Vec<(String, String)> {
@@ -412,6 +429,7 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         ("SBOM subject", "ok"),
         ("provenance attestation", "ok"),
         ("provenance subject", "ok"),
+        ("tag", "ok"),
         ("technical file attestation", "skipped"),
         ("attached bundles", "ok"),
     ]
@@ -496,6 +514,41 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         ("ok".into(), "fail".into()),
         "{lines:?}"
     );
+    // A bundle someone else attached (another key) is reported, not relied on, and fails
+    // nothing: anyone who may push must not be able to break every verification.
+    std::fs::write(tmp.path().join("note.txt"), b"a third party's note").unwrap();
+    let signed = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "sign-blob",
+            "note.txt",
+            "--key",
+            other_key.with_extension("key").to_str().unwrap(),
+            "--bundle",
+            pulled
+                .join("referrers/sha256-0000.sigstore.json")
+                .to_str()
+                .unwrap(),
+        ],
+        &[pw],
+    );
+    assert!(signed.status.success(), "{}", describe(&signed));
+    let with_foreign = verify_pulled(&pub_key);
+    assert!(with_foreign.status.success(), "{}", describe(&with_foreign));
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&with_foreign.stdout).unwrap();
+    let attached = lines
+        .iter()
+        .find(|l| l["check"] == "attached bundles")
+        .unwrap();
+    assert!(
+        attached["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 not by the trusted signer, not relied on"),
+        "{attached}"
+    );
+    std::fs::remove_file(pulled.join("referrers/sha256-0000.sigstore.json")).unwrap();
 
     // Again, with docker's config.json: nothing is sent twice.
     let docker = tmp.path().join("docker");
@@ -998,14 +1051,14 @@ fn a_keyless_image_from_the_registry_is_verified_by_sigstore_python_and_by_cargo
     let ok = verify(IDENTITY);
     assert!(ok.status.success(), "{}", describe(&ok));
     let text = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(text.matches("ok   ").count(), 7, "{text}");
+    assert_eq!(text.matches("ok   ").count(), 8, "{text}");
     let other = verify("https://ci.example.com/someone-else");
     assert!(!other.status.success());
     assert_eq!(
         String::from_utf8_lossy(&other.stdout)
             .matches("FAIL ")
             .count(),
-        3,
+        4,
         "{}",
         describe(&other)
     );
