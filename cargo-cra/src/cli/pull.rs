@@ -29,11 +29,12 @@ pub fn run(a: PullArgs) -> anyhow::Result<()> {
         .registry
         .connection()?
         .with_stored_credentials(&reference.host)?;
-    let report = cargo_cra::ops::pull::run(&PullRequest {
+    let request = PullRequest {
         reference,
         connection,
         out: a.out,
-    })?;
+    };
+    let report = cargo_cra::ops::pull::run(&request, &super::terminal::Terminal::new())?;
     print(&report, a.json);
     Ok(())
 }

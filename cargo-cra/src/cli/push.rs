@@ -28,7 +28,7 @@ pub fn run(a: PushArgs) -> anyhow::Result<()> {
         image: a.image,
         target: a.registry.options()?.target(&a.reference)?,
     };
-    let report = cargo_cra::ops::push::run(&request)?;
+    let report = cargo_cra::ops::push::run(&request, &super::terminal::Terminal::new())?;
     print(&report, a.json);
     Ok(())
 }
@@ -54,4 +54,7 @@ pub fn lines(r: &PushReport) {
         r.skipped
     );
     out!("  referrers   {} Sigstore bundle(s) attached", r.referrers);
+    if r.resumed > 0 {
+        out!("  resumed     {} cut-off chunk(s) resumed", r.resumed);
+    }
 }

@@ -31,24 +31,33 @@ impl Default for Terminal {
 
 impl Progress for Terminal {
     fn begin(&self, step: &str, total: Option<u64>) {
+        // "Pushing blob sha256:…": the verb in cargo's column; a bare noun is being written.
+        let (verb, what) = match step.split_once(' ') {
+            Some((verb, what)) if verb.starts_with(char::is_uppercase) && verb.ends_with("ing") => {
+                (verb, what)
+            }
+            _ => ("Writing", step),
+        };
         if !self.tty {
-            eprintln!("{:>12} {step}", "Writing");
+            eprintln!("{verb:>12} {what}");
             return;
         }
         let bar = match total {
             Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
                 .with_style(
                     ProgressStyle::with_template(
-                        "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                        "{prefix:>12} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
                     )
                     .expect("valid template")
                     .progress_chars("=> "),
                 ),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{prefix:>12} {spinner}").expect("valid template"),
+                ProgressStyle::with_template("{prefix:>12} {msg} {spinner}")
+                    .expect("valid template"),
             ),
         };
-        bar.set_prefix(step.to_string());
+        bar.set_prefix(verb.to_string());
+        bar.set_message(what.to_string());
         *self.bar.lock().expect("progress lock") = Some(bar);
     }
 

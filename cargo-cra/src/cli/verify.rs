@@ -124,7 +124,10 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
     let registry = a.registry.clone();
     let a = cargo_cra::verifying::VerifyRequest::from(a);
     let lines = match registry_reference(&a.artifact) {
-        Some(reference) => cargo_cra::ops::verify::run(reference, registry.connection()?, &a)?.1,
+        Some(reference) => {
+            let terminal = super::terminal::Terminal::new();
+            cargo_cra::ops::verify::run(reference, registry.connection()?, &a, &terminal)?.1
+        }
         None => cargo_cra::verifying::verify_artifact(&a)?,
     };
     if a.json {

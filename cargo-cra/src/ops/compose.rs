@@ -270,10 +270,13 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         report.docs = Some(written.out);
     }
     let pushed = match &push {
-        Some(target) => Some(crate::ops::push::run(&crate::ops::push::PushRequest {
-            image: report.dir.clone(),
-            target: target.clone(),
-        })?),
+        Some(target) => Some(crate::ops::push::run(
+            &crate::ops::push::PushRequest {
+                image: report.dir.clone(),
+                target: target.clone(),
+            },
+            ui,
+        )?),
         None => None,
     };
     Ok(Composed {

@@ -13,6 +13,7 @@
 
 use crate::layout::{Descriptor, Index, LayoutError, Manifest};
 use crate::registry::{Client, Connection, Reference, RegistryError};
+use cra_composer::progress::Progress;
 use cra_model::fileset::{self, Documents};
 use cra_model::media;
 use serde::Serialize;
@@ -88,7 +89,7 @@ pub enum PullError {
 }
 
 /// Pulls the image `request` names, with its bundles, into `request.out`.
-pub fn run(request: &PullRequest) -> Result<PullReport, PullError> {
+pub fn run(request: &PullRequest, progress: &dyn Progress) -> Result<PullReport, PullError> {
     let reference = &request.reference;
     let client = Client::new(reference, &request.connection)?;
     let staging = staging_dir(&request.out)?;
@@ -108,7 +109,13 @@ pub fn run(request: &PullRequest) -> Result<PullReport, PullError> {
         )));
     }
     let layout = staging.path().join(fileset::OCI_LAYOUT_DIR);
-    let written = write_blobs(&client, &layout, &digest, &manifest_bytes, &manifest)?;
+    let written = write_blobs(
+        &client,
+        &layout,
+        (&digest, &manifest_bytes),
+        &manifest,
+        progress,
+    )?;
     let descriptor = Descriptor {
         digest: digest.clone(),
         size: manifest_bytes.len() as u64,
@@ -201,9 +208,9 @@ fn resolve(client: &Client, reference: &Reference) -> Result<(String, Vec<u8>), 
 fn write_blobs(
     client: &Client,
     layout: &Path,
-    digest: &str,
-    manifest_bytes: &[u8],
+    (digest, manifest_bytes): (&str, &[u8]),
     manifest: &Manifest,
+    progress: &dyn Progress,
 ) -> Result<u64, PullError> {
     let blobs = layout.join(fileset::oci_blob("x"));
     let blobs = blobs.parent().expect("blobs/sha256");
@@ -215,7 +222,11 @@ fn write_blobs(
     for d in manifest.blobs() {
         let path = crate::layout::blob_path(layout, d).expect("checked by Manifest::parse");
         if !path.exists() {
-            client.get_blob(&d.digest, d.size, &path)?;
+            let short = &d.digest[..d.digest.len().min(19)];
+            progress.begin(&format!("Pulling blob {short}"), Some(d.size));
+            let got = client.get_blob(&d.digest, d.size, &path, progress);
+            progress.end();
+            got?;
             bytes += d.size;
         }
     }
@@ -283,7 +294,8 @@ fn attached_bundles(
         }
         let path = dir.join(fileset::signature_bundle(&layer.digest.replace(':', "-")));
         if !path.exists() {
-            client.get_blob(&layer.digest, layer.size, &path)?;
+            let quiet = cra_composer::progress::Silent;
+            client.get_blob(&layer.digest, layer.size, &path, &quiet)?;
             out.push(path);
         }
     }

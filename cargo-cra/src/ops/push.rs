@@ -4,6 +4,7 @@
 
 use crate::layout::{Descriptor, LayoutError, Manifest};
 use crate::registry::{Client, Connection, Reference, RegistryError};
+use cra_composer::progress::Progress;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -69,6 +70,8 @@ pub struct PushReport {
     pub uploaded: usize,
     /// Blobs the repository already had.
     pub skipped: usize,
+    /// Chunks resumed after the connection was cut off (large blobs go in chunks).
+    pub resumed: u32,
     /// The Sigstore bundles attached to the manifest as OCI 1.1 referrers.
     pub referrers: usize,
 }
@@ -121,8 +124,8 @@ impl Blob {
     }
 }
 
-/// Pushes the image as `request` says.
-pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
+/// Pushes the image as `request` says, each blob sent counted on `progress`.
+pub fn run(request: &PushRequest, progress: &dyn Progress) -> Result<PushReport, PushError> {
     let layout = request.image.join(cra_model::fileset::OCI_LAYOUT_DIR);
     let image = crate::layout::image(&layout)?;
     let manifest = Blob::of(&layout, &image.manifest).expect("checked by layout::image");
@@ -151,13 +154,17 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         .collect();
     let target = &request.target;
     let client = Client::new(&target.reference, &target.connection)?;
-    let (mut uploaded, mut skipped) = (0, 0);
+    let (mut uploaded, mut skipped, mut resumed) = (0, 0, 0);
     for blob in &blobs {
         check_blob(blob)?;
         match client.has_blob(&blob.digest)? {
             true => skipped += 1,
             false => {
-                client.push_blob(&blob.digest, blob.size, &blob.path)?;
+                let short = &blob.digest[..blob.digest.len().min(19)];
+                progress.begin(&format!("Pushing blob {short}"), Some(blob.size));
+                let pushed = client.push_blob(&blob.digest, blob.size, &blob.path, progress);
+                progress.end();
+                resumed += pushed?.resumed;
                 uploaded += 1;
             }
         }
@@ -193,6 +200,7 @@ pub fn run(request: &PushRequest) -> Result<PushReport, PushError> {
         tags,
         uploaded,
         skipped,
+        resumed,
         referrers,
     })
 }

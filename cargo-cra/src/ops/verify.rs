@@ -27,17 +27,19 @@ pub fn run(
     reference: Reference,
     connection: Connection,
     request: &VerifyRequest,
+    progress: &dyn cra_composer::progress::Progress,
 ) -> Result<(PullReport, Vec<CheckLine>), RegistryVerifyError> {
     let connection = connection
         .with_stored_credentials(&reference.host)
         .map_err(PullError::from)?;
     let temp = tempfile::tempdir().map_err(RegistryVerifyError::Temp)?;
     let out = temp.path().join("image");
-    let pulled = crate::ops::pull::run(&PullRequest {
+    let pull = PullRequest {
         reference,
         connection,
         out: out.clone(),
-    })?;
+    };
+    let pulled = crate::ops::pull::run(&pull, progress)?;
     let mut request = request.clone();
     request.artifact = out;
     let mut lines = vec![CheckLine {

@@ -17,12 +17,22 @@ mod tls;
 pub use credentials::{Credentials, CredentialsError};
 pub use reference::{Reference, ReferenceError, valid_tag};
 
+use cra_composer::progress::Progress;
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
 /// How often a request is sent while the registry is unreachable or failing (5xx).
 const ATTEMPTS: u32 = 3;
+
+/// Blobs larger than this are uploaded in chunks, so that a cut-off upload resumes.
+pub const CHUNKED_FROM: u64 = 64 << 20;
+
+/// The chunk size (unless the registry asks for larger ones).
+const CHUNK: u64 = 32 << 20;
+
+/// How often one blob's upload is resumed before giving up.
+const RESUMES: u32 = 5;
 
 /// How long a request without a blob may take, unless the connection says otherwise.
 const REQUEST_TIME: Duration = Duration::from_secs(60);
@@ -140,11 +150,24 @@ pub struct Client {
     timeout: Duration,
 }
 
+/// What a blob's upload took, besides its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushedBlob {
+    /// Chunks sent (0: one request).
+    pub chunks: u32,
+    /// Times a cut-off chunk was resumed (or its upload started again).
+    pub resumed: u32,
+}
+
 /// An answer: status, headers kept, body.
 struct Answer {
     status: u16,
     location: Option<String>,
     digest: Option<String>,
+    /// `Range` (an upload's status).
+    range: Option<String>,
+    /// `OCI-Chunk-Min-Length` (an upload session's start).
+    min_chunk: Option<u64>,
     body: Vec<u8>,
     /// The body was longer than [`MANIFEST_MAX`] (and cut there).
     truncated: bool,
@@ -157,11 +180,13 @@ enum Sink<'a> {
     Memory,
     /// Into memory, up to [`MANIFEST_MAX`]: a blob of the size given (it sets the time limit).
     Sized(u64),
-    /// Into the file, checked to be the blob `digest` of `size` bytes as it streams.
+    /// Into the file, checked to be the blob `digest` of `size` bytes as it streams, counted
+    /// on `progress`.
     Blob {
         path: &'a Path,
         digest: &'a str,
         size: u64,
+        progress: &'a dyn Progress,
     },
 }
 
@@ -198,14 +223,135 @@ impl Client {
         }
     }
 
-    /// Uploads the blob `digest` of `size` bytes from `path` (one monolithic PUT).
-    pub fn push_blob(&self, digest: &str, size: u64, path: &Path) -> Result<(), RegistryError> {
+    /// Uploads the blob `digest` of `size` bytes from `path`, counted on `progress`: in one
+    /// request up to [`CHUNKED_FROM`], else in chunks (the distribution spec's chunked
+    /// upload), resumed from where the registry says it stands when a chunk is cut off.
+    pub fn push_blob(
+        &self,
+        digest: &str,
+        size: u64,
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<PushedBlob, RegistryError> {
         let file = std::fs::File::open(path).map_err(|source| RegistryError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        let length = ("content-length", size.to_string());
-        self.upload(digest, &[length], Body::File(&file, size))
+        if size <= CHUNKED_FROM {
+            let length = ("content-length", size.to_string());
+            let body = Body::File {
+                file: &file,
+                offset: 0,
+                len: size,
+                progress,
+            };
+            self.upload(digest, &[length], body)?;
+            return Ok(PushedBlob::default());
+        }
+        self.upload_chunked(digest, size, &file, progress)
+    }
+
+    /// A chunked upload: `PATCH`es of [`CHUNK`] bytes (or the registry's minimum), each
+    /// naming its range; a cut-off chunk is resumed from the offset the upload's status
+    /// reports (or, when the registry dropped the session, from the start of a new one),
+    /// [`RESUMES`] times at most; then the `PUT` naming the digest.
+    fn upload_chunked(
+        &self,
+        digest: &str,
+        size: u64,
+        file: &std::fs::File,
+        progress: &dyn Progress,
+    ) -> Result<PushedBlob, RegistryError> {
+        let (mut url, min_chunk) = self.start_upload()?;
+        let chunk = CHUNK.max(min_chunk.unwrap_or(0));
+        let (mut offset, mut out) = (0u64, PushedBlob::default());
+        while offset < size {
+            let len = chunk.min(size - offset);
+            let headers = [
+                ("content-type", cra_model::media::OCTET_STREAM.to_string()),
+                ("content-range", format!("{offset}-{}", offset + len - 1)),
+                ("content-length", len.to_string()),
+            ];
+            let body = Body::File {
+                file,
+                offset,
+                len,
+                progress,
+            };
+            let answer = match self.send("PATCH", &url, &headers, body) {
+                Ok(a) => Some(a),
+                Err(RegistryError::Unreachable { .. }) if out.resumed < RESUMES => None,
+                Err(e) => return Err(e),
+            };
+            match answer {
+                Some(a) if a.status == 202 => {
+                    url = self.resolve(a.location.as_deref().unwrap_or(&url))?;
+                    offset += len;
+                    out.chunks += 1;
+                }
+                Some(a) if !matches!(a.status, 416 | 500..=599) || out.resumed == RESUMES => {
+                    return Err(self.refused("uploading a chunk", a.status, &a.body));
+                }
+                _ => {
+                    out.resumed += 1;
+                    (url, offset) = self.resume_upload(&url)?;
+                }
+            }
+        }
+        self.finish_upload(&url, digest)?;
+        Ok(out)
+    }
+
+    /// Where to go on after a chunk was cut off: where the upload stands, or — when the
+    /// registry dropped the session (distribution does, when a chunk broke off part-way) — the
+    /// start of a new one.
+    fn resume_upload(&self, url: &str) -> Result<(String, u64), RegistryError> {
+        match self.upload_status(url) {
+            Ok(at) => Ok(at),
+            Err(RegistryError::Refused { status: 404, .. }) => Ok((self.start_upload()?.0, 0)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts an upload session: its URL, and the registry's minimum chunk size, if it says.
+    fn start_upload(&self) -> Result<(String, Option<u64>), RegistryError> {
+        let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
+        let a = self.send("POST", &start, &[], Body::Empty)?;
+        if a.status != 202 {
+            return Err(self.refused("starting an upload", a.status, &a.body));
+        }
+        let location = a
+            .location
+            .ok_or_else(|| self.protocol("an upload without a Location"))?;
+        Ok((self.resolve(&location)?, a.min_chunk))
+    }
+
+    /// Where an upload stands: its URL now, and how many bytes the registry has (its `Range`,
+    /// `0-<last>`, inclusive).
+    fn upload_status(&self, url: &str) -> Result<(String, u64), RegistryError> {
+        let a = self.send("GET", url, &[], Body::Empty)?;
+        if a.status != 204 {
+            return Err(self.refused("asking how far an upload got", a.status, &a.body));
+        }
+        let received = match a.range.as_deref().and_then(|r| r.split_once('-')) {
+            Some((_, last)) => last.parse::<i64>().map_or(0, |l| (l + 1).max(0) as u64),
+            None => 0,
+        };
+        let url = self.resolve(a.location.as_deref().unwrap_or(url))?;
+        Ok((url, received))
+    }
+
+    /// Closes an upload with the `PUT` naming the digest the registry checks it against.
+    fn finish_upload(&self, url: &str, digest: &str) -> Result<(), RegistryError> {
+        let mut url = url.to_string();
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("digest={digest}"));
+        let headers = [("content-length", "0".to_string())];
+        let a = self.send("PUT", &url, &headers, Body::Empty)?;
+        match a.status {
+            201 => Ok(()),
+            s => Err(self.refused("closing an upload", s, &a.body)),
+        }
     }
 
     /// Uploads `bytes` as the blob `digest` unless the repository has it.
@@ -225,15 +371,7 @@ impl Client {
         extra: &[(&str, String)],
         body: Body<'_>,
     ) -> Result<(), RegistryError> {
-        let start = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
-        let a = self.send("POST", &start, &[], Body::Empty)?;
-        if a.status != 202 {
-            return Err(self.refused("starting an upload", a.status, &a.body));
-        }
-        let location = a
-            .location
-            .ok_or_else(|| self.protocol("an upload without a Location"))?;
-        let mut url = self.resolve(&location)?;
+        let (mut url, _) = self.start_upload()?;
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&format!("digest={digest}"));
         let mut headers = vec![("content-type", cra_model::media::OCTET_STREAM.to_string())];
@@ -310,9 +448,20 @@ impl Client {
 
     /// Downloads the blob `digest` of `size` bytes into `path`, checking both as it streams:
     /// a blob that is not what its digest names is an error naming it, never a file.
-    pub fn get_blob(&self, digest: &str, size: u64, path: &Path) -> Result<(), RegistryError> {
+    pub fn get_blob(
+        &self,
+        digest: &str,
+        size: u64,
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<(), RegistryError> {
         let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
-        let sink = Sink::Blob { path, digest, size };
+        let sink = Sink::Blob {
+            path,
+            digest,
+            size,
+            progress,
+        };
         let a = self.send_into("GET", &url, &[], Body::Empty, sink)?;
         match a.status {
             200 => Ok(()),
@@ -432,26 +581,27 @@ impl Client {
                     .map_err(|e| self.protocol(&e.to_string()))?,
                 limit,
             ),
-            Body::File(f, _) => {
-                // From the start on every attempt (a retry after a 401 sends it again).
-                let mut file = f.try_clone().map_err(|source| RegistryError::Io {
+            Body::File {
+                file,
+                offset,
+                len,
+                progress,
+            } => {
+                // From its start on every attempt (a retry after a 401 sends it again).
+                let io = |source| RegistryError::Io {
                     path: "blob".into(),
                     source,
-                })?;
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| {
-                    RegistryError::Io {
-                        path: "blob".into(),
-                        source,
-                    }
-                })?;
+                };
+                let mut file = file.try_clone().map_err(io)?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(*offset)).map_err(io)?;
                 // Large reads: the upload is bounded by the network, not by system calls.
-                let reader = ureq::SendBody::from_owned_reader(std::io::BufReader::with_capacity(
-                    1 << 20,
-                    file,
-                ));
+                let mut reader = Counted {
+                    inner: std::io::BufReader::with_capacity(1 << 20, file).take(*len),
+                    progress: *progress,
+                };
                 self.run(
                     request
-                        .body(reader)
+                        .body(ureq::SendBody::from_reader(&mut reader))
                         .map_err(|e| self.protocol(&e.to_string()))?,
                     limit,
                 )
@@ -468,16 +618,31 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let (location, digest, challenge) = (
+        let (location, digest, challenge, range) = (
             header("location"),
             header("docker-content-digest"),
             header("www-authenticate"),
+            header("range"),
         );
+        let min_chunk = header("oci-chunk-min-length").and_then(|v| v.parse().ok());
         let status = response.status().as_u16();
         let reader = response.body_mut().as_reader();
         let (body, truncated) = match (method, sink, status) {
             ("HEAD", _, _) => (Vec::new(), false),
-            (_, Sink::Blob { path, digest, size }, 200) => {
+            (
+                _,
+                Sink::Blob {
+                    path,
+                    digest,
+                    size,
+                    progress,
+                },
+                200,
+            ) => {
+                let reader = Counted {
+                    inner: reader,
+                    progress,
+                };
                 self.stream_blob(reader, path, digest, size)?;
                 (Vec::new(), false)
             }
@@ -493,6 +658,8 @@ impl Client {
                 status,
                 location,
                 digest,
+                range,
+                min_chunk,
                 body,
                 truncated,
             },
@@ -518,7 +685,7 @@ impl Client {
     /// of the blob it sends or receives.
     fn time_limit(&self, body: &Body<'_>, sink: Sink<'_>) -> Duration {
         let bytes = match (body, sink) {
-            (Body::File(_, size), _) => *size,
+            (Body::File { len, .. }, _) => *len,
             (_, Sink::Blob { size, .. } | Sink::Sized(size)) => size,
             _ => 0,
         };
@@ -685,8 +852,27 @@ fn same_origin(url: &str, base: &str) -> bool {
 enum Body<'a> {
     Empty,
     Bytes(&'a [u8]),
-    /// A file of the size given.
-    File(&'a std::fs::File, u64),
+    /// `len` bytes of a file from `offset`, each counted on `progress` as it is sent.
+    File {
+        file: &'a std::fs::File,
+        offset: u64,
+        len: u64,
+        progress: &'a dyn Progress,
+    },
+}
+
+/// A reader that counts what it reads on a progress bar.
+struct Counted<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
 }
 
 /// At most `max` bytes of `reader` (the rest is not read).
@@ -827,19 +1013,34 @@ mod tests {
         let host = scripted(vec![answer("200 OK", b"LAYER")]);
         let dir = tempfile::tempdir().unwrap();
         let e = impatient(&host)
-            .get_blob(&digest, 5, &dir.path().join("b"))
+            .get_blob(
+                &digest,
+                5,
+                &dir.path().join("b"),
+                &cra_composer::progress::Silent,
+            )
             .unwrap_err();
         assert!(matches!(e, RegistryError::Tampered { .. }), "{e}");
         assert!(e.to_string().contains(&digest), "{e}");
         // Longer than said: cut at one byte more, and refused.
         let host = scripted(vec![answer("200 OK", b"layer and more")]);
         let e = impatient(&host)
-            .get_blob(&digest, 5, &dir.path().join("b"))
+            .get_blob(
+                &digest,
+                5,
+                &dir.path().join("b"),
+                &cra_composer::progress::Silent,
+            )
             .unwrap_err();
         assert!(matches!(e, RegistryError::Tampered { .. }), "{e}");
         let host = scripted(vec![answer("200 OK", b"layer")]);
         impatient(&host)
-            .get_blob(&digest, 5, &dir.path().join("b"))
+            .get_blob(
+                &digest,
+                5,
+                &dir.path().join("b"),
+                &cra_composer::progress::Silent,
+            )
             .unwrap();
         assert_eq!(std::fs::read(dir.path().join("b")).unwrap(), b"layer");
     }

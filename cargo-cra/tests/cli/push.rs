@@ -1063,3 +1063,88 @@ fn a_keyless_image_from_the_registry_is_verified_by_sigstore_python_and_by_cargo
         describe(&other)
     );
 }
+
+/// A TCP relay on 127.0.0.1 to `upstream` that cuts off, once, the first connection through
+/// which more than `cut_after` bytes went upstream (a dropped connection mid-upload; TLS passes
+/// through untouched). Returns its address.
+fn cutting_relay(upstream: String, cut_after: u64) -> String {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let cut = Arc::new(AtomicBool::new(false));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let cut = cut.clone();
+            std::thread::spawn(move || {
+                // Upstream, counted.
+                let (mut from, mut to) = (client, server);
+                let mut buf = vec![0u8; 64 << 10];
+                let mut sent = 0u64;
+                loop {
+                    let n = match std::io::Read::read(&mut from, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    sent += n as u64;
+                    if sent > cut_after && !cut.swap(true, Ordering::SeqCst) {
+                        break;
+                    }
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = from.shutdown(std::net::Shutdown::Both);
+                let _ = to.shutdown(std::net::Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let (mut from, mut to) = (s2, c2);
+                let _ = std::io::copy(&mut from, &mut to);
+                let _ = to.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_large_layer_goes_in_chunks_and_a_chunk_cut_off_is_sent_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keygen = run_cra(tmp.path(), &["cra", "keygen"], &[("CRA_PASSWORD", "pw")]);
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let image = tmp.path().join("big");
+    let digest = large_image(&image, 150 << 20, &tmp.path().join("cosign.key"));
+    let registry = SecureRegistry::start();
+    let relay = cutting_relay(registry.addr.clone(), 40 << 20);
+    let ca = registry.ca.to_str().unwrap().to_string();
+    let through_relay = format!("{relay}/acme/chunked");
+    let args = [
+        image.to_str().unwrap(),
+        through_relay.as_str(),
+        "--ca-file",
+        ca.as_str(),
+        "--username",
+        USER,
+        "--password-stdin",
+        "--json",
+    ];
+    let pushed = push(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pushed.status.success(), "{}", describe(&pushed));
+    let r: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
+    assert_eq!(r["digest"], digest.as_str(), "{r}");
+    assert!(
+        r["resumed"].as_u64().unwrap() >= 1,
+        "the cut was survived: {r}"
+    );
+    // Read back straight from the registry: the layer is whole (the registry checked its
+    // digest when the upload closed), and skopeo sees the image.
+    let repo = format!("{}/acme/chunked", registry.addr);
+    assert_eq!(registry.skopeo_digest(&format!("{repo}:big")), digest);
+    let again = push(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(r["uploaded"], 0, "{r}");
+}

@@ -299,6 +299,16 @@ pub fn sigstore_python_accepts(
     }
 }
 
+/// A progress line, as cargo-cra writes them off a terminal: a verb right-aligned in twelve
+/// columns (`     Writing layer`, `     Pulling blob sha256:…`).
+fn is_progress_line(line: &str) -> bool {
+    let verb = line.get(..12).map(str::trim_start).unwrap_or_default();
+    line.get(12..13) == Some(" ")
+        && verb.starts_with(char::is_uppercase)
+        && verb.ends_with("ing")
+        && verb.chars().all(|c| c.is_ascii_alphabetic())
+}
+
 /// Exactly one line on stderr besides progress lines (`     Writing layer`) and CRA warnings
 /// (`warning: `, given before the work starts), `error: ` first, containing every needle;
 /// nothing on stdout.
@@ -306,7 +316,7 @@ pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
     assert!(!out.status.success(), "{}", describe(out));
     let err = String::from_utf8_lossy(&out.stderr)
         .lines()
-        .filter(|l| !l.trim_start().starts_with("Writing ") && !l.starts_with("warning: "))
+        .filter(|l| !is_progress_line(l) && !l.starts_with("warning: "))
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
