@@ -248,10 +248,10 @@ impl Client {
             self.upload(digest, &[length], body)?;
             return Ok(PushedBlob::default());
         }
-        self.upload_chunked(digest, size, &file, progress)
+        self.upload_chunked(digest, size, &file, CHUNK, progress)
     }
 
-    /// A chunked upload: `PATCH`es of [`CHUNK`] bytes (or the registry's minimum), each
+    /// A chunked upload: `PATCH`es of `chunk` bytes (or the registry's minimum), each
     /// naming its range; a cut-off chunk is resumed from the offset the upload's status
     /// reports (or, when the registry dropped the session, from the start of a new one),
     /// [`RESUMES`] times at most; then the `PUT` naming the digest.
@@ -260,10 +260,11 @@ impl Client {
         digest: &str,
         size: u64,
         file: &std::fs::File,
+        chunk: u64,
         progress: &dyn Progress,
     ) -> Result<PushedBlob, RegistryError> {
         let (mut url, min_chunk) = self.start_upload()?;
-        let chunk = CHUNK.max(min_chunk.unwrap_or(0));
+        let chunk = chunk.max(min_chunk.unwrap_or(0));
         let (mut offset, mut out) = (0u64, PushedBlob::default());
         while offset < size {
             let len = chunk.min(size - offset);
@@ -924,23 +925,95 @@ mod tests {
     /// A registry stand-in on 127.0.0.1 answering each request with the next of `answers` (a
     /// real registry cannot be made to fail on demand); returns its host.
     fn scripted(answers: Vec<impl AsRef<[u8]> + Send + 'static>) -> String {
+        recording(answers).0
+    }
+
+    /// [`scripted`], also telling each request's method and `Content-Range` (reading the body
+    /// its `Content-Length` announces).
+    fn recording(
+        answers: Vec<impl AsRef<[u8]> + Send + 'static>,
+    ) -> (String, std::sync::mpsc::Receiver<String>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let host = listener.local_addr().unwrap().to_string();
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for answer in answers {
                 let Ok((stream, _)) = listener.accept() else {
                     return;
                 };
                 let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
+                let (mut line, mut method, mut range, mut length) =
+                    (String::new(), String::new(), String::new(), 0usize);
                 while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    let lower = line.trim().to_ascii_lowercase();
+                    if method.is_empty() {
+                        method = lower.split(' ').next().unwrap_or_default().to_uppercase();
+                    } else if let Some(v) = lower.strip_prefix("content-range:") {
+                        range = v.trim().to_string();
+                    } else if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
                     line.clear();
                 }
+                let mut body = vec![0u8; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let _ = tx.send(format!("{method} {range}").trim().to_string());
                 let mut stream = stream;
                 let _ = stream.write_all(answer.as_ref());
             }
         });
-        host
+        (host, rx)
+    }
+
+    #[test]
+    fn a_chunk_cut_off_resumes_where_the_registry_says_the_upload_stands() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob");
+        std::fs::write(&path, b"0123456789abcdefghijklmno").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let to = |status: &str, headers: &str| {
+            format!("HTTP/1.1 {status}\r\n{headers}content-length: 0\r\nconnection: close\r\n\r\n")
+        };
+        let at = "location: /v2/x/y/blobs/uploads/u1\r\n";
+        let answers = vec![
+            to("202 Accepted", at),
+            to("202 Accepted", at),
+            to("503 Service Unavailable", ""),
+            to("503 Service Unavailable", ""),
+            to("503 Service Unavailable", ""),
+            // The registry got 14 bytes of the second chunk's 10, as far as it says.
+            to("204 No Content", &format!("{at}range: 0-13\r\n")),
+            to("202 Accepted", at),
+            to("202 Accepted", at),
+            to("201 Created", ""),
+        ];
+        let (host, requests) = recording(answers);
+        let digest = format!("sha256:{}", "0".repeat(64));
+        let pushed = impatient(&host)
+            .upload_chunked(&digest, 25, &file, 10, &cra_composer::progress::Silent)
+            .unwrap();
+        assert_eq!(
+            pushed,
+            PushedBlob {
+                chunks: 3,
+                resumed: 1
+            }
+        );
+        let seen: Vec<String> = requests.try_iter().collect();
+        assert_eq!(
+            seen,
+            [
+                "POST",
+                "PATCH 0-9",
+                "PATCH 10-19",
+                "PATCH 10-19",
+                "PATCH 10-19",
+                "GET",
+                "PATCH 14-23",
+                "PATCH 24-24",
+                "PUT"
+            ]
+        );
     }
 
     #[test]
