@@ -38,6 +38,15 @@ pub const SIGSTORE_BUNDLE_CONTENT: &str = "dev.sigstore.bundle.content";
 /// The annotation of a DSSE bundle's in-toto predicate type (cosign's bundle specification).
 pub const SIGSTORE_BUNDLE_PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
 
+/// The `artifactType`, and the layer's media type, of a squashfs image pushed to a registry
+/// (no media type for squashfs is registered; documented in `docs/reference/push.md`).
+pub const CRA_SQUASHFS: &str = "application/vnd.cargo-cra.squashfs.v1";
+/// The `artifactType`, and the layer's media type, of a RAUC bundle pushed to a registry (no
+/// media type for RAUC bundles is registered; documented in `docs/reference/push.md`).
+pub const CRA_RAUC_BUNDLE: &str = "application/vnd.cargo-cra.rauc-bundle.v1";
+/// Plain text (RFC 2046): a dm-verity root hash file beside its squashfs image.
+pub const TEXT_PLAIN: &str = "text/plain";
+
 /// An OCI image layer, a gzip-compressed tar.
 pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// An OCI image layer, a zstd-compressed tar.

@@ -293,6 +293,10 @@ pub struct RegistryArgs {
     /// Another tag to set (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Also push the squashfs image (with its dm-verity root hash) and the RAUC bundle, each as
+    /// an OCI artifact referring to the image.
+    #[arg(long)]
+    pub with_files: bool,
 }
 
 impl RegistryArgs {
@@ -301,6 +305,7 @@ impl RegistryArgs {
         Ok(cargo_cra::ops::push::PushOptions {
             tags: self.tags,
             connection: self.access.connection()?,
+            files: self.with_files,
         })
     }
 }

@@ -54,6 +54,12 @@ pub fn lines(r: &PushReport) {
         r.skipped
     );
     out!("  referrers   {} Sigstore bundle(s) attached", r.referrers);
+    if r.files > 0 {
+        out!(
+            "  files       {} squashfs image(s) or RAUC bundle(s) attached",
+            r.files
+        );
+    }
     if r.resumed > 0 {
         out!("  resumed     {} cut-off chunk(s) resumed", r.resumed);
     }

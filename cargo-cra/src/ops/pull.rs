@@ -125,12 +125,18 @@ pub fn run(request: &PullRequest, progress: &dyn Progress) -> Result<PullReport,
     };
     crate::layout::write_index(&layout, &descriptor, reference.tag.as_deref())
         .map_err(|e| out_error(&layout, e))?;
-    let referrers = attached_bundles(
+    let listed = referrers_of(&client, &descriptor)?;
+    let referrers_dir = staging.path().join(fileset::REFERRERS_DIR);
+    let referrers = attached_bundles(&client, &descriptor, &listed, &referrers_dir)?;
+    let docs = Documents::of(stem(&referrers, &digest, reference)?);
+    let files = attached_files(
         &client,
-        &descriptor,
-        &staging.path().join(fileset::REFERRERS_DIR),
+        (&descriptor, &listed),
+        staging.path(),
+        &docs,
+        progress,
     )?;
-    let evidence = place(staging.path(), &digest, reference, &referrers)?;
+    let evidence = place(staging.path(), &digest, &docs, &referrers, &files)?;
     finish(staging, &request.out)?;
     Ok(PullReport {
         repository: reference.repository_name(),
@@ -233,17 +239,9 @@ fn write_blobs(
     Ok(bytes)
 }
 
-/// The Sigstore bundles attached to `subject`, downloaded into `dir` as
-/// `sha256-<hex>.sigstore.json` (each checked against its digest as it streams; their total
-/// capped): listed by the referrers API, else by the referrers tag schema's index, each
-/// referrer manifest read by digest and checked. Listed entries that are not Sigstore bundles,
-/// or whose manifest names another subject, are not this image's evidence and are passed over.
-/// Returns the files, in listing order.
-fn attached_bundles(
-    client: &Client,
-    subject: &Descriptor,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, PullError> {
+/// What the registry lists as referring to `subject`: the referrers API's index, else the
+/// referrers tag schema's (a hostile registry: at most [`REFERRERS_MAX`] entries are read).
+fn referrers_of(client: &Client, subject: &Descriptor) -> Result<Vec<Descriptor>, PullError> {
     let listing = match client.referrers(&subject.digest)? {
         Some(index) => Some(index),
         None => client.get_manifest(&subject.digest.replace(':', "-"), media::OCI_INDEX)?,
@@ -251,37 +249,71 @@ fn attached_bundles(
     let Some(listing) = listing else {
         return Ok(Vec::new());
     };
-    let bad = |message: String| PullError::Image {
+    let index = Index::parse(&listing).map_err(|m| referrers_error(subject, m))?;
+    if index.manifests.len() > REFERRERS_MAX {
+        return Err(referrers_error(
+            subject,
+            format!(
+                "{} referrers listed, more than the {REFERRERS_MAX} read",
+                index.manifests.len()
+            ),
+        ));
+    }
+    match index.manifests.iter().all(|d| d.hex().is_some()) {
+        true => Ok(index.manifests),
+        false => Err(referrers_error(
+            subject,
+            "a listed digest is not sha256: and 64 hex digits".into(),
+        )),
+    }
+}
+
+fn referrers_error(subject: &Descriptor, message: String) -> PullError {
+    PullError::Image {
         reference: format!("the referrers of {}", subject.digest),
         message,
-    };
-    let index = Index::parse(&listing).map_err(bad)?;
-    let entries: Vec<&Descriptor> = index
-        .manifests
-        .iter()
-        .filter(|d| d.artifact_type.as_deref() == Some(media::SIGSTORE_BUNDLE_V03))
-        .collect();
-    if entries.len() > REFERRERS_MAX {
-        return Err(bad(format!(
-            "{} bundles listed, more than the {REFERRERS_MAX} read",
-            entries.len()
-        )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| out_error(dir, e))?;
-    let (mut out, mut total) = (Vec::new(), 0u64);
-    for entry in entries {
-        if entry.hex().is_none() {
-            return Err(bad(
-                "a listed digest is not sha256: and 64 hex digits".into()
-            ));
-        }
+}
+
+/// The artifact manifests of `artifact_type` among `listed` that name `subject`: each read by
+/// digest and checked. Entries of another type, or naming another subject, are passed over.
+fn artifacts_of(
+    client: &Client,
+    subject: &Descriptor,
+    listed: &[Descriptor],
+    artifact_type: &str,
+) -> Result<Vec<Manifest>, PullError> {
+    let mut out = Vec::new();
+    for entry in listed
+        .iter()
+        .filter(|d| d.artifact_type.as_deref() == Some(artifact_type))
+    {
         let Some(bytes) = client.get_manifest(&entry.digest, media::OCI_MANIFEST)? else {
             continue;
         };
-        let m = Manifest::parse(&bytes).map_err(bad)?;
-        let about_subject = m.subject.as_ref().map(|s| &s.digest) == Some(&subject.digest);
+        let m = Manifest::parse(&bytes).map_err(|e| referrers_error(subject, e))?;
+        if m.subject.as_ref().map(|s| &s.digest) == Some(&subject.digest) {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// The Sigstore bundles among `listed` attached to `subject`, downloaded into `dir` as
+/// `sha256-<hex>.sigstore.json` (each checked against its digest as it streams; their total
+/// capped). Returns the files, in listing order.
+fn attached_bundles(
+    client: &Client,
+    subject: &Descriptor,
+    listed: &[Descriptor],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, PullError> {
+    let bad = |message: String| referrers_error(subject, message);
+    std::fs::create_dir_all(dir).map_err(|e| out_error(dir, e))?;
+    let (mut out, mut total) = (Vec::new(), 0u64);
+    for m in artifacts_of(client, subject, listed, media::SIGSTORE_BUNDLE_V03)? {
         let [layer] = &m.layers[..] else { continue };
-        if !about_subject || layer.media_type != media::SIGSTORE_BUNDLE_V03 {
+        if layer.media_type != media::SIGSTORE_BUNDLE_V03 {
             continue;
         }
         total = total.saturating_add(layer.size);
@@ -302,8 +334,51 @@ fn attached_bundles(
     Ok(out)
 }
 
+/// The squashfs images (with their root hash) and RAUC bundles attached to `subject` as OCI
+/// artifacts, downloaded into `dir` under the names the image's evidence gives them
+/// (`<stem>.squashfs`, `<stem>.roothash`, `<stem>.raucb`: never the registry's titles), each
+/// checked against its digest. Returns their SHA-256 (hex) → file name.
+fn attached_files(
+    client: &Client,
+    (subject, listed): (&Descriptor, &[Descriptor]),
+    dir: &Path,
+    docs: &Documents,
+    progress: &dyn Progress,
+) -> Result<std::collections::BTreeMap<String, String>, PullError> {
+    let mut files = std::collections::BTreeMap::new();
+    let kinds = [
+        (media::CRA_SQUASHFS, docs.squashfs()),
+        (media::CRA_RAUC_BUNDLE, docs.rauc_bundle()),
+    ];
+    for (artifact_type, name) in kinds {
+        let Some(m) = artifacts_of(client, subject, listed, artifact_type)?.pop() else {
+            continue;
+        };
+        for layer in &m.layers {
+            let file = match layer.media_type.as_str() {
+                t if t == artifact_type => name.clone(),
+                media::TEXT_PLAIN if artifact_type == media::CRA_SQUASHFS => docs.roothash(),
+                _ => continue,
+            };
+            if layer.size > IMAGE_MAX {
+                return Err(referrers_error(
+                    subject,
+                    format!("{file} is said to be over {} GiB", IMAGE_MAX >> 30),
+                ));
+            }
+            progress.begin(&format!("Pulling {file}"), Some(layer.size));
+            let got = client.get_blob(&layer.digest, layer.size, &dir.join(&file), progress);
+            progress.end();
+            got?;
+            let hex = layer.hex().expect("checked by Manifest::parse");
+            files.insert(hex.to_string(), file);
+        }
+    }
+    Ok(files)
+}
+
 /// What an attached bundle is, by what it says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     /// The signature over the manifest.
     ManifestSignature,
@@ -313,49 +388,64 @@ enum Role {
     Provenance,
     /// The technical file's attestation (it lists the manifest).
     TechnicalFile,
+    /// A message signature over an attached file (its name).
+    FileSignature(String),
+    /// The verity statement over an attached squashfs image.
+    Verity,
+}
+
+/// The stem the image's evidence is named with: the image name the SBOM or provenance
+/// attestation gives the manifest, when a safe file name; else the repository's last component.
+fn stem(referrers: &[PathBuf], digest: &str, reference: &Reference) -> Result<String, PullError> {
+    let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
+    for path in referrers {
+        let statement = read_statement(path)?;
+        let no_files = Default::default();
+        if let Some((Role::Sbom | Role::Provenance, Some(name))) =
+            classify(path, statement.as_ref(), hex, &no_files)?
+            && let Some(stem) = safe_stem(&name)
+        {
+            return Ok(stem);
+        }
+    }
+    let last = reference.repository.rsplit('/').next().unwrap_or("image");
+    Ok(last.to_string())
 }
 
 /// Gives each bundle in `referrers` (listing order) the name its role has beside a composed
-/// image — the one listed last wins a name several claim — and writes the SBOM and provenance
-/// it attests beside it; the others stay in `referrers/`. Returns the files, sorted.
+/// image — the one listed last wins a name several claim — and writes the documents the SBOM,
+/// provenance and verity attestations attest beside them; the others stay in `referrers/`.
+/// `files`: the attached files' SHA-256 → name. Returns the evidence files, sorted.
 fn place(
     dir: &Path,
     digest: &str,
-    reference: &Reference,
+    docs: &Documents,
     referrers: &[PathBuf],
+    files: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<String>, PullError> {
     let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
-    let mut chosen: std::collections::BTreeMap<Role, (PathBuf, Option<String>)> =
-        Default::default();
+    let mut chosen: std::collections::BTreeMap<Role, PathBuf> = Default::default();
     for path in referrers {
         let statement = read_statement(path)?;
-        if let Some((role, name)) = classify(path, statement.as_ref(), hex)? {
-            chosen.insert(role, (path.clone(), name));
+        if let Some((role, _)) = classify(path, statement.as_ref(), hex, files)? {
+            chosen.insert(role, path.clone());
         }
     }
-    let stem = chosen
-        .values()
-        .find_map(|(_, name)| name.as_deref().and_then(safe_stem))
-        .unwrap_or_else(|| {
-            let last = reference.repository.rsplit('/').next().unwrap_or("image");
-            last.to_string()
-        });
-    let docs = Documents::of(stem);
-    for (role, (path, _)) in &chosen {
-        let name = match role {
-            Role::ManifestSignature => docs.manifest_bundle(),
-            Role::Sbom => docs.sbom_bundle(),
-            Role::Provenance => docs.provenance_bundle(),
-            Role::TechnicalFile => format!(
-                "{}/{}",
-                fileset::docs::DEFAULT_OUT,
-                fileset::signature_bundle(fileset::docs::TECHNICAL_FILE)
+    for (role, path) in &chosen {
+        let (name, document) = match role {
+            Role::ManifestSignature => (docs.manifest_bundle(), None),
+            Role::Sbom => (docs.sbom_bundle(), Some((docs.sbom(), "predicate"))),
+            Role::Provenance => (docs.provenance_bundle(), Some((docs.provenance(), ""))),
+            Role::Verity => (docs.verity_bundle(), Some((docs.verity_statement(), ""))),
+            Role::TechnicalFile => (
+                format!(
+                    "{}/{}",
+                    fileset::docs::DEFAULT_OUT,
+                    fileset::signature_bundle(fileset::docs::TECHNICAL_FILE)
+                ),
+                None,
             ),
-        };
-        let document = match role {
-            Role::Sbom => Some((docs.sbom(), "predicate")),
-            Role::Provenance => Some((docs.provenance(), "")),
-            _ => None,
+            Role::FileSignature(file) => (fileset::signature_bundle(file), None),
         };
         if let Some((doc_name, field)) = document {
             let statement = read_statement(path)?.expect("classified as an attestation");
@@ -399,25 +489,40 @@ fn classify(
     path: &Path,
     statement: Option<&Value>,
     hex: &str,
+    files: &std::collections::BTreeMap<String, String>,
 ) -> Result<Option<(Role, Option<String>)>, PullError> {
     let Some(statement) = statement else {
         let bytes = std::fs::read(path).map_err(|e| out_error(path, e))?;
-        let over_manifest = cra_model::input::strict_json(&bytes).is_ok_and(|b| {
+        let signed = cra_model::input::strict_json(&bytes).ok().and_then(|b| {
             let signed = &b["messageSignature"]["messageDigest"];
-            signed["algorithm"] == "SHA2_256"
-                && signed["digest"].as_str().and_then(|d| {
+            let sha256 = signed["algorithm"] == "SHA2_256";
+            signed["digest"]
+                .as_str()
+                .filter(|_| sha256)
+                .and_then(|d| {
                     base64::Engine::decode(&base64::engine::general_purpose::STANDARD, d).ok()
-                }) == hex::decode(hex).ok()
+                })
+                .map(hex::encode)
         });
-        return Ok(over_manifest.then_some((Role::ManifestSignature, None)));
+        return Ok(match signed {
+            Some(d) if d == hex => Some((Role::ManifestSignature, None)),
+            Some(d) => files
+                .get(&d)
+                .map(|f| (Role::FileSignature(f.clone()), None)),
+            None => None,
+        });
     };
-    let name = statement["subject"].as_array().and_then(|s| {
-        s.iter()
-            .find(|x| x["digest"]["sha256"] == hex)
-            .map(|x| x["name"].as_str().unwrap_or_default().to_string())
-    });
-    let Some(name) = name else {
-        return Ok(None);
+    let subject_named = |hex: &str| {
+        statement["subject"].as_array().and_then(|s| {
+            s.iter()
+                .find(|x| x["digest"]["sha256"] == hex)
+                .map(|x| x["name"].as_str().unwrap_or_default().to_string())
+        })
+    };
+    let Some(name) = subject_named(hex) else {
+        let verity = statement["predicateType"] == fileset::VERITY_PREDICATE_TYPE
+            && files.keys().any(|f| subject_named(f).is_some());
+        return Ok(verity.then_some((Role::Verity, None)));
     };
     let role = match statement["predicateType"].as_str() {
         Some(fileset::CYCLONEDX_PREDICATE_TYPE) => Role::Sbom,

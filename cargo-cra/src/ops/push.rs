@@ -26,6 +26,8 @@ pub struct PushTarget {
     pub tags: Vec<String>,
     /// How to reach the registry.
     pub connection: Connection,
+    /// Also push the squashfs image and RAUC bundle, as OCI artifacts referring to the image.
+    pub files: bool,
 }
 
 /// How to push, before the reference is known (`push`, `compose --push`).
@@ -36,6 +38,8 @@ pub struct PushOptions {
     /// How to reach the registry; credentials given explicitly (`--password-stdin`), else
     /// looked up where docker and podman keep them.
     pub connection: Connection,
+    /// Also push the squashfs image and RAUC bundle, as OCI artifacts referring to the image.
+    pub files: bool,
 }
 
 impl PushOptions {
@@ -53,6 +57,7 @@ impl PushOptions {
             connection: self.connection.with_stored_credentials(&reference.host)?,
             reference,
             tags: self.tags,
+            files: self.files,
         })
     }
 }
@@ -74,6 +79,8 @@ pub struct PushReport {
     pub resumed: u32,
     /// The Sigstore bundles attached to the manifest as OCI 1.1 referrers.
     pub referrers: usize,
+    /// The squashfs images and RAUC bundles attached as OCI artifacts.
+    pub files: usize,
 }
 
 /// Why the push stopped.
@@ -188,12 +195,25 @@ pub fn run(request: &PushRequest, progress: &dyn Progress) -> Result<PushReport,
         size: bytes.len() as u64,
     };
     let created = image_created(&blobs[0].path);
-    let referrers = attach_bundles(
+    let mut entries = attach_bundles(
         &client,
         &subject,
         &evidence_bundles(&request.image)?,
         &created,
     )?;
+    let referrers = entries.len();
+    if request.target.files {
+        entries.extend(attach_files(
+            &client,
+            &subject,
+            &request.image,
+            &created,
+            progress,
+        )?);
+    }
+    if client.referrers(&subject.digest)?.is_none() {
+        update_referrers_tag(&client, &subject.digest, &entries)?;
+    }
     Ok(PushReport {
         repository: format!("{}/{}", target.reference.host, target.reference.repository),
         digest: manifest.digest,
@@ -202,6 +222,7 @@ pub fn run(request: &PushRequest, progress: &dyn Progress) -> Result<PushReport,
         skipped,
         resumed,
         referrers,
+        files: entries.len() - referrers,
     })
 }
 
@@ -255,12 +276,7 @@ fn attach_bundles(
     subject: &Subject,
     bundles: &[PathBuf],
     created: &str,
-) -> Result<usize, PushError> {
-    let empty = format!(
-        "sha256:{}",
-        cra_attest::digest::Digests::of_bytes(EMPTY_CONFIG).sha256_hex()
-    );
-    client.push_bytes(&empty, EMPTY_CONFIG)?;
+) -> Result<Vec<serde_json::Value>, PushError> {
     let mut entries = Vec::new();
     for path in bundles {
         let bytes = cra_model::input::read_limited(path, cra_model::input::DOCUMENT_MAX, "bundle")
@@ -271,48 +287,180 @@ fn attach_bundles(
             cra_attest::digest::Digests::of_bytes(&bytes).sha256_hex()
         );
         client.push_bytes(&digest, &bytes)?;
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": cra_model::media::OCI_MANIFEST,
-            "artifactType": cra_model::media::SIGSTORE_BUNDLE_V03,
-            "annotations": annotations,
-            "config": {
-                "mediaType": cra_model::media::OCI_EMPTY,
-                "digest": empty,
-                "size": EMPTY_CONFIG.len(),
-            },
-            "layers": [{
-                "mediaType": cra_model::media::SIGSTORE_BUNDLE_V03,
-                "digest": digest,
-                "size": bytes.len(),
-                "annotations": {
-                    cra_model::media::OCI_TITLE: cra_model::fileset::signature_bundle(&digest.replace(':', "-")),
-                },
-            }],
-            "subject": {
-                "mediaType": cra_model::media::OCI_MANIFEST,
-                "digest": subject.digest,
-                "size": subject.size,
+        let layer = serde_json::json!({
+            "mediaType": cra_model::media::SIGSTORE_BUNDLE_V03,
+            "digest": digest,
+            "size": bytes.len(),
+            "annotations": {
+                cra_model::media::OCI_TITLE: cra_model::fileset::signature_bundle(&digest.replace(':', "-")),
             },
         });
-        let manifest = serde_json::to_vec(&manifest).expect("serialisable");
-        let manifest_digest = format!(
-            "sha256:{}",
-            cra_attest::digest::Digests::of_bytes(&manifest).sha256_hex()
-        );
-        client.put_manifest(&manifest_digest, cra_model::media::OCI_MANIFEST, &manifest)?;
-        entries.push(serde_json::json!({
+        let artifact = Artifact {
+            artifact_type: cra_model::media::SIGSTORE_BUNDLE_V03,
+            layers: vec![layer],
+            annotations,
+        };
+        entries.push(put_artifact(client, subject, &artifact)?);
+    }
+    Ok(entries)
+}
+
+/// An OCI artifact referring to the image: its type, layers (descriptors) and annotations.
+struct Artifact {
+    artifact_type: &'static str,
+    layers: Vec<serde_json::Value>,
+    annotations: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Stores `artifact` as an artifact manifest whose subject is the image (the empty config, as
+/// the image spec 1.1 says for artifacts without one); returns its entry for the referrers
+/// index.
+fn put_artifact(
+    client: &Client,
+    subject: &Subject,
+    artifact: &Artifact,
+) -> Result<serde_json::Value, PushError> {
+    let empty = format!(
+        "sha256:{}",
+        cra_attest::digest::Digests::of_bytes(EMPTY_CONFIG).sha256_hex()
+    );
+    client.push_bytes(&empty, EMPTY_CONFIG)?;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": cra_model::media::OCI_MANIFEST,
+        "artifactType": artifact.artifact_type,
+        "annotations": artifact.annotations,
+        "config": {
+            "mediaType": cra_model::media::OCI_EMPTY,
+            "digest": empty,
+            "size": EMPTY_CONFIG.len(),
+        },
+        "layers": artifact.layers,
+        "subject": {
             "mediaType": cra_model::media::OCI_MANIFEST,
-            "digest": manifest_digest,
-            "size": manifest.len(),
-            "artifactType": cra_model::media::SIGSTORE_BUNDLE_V03,
-            "annotations": annotations,
-        }));
+            "digest": subject.digest,
+            "size": subject.size,
+        },
+    });
+    let manifest = serde_json::to_vec(&manifest).expect("serialisable");
+    let manifest_digest = format!(
+        "sha256:{}",
+        cra_attest::digest::Digests::of_bytes(&manifest).sha256_hex()
+    );
+    client.put_manifest(&manifest_digest, cra_model::media::OCI_MANIFEST, &manifest)?;
+    Ok(serde_json::json!({
+        "mediaType": cra_model::media::OCI_MANIFEST,
+        "digest": manifest_digest,
+        "size": manifest.len(),
+        "artifactType": artifact.artifact_type,
+        "annotations": artifact.annotations,
+    }))
+}
+
+/// The image's squashfs file (with its dm-verity root hash) and RAUC bundle, each pushed as
+/// an OCI artifact referring to the image (ORAS's layout: the file its layer, titled with its
+/// name), so that a device or auditor finds them from the image.
+fn attach_files(
+    client: &Client,
+    subject: &Subject,
+    image: &Path,
+    created: &str,
+    progress: &dyn Progress,
+) -> Result<Vec<serde_json::Value>, PushError> {
+    let mut entries = Vec::new();
+    for (path, kind) in image_files(image) {
+        let name = path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        let (artifact_type, extra) = match kind {
+            cra_model::fileset::ImageArtifact::Squashfs => {
+                let stem = name.strip_suffix(".squashfs").unwrap_or(&name).to_string();
+                let roothash = image.join(cra_model::fileset::Documents::of(stem).roothash());
+                (
+                    cra_model::media::CRA_SQUASHFS,
+                    roothash.is_file().then_some(roothash),
+                )
+            }
+            _ => (cra_model::media::CRA_RAUC_BUNDLE, None),
+        };
+        let mut layers = vec![push_file(client, &path, artifact_type, progress)?];
+        if let Some(roothash) = extra {
+            layers.push(push_file(
+                client,
+                &roothash,
+                cra_model::media::TEXT_PLAIN,
+                progress,
+            )?);
+        }
+        let mut annotations = serde_json::Map::new();
+        annotations.insert(cra_model::media::OCI_CREATED.into(), created.into());
+        let artifact = Artifact {
+            artifact_type,
+            layers,
+            annotations,
+        };
+        entries.push(put_artifact(client, subject, &artifact)?);
     }
-    if client.referrers(&subject.digest)?.is_none() {
-        update_referrers_tag(client, &subject.digest, &entries)?;
+    Ok(entries)
+}
+
+/// The squashfs images and RAUC bundles in the image directory, sorted.
+fn image_files(image: &Path) -> Vec<(PathBuf, cra_model::fileset::ImageArtifact)> {
+    let mut out: Vec<_> = std::fs::read_dir(image)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            match cra_model::fileset::image_artifact(&name) {
+                Some((_, k @ cra_model::fileset::ImageArtifact::Squashfs))
+                | Some((_, k @ cra_model::fileset::ImageArtifact::RaucBundle)) => {
+                    Some((e.path(), k))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Uploads the file at `path` as a blob (unless the repository has it); its layer descriptor,
+/// of `media_type`, titled with the file's name.
+fn push_file(
+    client: &Client,
+    path: &Path,
+    media_type: &str,
+    progress: &dyn Progress,
+) -> Result<serde_json::Value, PushError> {
+    let file = cra_model::input::open_regular(path)
+        .map_err(|e| layout_error(path, std::io::Error::other(e.to_string())))?;
+    let size = file.metadata().map_err(|e| layout_error(path, e))?.len();
+    let sha256 =
+        cra_attest::digest::sha256_of_reader(&mut &file).map_err(|e| layout_error(path, e))?;
+    let digest = format!("sha256:{}", cra_attest::digest::to_hex(&sha256));
+    if !client.has_blob(&digest)? {
+        let name = path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        progress.begin(&format!("Pushing {name}"), Some(size));
+        let pushed = client.push_blob(&digest, size, path, progress);
+        progress.end();
+        pushed?;
     }
-    Ok(entries.len())
+    Ok(serde_json::json!({
+        "mediaType": media_type,
+        "digest": digest,
+        "size": size,
+        "annotations": {
+            cra_model::media::OCI_TITLE: path.file_name().expect("a file").to_string_lossy(),
+        },
+    }))
 }
 
 /// The referrer's annotations: what the bundle holds, its predicate type, and `created`.

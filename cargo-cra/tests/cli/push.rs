@@ -550,6 +550,49 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
     );
     std::fs::remove_file(pulled.join("referrers/sha256-0000.sigstore.json")).unwrap();
 
+    // --with-files: the squashfs image (and its root hash) travels as an OCI artifact of the
+    // image; pulled, it verifies offline with its own signature and verity statement, and
+    // unsquashfs reads it.
+    let with_files = format!("{}/acme/with-files", registry.addr);
+    let mut args = vec![image_arg, with_files.as_str(), "--with-files", "--json"];
+    args.extend_from_slice(&access);
+    let pushed = push(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pushed.status.success(), "{}", describe(&pushed));
+    let r: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
+    assert_eq!(r["files"], 1, "{r}");
+    let tagged_files = format!("{with_files}:0.1.0");
+    let mut args = vec![
+        "cra",
+        "pull",
+        tagged_files.as_str(),
+        "--out",
+        "pulled-files",
+    ];
+    args.extend_from_slice(&access);
+    let pull = cra_stdin(tmp.path(), &args, &format!("{PASSWORD}\n"), &[]);
+    assert!(pull.status.success(), "{}", describe(&pull));
+    let squashfs = tmp.path().join("pulled-files/hello-device.squashfs");
+    assert_eq!(
+        std::fs::read(&squashfs).unwrap(),
+        std::fs::read(image.join("hello-device.squashfs")).unwrap()
+    );
+    let offline = run_cra(
+        tmp.path(),
+        &[
+            "cra",
+            "verify",
+            squashfs.to_str().unwrap(),
+            "--key",
+            pub_key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(offline.status.success(), "{}", describe(&offline));
+    let text = String::from_utf8_lossy(&offline.stdout);
+    assert!(text.contains("ok   dm-verity root hash"), "{text}");
+    let listing = run(Command::new(tool("unsquashfs")).arg("-l").arg(&squashfs));
+    assert!(String::from_utf8_lossy(&listing.stdout).contains("usr/bin/hello-device"));
+
     // Again, with docker's config.json: nothing is sent twice.
     let docker = tmp.path().join("docker");
     std::fs::create_dir(&docker).unwrap();
