@@ -25,11 +25,14 @@ use std::time::Duration;
 /// How often a request is sent while the registry is unreachable or failing (5xx).
 const ATTEMPTS: u32 = 3;
 
-/// Blobs larger than this are uploaded in chunks, so that a cut-off upload resumes.
+/// Blobs larger than this go by the resumable upload (a `PATCH` naming its range, resumed
+/// where the registry stands when cut off); smaller ones in one `PUT`.
 pub const CHUNKED_FROM: u64 = 64 << 20;
 
-/// The chunk size (unless the registry asks for larger ones).
-const CHUNK: u64 = 32 << 20;
+/// How much one `PATCH` carries: the rest of the blob. Smaller chunks cost a request each
+/// (32 MiB chunks made a 581 MB push 1.4× slower than skopeo's single stream); resuming
+/// needs only the range.
+const CHUNK: u64 = u64::MAX;
 
 /// How often one blob's upload is resumed before giving up.
 const RESUMES: u32 = 5;
@@ -224,8 +227,9 @@ impl Client {
     }
 
     /// Uploads the blob `digest` of `size` bytes from `path`, counted on `progress`: in one
-    /// request up to [`CHUNKED_FROM`], else in chunks (the distribution spec's chunked
-    /// upload), resumed from where the registry says it stands when a chunk is cut off.
+    /// request up to [`CHUNKED_FROM`], else by the distribution spec's chunked upload (one
+    /// chunk: the rest of the blob), resumed from where the registry says it stands when it is
+    /// cut off.
     pub fn push_blob(
         &self,
         digest: &str,
