@@ -16,7 +16,7 @@ done
 
 work=$(mktemp -d /var/tmp/cra-push-bench.XXXXXX)
 registry_pid=
-trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'set +e; kill "$registry_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/src/tree"
 if [ $# -eq 0 ]; then set -- /usr/share /usr/lib/python3*; fi
 for s in "$@"; do cp -a "$s" "$work/src/tree/" 2>/dev/null || true; done

@@ -6,6 +6,15 @@ use std::path::PathBuf;
 /// Why `cargo cra build` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The dependency list could not be written into a binary.
+    #[error("{path}: {source}")]
+    Embed {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::embed::EmbedError,
+    },
     /// `--deny-warnings`: the warnings printed above are errors; nothing was built.
     #[error("{0} warning(s) above, denied by --deny-warnings; nothing was built")]
     DeniedWarnings(usize),
@@ -120,6 +129,14 @@ impl BuildError {
             }
             BuildError::AuditGate(e) => e.exit_code(),
             _ => 1,
+        }
+    }
+
+    /// The dependency list could not be written into the binary at `path`.
+    pub(crate) fn embed(path: impl Into<PathBuf>, source: crate::embed::EmbedError) -> Self {
+        BuildError::Embed {
+            path: path.into(),
+            source,
         }
     }
 

@@ -16,6 +16,7 @@ pub(crate) mod config;
 pub(crate) mod crate_cache;
 pub mod cross;
 pub mod docs;
+pub(crate) mod embed;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

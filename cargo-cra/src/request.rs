@@ -124,6 +124,9 @@ pub struct BuildRequest {
     /// The build is an image's app (`cargo cra compose`): the recipe's `[product]` and the
     /// image's date speak for it, so the package's own gaps are not warned about.
     pub image_app: bool,
+    /// Ship the binaries without their dependency list (`.dep-v0`), whatever the package's
+    /// `embed-deps` says.
+    pub no_embed_deps: bool,
 }
 
 impl BuildRequest {

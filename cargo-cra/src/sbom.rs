@@ -52,6 +52,8 @@ pub struct SbomInput<'a> {
     pub target: &'a str,
     /// Profile directory name (`debug`, `release`, or a custom profile's name).
     pub profile: &'a str,
+    /// The dependency list embedded in the binary (its section and format), if any.
+    pub dependency_list: Option<String>,
 }
 
 /// The SBOM, with its content-derived serial number set.
@@ -119,6 +121,9 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         Property::new(cra_model::properties::TARGET, input.target),
         Property::new(cra_model::properties::PROFILE, input.profile),
     ];
+    if let Some(list) = &input.dependency_list {
+        extra.push(Property::new(cra_model::properties::DEPENDENCY_LIST, list));
+    }
     if let Some(f) = features_property(input.graph.features.get(&input.graph.root)) {
         extra.push(f);
     }

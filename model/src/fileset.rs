@@ -65,6 +65,10 @@ pub fn verity_hash_tree(file_name: &str) -> String {
     format!("{file_name}.verity")
 }
 
+/// The ELF section holding a binary's dependency list, as cargo-auditable names it (read by
+/// `cargo audit bin`, rust-audit-info, trivy, grype, syft).
+pub const DEPENDENCY_LIST_SECTION: &str = ".dep-v0";
+
 /// The OCI image layout directory inside an image's output directory.
 pub const OCI_LAYOUT_DIR: &str = "oci";
 

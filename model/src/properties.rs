@@ -8,6 +8,9 @@ pub const PACKAGE: &str = "cargo-cra:package";
 pub const TARGET: &str = "cargo-cra:target";
 /// The Cargo profile a binary was built with.
 pub const PROFILE: &str = "cargo-cra:profile";
+/// The dependency list embedded in the binary (cargo-auditable's format), when there is one:
+/// the section's name and the list's format.
+pub const DEPENDENCY_LIST: &str = "cargo-cra:dependency-list";
 /// The cargo features a package was compiled with, comma-separated.
 pub const FEATURES: &str = "cargo-cra:features";
 /// The source commit of the build, when it was built from a git work tree.

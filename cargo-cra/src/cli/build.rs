@@ -42,6 +42,11 @@ pub struct BuildArgs {
         help_heading = "Output"
     )]
     pub message_format: MessageFormat,
+    /// Ship the binaries without their dependency list (cargo-auditable's `.dep-v0` section,
+    /// written by default from the same linked crates as the SBOM; or `embed-deps = false` in
+    /// `[package.metadata.cra]`).
+    #[arg(long, help_heading = "Output")]
+    pub no_embed_deps: bool,
 }
 
 impl From<BuildArgs> for BuildRequest {
@@ -56,6 +61,7 @@ impl From<BuildArgs> for BuildRequest {
             audit: b.gate.gate(),
             deny_warnings: b.warnings.deny_warnings,
             image_app: false,
+            no_embed_deps: b.no_embed_deps,
         }
     }
 }

@@ -98,6 +98,8 @@ struct Plan {
     deny_warnings: bool,
     /// Whether cargo-cra created the lock file for this build (it is then not in the commit).
     lock_generated: bool,
+    /// `--no-embed-deps`: no dependency list in the binaries.
+    no_embed_deps: bool,
 }
 
 /// Phase durations, said through the [`Ui`] when `CARGO_CRA_TIMINGS` is set.
@@ -341,6 +343,7 @@ fn plan(args: &BuildRequest, ui: &dyn Ui) -> Result<Plan, BuildError> {
         source_date_epoch,
         unlocked: args.manifest.unlocked,
         deny_warnings: args.deny_warnings,
+        no_embed_deps: args.no_embed_deps,
         lock_generated,
     })
 }
@@ -604,7 +607,7 @@ fn write_outputs(
         let archives = s.spawn(|| verified_archives(lock, graphs.iter().map(|(_, g)| g), &memo));
         let copies = graphs
             .iter()
-            .map(|(bin, _)| copy_binary(plan, bin))
+            .map(|(bin, graph)| copy_binary(plan, bin, graph))
             .collect::<Result<Vec<_>, _>>();
         (archives.join().expect("hashing thread panicked"), copies)
     });
@@ -767,6 +770,7 @@ fn write_binary_documents(
         cross: shared.cross,
         target: &plan.target,
         profile: &copy.profile,
+        dependency_list: copy.dependency_list.clone(),
     });
     let sbom_out = out(docs.sbom());
     let sbom_json = bom.to_json_pretty();
@@ -861,9 +865,18 @@ struct CopiedBinary {
     file_name: String,
     profile: String,
     digests: Digests,
+    /// The dependency list written into it (section and format), if any.
+    dependency_list: Option<String>,
 }
 
-fn copy_binary(plan: &Plan, bin: &Artifact) -> Result<CopiedBinary, BuildError> {
+/// Copies the binary where the build ships it, with its dependency list written in (from
+/// `graph`, the linked crates its SBOM lists) unless the request or the package's
+/// `embed-deps` says not to; the digests are of the copy.
+fn copy_binary(
+    plan: &Plan,
+    bin: &Artifact,
+    graph: &LinkedGraph,
+) -> Result<CopiedBinary, BuildError> {
     let exe = bin
         .executable
         .as_ref()
@@ -885,12 +898,29 @@ fn copy_binary(plan: &Plan, bin: &Artifact) -> Result<CopiedBinary, BuildError> 
         .join(&profile);
     std::fs::create_dir_all(&out_dir).map_err(|e| BuildError::io(&out_dir, e))?;
     let path = out_dir.join(&file_name);
-    let digests = persist::copy_atomic(exe, &path, 0o755).map_err(|e| BuildError::io(&path, e))?;
+    let config = plan.configs.get(&graph.root);
+    let embed = !plan.no_embed_deps && config.and_then(|c| c.embed_deps) != Some(false);
+    if !embed {
+        let digests =
+            persist::copy_atomic(exe, &path, 0o755).map_err(|e| BuildError::io(&path, e))?;
+        return Ok(CopiedBinary {
+            path,
+            file_name,
+            profile,
+            digests,
+            dependency_list: None,
+        });
+    }
+    let list = crate::embed::version_info(graph).map_err(|e| BuildError::embed(exe, e))?;
+    let bytes = std::fs::read(exe).map_err(|e| BuildError::io(exe, e))?;
+    let with_list = crate::embed::embed(&bytes, &list).map_err(|e| BuildError::embed(exe, e))?;
+    persist::write_atomic(&path, &with_list, 0o755).map_err(|e| BuildError::io(&path, e))?;
     Ok(CopiedBinary {
         path,
         file_name,
         profile,
-        digests,
+        digests: Digests::of_bytes(&with_list),
+        dependency_list: Some(crate::embed::description()),
     })
 }
 

@@ -90,6 +90,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
             ..Default::default()
         },
         image_app: true,
+        no_embed_deps: recipe.product.embed_deps == Some(false),
         ..Default::default()
     }
 }

@@ -156,6 +156,8 @@ pub struct Product {
     pub texts: Texts,
     /// OpenVEX documents with the manufacturer's vulnerability decisions.
     pub vex: Vec<Confined>,
+    /// Whether the binaries carry their dependency list (`None`: the default, yes).
+    pub embed_deps: Option<bool>,
 }
 
 impl Product {
@@ -281,6 +283,7 @@ impl Product {
                         .collect::<Checked<_>>()?
                 }
             },
+            embed_deps: raw.embed_deps,
         })
     }
 
@@ -326,6 +329,7 @@ impl Product {
                     .or(d.texts.vulnerability_handling),
             },
             vex: list(self.vex, &d.vex),
+            embed_deps: self.embed_deps.or(d.embed_deps),
         }
     }
 }

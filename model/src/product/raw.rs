@@ -124,6 +124,11 @@ pub struct RawProduct {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub vex: Option<Spanned<Vec<String>>>,
+    /// Whether `cargo cra build` writes the dependency list into the binaries it ships
+    /// (cargo-auditable's `.dep-v0` section, read by `cargo audit bin`, trivy, grype, syft);
+    /// default true. In a recipe, false builds every app without it.
+    #[serde(default)]
+    pub embed_deps: Option<bool>,
 }
 
 /// The manufacturer (Annex II point 1).
