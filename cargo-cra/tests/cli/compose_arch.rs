@@ -72,6 +72,20 @@ fn compose_for(architecture: &str, target: &str) {
     assert!(file.contains("statically linked"), "{file}");
     let run = run_foreign(target, &exe, &[]);
     assert!(run.status.success(), "{}", describe(&run));
+    // The binary in the image carries its dependency list: rust-audit-info reads it.
+    let audit_info = Command::new(rust_audit_info()).arg(&exe).output().unwrap();
+    assert!(audit_info.status.success(), "{}", describe(&audit_info));
+    let list: serde_json::Value = serde_json::from_slice(&audit_info.stdout).unwrap();
+    let names: Vec<&str> = list["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"hello-device") && names.contains(&"serde_json"),
+        "{list}"
+    );
     let line = String::from_utf8_lossy(&run.stdout);
     assert!(
         line.starts_with("{\"device\":\"hello-device\""),

@@ -11,6 +11,7 @@ mod common;
 mod compose;
 mod compose_arch;
 mod compose_bad_input;
+mod dependency_list;
 mod docs;
 mod fresh_clone;
 mod fuzz_corpus;

@@ -112,6 +112,15 @@ pub fn test_python(what: &str) -> PathBuf {
     installed_tool("CRA_TEST_PYTHON", ".tools/venv/bin/python", what)
 }
 
+/// rust-audit-info (pinned; `tests/run` installs it in `.tools/rust-audit-info`).
+pub fn rust_audit_info() -> PathBuf {
+    installed_tool(
+        "CRA_TEST_RUST_AUDIT_INFO",
+        ".tools/rust-audit-info/bin/rust-audit-info",
+        "rust-audit-info",
+    )
+}
+
 /// cargo-audit (pinned; `tests/run` installs it in `.tools/cargo-audit`).
 pub fn cargo_audit() -> PathBuf {
     installed_tool(
