@@ -7,13 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The dependency list could not be written into a binary.
-    #[error("{path}: {source}")]
+    #[error("{path}: {message}")]
     Embed {
         /// The binary.
         path: PathBuf,
-        /// Why.
-        #[source]
-        source: crate::embed::EmbedError,
+        /// Why (an [`crate::embed`] error, said).
+        message: String,
     },
     /// `--deny-warnings`: the warnings printed above are errors; nothing was built.
     #[error("{0} warning(s) above, denied by --deny-warnings; nothing was built")]
@@ -132,11 +131,11 @@ impl BuildError {
         }
     }
 
-    /// The dependency list could not be written into the binary at `path`.
-    pub(crate) fn embed(path: impl Into<PathBuf>, source: crate::embed::EmbedError) -> Self {
+    /// The dependency list could not be written into the binary at `path`, for `why`.
+    pub(crate) fn embed(path: impl Into<PathBuf>, why: impl std::fmt::Display) -> Self {
         BuildError::Embed {
             path: path.into(),
-            source,
+            message: why.to_string(),
         }
     }
 

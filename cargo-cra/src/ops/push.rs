@@ -368,15 +368,9 @@ fn attach_files(
     progress: &dyn Progress,
 ) -> Result<Vec<serde_json::Value>, PushError> {
     let mut entries = Vec::new();
-    for (path, kind) in image_files(image) {
-        let name = path
-            .file_name()
-            .expect("a file")
-            .to_string_lossy()
-            .into_owned();
+    for (path, stem, kind) in image_files(image) {
         let (artifact_type, extra) = match kind {
             cra_model::fileset::ImageArtifact::Squashfs => {
-                let stem = name.strip_suffix(".squashfs").unwrap_or(&name).to_string();
                 let roothash = image.join(cra_model::fileset::Documents::of(stem).roothash());
                 (
                     cra_model::media::CRA_SQUASHFS,
@@ -406,8 +400,8 @@ fn attach_files(
     Ok(entries)
 }
 
-/// The squashfs images and RAUC bundles in the image directory, sorted.
-fn image_files(image: &Path) -> Vec<(PathBuf, cra_model::fileset::ImageArtifact)> {
+/// The squashfs images and RAUC bundles in the image directory, with their stems, sorted.
+fn image_files(image: &Path) -> Vec<(PathBuf, String, cra_model::fileset::ImageArtifact)> {
     let mut out: Vec<_> = std::fs::read_dir(image)
         .into_iter()
         .flatten()
@@ -416,9 +410,9 @@ fn image_files(image: &Path) -> Vec<(PathBuf, cra_model::fileset::ImageArtifact)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             match cra_model::fileset::image_artifact(&name) {
-                Some((_, k @ cra_model::fileset::ImageArtifact::Squashfs))
-                | Some((_, k @ cra_model::fileset::ImageArtifact::RaucBundle)) => {
-                    Some((e.path(), k))
+                Some((stem, k @ cra_model::fileset::ImageArtifact::Squashfs))
+                | Some((stem, k @ cra_model::fileset::ImageArtifact::RaucBundle)) => {
+                    Some((e.path(), stem.to_string(), k))
                 }
                 _ => None,
             }
