@@ -39,6 +39,7 @@ for _ in $(seq "$runs"); do
     if [ "$mode" = with ]; then with+=("$t"); else without+=("$t"); fi
   done
 done
+"$cra" cra build --release >/dev/null 2>&1 # the last run had no list
 with_size=$(stat -c %s "$bin")
 section=$(python3 - "$bin" <<'PY'
 import struct, sys
