@@ -127,6 +127,16 @@ pub struct BuildRequest {
     /// Ship the binaries without their dependency list (`.dep-v0`), whatever the package's
     /// `embed-deps` says.
     pub no_embed_deps: bool,
+    /// SBOM formats written besides CycloneDX (always written: the evidence `verify`, `audit`
+    /// and `docs` read).
+    pub sbom_formats: Vec<SbomFormat>,
+}
+
+/// An SBOM format written besides CycloneDX 1.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SbomFormat {
+    /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.
+    Spdx23,
 }
 
 impl BuildRequest {

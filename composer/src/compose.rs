@@ -44,6 +44,8 @@ pub struct ComposeOptions<'a> {
     pub signer: Option<&'a Signer>,
     /// Signs the RAUC bundle (`[output.rauc]`), checked before the apps were built.
     pub rauc_signer: Option<&'a cra_attest::cms::CmsSigner>,
+    /// Also write the image SBOM as SPDX 2.3 (`<name>.spdx23.json`).
+    pub spdx23: bool,
 }
 
 /// What was written.
@@ -392,6 +394,8 @@ fn write_rauc_output(
 /// The documents written about the outputs.
 struct Evidence {
     sbom_name: String,
+    /// The SPDX 2.3 form of the image SBOM, when asked for.
+    spdx23_name: Option<String>,
     provenance_name: String,
     predicate: cra_attest::evidence::slsa::Provenance,
     verity_statement: Option<Statement>,
@@ -426,6 +430,16 @@ fn write_evidence(
     // Streamed to the file: an image of many files has a large SBOM.
     persist::write_atomic_with(&sbom_path, 0o644, |w| sbom.write_pretty(w))
         .map_err(io_at(&sbom_path))?;
+    let spdx23_name = match opts.spdx23 {
+        true => {
+            let doc =
+                cra_attest::evidence::spdx23::from_cyclonedx(&sbom, env!("CARGO_PKG_VERSION"));
+            let path = stage_dir.join(docs.spdx23());
+            persist::write_atomic(&path, &doc.to_json_pretty(), 0o644).map_err(io_at(&path))?;
+            Some(docs.spdx23())
+        }
+        false => None,
+    };
     drop(sbom);
 
     let mut predicate = provenance::predicate(&ImageProvenanceInput {
@@ -465,6 +479,7 @@ fn write_evidence(
     }
     Ok(Evidence {
         sbom_name: docs.sbom(),
+        spdx23_name,
         provenance_name: docs.provenance(),
         predicate,
         verity_statement,
@@ -534,6 +549,16 @@ fn sign_outputs(
     ];
     if let Some(v) = &evidence.verity_statement {
         statements.push((v.clone(), docs.verity_bundle()));
+    }
+    if let Some(name) = &evidence.spdx23_name {
+        let path = stage_dir.join(name);
+        let bytes = std::fs::read(&path).map_err(io_at(&path))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).expect("the SPDX document was just serialised");
+        statements.push((
+            Statement::new(subjects.clone(), fileset::SPDX23_PREDICATE_TYPE, value),
+            docs.spdx23_bundle(),
+        ));
     }
     for (statement, bundle_name) in statements {
         write(signer.sign_statement(&statement)?, bundle_name)?;

@@ -11,6 +11,9 @@
 /// `predicateType` of SBOM attestations.
 pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 
+/// `predicateType` of SPDX 2.3 SBOM attestations (the in-toto SPDX predicate, version 2.3).
+pub const SPDX23_PREDICATE_TYPE: &str = "https://spdx.dev/Document/v2.3";
+
 /// `predicateType` of provenance attestations (SLSA Provenance v1).
 pub const PROVENANCE_PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 
@@ -144,6 +147,16 @@ impl Documents {
     /// The CycloneDX SBOM: `<stem>.cdx.json`.
     pub fn sbom(&self) -> String {
         self.named(SBOM_SUFFIX)
+    }
+
+    /// The SPDX 2.3 SBOM: `<stem>.spdx23.json`.
+    pub fn spdx23(&self) -> String {
+        self.named(".spdx23.json")
+    }
+
+    /// The SPDX 2.3 SBOM attestation: `<stem>.spdx23.sigstore.json`.
+    pub fn spdx23_bundle(&self) -> String {
+        signature_bundle(&self.named(".spdx23"))
     }
 
     /// The SLSA provenance statement: `<stem>.provenance.json`.

@@ -4,3 +4,4 @@ pub mod cyclonedx;
 pub mod intoto;
 pub mod slsa;
 pub mod source;
+pub mod spdx23;

@@ -47,6 +47,11 @@ pub struct BuildArgs {
     /// `[package.metadata.cra]`).
     #[arg(long, help_heading = "Output")]
     pub no_embed_deps: bool,
+    /// SBOM formats to write (repeatable): CycloneDX 1.6 is always written; `spdx2.3` adds
+    /// `<name>.spdx23.json` with the same packages, hashes, licences, purls and graph (attested
+    /// too under --sign).
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub sbom_format: Vec<super::options::SbomFormat>,
 }
 
 impl From<BuildArgs> for BuildRequest {
@@ -62,6 +67,7 @@ impl From<BuildArgs> for BuildRequest {
             deny_warnings: b.warnings.deny_warnings,
             image_app: false,
             no_embed_deps: b.no_embed_deps,
+            sbom_formats: super::options::extra_sbom_formats(&b.sbom_format),
         }
     }
 }

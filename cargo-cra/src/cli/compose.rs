@@ -54,6 +54,10 @@ pub struct ComposeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub registry: RegistryArgs,
+    /// SBOM formats to write (repeatable): CycloneDX 1.6 is always written; `spdx2.3` adds
+    /// `<name>.spdx23.json` for the image and each app (attested too under --sign).
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub sbom_format: Vec<super::options::SbomFormat>,
 }
 
 impl From<ComposeArgs> for ComposeRequest {
@@ -71,6 +75,7 @@ impl From<ComposeArgs> for ComposeRequest {
                 .docs
                 .then_some(cargo_cra::ops::compose::Docs { strict: c.strict }),
             push: None,
+            sbom_formats: super::options::extra_sbom_formats(&c.sbom_format),
         }
     }
 }

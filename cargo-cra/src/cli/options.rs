@@ -115,6 +115,31 @@ pub struct WarningArgs {
     pub deny_warnings: bool,
 }
 
+/// An SBOM format (`--sbom-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON (`<name>.cdx.json`): always written.
+    Cyclonedx,
+    /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.
+    #[value(name = "spdx2.3")]
+    Spdx23,
+}
+
+/// The formats written besides CycloneDX.
+pub fn extra_sbom_formats(formats: &[SbomFormat]) -> Vec<request::SbomFormat> {
+    let mut out = Vec::new();
+    for f in formats {
+        let extra = match f {
+            SbomFormat::Cyclonedx => continue,
+            SbomFormat::Spdx23 => request::SbomFormat::Spdx23,
+        };
+        if !out.contains(&extra) {
+            out.push(extra);
+        }
+    }
+    out
+}
+
 /// How `cargo cra build` reports what it wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {

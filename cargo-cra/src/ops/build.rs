@@ -100,6 +100,8 @@ struct Plan {
     lock_generated: bool,
     /// `--no-embed-deps`: no dependency list in the binaries.
     no_embed_deps: bool,
+    /// `--sbom-format spdx2.3`: an SPDX 2.3 SBOM beside each CycloneDX one.
+    spdx23: bool,
 }
 
 /// Phase durations, said through the [`Ui`] when `CARGO_CRA_TIMINGS` is set.
@@ -344,6 +346,9 @@ fn plan(args: &BuildRequest, ui: &dyn Ui) -> Result<Plan, BuildError> {
         unlocked: args.manifest.unlocked,
         deny_warnings: args.deny_warnings,
         no_embed_deps: args.no_embed_deps,
+        spdx23: args
+            .sbom_formats
+            .contains(&crate::request::SbomFormat::Spdx23),
         lock_generated,
     })
 }
@@ -634,18 +639,22 @@ fn remove_stale_bundles(binary: &Path, docs: &Documents) -> Result<(), BuildErro
     let stale = [
         name.map(|n| cra_model::fileset::signature_bundle(&n)),
         Some(docs.sbom_bundle()),
+        Some(docs.spdx23_bundle()),
         Some(docs.provenance_bundle()),
     ];
     for file in stale.into_iter().flatten() {
-        let path = binary.with_file_name(file);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(BuildError::io(&path, e));
-            }
-            _ => {}
-        }
+        remove_if_there(&binary.with_file_name(file))?;
     }
     Ok(())
+}
+
+/// Removes the file at `path`, if there is one (an earlier build's output this one does not
+/// write, which would otherwise disagree with it).
+fn remove_if_there(path: &Path) -> Result<(), BuildError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BuildError::io(path, e)),
+        _ => Ok(()),
+    }
 }
 
 /// A warning for each linked vendored copy that could not be compared with its archive.
@@ -776,6 +785,19 @@ fn write_binary_documents(
     let sbom_json = bom.to_json_pretty();
     persist::write_atomic(&sbom_out, &sbom_json, 0o644)
         .map_err(|e| BuildError::io(&sbom_out, e))?;
+    let spdx23 = match plan.spdx23 {
+        true => {
+            let doc = cra_attest::evidence::spdx23::from_cyclonedx(&bom, env!("CARGO_PKG_VERSION"));
+            let path = out(docs.spdx23());
+            let json = doc.to_json_pretty();
+            persist::write_atomic(&path, &json, 0o644).map_err(|e| BuildError::io(&path, e))?;
+            Some(json)
+        }
+        false => {
+            remove_if_there(&out(docs.spdx23()))?;
+            None
+        }
+    };
 
     let subject = Subject::new(&copy.file_name, &copy.digests);
     let root = &graph.crate_info(&graph.root).facts;
@@ -803,9 +825,14 @@ fn write_binary_documents(
         .map_err(|e| BuildError::io(&provenance_out, e))?;
 
     let bundles = match attestation.signer {
-        Some(key) => sign_binary(key, &copy.path, &subject, &sbom_json, &provenance, |name| {
-            out(name)
-        })?,
+        Some(key) => {
+            let documents = SignedDocuments {
+                sbom: &sbom_json,
+                spdx23: spdx23.as_deref(),
+                provenance: &provenance,
+            };
+            sign_binary(key, &copy.path, &subject, &documents, out)?
+        }
         None => {
             remove_stale_bundles(&copy.path, &docs)?;
             Vec::new()
@@ -828,18 +855,34 @@ fn write_binary_documents(
     })
 }
 
-/// Signs the binary and attests its SBOM and provenance; returns the bundles written.
+/// The documents of a binary that are attested.
+struct SignedDocuments<'a> {
+    sbom: &'a [u8],
+    spdx23: Option<&'a [u8]>,
+    provenance: &'a Statement,
+}
+
+/// Signs the binary and attests its SBOM(s) and provenance; returns the bundles written.
 fn sign_binary(
     key: &Signer,
     binary: &Path,
     subject: &Subject,
-    sbom_json: &[u8],
-    provenance: &Statement,
+    documents: &SignedDocuments<'_>,
     out: impl Fn(String) -> PathBuf,
 ) -> Result<Vec<PathBuf>, BuildError> {
+    let (sbom_json, provenance) = (documents.sbom, documents.provenance);
     let docs = Documents::of(subject.name.clone());
     let blob = out(fileset::signature_bundle(&subject.name));
     signing::sign_blob(binary, key, &blob)?;
+    let mut bundles = vec![blob];
+    if let Some(spdx) = documents.spdx23 {
+        let value: serde_json::Value = serde_json::from_slice(spdx).expect("our own JSON");
+        let statement =
+            Statement::new(vec![subject.clone()], fileset::SPDX23_PREDICATE_TYPE, value);
+        let bundle = out(docs.spdx23_bundle());
+        signing::write_bundle(&signing::sign_statement(&statement, key)?, &bundle)?;
+        bundles.push(bundle);
+    }
     let sbom_value: serde_json::Value = serde_json::from_slice(sbom_json).expect("our own JSON");
     let sbom_statement = Statement::new(
         vec![subject.clone()],
@@ -856,7 +899,8 @@ fn sign_binary(
         &signing::sign_statement(provenance, key)?,
         &provenance_bundle,
     )?;
-    Ok(vec![blob, sbom_bundle, provenance_bundle])
+    bundles.extend([sbom_bundle, provenance_bundle]);
+    Ok(bundles)
 }
 
 /// A binary copied to `<target-dir>/cra/<target>/<profile>/`.

@@ -41,6 +41,8 @@ pub struct ComposeRequest {
     /// Push the image (and its bundles as referrers) when it is written: to the reference
     /// given, else to the recipe's `[output.registry]`.
     pub push: Option<(Option<String>, crate::ops::push::PushOptions)>,
+    /// SBOM formats written besides CycloneDX (for the image and its apps).
+    pub sbom_formats: Vec<crate::request::SbomFormat>,
 }
 
 /// What `cargo cra compose` wrote, and where it pushed it.
@@ -91,6 +93,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
         },
         image_app: true,
         no_embed_deps: recipe.product.embed_deps == Some(false),
+        sbom_formats: args.sbom_formats.clone(),
         ..Default::default()
     }
 }
@@ -257,6 +260,9 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         started_on,
         signer,
         rauc_signer: rauc_signer.as_ref(),
+        spdx23: args
+            .sbom_formats
+            .contains(&crate::request::SbomFormat::Spdx23),
     };
     fs.fill_apps(&apps)?;
     let mut report = compose_tree(&recipe, &fs, &apps, &options, ui)?;

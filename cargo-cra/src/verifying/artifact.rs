@@ -149,6 +149,8 @@ impl OnDisk {
 #[derive(Clone, Copy)]
 enum Attested {
     Sbom,
+    /// The SPDX 2.3 SBOM (`--sbom-format spdx2.3`), when there is one.
+    Spdx23,
     Provenance,
 }
 
@@ -156,6 +158,7 @@ impl Attested {
     fn check(self) -> &'static str {
         match self {
             Attested::Sbom => "SBOM attestation",
+            Attested::Spdx23 => "SPDX attestation",
             Attested::Provenance => "provenance attestation",
         }
     }
@@ -163,6 +166,7 @@ impl Attested {
     fn predicate_type(self) -> &'static str {
         match self {
             Attested::Sbom => fileset::CYCLONEDX_PREDICATE_TYPE,
+            Attested::Spdx23 => fileset::SPDX23_PREDICATE_TYPE,
             Attested::Provenance => fileset::PROVENANCE_PREDICATE_TYPE,
         }
     }
@@ -171,6 +175,7 @@ impl Attested {
     fn files(self, docs: &Documents) -> (String, String) {
         match self {
             Attested::Sbom => (docs.sbom_bundle(), docs.sbom()),
+            Attested::Spdx23 => (docs.spdx23_bundle(), docs.spdx23()),
             Attested::Provenance => (docs.provenance_bundle(), docs.provenance()),
         }
     }
@@ -275,6 +280,7 @@ impl Checker {
                 sbom.map(|()| self.attested(Attested::Sbom)),
             ),
             line("SBOM subject", sbom_subject),
+            line(Attested::Spdx23.check(), self.optional(Attested::Spdx23)),
             line(
                 Attested::Provenance.check(),
                 self.attestation(Attested::Provenance)
@@ -366,7 +372,7 @@ impl Checker {
         }
         let on_disk = self.document(&document)?;
         let attested = match what {
-            Attested::Sbom => &statement["predicate"],
+            Attested::Sbom | Attested::Spdx23 => &statement["predicate"],
             Attested::Provenance => &statement,
         };
         if *attested != *on_disk {
@@ -377,6 +383,17 @@ impl Checker {
             .into());
         }
         Ok(())
+    }
+
+    /// An attestation that only some outputs have: skipped when neither it nor its document
+    /// is there; else as [`Checker::attestation`].
+    fn optional(&self, what: Attested) -> Outcome {
+        let (bundle, document) = what.files(&self.on_disk.docs);
+        let there = |name: &str| std::fs::symlink_metadata(self.on_disk.beside(name)).is_ok();
+        if !there(&bundle) && !there(&document) {
+            return Err(Problem::Skipped(format!("no {document} beside it")));
+        }
+        self.attestation(what).map(|()| self.attested(what))
     }
 
     fn attested(&self, what: Attested) -> String {

@@ -27,5 +27,6 @@ mod reproducible;
 mod sbom_corpus;
 mod sbom_exact;
 mod signing;
+mod spdx;
 mod squashfs;
 mod verify_bundle;

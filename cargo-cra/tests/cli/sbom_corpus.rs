@@ -123,6 +123,8 @@ fn build(app: &App, dir: &Path, target: &str) -> Vec<Value> {
         "json",
         "--target",
         target,
+        "--sbom-format",
+        "spdx2.3",
     ];
     for f in app.features {
         args.extend(["--features", f]);
@@ -179,6 +181,41 @@ fn check_corpus(target: &str) {
                 oracle::difference(&listed, &tree)
             );
             let exe = Path::new(r["path"].as_str().unwrap());
+            // The SPDX 2.3 form passes spdx-tools' validator and lists the same packages; the
+            // dependency list inside the binary, read by rust-audit-info, is the same set.
+            let sbom_path = Path::new(r["sbom"].as_str().unwrap());
+            let spdx_path = sbom_path.with_file_name(
+                sbom_path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace(".cdx.json", ".spdx23.json"),
+            );
+            pyspdxtools_check(&spdx_path).unwrap();
+            let spdx: Value = serde_json::from_slice(&std::fs::read(&spdx_path).unwrap()).unwrap();
+            let versioned = |name: &Value, version: &Value| {
+                format!("{}@{}", name.as_str().unwrap(), version.as_str().unwrap())
+            };
+            let mut in_cdx: std::collections::BTreeSet<String> = bom["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| versioned(&c["name"], &c["version"]))
+                .collect();
+            let root = &bom["metadata"]["component"];
+            in_cdx.insert(versioned(&root["name"], &root["version"]));
+            let in_spdx: std::collections::BTreeSet<String> = spdx["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| versioned(&p["name"], &p["versionInfo"]))
+                .collect();
+            assert_eq!(in_spdx, in_cdx, "{}: SPDX and CycloneDX", app.name);
+            let mut embedded = embedded_packages(exe);
+            // The list names the root by package, the SBOM by binary.
+            embedded.remove(&format!("{}@{}", app.name, app.version));
+            in_cdx.remove(&versioned(&root["name"], &root["version"]));
+            assert_eq!(embedded, in_cdx, "{}: .dep-v0 and SBOM", app.name);
             let mut out = run_foreign(target, exe, &["--version"]);
             if !out.status.success() {
                 // Some apps print their version only with -V.

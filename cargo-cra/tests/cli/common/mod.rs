@@ -112,6 +112,42 @@ pub fn test_python(what: &str) -> PathBuf {
     installed_tool("CRA_TEST_PYTHON", ".tools/venv/bin/python", what)
 }
 
+/// spdx-tools' validator (`pyspdxtools -i FILE`, pinned in `.tools/venv`) on an SPDX 2.3
+/// document: `Err` with what it says when it refuses it.
+pub fn pyspdxtools_check(document: &Path) -> Result<(), String> {
+    let python = test_python("spdx-tools");
+    let out = Command::new(python.with_file_name("pyspdxtools"))
+        .arg("-i")
+        .arg(document)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    match out.status.success() && text.trim().is_empty() {
+        true => Ok(()),
+        false => Err(format!("{}: {text}", document.display())),
+    }
+}
+
+/// The `name@version` of every package rust-audit-info reads from the binary at `path`.
+pub fn embedded_packages(path: &Path) -> std::collections::BTreeSet<String> {
+    let out = Command::new(rust_audit_info()).arg(path).output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}@{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 /// rust-audit-info (pinned; `tests/run` installs it in `.tools/rust-audit-info`).
 pub fn rust_audit_info() -> PathBuf {
     installed_tool(
