@@ -6,6 +6,16 @@ use std::path::PathBuf;
 /// Why `cargo cra build` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// `--deny-weak-binaries`: a binary lacks an exploitation mitigation.
+    #[error(
+        "binary `{binary}`: {weaknesses}; denied by --deny-weak-binaries, no outputs were written"
+    )]
+    WeakBinary {
+        /// The binary.
+        binary: String,
+        /// What it lacks.
+        weaknesses: String,
+    },
     /// The dependency list could not be written into a binary.
     #[error("{path}: {message}")]
     Embed {

@@ -130,6 +130,9 @@ pub struct BuildRequest {
     /// SBOM formats written besides CycloneDX (always written: the evidence `verify`, `audit`
     /// and `docs` read).
     pub sbom_formats: Vec<SbomFormat>,
+    /// A binary lacking an exploitation mitigation (PIE, full RELRO, a non-executable stack,
+    /// no writable and executable segment, no text relocations) stops the build.
+    pub deny_weak_binaries: bool,
 }
 
 /// An SBOM format written besides CycloneDX 1.6.

@@ -54,6 +54,8 @@ pub struct SbomInput<'a> {
     pub profile: &'a str,
     /// The dependency list embedded in the binary (its section and format), if any.
     pub dependency_list: Option<String>,
+    /// The binary's exploitation mitigations, as `(property, value)`.
+    pub hardening: Vec<(&'static str, String)>,
 }
 
 /// The SBOM, with its content-derived serial number set.
@@ -124,6 +126,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     if let Some(list) = &input.dependency_list {
         extra.push(Property::new(cra_model::properties::DEPENDENCY_LIST, list));
     }
+    extra.extend(input.hardening.iter().map(|(n, v)| Property::new(*n, v)));
     if let Some(f) = features_property(input.graph.features.get(&input.graph.root)) {
         extra.push(f);
     }

@@ -262,6 +262,9 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
                 ];
                 file.properties.extend(link_properties);
                 file.properties.extend(xattr_properties(&entry.xattrs));
+                if let Kind::File(Content::Host { path: host, .. }) = &entry.kind {
+                    file.properties.extend(elf_mitigations(host));
+                }
                 if let Kind::File(Content::Host { path: host, .. }) = &entry.kind
                     && matches!(entry.origin, Origin::File(_))
                     && input.fs.in_repository(host).is_none()
@@ -321,6 +324,30 @@ fn read_bom(path: &std::path::Path) -> Result<Bom, ComposeError> {
         path: path.to_path_buf(),
         message: cra_model::input::printable(&e.to_string()),
     })
+}
+
+/// The exploitation mitigations of the file at `path` when it is an ELF file (a binary the
+/// recipe puts in the image), as SBOM properties; nothing for any other file.
+fn elf_mitigations(path: &std::path::Path) -> Vec<Property> {
+    use std::io::Read as _;
+    let mut magic = [0u8; 4];
+    let elf = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == *b"\x7fELF");
+    if !elf {
+        return Vec::new();
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    match crate::hardening::Mitigations::of(&bytes) {
+        Ok(m) => m
+            .properties()
+            .into_iter()
+            .map(|(n, v)| Property::new(n, v))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 #[cfg(test)]

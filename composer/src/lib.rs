@@ -14,6 +14,7 @@ pub mod compose;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hardening;
 pub(crate) mod image_sbom;
 pub(crate) mod layer;
 pub(crate) mod oci;

@@ -8,6 +8,22 @@ pub const PACKAGE: &str = "cargo-cra:package";
 pub const TARGET: &str = "cargo-cra:target";
 /// The Cargo profile a binary was built with.
 pub const PROFILE: &str = "cargo-cra:profile";
+/// A binary's exploitation mitigations (CRA Annex I (2)(k)), as its ELF headers say them:
+/// position independence (`pie`, `static-pie`, `no`).
+pub const HARDENING_PIE: &str = "cargo-cra:hardening:pie";
+/// RELRO: `full` (with immediate binding), `partial`, `none`.
+pub const HARDENING_RELRO: &str = "cargo-cra:hardening:relro";
+/// A non-executable stack: `yes`, `no`.
+pub const HARDENING_NX_STACK: &str = "cargo-cra:hardening:nx-stack";
+/// A loaded segment both writable and executable: `yes`, `no`.
+pub const HARDENING_WX_SEGMENT: &str = "cargo-cra:hardening:wx-segment";
+/// Text relocations: `yes`, `no`.
+pub const HARDENING_TEXT_RELOCATIONS: &str = "cargo-cra:hardening:text-relocations";
+/// The symbol table is there: `yes`, `no` (stripped).
+pub const HARDENING_SYMBOLS: &str = "cargo-cra:hardening:symbols";
+/// DWARF debug information is there: `yes`, `no`.
+pub const HARDENING_DEBUG_INFO: &str = "cargo-cra:hardening:debug-info";
+
 /// The dependency list embedded in the binary (cargo-auditable's format), when there is one:
 /// the section's name and the list's format.
 pub const DEPENDENCY_LIST: &str = "cargo-cra:dependency-list";

@@ -52,6 +52,11 @@ pub struct BuildArgs {
     /// too under --sign).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub sbom_format: Vec<super::options::SbomFormat>,
+    /// Stop before any output when a binary lacks an exploitation mitigation: PIE (or
+    /// static-pie), full RELRO, a non-executable stack, no writable and executable segment, no
+    /// text relocations. They are recorded in the SBOM either way (`cargo-cra:hardening:*`).
+    #[arg(long, help_heading = "Checks")]
+    pub deny_weak_binaries: bool,
 }
 
 impl From<BuildArgs> for BuildRequest {
@@ -68,6 +73,7 @@ impl From<BuildArgs> for BuildRequest {
             image_app: false,
             no_embed_deps: b.no_embed_deps,
             sbom_formats: super::options::extra_sbom_formats(&b.sbom_format),
+            deny_weak_binaries: b.deny_weak_binaries,
         }
     }
 }

@@ -66,6 +66,8 @@ pub struct BinaryReport {
     /// attestation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bundles: Vec<PathBuf>,
+    /// The binary's exploitation mitigations, as its ELF headers say them.
+    pub hardening: Option<cra_composer::hardening::Mitigations>,
     /// The OpenVEX documents the package's `vex` key names (the manufacturer's decisions
     /// `--audit` and `cargo cra audit` apply).
     #[serde(skip)]
@@ -102,6 +104,8 @@ struct Plan {
     no_embed_deps: bool,
     /// `--sbom-format spdx2.3`: an SPDX 2.3 SBOM beside each CycloneDX one.
     spdx23: bool,
+    /// `--deny-weak-binaries`: a binary lacking a mitigation stops the build before any output.
+    deny_weak_binaries: bool,
 }
 
 /// Phase durations, said through the [`Ui`] when `CARGO_CRA_TIMINGS` is set.
@@ -349,6 +353,7 @@ fn plan(args: &BuildRequest, ui: &dyn Ui) -> Result<Plan, BuildError> {
         spdx23: args
             .sbom_formats
             .contains(&crate::request::SbomFormat::Spdx23),
+        deny_weak_binaries: args.deny_weak_binaries,
         lock_generated,
     })
 }
@@ -606,6 +611,7 @@ fn write_outputs(
     if let Some(gate) = gate {
         audit_linked(gate, plan, &graphs, ui)?;
     }
+    let hardening = hardening_of(plan, &graphs)?;
     // Copying (and hashing) the binaries and hashing the crate archives are independent.
     let memo = plan.build_dir.join(ARCHIVE_DIGESTS);
     let (archives, copies) = std::thread::scope(|s| {
@@ -627,8 +633,36 @@ fn write_outputs(
     graphs
         .iter()
         .zip(copies?)
-        .map(|((bin, graph), copy)| write_binary_documents(&shared, bin, graph, copy))
+        .zip(hardening)
+        .map(|(((bin, graph), mut copy), hardening)| {
+            copy.hardening = hardening;
+            write_binary_documents(&shared, bin, graph, copy)
+        })
         .collect()
+}
+
+/// Each binary's exploitation mitigations, read from what cargo linked (the list written into
+/// the shipped copy changes no header they are read from); with `--deny-weak-binaries`, one
+/// lacking any stops the build here, before anything is copied or written.
+fn hardening_of(
+    plan: &Plan,
+    graphs: &[(&Artifact, LinkedGraph)],
+) -> Result<Vec<Option<cra_composer::hardening::Mitigations>>, BuildError> {
+    let mut out = Vec::new();
+    for (bin, _) in graphs {
+        let exe = bin.executable.as_ref().expect("filtered on executable");
+        let bytes = std::fs::read(exe).map_err(|e| BuildError::io(exe.as_std_path(), e))?;
+        let mitigations = cra_composer::hardening::Mitigations::of(&bytes).ok();
+        let weak = mitigations.map(|m| m.weaknesses()).unwrap_or_default();
+        if plan.deny_weak_binaries && !weak.is_empty() {
+            return Err(BuildError::WeakBinary {
+                binary: bin.target.name.clone(),
+                weaknesses: weak.join(", "),
+            });
+        }
+        out.push(mitigations);
+    }
+    Ok(out)
 }
 
 /// An unsigned build rewrote the binary's SBOM and provenance: the bundles an earlier signed
@@ -780,6 +814,7 @@ fn write_binary_documents(
         target: &plan.target,
         profile: &copy.profile,
         dependency_list: copy.dependency_list.clone(),
+        hardening: copy.hardening.map(|m| m.properties()).unwrap_or_default(),
     });
     let sbom_out = out(docs.sbom());
     let sbom_json = bom.to_json_pretty();
@@ -852,6 +887,7 @@ fn write_binary_documents(
         provenance: provenance_out,
         repository: root.repository.clone(),
         bundles,
+        hardening: copy.hardening,
     })
 }
 
@@ -911,6 +947,8 @@ struct CopiedBinary {
     digests: Digests,
     /// The dependency list written into it (section and format), if any.
     dependency_list: Option<String>,
+    /// Its exploitation mitigations (an ELF binary).
+    hardening: Option<cra_composer::hardening::Mitigations>,
 }
 
 /// Copies the binary where the build ships it, with its dependency list written in (from
@@ -953,6 +991,7 @@ fn copy_binary(
             profile,
             digests,
             dependency_list: None,
+            hardening: None,
         });
     }
     let list = crate::embed::version_info(graph).map_err(|e| BuildError::embed(exe, e))?;
@@ -965,6 +1004,7 @@ fn copy_binary(
         profile,
         digests: Digests::of_bytes(&with_list),
         dependency_list: Some(crate::embed::description()),
+        hardening: None,
     })
 }
 

@@ -15,6 +15,7 @@ mod dependency_list;
 mod docs;
 mod fresh_clone;
 mod fuzz_corpus;
+mod hardening;
 mod help;
 mod hostile_project;
 mod init;
