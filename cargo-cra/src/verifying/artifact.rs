@@ -273,21 +273,27 @@ impl Checker {
     pub(super) fn evidence_lines(&self) -> Vec<CheckLine> {
         let sbom = self.attestation(Attested::Sbom);
         let sbom_subject = self.sbom_subject(sbom.is_ok());
-        vec![
+        let mut lines = vec![
             line("signature", self.signature()),
             line(
                 Attested::Sbom.check(),
                 sbom.map(|()| self.attested(Attested::Sbom)),
             ),
             line("SBOM subject", sbom_subject),
-            line(Attested::Spdx23.check(), self.optional(Attested::Spdx23)),
+        ];
+        // Only outputs written with `--sbom-format spdx2.3` have this one.
+        if let Some(spdx) = self.optional(Attested::Spdx23) {
+            lines.push(line(Attested::Spdx23.check(), spdx));
+        }
+        lines.extend([
             line(
                 Attested::Provenance.check(),
                 self.attestation(Attested::Provenance)
                     .map(|()| self.attested(Attested::Provenance)),
             ),
             line("provenance subject", self.provenance_subject()),
-        ]
+        ]);
+        lines
     }
 
     /// The artefact's SHA-256, hex.
@@ -385,15 +391,15 @@ impl Checker {
         Ok(())
     }
 
-    /// An attestation that only some outputs have: skipped when neither it nor its document
+    /// An attestation that only some outputs have: `None` when neither it nor its document
     /// is there; else as [`Checker::attestation`].
-    fn optional(&self, what: Attested) -> Outcome {
+    fn optional(&self, what: Attested) -> Option<Outcome> {
         let (bundle, document) = what.files(&self.on_disk.docs);
         let there = |name: &str| std::fs::symlink_metadata(self.on_disk.beside(name)).is_ok();
         if !there(&bundle) && !there(&document) {
-            return Err(Problem::Skipped(format!("no {document} beside it")));
+            return None;
         }
-        self.attestation(what).map(|()| self.attested(what))
+        Some(self.attestation(what).map(|()| self.attested(what)))
     }
 
     fn attested(&self, what: Attested) -> String {

@@ -427,7 +427,6 @@ fn an_image_is_pushed_over_tls_with_basic_auth_and_read_back_by_skopeo_by_its_di
         ("signature", "ok"),
         ("SBOM attestation", "ok"),
         ("SBOM subject", "ok"),
-        ("SPDX attestation", "skipped"),
         ("provenance attestation", "ok"),
         ("provenance subject", "ok"),
         ("tag", "ok"),
