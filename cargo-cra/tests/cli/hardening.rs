@@ -1,8 +1,8 @@
 //! Issue 28, part 4: exploitation mitigations (CRA Annex I (2)(k)) read from ELF headers, as
 //! checksec.py (pinned; it reads binaries with LIEF, pinned by it) reads them: on the binaries
-//! `cargo cra build` ships (host glibc PIE, static musl), and on ELF files put into an image —
-//! one built deliberately weak (non-PIE, executable stack, lazy binding, no RELRO) and one
-//! hardened, both by the host's gcc (zig cc refuses `-z execstack`).
+//! `cargo cra build` ships (host glibc PIE, x86_64 static-pie, aarch64 static), and on ELF files
+//! put into an image — one built deliberately weak (non-PIE, executable stack, lazy binding, no
+//! RELRO) and one hardened, both by the host's gcc (zig cc refuses `-z execstack`).
 
 use crate::common;
 
@@ -176,8 +176,8 @@ fn shipped_binaries_are_judged_as_checksec_judges_them_and_weak_ones_can_be_deni
             &target,
         );
     }
-    // The example app for arm64, linked by rust-lld without C: a static binary that is not
-    // position-independent and has partial RELRO today. checksec agrees; denied, it is one line
+    // The example app for arm64: a static binary that is not position-independent and has
+    // partial RELRO today (what rustc makes for aarch64 musl). checksec agrees; denied, it is one line
     // naming the binary and what it lacks, and nothing is written.
     let tmp = tempfile::tempdir().unwrap();
     let app = tmp.path().join("hello-device");
