@@ -93,7 +93,10 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
         },
         image_app: true,
         no_embed_deps: recipe.product.embed_deps == Some(false),
-        sbom_formats: args.sbom_formats.clone(),
+        sbom_formats: match recipe.output.spdx23 {
+            true => vec![crate::request::SbomFormat::Spdx23],
+            false => args.sbom_formats.clone(),
+        },
         ..Default::default()
     }
 }
@@ -260,9 +263,10 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         started_on,
         signer,
         rauc_signer: rauc_signer.as_ref(),
-        spdx23: args
-            .sbom_formats
-            .contains(&crate::request::SbomFormat::Spdx23),
+        spdx23: recipe.output.spdx23
+            || args
+                .sbom_formats
+                .contains(&crate::request::SbomFormat::Spdx23),
     };
     fs.fill_apps(&apps)?;
     let mut report = compose_tree(&recipe, &fs, &apps, &options, ui)?;

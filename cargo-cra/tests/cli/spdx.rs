@@ -143,21 +143,29 @@ fn an_image_sbom_in_spdx_is_valid_and_lists_the_image_packages() {
     let (a, b) = purls(&spdx, &cdx);
     assert_eq!(a, b);
     assert_eq!(spdx["packages"][0]["name"], "conf");
-    // The same inputs, the same document.
+    // Asked for by the recipe instead: the same inputs, the same document.
+    let recipe = std::fs::read_to_string(project.join("recipe.toml")).unwrap();
+    let with_formats = |formats: &str| {
+        let text = format!("[output]\nsbom-formats = [{formats}]\n\n[output.oci]");
+        std::fs::write(
+            project.join("recipe.toml"),
+            recipe.replace("[output.oci]", &text),
+        )
+        .unwrap();
+    };
+    with_formats("\"spdx2.3\"");
     let again = report(&compose(
         project,
-        &[
-            "recipe.toml",
-            "--out",
-            "again",
-            "--json",
-            "--sbom-format",
-            "spdx2.3",
-        ],
+        &["recipe.toml", "--out", "again", "--json"],
         &[("SOURCE_DATE_EPOCH", "0")],
     ));
     assert_eq!(
         std::fs::read(dir.join("conf.spdx23.json")).unwrap(),
         std::fs::read(Path::new(again["dir"].as_str().unwrap()).join("conf.spdx23.json")).unwrap()
     );
+    // A format the recipe cannot mean: one line at its place, nothing written.
+    with_formats("\"spdx3\"");
+    let bad = compose(project, &["recipe.toml", "--out", "bad"], &[]);
+    assert_one_line_error(&bad, &["recipe.toml:11:17:", "unknown variant `spdx3`"]);
+    assert!(!project.join("bad").exists());
 }

@@ -275,6 +275,8 @@ pub struct Output {
     pub rauc: Option<RaucOutput>,
     /// `[output.registry]`.
     pub registry: Option<RegistryOutput>,
+    /// `sbom-formats` names `"spdx2.3"`: the image and its apps get an SPDX 2.3 SBOM too.
+    pub spdx23: bool,
 }
 
 /// `[output.registry]`: where `cargo cra compose --push` pushes, as written (the reference is

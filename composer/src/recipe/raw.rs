@@ -301,6 +301,21 @@ pub struct Output {
     /// Sigstore bundles.
     #[serde(default)]
     pub registry: Option<RegistryOutput>,
+    /// SBOM formats to write, for the image and each app: `"cyclonedx"` (CycloneDX 1.6, always
+    /// written) and `"spdx2.3"` (`<name>.spdx23.json`); with `--sbom-format`, both count.
+    #[serde(default, rename = "sbom-formats")]
+    pub sbom_formats: Vec<RawSbomFormat>,
+}
+
+/// An SBOM format a recipe asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawSbomFormat {
+    /// CycloneDX 1.6 JSON: always written.
+    #[serde(rename = "cyclonedx")]
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    #[serde(rename = "spdx2.3")]
+    Spdx23,
 }
 
 /// `[output.registry]`: the repository `cargo cra compose --push` pushes to; credentials stay
@@ -972,6 +987,7 @@ impl Recipe {
                     plain: r.format.is_some_and(|f| f.get_ref() == "plain"),
                 }),
                 registry,
+                spdx23: self.output.sbom_formats.contains(&RawSbomFormat::Spdx23),
             },
             origin,
         })
