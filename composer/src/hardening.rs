@@ -33,8 +33,10 @@ pub struct Mitigations {
 pub enum Pie {
     /// A position-independent executable, dynamically linked.
     Pie,
-    /// A static position-independent executable (it relocates itself).
+    /// A static position-independent executable (it relocates itself; `DF_1_PIE`).
     StaticPie,
+    /// A shared object (a library, or the dynamic loader): position-independent by nature.
+    Dso,
     /// Loaded at a fixed address.
     No,
 }
@@ -56,8 +58,8 @@ impl Mitigations {
     pub fn of(data: &[u8]) -> Result<Mitigations, String> {
         let read = |e: object::read::Error| e.to_string();
         match FileKind::parse(data).map_err(read)? {
-            FileKind::Elf64 => inspect::<elf::FileHeader64<Endianness>>(data).map_err(read),
-            FileKind::Elf32 => inspect::<elf::FileHeader32<Endianness>>(data).map_err(read),
+            FileKind::Elf64 => inspect::<elf::FileHeader64<Endianness>>(data),
+            FileKind::Elf32 => inspect::<elf::FileHeader32<Endianness>>(data),
             _ => Err("not an ELF file".into()),
         }
     }
@@ -105,6 +107,7 @@ impl Pie {
         match self {
             Pie::Pie => "pie",
             Pie::StaticPie => "static-pie",
+            Pie::Dso => "shared-object",
             Pie::No => "no",
         }
     }
@@ -121,14 +124,13 @@ impl Relro {
     }
 }
 
-fn inspect<Elf: FileHeader<Endian = Endianness>>(
-    data: &[u8],
-) -> Result<Mitigations, object::read::Error> {
-    let header = Elf::parse(data)?;
-    let endian = header.endian()?;
+fn inspect<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Mitigations, String> {
+    let read = |e: object::read::Error| e.to_string();
+    let header = Elf::parse(data).map_err(read)?;
+    let endian = header.endian().map_err(read)?;
     let (mut interp, mut relro_segment, mut stack_flags, mut wx) = (false, false, None, false);
     let (mut bind_now, mut textrel, mut flags_1_pie) = (false, false, false);
-    for ph in header.program_headers(endian, data)? {
+    for ph in header.program_headers(endian, data).map_err(read)? {
         let flags = ph.p_flags(endian);
         match ph.p_type(endian) {
             elf::PT_INTERP => interp = true,
@@ -137,8 +139,12 @@ fn inspect<Elf: FileHeader<Endian = Endianness>>(
             elf::PT_LOAD => wx |= flags & elf::PF_W != 0 && flags & elf::PF_X != 0,
             _ => {}
         }
-        for d in ph.dynamic(endian, data)?.unwrap_or_default() {
+        for d in ph.dynamic(endian, data).map_err(read)?.unwrap_or_default() {
             let (tag, val) = (d.tag(endian), d.val(endian));
+            // The loader reads no further.
+            if tag == elf::DT_NULL {
+                break;
+            }
             match tag {
                 elf::DT_BIND_NOW => bind_now = true,
                 elf::DT_TEXTREL => textrel = true,
@@ -155,16 +161,21 @@ fn inspect<Elf: FileHeader<Endian = Endianness>>(
         }
     }
     let pie = match (header.e_type(endian), interp) {
+        (elf::ET_EXEC, _) => Pie::No,
         (elf::ET_DYN, true) => Pie::Pie,
-        (elf::ET_DYN, false) if flags_1_pie || header.e_entry(endian).into() != 0 => Pie::StaticPie,
-        _ => Pie::No,
+        (elf::ET_DYN, false) if flags_1_pie => Pie::StaticPie,
+        (elf::ET_DYN, false) => Pie::Dso,
+        // Object files and core dumps are not run: no verdict.
+        _ => return Err("not an executable or shared object".into()),
     };
-    let sections = header.sections(endian, data)?;
+    // A section table that does not parse loses the symbols verdict, not the others.
     let (mut symbols, mut debug_info) = (false, false);
-    for s in sections.iter() {
-        symbols |= s.sh_type(endian) == elf::SHT_SYMTAB;
-        let name = sections.section_name(endian, s).unwrap_or_default();
-        debug_info |= name.starts_with(b".debug_");
+    if let Ok(sections) = header.sections(endian, data) {
+        for s in sections.iter() {
+            symbols |= s.sh_type(endian) == elf::SHT_SYMTAB;
+            let name = sections.section_name(endian, s).unwrap_or_default();
+            debug_info |= name.starts_with(b".debug_");
+        }
     }
     Ok(Mitigations {
         pie,

@@ -334,7 +334,10 @@ fn elf_mitigations(path: &std::path::Path) -> Vec<Property> {
     let elf = std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
         .is_ok_and(|()| magic == *b"\x7fELF");
-    if !elf {
+    // An ELF file larger than this gets no verdict rather than that much memory.
+    const ELF_MAX: u64 = 1 << 30;
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= ELF_MAX);
+    if !elf || !small {
         return Vec::new();
     }
     let Ok(bytes) = std::fs::read(path) else {

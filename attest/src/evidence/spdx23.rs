@@ -195,6 +195,9 @@ pub fn from_cyclonedx(bom: &Bom, tool_version: &str) -> Document {
 #[derive(Default)]
 struct Ids {
     used: BTreeSet<String>,
+    /// How many times each cleaned basis was given (the next suffix, without a quadratic
+    /// search).
+    given: BTreeMap<String, usize>,
     by_ref: BTreeMap<String, String>,
 }
 
@@ -208,7 +211,7 @@ impl Ids {
                 component.version.as_deref().unwrap_or_default()
             )
         });
-        let clean: String = basis
+        let mut clean: String = basis
             .chars()
             .map(
                 |c| match c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -217,10 +220,18 @@ impl Ids {
                 },
             )
             .collect();
-        let mut id = format!("SPDXRef-{clean}");
-        let mut n = 1;
+        if clean.is_empty() {
+            clean.push_str("component");
+        }
+        let n = self.given.entry(clean.clone()).or_insert(0);
+        *n += 1;
+        let mut id = match *n {
+            1 => format!("SPDXRef-{clean}"),
+            k => format!("SPDXRef-{clean}-{k}"),
+        };
+        // A basis that itself ends in `-<k>` could meet a suffixed one: go on counting.
         while self.used.contains(&id) {
-            n += 1;
+            *n += 1;
             id = format!("SPDXRef-{clean}-{n}");
         }
         self.used.insert(id.clone());
@@ -244,6 +255,14 @@ fn package(c: &Component, ids: &mut Ids) -> Package {
         .find(|r| r.kind == "distribution")
         .or_else(|| c.external_references.iter().find(|r| r.kind == "vcs"))
         .map(|r| r.url.clone())
+        // Only a URL SPDX's download-location rule accepts; else NOASSERTION.
+        .filter(|u| {
+            let lower = u.to_ascii_lowercase();
+            ["https://", "http://", "git+https://", "git+ssh://"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+                && !u.chars().any(char::is_whitespace)
+        })
         .unwrap_or_else(|| NOASSERTION.into());
     Package {
         spdx_id: ids.give(c),
@@ -292,17 +311,23 @@ fn package(c: &Component, ids: &mut Ids) -> Package {
     }
 }
 
-/// The declared licence: the CycloneDX expression, or the SPDX ids joined with AND; a licence
-/// known only by name is not an SPDX expression, so NOASSERTION.
+/// The declared licence: the CycloneDX expression, or the SPDX ids joined with AND, each a
+/// valid SPDX expression of listed licences (legacy `MIT/Apache-2.0` made canonical); anything
+/// else — a licence known only by name, `Proprietary`, a `LicenseRef-` this document does not
+/// define — is NOASSERTION, never an invalid expression.
 fn declared(licenses: &[LicenseChoice]) -> String {
     let mut parts = Vec::new();
     for l in licenses {
-        match l {
-            LicenseChoice::Expression(e) => parts.push(e.expression.clone()),
+        let text = match l {
+            LicenseChoice::Expression(e) => e.expression.as_str(),
             LicenseChoice::License { license } => match &license.id {
-                Some(id) => parts.push(id.clone()),
+                Some(id) => id.as_str(),
                 None => return NOASSERTION.into(),
             },
+        };
+        match spdx_expression(text) {
+            Some(e) => parts.push(e),
+            None => return NOASSERTION.into(),
         }
     }
     match parts.len() {
@@ -314,6 +339,18 @@ fn declared(licenses: &[LicenseChoice]) -> String {
             .collect::<Vec<_>>()
             .join(" AND "),
     }
+}
+
+/// `text` as a canonical SPDX expression of listed licences, if it is one.
+fn spdx_expression(text: &str) -> Option<String> {
+    let canonical = spdx::Expression::canonicalize(text)
+        .ok()?
+        .unwrap_or_else(|| text.to_string());
+    let expression = spdx::Expression::parse(&canonical).ok()?;
+    let listed = expression
+        .requirements()
+        .all(|r| matches!(r.req.license, spdx::LicenseItem::Spdx { .. }));
+    listed.then_some(canonical)
 }
 
 /// SPDX's `created`: `YYYY-MM-DDThh:mm:ssZ` (no fraction), from an RFC 3339 time.
@@ -375,5 +412,20 @@ mod tests {
             && r["spdxElementId"] == "SPDXRef-bin-gw"
             && r["relatedSpdxElement"] == "SPDXRef-pkg-cargo-itoa-1.0.15"));
         assert!(rels.iter().any(|r| r["relationshipType"] == "DESCRIBES"));
+    }
+
+    #[test]
+    fn licences_are_valid_expressions_of_listed_licences_or_noassertion() {
+        let expr = |e: &str| {
+            declared(&[LicenseChoice::Expression(LicenseExpression {
+                expression: e.into(),
+                acknowledgement: None,
+            })])
+        };
+        assert_eq!(expr("MIT OR Apache-2.0"), "MIT OR Apache-2.0");
+        assert_eq!(expr("MIT/Apache-2.0"), "MIT OR Apache-2.0");
+        for bad in ["Proprietary", "LicenseRef-Acme", "MIT ORR X", ""] {
+            assert_eq!(expr(bad), NOASSERTION, "{bad:?}");
+        }
     }
 }

@@ -653,7 +653,10 @@ fn hardening_of(
         let exe = bin.executable.as_ref().expect("filtered on executable");
         let bytes = std::fs::read(exe).map_err(|e| BuildError::io(exe.as_std_path(), e))?;
         let mitigations = cra_composer::hardening::Mitigations::of(&bytes).ok();
-        let weak = mitigations.map(|m| m.weaknesses()).unwrap_or_default();
+        let weak = match mitigations {
+            Some(m) => m.weaknesses(),
+            None => vec!["ELF headers that cannot be read"],
+        };
         if plan.deny_weak_binaries && !weak.is_empty() {
             return Err(BuildError::WeakBinary {
                 binary: bin.target.name.clone(),
@@ -830,6 +833,7 @@ fn write_binary_documents(
         }
         false => {
             remove_if_there(&out(docs.spdx23()))?;
+            remove_if_there(&out(docs.spdx23_bundle()))?;
             None
         }
     };

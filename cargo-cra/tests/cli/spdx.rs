@@ -104,10 +104,26 @@ fn a_signed_build_writes_a_valid_spdx_sbom_of_the_same_packages_and_verify_check
         text.contains("FAIL SPDX attestation") && text.contains("probe.spdx23.json"),
         "{text}"
     );
-    // Built again without it: no SPDX document or attestation is left to disagree.
-    let again = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
+    // Built and signed again without it: no SPDX document or attestation is left to
+    // disagree, and the output verifies.
+    let args = [
+        "cra",
+        "build",
+        "-p",
+        "probe",
+        "--sign",
+        "--key",
+        "cosign.key",
+    ];
+    let again = run_cra(&dir, &args, &[pw]);
     assert!(again.status.success(), "{}", describe(&again));
     assert!(!out.join("probe.spdx23.json").exists());
+    assert!(!out.join("probe.spdx23.sigstore.json").exists());
+    let ok = verify("cosign.pub");
+    assert!(ok.status.success(), "{}", describe(&ok));
+    // Unsigned, the same.
+    let again = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
+    assert!(again.status.success(), "{}", describe(&again));
     assert!(!out.join("probe.spdx23.sigstore.json").exists());
 }
 
