@@ -139,13 +139,15 @@ impl OnDisk {
         vec![
             self.signature_bundle(),
             self.docs.sbom_bundle(),
+            self.docs.spdx23_bundle(),
             self.docs.provenance_bundle(),
             self.docs.verity_bundle(),
         ]
     }
 }
 
-/// The two attestations every output carries.
+/// The attestations an output carries: always the SBOM and provenance; the SPDX SBOM when
+/// it was asked for.
 #[derive(Clone, Copy)]
 enum Attested {
     Sbom,

@@ -125,6 +125,42 @@ fn a_signed_build_writes_a_valid_spdx_sbom_of_the_same_packages_and_verify_check
     let again = run_cra(&dir, &["cra", "build", "-p", "probe"], &[]);
     assert!(again.status.success(), "{}", describe(&again));
     assert!(!out.join("probe.spdx23.sigstore.json").exists());
+    // A lone SPDX bundle beside an unsigned output makes it half-signed, not unsigned:
+    // --allow-unsigned does not excuse the missing signatures.
+    let stray = out.join("probe.spdx23.sigstore.json");
+    let binary = out.join("probe");
+    let signed = run_cra(
+        &dir,
+        &[
+            "cra",
+            "sign-blob",
+            binary.to_str().unwrap(),
+            "--key",
+            "cosign.key",
+            "--bundle",
+            stray.to_str().unwrap(),
+        ],
+        &[pw],
+    );
+    assert!(signed.status.success(), "{}", describe(&signed));
+    let half = run_cra(
+        &dir,
+        &[
+            "cra",
+            "verify",
+            binary.to_str().unwrap(),
+            "--allow-unsigned",
+            "--key",
+            "cosign.pub",
+        ],
+        &[],
+    );
+    assert!(!half.status.success(), "{}", describe(&half));
+    assert!(
+        String::from_utf8_lossy(&half.stdout).contains("FAIL signature"),
+        "{}",
+        describe(&half)
+    );
 }
 
 #[test]
