@@ -73,9 +73,7 @@ fn compose_for(architecture: &str, target: &str) {
     let run = run_foreign(target, &exe, &[]);
     assert!(run.status.success(), "{}", describe(&run));
     // The binary in the image carries its dependency list: rust-audit-info reads it.
-    let audit_info = Command::new(rust_audit_info()).arg(&exe).output().unwrap();
-    assert!(audit_info.status.success(), "{}", describe(&audit_info));
-    let list: serde_json::Value = serde_json::from_slice(&audit_info.stdout).unwrap();
+    let list = audit_info_list(&exe);
     let names: Vec<&str> = list["packages"]
         .as_array()
         .unwrap()

@@ -12,25 +12,13 @@ use std::process::Command;
 
 /// `name@version` of every package rust-audit-info reads from `binary`, and the root's name.
 fn embedded(binary: &Path) -> (BTreeSet<String>, String) {
-    let out = Command::new(rust_audit_info())
-        .arg(binary)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = audit_info_list(binary);
     let packages = list["packages"].as_array().unwrap();
     let root = packages.iter().find(|p| p["root"] == true).unwrap();
-    let all = packages
-        .iter()
-        .map(|p| {
-            format!(
-                "{}@{}",
-                p["name"].as_str().unwrap(),
-                p["version"].as_str().unwrap()
-            )
-        })
-        .collect();
-    (all, root["name"].as_str().unwrap().to_string())
+    (
+        package_versions(&list),
+        root["name"].as_str().unwrap().to_string(),
+    )
 }
 
 /// `name@version` of the SBOM's components and its `metadata.component`.

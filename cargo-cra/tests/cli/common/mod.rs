@@ -129,11 +129,15 @@ pub fn pyspdxtools_check(document: &Path) -> Result<(), String> {
     }
 }
 
-/// The `name@version` of every package rust-audit-info reads from the binary at `path`.
-pub fn embedded_packages(path: &Path) -> std::collections::BTreeSet<String> {
+/// The dependency list rust-audit-info reads from the binary at `path` (it must find one).
+pub fn audit_info_list(path: &Path) -> serde_json::Value {
     let out = Command::new(rust_audit_info()).arg(path).output().unwrap();
     assert!(out.status.success(), "{}", describe(&out));
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The `name@version` of every package of a dependency list.
+pub fn package_versions(list: &serde_json::Value) -> std::collections::BTreeSet<String> {
     list["packages"]
         .as_array()
         .unwrap()
@@ -146,6 +150,11 @@ pub fn embedded_packages(path: &Path) -> std::collections::BTreeSet<String> {
             )
         })
         .collect()
+}
+
+/// The `name@version` of every package rust-audit-info reads from the binary at `path`.
+pub fn embedded_packages(path: &Path) -> std::collections::BTreeSet<String> {
+    package_versions(&audit_info_list(path))
 }
 
 /// rust-audit-info (pinned; `tests/run` installs it in `.tools/rust-audit-info`).
