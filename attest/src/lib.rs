@@ -1,7 +1,7 @@
 //! Evidence that cargo-cra writes and checks for the EU Cyber Resilience Act — the library
 //! `cargo cra build`, the image composer and `cargo cra verify` share. By concern:
 //!
-//! - [`evidence`]: the documents — CycloneDX 1.6 SBOMs ([`evidence::cyclonedx`]), in-toto
+//! - [`evidence`]: the documents — CycloneDX 1.7 SBOMs ([`evidence::cyclonedx`]), in-toto
 //!   statements ([`evidence::intoto`]), SLSA Provenance v1 ([`evidence::slsa`]) and the git
 //!   state they record ([`evidence::source`]);
 //! - [`sigstore`]: signing and verifying them — the bundle, trusted-root and signing-config

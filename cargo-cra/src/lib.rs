@@ -2,7 +2,7 @@
 //!
 //! This library is what the `cargo cra` command runs; the binary is a thin clap layer over it.
 //! - [`ops::build::run`]: `cargo cra build`, a bit-for-bit reproducible `cargo build` that writes a
-//!   CycloneDX 1.6 SBOM of exactly the crates linked into each binary.
+//!   CycloneDX 1.7 SBOM of exactly the crates linked into each binary.
 //! - [`ops::compose::run`]: `cargo cra compose`, a recipe to a minimal, reproducible OCI image
 //!   with its SBOM and provenance.
 //! - [`signing`]: `cargo cra keygen`, `sign-blob` and `attest` with cosign-format keys.

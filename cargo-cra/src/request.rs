@@ -135,7 +135,7 @@ pub struct BuildRequest {
     pub deny_weak_binaries: bool,
 }
 
-/// An SBOM format written besides CycloneDX 1.6.
+/// An SBOM format written besides CycloneDX 1.7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SbomFormat {
     /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.

@@ -1,4 +1,4 @@
-//! The CycloneDX 1.6 SBOM of one binary: the binary as `metadata.component`, every crate linked
+//! The CycloneDX 1.7 SBOM of one binary: the binary as `metadata.component`, every crate linked
 //! into it as a `library` component, the dependency graph between them, and a completeness
 //! statement. Nothing in it depends on the build machine: no absolute paths, time from
 //! `SOURCE_DATE_EPOCH`, serial number derived from the content.
@@ -16,6 +16,7 @@ use cra_attest::evidence::cyclonedx::{
     LicenseChoice, LicenseExpression, Lifecycle, Metadata, OrganizationalContact,
     OrganizationalEntity, Pedigree, Property, Scope, Tools,
 };
+use cra_attest::evidence::tr03183::{self, FileKind, field};
 use packageurl::PackageUrl;
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,6 +57,9 @@ pub struct SbomInput<'a> {
     pub dependency_list: Option<String>,
     /// The binary's exploitation mitigations, as `(property, value)`.
     pub hardening: Vec<(&'static str, String)>,
+    /// The commit built, as `git+<repository>@<commit>`, when the work tree was clean and has
+    /// a remote.
+    pub source_uri: Option<String>,
 }
 
 /// The SBOM, with its content-derived serial number set.
@@ -107,17 +111,19 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     root.version = Some(root_pkg.facts.version.clone());
     root.description = root_pkg.facts.description.clone();
     root.supplier = manufacturer.clone();
-    root.licenses = licenses(&root_pkg.facts);
+    root.manufacturer = manufacturer.clone();
+    let (licenses, effective) = tr03183::licences(licenses(&root_pkg.facts));
+    root.licenses = licenses;
     root.purl = Some(refs[&input.graph.root].clone());
     root.external_references = external_references(&root_pkg.facts);
-    if let Some(contact) = &input.config.security_contact {
-        root.external_references.push(ExternalReference {
-            kind: "security-contact".into(),
-            url: contact.clone(),
-            comment: None,
-        });
+    root.properties = FileKind {
+        executable: true,
+        archive: false,
+        structured: false,
     }
-    root.properties = bsi_properties(input.bin_file_name, true, false, false);
+    .properties(input.bin_file_name);
+    root.properties.push(effective);
+    root_locations(input, &root_pkg.facts, &mut root);
     let mut extra = vec![
         Property::new(cra_model::properties::PACKAGE, &root_pkg.facts.name),
         Property::new(cra_model::properties::TARGET, input.target),
@@ -175,10 +181,17 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     });
     bom.components = components;
     bom.dependencies = dependencies;
+    // The graph is cargo's resolution of every linked crate: each one's list is complete.
+    let mut complete: Vec<String> = bom
+        .dependencies
+        .iter()
+        .map(|d| d.reference.clone())
+        .collect();
+    complete.sort();
     bom.compositions = vec![Composition {
         aggregate: "complete".into(),
-        assemblies: vec![root_ref.clone()],
-        dependencies: vec![root_ref],
+        assemblies: vec![root_ref],
+        dependencies: complete,
     }];
     bom.set_content_serial_number();
     bom
@@ -200,7 +213,8 @@ fn crate_component(
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "));
     c.scope = Some(Scope::Required);
     c.authors = p.authors.iter().map(|a| author(a)).collect();
-    c.licenses = licenses(p);
+    let (licenses, effective) = tr03183::licences(licenses(p));
+    c.licenses = licenses;
     c.purl = Some(purl.to_string());
     c.external_references = external_references(p);
     let source = info.source.as_deref();
@@ -236,16 +250,6 @@ fn crate_component(
                 "SHA-512 not computed: no .crate archive with the locked checksum in the local cargo cache".into(),
             ),
         }
-        if source == CRATES_IO || source == CRATES_IO_SPARSE {
-            c.external_references.push(ExternalReference {
-                kind: "distribution".into(),
-                url: format!(
-                    "https://crates.io/api/v1/crates/{}/{}/download",
-                    p.name, p.version
-                ),
-                comment: None,
-            });
-        }
     } else {
         c.supplier = if source.is_none() {
             input
@@ -268,7 +272,14 @@ fn crate_component(
     } else {
         format!("{}-{}", p.name, p.version)
     };
-    c.properties = bsi_properties(&file_name, false, registry, true);
+    c.properties = FileKind {
+        executable: false,
+        archive: registry,
+        structured: true,
+    }
+    .properties(&file_name);
+    c.properties.push(effective);
+    crate_locations(input, info, modified.is_some(), &mut c);
     if info.vendored.is_some() {
         c.properties.push(Property::new(
             cra_model::properties::VENDORED,
@@ -300,36 +311,170 @@ fn crate_component(
     c
 }
 
-/// BSI TR-03183-2 component properties (see the BSI CycloneDX property taxonomy).
-fn bsi_properties(
-    file_name: &str,
-    executable: bool,
-    archive: bool,
-    structured: bool,
-) -> Vec<Property> {
-    vec![
-        Property::new("bsi:component:filename", file_name),
-        Property::new(
-            "bsi:component:executable",
-            if executable {
-                "executable"
-            } else {
-                "non-executable"
-            },
-        ),
-        Property::new(
-            "bsi:component:archive",
-            if archive { "archive" } else { "no archive" },
-        ),
-        Property::new(
-            "bsi:component:structured",
-            if structured {
-                "structured"
-            } else {
-                "unstructured"
-            },
-        ),
-    ]
+/// The binary's TR-03183-2 locations: its deployable form (the file beside this SBOM, named
+/// relative to it) with its hashes, its source code (the commit built, else the package's
+/// repository), the security contact and the manufacturer's `security.txt`.
+fn root_locations(input: &SbomInput<'_>, facts: &PackageFacts, root: &mut Component) {
+    let refs = &mut root.external_references;
+    let mut deployable = ExternalReference::new("distribution", input.bin_file_name);
+    deployable.comment = Some("the binary this SBOM describes, beside it".into());
+    deployable.hashes = Hash::both(input.bin_digests);
+    refs.push(deployable);
+    match input.source_uri.as_ref().or(facts.repository.as_ref()) {
+        Some(uri) => refs.push(ExternalReference::new("source-distribution", uri)),
+        None => root.properties.push(tr03183::unknown(
+            field::SOURCE_URI,
+            "not built from a clean git checkout with a remote, and Cargo.toml names no repository",
+        )),
+    }
+    if let Some(contact) = &input.config.security_contact {
+        refs.push(ExternalReference::new("security-contact", contact));
+    }
+    let site = input
+        .config
+        .manufacturer
+        .as_ref()
+        .and_then(|m| m.url.as_ref());
+    if let Some(txt) = site.and_then(|s| tr03183::security_txt_url(s)) {
+        refs.push(ExternalReference::new("rfc-9116", txt));
+    }
+}
+
+/// A crate's TR-03183-2 creator and locations: where its source code and its deployable form
+/// are, with the archive's hashes, or why they cannot be named.
+fn crate_locations(input: &SbomInput<'_>, info: &CrateInfo, modified: bool, c: &mut Component) {
+    let p = &info.facts;
+    c.manufacturer = creator(input, info, c);
+    if c.manufacturer.is_none() {
+        c.properties.push(tr03183::unknown(
+            field::CREATOR,
+            "the package names no author e-mail, repository or home page",
+        ));
+    }
+    let source = info.source.as_deref().filter(|_| !modified);
+    let unknown = |c: &mut Component, why: &str| {
+        for f in [field::DEPLOYABLE_URI, field::DEPLOYABLE_HASH] {
+            c.properties.push(tr03183::unknown(f, why));
+        }
+    };
+    match source {
+        s if is_crates_io(s) => {
+            // A crate's deployable form is its source archive.
+            let url = format!(
+                "https://crates.io/api/v1/crates/{}/{}/download",
+                p.name, p.version
+            );
+            let hashes = match info.vendored {
+                Some(Vendored::Unverified) => Vec::new(),
+                _ => c.hashes.clone(),
+            };
+            for kind in ["distribution", "source-distribution"] {
+                let mut r = ExternalReference::new(kind, &url);
+                r.hashes = hashes.clone();
+                c.external_references.push(r);
+            }
+            if !hashes.iter().any(|h| h.alg == "SHA-512") {
+                c.properties.push(tr03183::unknown(
+                    field::DEPLOYABLE_HASH,
+                    "no SHA-512 of the archive (see cargo-cra:hash-note)",
+                ));
+            }
+        }
+        Some(s) if s.starts_with("git+") => {
+            let uri = git_uri(s);
+            c.external_references
+                .push(ExternalReference::new("source-distribution", &uri));
+            c.external_references
+                .push(ExternalReference::new("distribution", &uri));
+            c.properties.push(tr03183::unknown(
+                field::DEPLOYABLE_HASH,
+                "a git checkout, not an archive",
+            ));
+        }
+        Some(_) => {
+            for f in [
+                field::SOURCE_URI,
+                field::DEPLOYABLE_URI,
+                field::DEPLOYABLE_HASH,
+            ] {
+                c.properties.push(tr03183::unknown(
+                    f,
+                    "a package of a registry other than crates.io, whose download address is not recorded",
+                ));
+            }
+        }
+        None => {
+            // A path package (or a modified vendored copy) is source in the manufacturer's
+            // tree, compiled into the binary.
+            match input
+                .source_uri
+                .as_ref()
+                .or(p.repository.as_ref().filter(|_| !modified))
+            {
+                Some(uri) => c
+                    .external_references
+                    .push(ExternalReference::new("source-distribution", uri)),
+                None => c.properties.push(tr03183::unknown(
+                    field::SOURCE_URI,
+                    "a local package outside a clean git checkout with a remote",
+                )),
+            }
+            unknown(
+                c,
+                "compiled into the binary from local source: it has no deployable form of its own",
+            );
+        }
+    }
+}
+
+/// TR-03183-2's component creator: the authors with e-mail addresses, else the repository or
+/// home page, else the crates.io page (naming its owners), else (a local package) the
+/// manufacturer, else the git repository it is checked out from.
+fn creator(input: &SbomInput<'_>, info: &CrateInfo, c: &Component) -> Option<OrganizationalEntity> {
+    let contact: Vec<OrganizationalContact> = c
+        .authors
+        .iter()
+        .filter(|a| a.email.is_some())
+        .cloned()
+        .collect();
+    if !contact.is_empty() {
+        return Some(OrganizationalEntity {
+            contact,
+            ..Default::default()
+        });
+    }
+    let url = |u: String| {
+        Some(OrganizationalEntity {
+            url: vec![u],
+            ..Default::default()
+        })
+    };
+    let p = &info.facts;
+    let site = [&p.repository, &p.homepage]
+        .into_iter()
+        .flatten()
+        .find(|u| u.starts_with("https://") && !u.contains(char::is_whitespace));
+    match (site, info.source.as_deref()) {
+        (Some(site), _) => url(site.clone()),
+        (None, s) if is_crates_io(s) => url(format!("https://crates.io/crates/{}", p.name)),
+        (None, None) => input
+            .config
+            .manufacturer
+            .as_ref()
+            .map(OrganizationalEntity::from),
+        (None, Some(s)) if s.starts_with("git+") => url(git_uri(s)),
+        (None, Some(_)) => None,
+    }
+}
+
+/// `git+URL@COMMIT` of a locked git source (`git+URL?query#COMMIT`).
+fn git_uri(source: &str) -> String {
+    let (url, commit) = source.split_once('#').unwrap_or((source, ""));
+    let url = url.split('?').next().unwrap_or(url);
+    match commit.is_empty() {
+        true => url.to_string(),
+        false => format!("{url}@{commit}"),
+    }
 }
 
 fn features_property(features: Option<&Vec<String>>) -> Option<Property> {
@@ -374,18 +519,7 @@ pub fn purl(
             Some(("download_url", format!("file:{rel}")))
         }
         s if is_crates_io(s) => None,
-        Some(s) if s.starts_with("git+") => {
-            let (url, commit) = s.split_once('#').unwrap_or((s, ""));
-            let url = url.split('?').next().unwrap_or(url);
-            Some((
-                "vcs_url",
-                if commit.is_empty() {
-                    url.to_string()
-                } else {
-                    format!("{url}@{commit}")
-                },
-            ))
-        }
+        Some(s) if s.starts_with("git+") => Some(("vcs_url", git_uri(s))),
         Some(s) => Some((
             "repository_url",
             s.split_once('+').map(|(_, u)| u).unwrap_or(s).to_string(),
@@ -480,11 +614,8 @@ fn external_references(p: &PackageFacts) -> Vec<ExternalReference> {
     .into_iter()
     .filter_map(|(kind, url)| {
         let url = url.as_ref()?.trim();
-        (!url.is_empty() && !url.contains(char::is_whitespace)).then(|| ExternalReference {
-            kind: kind.into(),
-            url: url.to_string(),
-            comment: None,
-        })
+        (!url.is_empty() && !url.contains(char::is_whitespace))
+            .then(|| ExternalReference::new(kind, url))
     })
     .collect()
 }

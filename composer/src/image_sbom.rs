@@ -1,4 +1,4 @@
-//! The image's CycloneDX 1.6 SBOM: the image as `metadata.component` (type `container`, with
+//! The image's CycloneDX 1.7 SBOM: the image as `metadata.component` (type `container`, with
 //! the manifest digest), every app with the full component graph of its own SBOM, and every
 //! other file as a `file` component with its SHA-256.
 //!

@@ -38,6 +38,26 @@ pub const VENDORED: &str = "cargo-cra:vendored";
 /// Why a component carries no (or another) hash than its archive's.
 pub const HASH_NOTE: &str = "cargo-cra:hash-note";
 
+/// A field BSI TR-03183-2 asks for that cargo-cra cannot know for this component:
+/// `<field>: <why>` (field names as in `docs/reference/tr-03183-2.md`). One per field.
+pub const UNKNOWN_FIELD: &str = "cargo-cra:unknown-field";
+
+/// BSI TR-03183-2's CycloneDX property names (the BSI namespace of the CycloneDX property
+/// taxonomy), written by cargo-cra but not in its namespace.
+pub mod bsi {
+    /// The component's actual file name (not a path).
+    pub const FILENAME: &str = "bsi:component:filename";
+    /// `executable` or `non-executable`.
+    pub const EXECUTABLE: &str = "bsi:component:executable";
+    /// `archive` or `no archive`.
+    pub const ARCHIVE: &str = "bsi:component:archive";
+    /// `structured` or `unstructured`.
+    pub const STRUCTURED: &str = "bsi:component:structured";
+    /// The licence under which the SBOM's creator uses the component (an SPDX expression, or
+    /// `NOASSERTION` when it has not concluded one).
+    pub const EFFECTIVE_LICENSE: &str = "bsi:component:effectiveLicense";
+}
+
 /// Prefix of the SBOM subject's properties that record the product table's declarations
 /// (`cargo-cra:product:<key>`, keys as in the table).
 pub const PRODUCT_PREFIX: &str = "cargo-cra:product:";

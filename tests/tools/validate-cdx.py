@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate CycloneDX 1.6 JSON files with cyclonedx-python-lib's strict JSON-schema validator.
+"""Validate CycloneDX 1.7 JSON files with cyclonedx-python-lib's strict JSON-schema validator.
 
 Usage: validate-cdx.py FILE...   Exit 0 when every file is valid; otherwise print one line per
 invalid file and exit 1.
@@ -11,7 +11,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 
 def main(paths):
-    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    validator = JsonStrictValidator(SchemaVersion.V1_7)
     bad = 0
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -19,7 +19,7 @@ def main(paths):
         if error is not None:
             bad += 1
             first = str(error).strip().splitlines()[0]
-            print(f"{path}: invalid CycloneDX 1.6: {first}")
+            print(f"{path}: invalid CycloneDX 1.7: {first}")
     return 1 if bad or not paths else 0
 
 

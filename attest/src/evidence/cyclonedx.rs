@@ -1,18 +1,20 @@
-//! A strict serde model of the CycloneDX 1.6 JSON documents cargo-cra writes and reads.
+//! A strict serde model of the CycloneDX 1.7 JSON documents cargo-cra writes and reads.
 //!
 //! Only the parts of the specification cargo-cra uses are modelled; reading a document with a
 //! field outside this subset is an error (`deny_unknown_fields`), so nothing is dropped silently
-//! when one SBOM is merged into another. Field names and meanings follow the CycloneDX 1.6 JSON
-//! schema (<https://cyclonedx.org/docs/1.6/json/>); see each field's documentation.
+//! when one SBOM is merged into another. Field names and meanings follow the CycloneDX 1.7 JSON
+//! schema (<https://cyclonedx.org/docs/1.7/json/>); see each field's documentation.
 //!
-//! Why not the `cyclonedx-bom` crate: its newest release (0.8) writes spec 1.5 at most and has no
-//! 1.6 fields (`acknowledgement` on licenses, `authors` on components, `metadata.manufacturer`).
+//! Why 1.7: a component's declared and concluded licence expressions side by side (BSI
+//! TR-03183-2's original and distribution licences) are valid only from 1.7 on; 1.6 allows one
+//! expression. Why not the `cyclonedx-bom` crate: its newest release (0.8) writes spec 1.5 at
+//! most (no `acknowledgement` on licenses, `authors` or `manufacturer` on components).
 
 use crate::digest::Digests;
 use serde::{Deserialize, Serialize};
 
 /// The `specVersion` this model writes.
-pub const SPEC_VERSION: &str = "1.6";
+pub const SPEC_VERSION: &str = "1.7";
 
 /// A CycloneDX Bill of Materials (the document root).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +45,7 @@ pub struct Bom {
 }
 
 impl Bom {
-    /// An empty 1.6 document with the given metadata.
+    /// An empty 1.7 document with the given metadata.
     pub fn new(metadata: Metadata) -> Self {
         Bom {
             bom_format: "CycloneDX".into(),
@@ -195,6 +197,10 @@ pub struct Component {
     /// The organisation that supplied the component.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<OrganizationalEntity>,
+    /// Who created (and maintains) the component: TR-03183-2's "component creator", an e-mail
+    /// contact or, without one, a URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<OrganizationalEntity>,
     /// The people or organisations that wrote the component.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<OrganizationalContact>,
@@ -212,7 +218,8 @@ pub struct Component {
     /// Digests of the component's artefact.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hashes: Vec<Hash>,
-    /// Declared licences.
+    /// Licences: the declared ones (`acknowledgement: declared`) and the ones concluded for
+    /// distribution (`concluded`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<LicenseChoice>,
     /// Package URL (<https://github.com/package-url/purl-spec>).
@@ -239,6 +246,7 @@ impl Component {
             kind,
             bom_ref: None,
             supplier: None,
+            manufacturer: None,
             authors: Vec::new(),
             name: name.into(),
             version: None,
@@ -258,11 +266,7 @@ impl Component {
     pub fn cargo_cra_tool() -> Self {
         let mut c = Component::new(ComponentType::Application, "cargo-cra");
         c.version = Some(env!("CARGO_PKG_VERSION").into());
-        c.external_references = vec![ExternalReference {
-            kind: "vcs".into(),
-            url: env!("CARGO_PKG_REPOSITORY").into(),
-            comment: None,
-        }];
+        c.external_references = vec![ExternalReference::new("vcs", env!("CARGO_PKG_REPOSITORY"))];
         c
     }
 
@@ -301,7 +305,7 @@ impl Hash {
     }
 
     /// SHA-256 and SHA-512 from `digests`.
-    pub(crate) fn both(digests: &Digests) -> Vec<Hash> {
+    pub fn both(digests: &Digests) -> Vec<Hash> {
         vec![
             Hash::sha256(digests.sha256_hex()),
             Hash::sha512(digests.sha512_hex()),
@@ -360,6 +364,21 @@ pub struct ExternalReference {
     /// Free-text comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Digests of what the IRI points to (a `distribution` archive, a `source-distribution`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hashes: Vec<Hash>,
+}
+
+impl ExternalReference {
+    /// A reference of `kind` to `url`, without comment or hashes.
+    pub fn new(kind: &str, url: impl Into<String>) -> Self {
+        ExternalReference {
+            kind: kind.into(),
+            url: url.into(),
+            comment: None,
+            hashes: Vec::new(),
+        }
+    }
 }
 
 /// A name/value pair.
@@ -515,7 +534,7 @@ mod tests {
         let json = String::from_utf8(sample().to_json_pretty()).unwrap();
         for needle in [
             "\"bomFormat\": \"CycloneDX\"",
-            "\"specVersion\": \"1.6\"",
+            "\"specVersion\": \"1.7\"",
             "\"bom-ref\"",
             "\"type\": \"library\"",
         ] {

@@ -5,3 +5,4 @@ pub mod intoto;
 pub mod slsa;
 pub mod source;
 pub mod spdx23;
+pub mod tr03183;

@@ -42,6 +42,13 @@ impl GitSource {
         })
     }
 
+    /// `git+<remote>@<commit>` when the tree was clean and the repository has a remote: a
+    /// URI naming exactly the source built.
+    pub fn clean_uri(&self) -> Option<String> {
+        let repository = self.repository.as_ref().filter(|_| !self.dirty)?;
+        Some(format!("git+{repository}@{}", self.commit))
+    }
+
     /// `externalParameters.source`: repository, commit and whether the tree was dirty.
     pub fn external_parameter(&self) -> serde_json::Value {
         json!({

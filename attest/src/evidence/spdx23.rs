@@ -5,6 +5,7 @@
 //! documents are checked by spdx-tools' validator in the tests.
 
 use super::cyclonedx::{Bom, Component, ComponentType, LicenseChoice};
+use super::tr03183;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -288,8 +289,10 @@ fn package(c: &Component, ids: &mut Ids) -> Package {
                 })
             })
             .collect(),
-        license_concluded: NOASSERTION.into(),
-        license_declared: declared(&c.licenses),
+        license_concluded: tr03183::distribution(&c.licenses)
+            .and_then(spdx_expression)
+            .unwrap_or_else(|| NOASSERTION.into()),
+        license_declared: declared(tr03183::original(&c.licenses)),
         copyright_text: NOASSERTION,
         description: c.description.clone(),
         external_refs: c
@@ -315,7 +318,7 @@ fn package(c: &Component, ids: &mut Ids) -> Package {
 /// valid SPDX expression of listed licences (legacy `MIT/Apache-2.0` made canonical); anything
 /// else — a licence known only by name, `Proprietary`, a `LicenseRef-` this document does not
 /// define — is NOASSERTION, never an invalid expression.
-fn declared(licenses: &[LicenseChoice]) -> String {
+fn declared<'a>(licenses: impl Iterator<Item = &'a LicenseChoice>) -> String {
     let mut parts = Vec::new();
     for l in licenses {
         let text = match l {
@@ -417,10 +420,13 @@ mod tests {
     #[test]
     fn licences_are_valid_expressions_of_listed_licences_or_noassertion() {
         let expr = |e: &str| {
-            declared(&[LicenseChoice::Expression(LicenseExpression {
-                expression: e.into(),
-                acknowledgement: None,
-            })])
+            declared(
+                [LicenseChoice::Expression(LicenseExpression {
+                    expression: e.into(),
+                    acknowledgement: None,
+                })]
+                .iter(),
+            )
         };
         assert_eq!(expr("MIT OR Apache-2.0"), "MIT OR Apache-2.0");
         assert_eq!(expr("MIT/Apache-2.0"), "MIT OR Apache-2.0");

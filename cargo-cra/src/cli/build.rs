@@ -47,7 +47,7 @@ pub struct BuildArgs {
     /// `[package.metadata.cra]`).
     #[arg(long, help_heading = "Output")]
     pub no_embed_deps: bool,
-    /// SBOM formats to write (repeatable): CycloneDX 1.6 is always written; `spdx2.3` adds
+    /// SBOM formats to write (repeatable): CycloneDX 1.7 is always written; `spdx2.3` adds
     /// `<name>.spdx23.json` with the same packages, hashes, licences, purls and graph (attested
     /// too under --sign).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]

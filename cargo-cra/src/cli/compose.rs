@@ -54,7 +54,7 @@ pub struct ComposeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub registry: RegistryArgs,
-    /// SBOM formats to write (repeatable): CycloneDX 1.6 is always written; `spdx2.3` adds
+    /// SBOM formats to write (repeatable): CycloneDX 1.7 is always written; `spdx2.3` adds
     /// `<name>.spdx23.json` for the image and each app (attested too under --sign).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub sbom_format: Vec<super::options::SbomFormat>,

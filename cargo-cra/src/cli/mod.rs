@@ -24,7 +24,7 @@ use std::path::PathBuf;
 /// Ship Rust devices under the EU Cyber Resilience Act.
 ///
 /// cargo-cra builds device software bit-for-bit reproducibly and writes, beside every binary, a
-/// CycloneDX 1.6 SBOM of exactly what was compiled into it; it signs artefacts and attestations
+/// CycloneDX 1.7 SBOM of exactly what was compiled into it; it signs artefacts and attestations
 /// as Sigstore bundles with cosign-compatible keys.
 #[derive(Debug, Parser)]
 #[command(

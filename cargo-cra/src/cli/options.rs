@@ -118,7 +118,7 @@ pub struct WarningArgs {
 /// An SBOM format (`--sbom-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SbomFormat {
-    /// CycloneDX 1.6 JSON (`<name>.cdx.json`): always written.
+    /// CycloneDX 1.7 JSON (`<name>.cdx.json`): always written.
     Cyclonedx,
     /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.
     #[value(name = "spdx2.3")]

@@ -1,6 +1,6 @@
 //! `cargo cra build` on the fixture workspace: the SBOM of each binary lists exactly the crates
 //! linked into it, checked against `cargo tree` (computed here, independently), and is valid
-//! CycloneDX 1.6 according to cyclonedx-python-lib.
+//! CycloneDX 1.7 according to cyclonedx-python-lib.
 
 use crate::common;
 
@@ -170,7 +170,7 @@ fn sboms_are_valid_cyclonedx_1_6() {
     validate_cyclonedx(&built.sbom_files());
     for bom in built.boms.values() {
         assert_eq!(bom["bomFormat"], "CycloneDX");
-        assert_eq!(bom["specVersion"], "1.6");
+        assert_eq!(bom["specVersion"], "1.7");
     }
 }
 

@@ -301,7 +301,7 @@ pub struct Output {
     /// Sigstore bundles.
     #[serde(default)]
     pub registry: Option<RegistryOutput>,
-    /// SBOM formats to write, for the image and each app: `"cyclonedx"` (CycloneDX 1.6, always
+    /// SBOM formats to write, for the image and each app: `"cyclonedx"` (CycloneDX 1.7, always
     /// written) and `"spdx2.3"` (`<name>.spdx23.json`); with `--sbom-format`, both count.
     #[serde(default, rename = "sbom-formats")]
     pub sbom_formats: Vec<RawSbomFormat>,
@@ -310,7 +310,7 @@ pub struct Output {
 /// An SBOM format a recipe asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum RawSbomFormat {
-    /// CycloneDX 1.6 JSON: always written.
+    /// CycloneDX 1.7 JSON: always written.
     #[serde(rename = "cyclonedx")]
     Cyclonedx,
     /// SPDX 2.3 JSON.
