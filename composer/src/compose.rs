@@ -425,6 +425,7 @@ fn write_evidence(
             verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
         }),
         timestamp: rfc3339(opts.source_date_epoch),
+        source_uri: opts.source.as_ref().and_then(|g| g.clean_uri()),
     })?;
     let sbom_path = stage_dir.join(docs.sbom());
     // Streamed to the file: an image of many files has a large SBOM.

@@ -1,6 +1,7 @@
 //! The image's CycloneDX 1.7 SBOM: the image as `metadata.component` (type `container`, with
 //! the manifest digest), every app with the full component graph of its own SBOM, and every
-//! other file as a `file` component with its SHA-256.
+//! other file as a `file` component with its SHA-256 and SHA-512, each with the fields BSI
+//! TR-03183-2 asks for.
 //!
 //! Apps and files are identified by their path in the image (`bom-ref` `/usr/bin/app`); crates
 //! keep their package-URL `bom-ref`s, so a crate linked into two apps is one component with
@@ -9,10 +10,12 @@
 use crate::error::ComposeError;
 use crate::recipe::Recipe;
 use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs, app_dest};
+use cra_attest::digest::Digests;
 use cra_attest::evidence::cyclonedx::{
-    Bom, Component, ComponentType, Composition, Dependency, Hash, Lifecycle, Metadata, Property,
-    Tools,
+    Bom, Component, ComponentType, Composition, Dependency, ExternalReference, Hash, Lifecycle,
+    Metadata, OrganizationalEntity, Property, Tools,
 };
+use cra_attest::evidence::tr03183::{self, FileKind, field};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the image SBOM is made from.
@@ -29,8 +32,11 @@ pub(crate) struct ImageSbomInput<'a> {
     pub manifest_digest: Option<[u8; 32]>,
     /// The squashfs image, when one was written.
     pub squashfs: Option<SquashfsFacts>,
-    /// RFC 3339 time (`SOURCE_DATE_EPOCH`).
+    /// RFC 3339 time (`SOURCE_DATE_EPOCH`): the image's files' modification time too.
     pub timestamp: String,
+    /// The commit composed from, as `git+<repository>@<commit>`, when the work tree was clean
+    /// and has a remote.
+    pub source_uri: Option<String>,
 }
 
 /// What the SBOM records about a squashfs image.
@@ -217,6 +223,7 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
                     }
                 };
                 app.bom_ref = Some(image_path.clone());
+                placed_in_image(&mut app, &in_image(&purl, &image_path));
                 app.properties.push(Property::new(
                     cra_model::properties::IMAGE_PATH,
                     &image_path,
@@ -249,7 +256,7 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
             _ => {
                 let mut file = Component::new(ComponentType::File, image_path.clone());
                 file.bom_ref = Some(image_path.clone());
-                file.hashes = vec![Hash::sha256(digest)];
+                file.hashes = vec![Hash::sha256(digest.clone())];
                 file.properties = vec![
                     Property::new(
                         cra_model::properties::IMAGE_MODE,
@@ -262,6 +269,16 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
                 ];
                 file.properties.extend(link_properties);
                 file.properties.extend(xattr_properties(&entry.xattrs));
+                let Kind::File(content) = &entry.kind else {
+                    unreachable!("only files get here")
+                };
+                let facts = FileFacts {
+                    image_uri: in_image(&purl, &image_path),
+                    source: file_source(input, content, entry.origin == Origin::Accounts),
+                    executable: entry.mode & 0o111 != 0,
+                };
+                describe_file(&mut file, content, &digest, &facts, input)
+                    .map_err(|e| ComposeError::Format(format!("{image_path}: {e}")))?;
                 if let Kind::File(Content::Host { path: host, .. }) = &entry.kind {
                     file.properties.extend(elf_mitigations(host));
                 }
@@ -283,6 +300,18 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
         }
     }
     graph.insert(purl.clone(), top);
+    describe_root(&mut root, input, manufacturer.as_ref());
+    for c in components.values_mut() {
+        if c.kind == ComponentType::File && c.manufacturer.is_none() {
+            match &manufacturer {
+                Some(m) => c.manufacturer = Some(m.clone()),
+                None => c.properties.push(tr03183::unknown(
+                    field::CREATOR,
+                    "the recipe names no manufacturer",
+                )),
+            }
+        }
+    }
 
     let mut bom = Bom::new(Metadata {
         timestamp: Some(input.timestamp.clone()),
@@ -311,6 +340,244 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
 }
 
 /// `cargo-cra:image:capabilities` and `cargo-cra:image:xattr:NAME` properties.
+/// The image's TR-03183-2 fields: creator, licences (none declared for the image as a whole),
+/// file kind and name, deployable form and source.
+fn describe_root(
+    root: &mut Component,
+    input: &ImageSbomInput<'_>,
+    manufacturer: Option<&OrganizationalEntity>,
+) {
+    root.manufacturer = manufacturer.cloned();
+    if manufacturer.is_none() {
+        root.properties.push(tr03183::unknown(
+            field::CREATOR,
+            "the recipe names no manufacturer",
+        ));
+    }
+    let (licenses, effective) = tr03183::licences(Vec::new());
+    root.licenses = licenses;
+    root.properties.push(effective);
+    let kind = FileKind {
+        executable: false,
+        archive: true,
+        structured: true,
+    };
+    let refs = &mut root.external_references;
+    match &input.squashfs {
+        Some(sq) => {
+            root.properties.extend(kind.properties(&sq.file));
+            let mut r = ExternalReference::new("distribution", &sq.file);
+            r.comment = Some("the squashfs image beside this SBOM".into());
+            r.hashes = vec![Hash::sha256(cra_attest::digest::to_hex(&sq.sha256))];
+            refs.push(r);
+            root.properties.push(tr03183::unknown(
+                field::DEPLOYABLE_HASH,
+                "the squashfs image is identified by its SHA-256 (and dm-verity root hash); no SHA-512 is computed",
+            ));
+        }
+        None => {
+            let mut props = kind.properties("");
+            props.remove(0);
+            root.properties.extend(props);
+            root.properties.push(tr03183::unknown(
+                field::FILENAME,
+                "an OCI image is a set of blobs named by their digests, not one file",
+            ));
+            let mut r =
+                ExternalReference::new("distribution", root.purl.clone().unwrap_or_default());
+            r.hashes = root.hashes.clone();
+            refs.push(r);
+            root.properties.push(tr03183::unknown(
+                field::DEPLOYABLE_HASH,
+                "an OCI image is identified by its manifest's SHA-256",
+            ));
+        }
+    }
+    match &input.source_uri {
+        Some(uri) => refs.push(ExternalReference::new("source-distribution", uri)),
+        None => root.properties.push(tr03183::unknown(
+            field::SOURCE_URI,
+            "not composed from a clean git checkout with a remote",
+        )),
+    }
+    let site = manufacturer.and_then(|m| m.url.first());
+    if let Some(txt) = site.and_then(|s| tr03183::security_txt_url(s)) {
+        refs.push(ExternalReference::new("rfc-9116", txt));
+    }
+}
+
+/// An app's deployable form is its file in the image: the reference its own SBOM gave (the
+/// file beside that SBOM) becomes the image's, and its file name the one in the image.
+fn placed_in_image(app: &mut Component, uri: &str) {
+    for r in &mut app.external_references {
+        if r.kind == "distribution" {
+            r.url = uri.to_string();
+            r.comment = Some("the file in this image".into());
+        }
+    }
+    let name = uri.rsplit('/').next().unwrap_or(uri);
+    for p in &mut app.properties {
+        if p.name == cra_model::properties::bsi::FILENAME {
+            p.value = percent_decoded(name);
+        }
+    }
+}
+
+/// What a plain file's TR-03183-2 fields are made from.
+struct FileFacts {
+    /// The file inside the image, as a URI.
+    image_uri: String,
+    /// Where its source is, or why that is unknown.
+    source: Result<String, &'static str>,
+    /// Any execute bit is set.
+    executable: bool,
+}
+
+/// A plain file's TR-03183-2 fields: version (its modification time, as the TR asks for a
+/// file without one), licences (none declared), file kind, SHA-512 (read again, and checked to
+/// be the bytes the image holds), deployable form (the file in the image) and source.
+fn describe_file(
+    file: &mut Component,
+    content: &Content,
+    sha256: &str,
+    facts: &FileFacts,
+    input: &ImageSbomInput<'_>,
+) -> Result<(), String> {
+    let (digests, archive) = read_again(content).map_err(|e| e.to_string())?;
+    if digests.sha256_hex() != sha256 {
+        return Err("changed while the image was composed".into());
+    }
+    file.version = Some(input.timestamp.clone());
+    let (licenses, effective) = tr03183::licences(Vec::new());
+    file.licenses = licenses;
+    let name = file
+        .name
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.name)
+        .to_string();
+    let kind = FileKind {
+        executable: facts.executable,
+        archive,
+        structured: archive,
+    };
+    file.properties.extend(kind.properties(&name));
+    file.properties.push(effective);
+    file.hashes = Hash::both(&digests);
+    let mut r = ExternalReference::new("distribution", &facts.image_uri);
+    r.hashes = file.hashes.clone();
+    file.external_references.push(r);
+    match &facts.source {
+        Ok(uri) => file
+            .external_references
+            .push(ExternalReference::new("source-distribution", uri)),
+        Err(why) => file
+            .properties
+            .push(tr03183::unknown(field::SOURCE_URI, why)),
+    }
+    Ok(())
+}
+
+/// Where a file's source is: the commit composed from and the file's path in it.
+fn file_source(
+    input: &ImageSbomInput<'_>,
+    content: &Content,
+    generated: bool,
+) -> Result<String, &'static str> {
+    let Content::Host { path, .. } = content else {
+        return Err(match generated {
+            true => "generated by cargo-cra from the recipe's users and groups",
+            false => "generated by cargo-cra",
+        });
+    };
+    let rel = input
+        .fs
+        .in_repository(path)
+        .ok_or("read from outside the repository")?;
+    let uri = input
+        .source_uri
+        .as_ref()
+        .ok_or("not composed from a clean git checkout with a remote")?;
+    Ok(format!("{uri}#{}", percent_encoded(&rel.to_string_lossy())))
+}
+
+/// A file's digests, read once more, and whether it starts like an archive (tar, gzip, zstd,
+/// xz, bzip2, zip).
+fn read_again(content: &Content) -> Result<(Digests, bool), ComposeError> {
+    struct Head(Vec<u8>);
+    impl std::io::Write for Head {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = 512usize.saturating_sub(self.0.len());
+            self.0.extend_from_slice(&buf[..room.min(buf.len())]);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut reader = crate::tree::open_content(content)?;
+    let mut head = Head(Vec::with_capacity(512));
+    let digests = cra_attest::digest::copy_hashing(&mut reader, &mut head)
+        .map_err(|e| ComposeError::Format(format!("reading it again: {e}")))?;
+    reader.finish()?;
+    let h = head.0.as_slice();
+    let archive = [
+        &b"\x1f\x8b"[..],
+        b"\x28\xb5\x2f\xfd",
+        b"\xfd7zXZ\x00",
+        b"BZh",
+        b"PK\x03\x04",
+    ]
+    .iter()
+    .any(|m| h.starts_with(m))
+        || h.get(257..262) == Some(b"ustar");
+    Ok((digests, archive))
+}
+
+/// The URI of `path` inside the image `purl`: the purl with the path as its subpath.
+fn in_image(purl: &str, path: &str) -> String {
+    format!("{purl}#{}", percent_encoded(path.trim_start_matches('/')))
+}
+
+/// Each `/`-separated segment of `path` percent-encoded (purl subpath rules): unreserved
+/// characters stay, every other byte is `%XX`.
+fn percent_encoded(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The inverse of [`percent_encoded`] (invalid escapes stay as written).
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn xattr_properties(xattrs: &crate::xattrs::Xattrs) -> Vec<Property> {
     crate::xattrs::describe(xattrs)
         .into_iter()
@@ -357,6 +624,14 @@ fn elf_mitigations(path: &std::path::Path) -> Vec<Property> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn paths_in_image_uris_are_percent_encoded_and_back() {
+        let uri = in_image("pkg:oci/x@sha256%3Aab", "/usr/bin/a b#c");
+        assert_eq!(uri, "pkg:oci/x@sha256%3Aab#usr/bin/a%20b%23c");
+        assert_eq!(percent_decoded("a%20b%23c"), "a b#c");
+        assert_eq!(percent_decoded("100%"), "100%");
+    }
+
     /// An app whose data a hard link holds (its name sorts first) is still named by its recipe
     /// `dest`, with the link among its other names; its capabilities are listed.
     #[test]
@@ -402,6 +677,7 @@ mod tests {
             manifest_digest: Some([7; 32]),
             squashfs: None,
             timestamp: "2023-11-14T22:13:20Z".into(),
+            source_uri: None,
         })
         .unwrap();
         let app = bom

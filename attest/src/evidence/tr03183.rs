@@ -11,6 +11,8 @@ use cra_model::properties::{UNKNOWN_FIELD, bsi};
 pub mod field {
     /// Who created the component: an e-mail address or URL.
     pub const CREATOR: &str = "Component creator";
+    /// The component's actual file name.
+    pub const FILENAME: &str = "Filename of the component";
     /// Hash (SHA-512) of the component's deployable form.
     pub const DEPLOYABLE_HASH: &str = "Hash value of the deployable component";
     /// Where the component's source code is.
