@@ -300,6 +300,14 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
         }
     }
     graph.insert(purl.clone(), top);
+    // The image's and every plain file's dependency lists are complete (files depend on
+    // nothing); the apps' own SBOMs state theirs.
+    compositions[0].dependencies.extend(
+        components
+            .values()
+            .filter(|c| c.kind == ComponentType::File)
+            .filter_map(|c| c.bom_ref.clone()),
+    );
     describe_root(&mut root, input, manufacturer.as_ref());
     for c in components.values_mut() {
         if c.kind == ComponentType::File && c.manufacturer.is_none() {
@@ -464,6 +472,11 @@ fn describe_file(
     file.properties.extend(kind.properties(&name));
     file.properties.push(effective);
     file.hashes = Hash::both(&digests);
+    // A file is identified by its name and content.
+    file.purl = Some(format!(
+        "pkg:generic/{}?checksum=sha256:{sha256}",
+        percent_encoded(&name)
+    ));
     let mut r = ExternalReference::new("distribution", &facts.image_uri);
     r.hashes = file.hashes.clone();
     file.external_references.push(r);

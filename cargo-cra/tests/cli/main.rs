@@ -30,4 +30,5 @@ mod sbom_exact;
 mod signing;
 mod spdx;
 mod squashfs;
+mod tr03183;
 mod verify_bundle;

@@ -180,6 +180,14 @@ fn check_corpus(target: &str) {
                 r["name"],
                 oracle::difference(&listed, &tree)
             );
+            // Every field BSI TR-03183-2 v2.1 requires, or why it cannot be known.
+            assert_eq!(
+                crate::tr03183::gaps(&bom),
+                Vec::<String>::new(),
+                "{} ({}) for {target}: BSI TR-03183-2",
+                app.name,
+                r["name"]
+            );
             let exe = Path::new(r["path"].as_str().unwrap());
             // The SPDX 2.3 form passes spdx-tools' validator and lists the same packages; the
             // dependency list inside the binary, read by rust-audit-info, is the same set.
