@@ -57,9 +57,10 @@ pub struct SbomInput<'a> {
     pub dependency_list: Option<String>,
     /// The binary's exploitation mitigations, as `(property, value)`.
     pub hardening: Vec<(&'static str, String)>,
-    /// The commit built, as `git+<repository>@<commit>`, when the work tree was clean and has
-    /// a remote.
-    pub source_uri: Option<String>,
+    /// The commit built, when the work tree was clean. With the package's declared
+    /// `repository` it names the source (`git+<repository>@<commit>`); the clone's own remote
+    /// is never used, so every clone writes the same SBOM.
+    pub commit: Option<String>,
 }
 
 /// The SBOM, with its content-derived serial number set.
@@ -111,7 +112,12 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     root.version = Some(root_pkg.facts.version.clone());
     root.description = root_pkg.facts.description.clone();
     root.supplier = manufacturer.clone();
-    root.manufacturer = manufacturer.clone();
+    // Without a manufacturer, the package's authors made it.
+    root.authors = root_pkg.facts.authors.iter().map(|a| author(a)).collect();
+    root.manufacturer = manufacturer
+        .clone()
+        .or_else(|| creator(input, root_pkg, &root));
+    root.authors.clear();
     let (licenses, effective) = tr03183::licences(licenses(&root_pkg.facts));
     root.licenses = licenses;
     root.purl = Some(refs[&input.graph.root].clone());
@@ -123,6 +129,12 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
     }
     .properties(input.bin_file_name);
     root.properties.push(effective);
+    if root.manufacturer.is_none() {
+        root.properties.push(tr03183::unknown(
+            field::CREATOR,
+            "no manufacturer in [package.metadata.cra], and the package names no author e-mail, repository or home page",
+        ));
+    }
     root_locations(input, &root_pkg.facts, &mut root);
     let mut extra = vec![
         Property::new(cra_model::properties::PACKAGE, &root_pkg.facts.name),
@@ -168,6 +180,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         c.hashes.push(Hash::sha256(&cc.sha256));
         tools.push(c);
     }
+    let unknown_creator = tr03183::sbom_creator_unknown(manufacturer.is_none());
     let mut bom = Bom::new(Metadata {
         timestamp: Some(input.timestamp.clone()),
         lifecycles: vec![Lifecycle {
@@ -177,7 +190,7 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         component: Some(root),
         manufacturer,
         supplier: None,
-        properties: Vec::new(),
+        properties: unknown_creator,
     });
     bom.components = components;
     bom.dependencies = dependencies;
@@ -320,11 +333,11 @@ fn root_locations(input: &SbomInput<'_>, facts: &PackageFacts, root: &mut Compon
     deployable.comment = Some("the binary this SBOM describes, beside it".into());
     deployable.hashes = Hash::both(input.bin_digests);
     refs.push(deployable);
-    match input.source_uri.as_ref().or(facts.repository.as_ref()) {
+    match tr03183::source_uri(facts.repository.as_deref(), input.commit.as_deref()) {
         Some(uri) => refs.push(ExternalReference::new("source-distribution", uri)),
         None => root.properties.push(tr03183::unknown(
             field::SOURCE_URI,
-            "not built from a clean git checkout with a remote, and Cargo.toml names no repository",
+            "Cargo.toml names no repository",
         )),
     }
     if let Some(contact) = &input.config.security_contact {
@@ -406,17 +419,15 @@ fn crate_locations(input: &SbomInput<'_>, info: &CrateInfo, modified: bool, c: &
         None => {
             // A path package (or a modified vendored copy) is source in the manufacturer's
             // tree, compiled into the binary.
-            match input
-                .source_uri
-                .as_ref()
-                .or(p.repository.as_ref().filter(|_| !modified))
-            {
+            // Its source is the built commit of the repository the binary's package names.
+            let root = &input.graph.crate_info(&input.graph.root).facts;
+            match tr03183::source_uri(root.repository.as_deref(), input.commit.as_deref()) {
                 Some(uri) => c
                     .external_references
                     .push(ExternalReference::new("source-distribution", uri)),
                 None => c.properties.push(tr03183::unknown(
                     field::SOURCE_URI,
-                    "a local package outside a clean git checkout with a remote",
+                    "a local package, and the binary's Cargo.toml names no repository",
                 )),
             }
             unknown(

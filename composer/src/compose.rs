@@ -425,7 +425,7 @@ fn write_evidence(
             verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
         }),
         timestamp: rfc3339(opts.source_date_epoch),
-        source_uri: opts.source.as_ref().and_then(|g| g.clean_uri()),
+        source_uri: image_source_uri(apps, opts.source.as_ref()),
     })?;
     let sbom_path = stage_dir.join(docs.sbom());
     // Streamed to the file: an image of many files has a large SBOM.
@@ -824,4 +824,17 @@ fn sync_dir(dir: &Path) -> Result<(), ComposeError> {
     std::fs::File::open(dir)
         .and_then(|f| f.sync_all())
         .map_err(io_at(dir))
+}
+
+/// Where the image's source is: the clean commit of the repository every app's package names
+/// (never the clone's own remote, so every clone writes the same SBOM).
+fn image_source_uri(
+    apps: &[BuiltApp],
+    source: Option<&cra_attest::evidence::source::GitSource>,
+) -> Option<String> {
+    let first = apps.first()?.repository.as_deref()?;
+    if apps.iter().any(|a| a.repository.as_deref() != Some(first)) {
+        return None;
+    }
+    cra_attest::evidence::tr03183::source_uri(Some(first), source.and_then(|g| g.clean_commit()))
 }

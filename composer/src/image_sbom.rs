@@ -321,6 +321,7 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
         }
     }
 
+    let unknown_creator = tr03183::sbom_creator_unknown(manufacturer.is_none());
     let mut bom = Bom::new(Metadata {
         timestamp: Some(input.timestamp.clone()),
         lifecycles: vec![Lifecycle {
@@ -332,7 +333,7 @@ pub(crate) fn image_sbom(input: &ImageSbomInput<'_>) -> Result<Bom, ComposeError
         component: Some(root),
         manufacturer,
         supplier: None,
-        properties: Vec::new(),
+        properties: unknown_creator,
     });
     bom.components = components.into_values().collect();
     bom.dependencies = graph
@@ -405,7 +406,7 @@ fn describe_root(
         Some(uri) => refs.push(ExternalReference::new("source-distribution", uri)),
         None => root.properties.push(tr03183::unknown(
             field::SOURCE_URI,
-            "not composed from a clean git checkout with a remote",
+            "the apps' packages name no one repository",
         )),
     }
     let site = manufacturer.and_then(|m| m.url.first());
@@ -510,7 +511,7 @@ fn file_source(
     let uri = input
         .source_uri
         .as_ref()
-        .ok_or("not composed from a clean git checkout with a remote")?;
+        .ok_or("the apps' packages name no one repository")?;
     Ok(format!("{uri}#{}", percent_encoded(&rel.to_string_lossy())))
 }
 

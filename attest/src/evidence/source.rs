@@ -42,11 +42,9 @@ impl GitSource {
         })
     }
 
-    /// `git+<remote>@<commit>` when the tree was clean and the repository has a remote: a
-    /// URI naming exactly the source built.
-    pub fn clean_uri(&self) -> Option<String> {
-        let repository = self.repository.as_ref().filter(|_| !self.dirty)?;
-        Some(format!("git+{repository}@{}", self.commit))
+    /// The commit, when the tree was clean (the commit is then exactly the source).
+    pub fn clean_commit(&self) -> Option<&str> {
+        (!self.dirty).then_some(self.commit.as_str())
     }
 
     /// `externalParameters.source`: repository, commit and whether the tree was dirty.

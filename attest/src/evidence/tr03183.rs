@@ -9,6 +9,8 @@ use cra_model::properties::{UNKNOWN_FIELD, bsi};
 /// The TR's names of the component fields cargo-cra may be unable to fill (as
 /// `docs/reference/tr-03183-2.md` names them), for [`unknown`].
 pub mod field {
+    /// Who created the SBOM: an e-mail address or URL.
+    pub const SBOM_CREATOR: &str = "Creator of the SBOM";
     /// Who created the component: an e-mail address or URL.
     pub const CREATOR: &str = "Component creator";
     /// The component's actual file name.
@@ -116,6 +118,31 @@ pub fn distribution(licenses: &[LicenseChoice]) -> Option<&str> {
 pub fn security_txt_url(site: &str) -> Option<String> {
     site.starts_with("https://")
         .then(|| format!("{}/.well-known/security.txt", site.trim_end_matches('/')))
+}
+
+/// The source of what was built from `repository`: `git+<repository>@<commit>` for a clean
+/// commit of an `https://` repository, else the repository itself (the TR's fallback when no
+/// version can be named).
+pub fn source_uri(repository: Option<&str>, commit: Option<&str>) -> Option<String> {
+    let repository = repository
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && !r.contains(char::is_whitespace))?;
+    Some(match commit {
+        Some(c) if repository.starts_with("https://") => format!("git+{repository}@{c}"),
+        _ => repository.to_string(),
+    })
+}
+
+/// The document's properties when its creator (the manufacturer) is not known: the TR's
+/// "Creator of the SBOM" named as unknown, in `metadata.properties`.
+pub fn sbom_creator_unknown(unknown_creator: bool) -> Vec<Property> {
+    match unknown_creator {
+        true => vec![unknown(
+            field::SBOM_CREATOR,
+            "no manufacturer is configured ([package.metadata.cra] or the recipe's [product])",
+        )],
+        false => Vec::new(),
+    }
 }
 
 /// The property saying a TR field cannot be known for a component, and why.

@@ -818,7 +818,11 @@ fn write_binary_documents(
         profile: &copy.profile,
         dependency_list: copy.dependency_list.clone(),
         hardening: copy.hardening.map(|m| m.properties()).unwrap_or_default(),
-        source_uri: attestation.source.as_ref().and_then(|g| g.clean_uri()),
+        commit: attestation
+            .source
+            .as_ref()
+            .and_then(|g| g.clean_commit())
+            .map(str::to_string),
     });
     let sbom_out = out(docs.sbom());
     let sbom_json = bom.to_json_pretty();
