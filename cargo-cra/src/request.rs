@@ -136,11 +136,7 @@ pub struct BuildRequest {
 }
 
 /// An SBOM format written besides CycloneDX 1.7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SbomFormat {
-    /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.
-    Spdx23,
-}
+pub use cra_attest::evidence::OtherSbom as SbomFormat;
 
 impl BuildRequest {
     /// The lock-file and network arguments shared by `cargo metadata` and `cargo build`.

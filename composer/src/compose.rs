@@ -13,6 +13,7 @@ use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs
 use crate::tree::{BuiltApp, RootFs};
 use crate::verity::{self, VerityTree};
 use cra_attest::digest::{sha256, to_hex};
+use cra_attest::evidence::OtherSbom;
 use cra_attest::evidence::intoto::{Statement, Subject};
 use cra_attest::evidence::slsa::BuildPlatform;
 use cra_attest::evidence::source::GitSource;
@@ -44,8 +45,8 @@ pub struct ComposeOptions<'a> {
     pub signer: Option<&'a Signer>,
     /// Signs the RAUC bundle (`[output.rauc]`), checked before the apps were built.
     pub rauc_signer: Option<&'a cra_attest::cms::CmsSigner>,
-    /// Also write the image SBOM as SPDX 2.3 (`<name>.spdx23.json`).
-    pub spdx23: bool,
+    /// The image SBOM's other formats (SPDX 2.3, SPDX 3.0.1), written beside the CycloneDX one.
+    pub sbom_formats: Vec<OtherSbom>,
 }
 
 /// What was written.
@@ -394,8 +395,8 @@ fn write_rauc_output(
 /// The documents written about the outputs.
 struct Evidence {
     sbom_name: String,
-    /// The SPDX 2.3 form of the image SBOM, when asked for.
-    spdx23_name: Option<String>,
+    /// The other forms of the image SBOM written (SPDX 2.3, SPDX 3.0.1).
+    other_sboms: Vec<OtherSbom>,
     provenance_name: String,
     predicate: cra_attest::evidence::slsa::Provenance,
     verity_statement: Option<Statement>,
@@ -431,16 +432,14 @@ fn write_evidence(
     // Streamed to the file: an image of many files has a large SBOM.
     persist::write_atomic_with(&sbom_path, 0o644, |w| sbom.write_pretty(w))
         .map_err(io_at(&sbom_path))?;
-    let spdx23_name = match opts.spdx23 {
-        true => {
-            let doc =
-                cra_attest::evidence::spdx23::from_cyclonedx(&sbom, env!("CARGO_PKG_VERSION"));
-            let path = stage_dir.join(docs.spdx23());
-            persist::write_atomic(&path, &doc.to_json_pretty(), 0o644).map_err(io_at(&path))?;
-            Some(docs.spdx23())
-        }
-        false => None,
-    };
+    let mut other_sboms = opts.sbom_formats.clone();
+    other_sboms.sort();
+    other_sboms.dedup();
+    for format in &other_sboms {
+        let path = stage_dir.join(format.file(&docs));
+        let json = format.write(&sbom, env!("CARGO_PKG_VERSION"));
+        persist::write_atomic(&path, &json, 0o644).map_err(io_at(&path))?;
+    }
     drop(sbom);
 
     let mut predicate = provenance::predicate(&ImageProvenanceInput {
@@ -480,7 +479,7 @@ fn write_evidence(
     }
     Ok(Evidence {
         sbom_name: docs.sbom(),
-        spdx23_name,
+        other_sboms,
         provenance_name: docs.provenance(),
         predicate,
         verity_statement,
@@ -551,14 +550,14 @@ fn sign_outputs(
     if let Some(v) = &evidence.verity_statement {
         statements.push((v.clone(), docs.verity_bundle()));
     }
-    if let Some(name) = &evidence.spdx23_name {
-        let path = stage_dir.join(name);
+    for format in &evidence.other_sboms {
+        let path = stage_dir.join(format.file(&docs));
         let bytes = std::fs::read(&path).map_err(io_at(&path))?;
         let value: serde_json::Value =
             serde_json::from_slice(&bytes).expect("the SPDX document was just serialised");
         statements.push((
-            Statement::new(subjects.clone(), fileset::SPDX23_PREDICATE_TYPE, value),
-            docs.spdx23_bundle(),
+            Statement::new(subjects.clone(), format.predicate_type(), value),
+            format.bundle(&docs),
         ));
     }
     for (statement, bundle_name) in statements {

@@ -14,6 +14,9 @@ pub const CYCLONEDX_PREDICATE_TYPE: &str = "https://cyclonedx.org/bom";
 /// `predicateType` of SPDX 2.3 SBOM attestations (the in-toto SPDX predicate, version 2.3).
 pub const SPDX23_PREDICATE_TYPE: &str = "https://spdx.dev/Document/v2.3";
 
+/// `predicateType` of SPDX 3.0.1 SBOM attestations (the in-toto SPDX predicate, version 3.0.1).
+pub const SPDX3_PREDICATE_TYPE: &str = "https://spdx.dev/Document/v3.0.1";
+
 /// `predicateType` of provenance attestations (SLSA Provenance v1).
 pub const PROVENANCE_PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 
@@ -157,6 +160,16 @@ impl Documents {
     /// The SPDX 2.3 SBOM attestation: `<stem>.spdx23.sigstore.json`.
     pub fn spdx23_bundle(&self) -> String {
         signature_bundle(&self.named(".spdx23"))
+    }
+
+    /// The SPDX 3.0.1 SBOM (JSON-LD): `<stem>.spdx.json`.
+    pub fn spdx3(&self) -> String {
+        self.named(".spdx.json")
+    }
+
+    /// The SPDX 3.0.1 SBOM attestation: `<stem>.spdx.sigstore.json`.
+    pub fn spdx3_bundle(&self) -> String {
+        signature_bundle(&self.named(".spdx"))
     }
 
     /// The SLSA provenance statement: `<stem>.provenance.json`.

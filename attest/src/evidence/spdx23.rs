@@ -345,7 +345,7 @@ fn declared<'a>(licenses: impl Iterator<Item = &'a LicenseChoice>) -> String {
 }
 
 /// `text` as a canonical SPDX expression of listed licences, if it is one.
-fn spdx_expression(text: &str) -> Option<String> {
+pub(crate) fn spdx_expression(text: &str) -> Option<String> {
     let canonical = spdx::Expression::canonicalize(text)
         .ok()?
         .unwrap_or_else(|| text.to_string());
@@ -357,7 +357,7 @@ fn spdx_expression(text: &str) -> Option<String> {
 }
 
 /// SPDX's `created`: `YYYY-MM-DDThh:mm:ssZ` (no fraction), from an RFC 3339 time.
-fn created(timestamp: Option<&str>) -> String {
+pub(crate) fn created(timestamp: Option<&str>) -> String {
     let t = timestamp.unwrap_or("1970-01-01T00:00:00Z");
     match t.get(..19) {
         Some(seconds) => format!("{seconds}Z"),
@@ -365,7 +365,7 @@ fn created(timestamp: Option<&str>) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -48,8 +48,8 @@ pub struct BuildArgs {
     #[arg(long, help_heading = "Output")]
     pub no_embed_deps: bool,
     /// SBOM formats to write (repeatable): CycloneDX 1.7 is always written; `spdx2.3` adds
-    /// `<name>.spdx23.json` with the same packages, hashes, licences, purls and graph (attested
-    /// too under --sign).
+    /// `<name>.spdx23.json` and `spdx3` adds `<name>.spdx.json` (SPDX 3.0.1 JSON-LD), each with
+    /// the same packages, hashes, licences, purls and graph (attested too under --sign).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub sbom_format: Vec<super::options::SbomFormat>,
     /// Stop before any output when a binary lacks an exploitation mitigation: PIE (or

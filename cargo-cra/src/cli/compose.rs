@@ -55,7 +55,8 @@ pub struct ComposeArgs {
     #[allow(missing_docs)]
     pub registry: RegistryArgs,
     /// SBOM formats to write (repeatable): CycloneDX 1.7 is always written; `spdx2.3` adds
-    /// `<name>.spdx23.json` for the image and each app (attested too under --sign).
+    /// `<name>.spdx23.json` and `spdx3` adds `<name>.spdx.json` (SPDX 3.0.1 JSON-LD) for the
+    /// image and each app (attested too under --sign).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub sbom_format: Vec<super::options::SbomFormat>,
 }

@@ -123,6 +123,8 @@ pub enum SbomFormat {
     /// SPDX 2.3 JSON (`<name>.spdx23.json`), as trivy and grype read it.
     #[value(name = "spdx2.3")]
     Spdx23,
+    /// SPDX 3.0.1 JSON-LD (`<name>.spdx.json`), the SPDX version BSI TR-03183-2 accepts.
+    Spdx3,
 }
 
 /// The formats written besides CycloneDX.
@@ -132,6 +134,7 @@ pub fn extra_sbom_formats(formats: &[SbomFormat]) -> Vec<request::SbomFormat> {
         let extra = match f {
             SbomFormat::Cyclonedx => continue,
             SbomFormat::Spdx23 => request::SbomFormat::Spdx23,
+            SbomFormat::Spdx3 => request::SbomFormat::Spdx3,
         };
         if !out.contains(&extra) {
             out.push(extra);

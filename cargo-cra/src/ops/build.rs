@@ -102,8 +102,8 @@ struct Plan {
     lock_generated: bool,
     /// `--no-embed-deps`: no dependency list in the binaries.
     no_embed_deps: bool,
-    /// `--sbom-format spdx2.3`: an SPDX 2.3 SBOM beside each CycloneDX one.
-    spdx23: bool,
+    /// `--sbom-format`: the SPDX SBOMs written beside each CycloneDX one.
+    sbom_formats: Vec<crate::request::SbomFormat>,
     /// `--deny-weak-binaries`: a binary lacking a mitigation stops the build before any output.
     deny_weak_binaries: bool,
 }
@@ -350,9 +350,7 @@ fn plan(args: &BuildRequest, ui: &dyn Ui) -> Result<Plan, BuildError> {
         unlocked: args.manifest.unlocked,
         deny_warnings: args.deny_warnings,
         no_embed_deps: args.no_embed_deps,
-        spdx23: args
-            .sbom_formats
-            .contains(&crate::request::SbomFormat::Spdx23),
+        sbom_formats: args.sbom_formats.clone(),
         deny_weak_binaries: args.deny_weak_binaries,
         lock_generated,
     })
@@ -677,6 +675,7 @@ fn remove_stale_bundles(binary: &Path, docs: &Documents) -> Result<(), BuildErro
         name.map(|n| cra_model::fileset::signature_bundle(&n)),
         Some(docs.sbom_bundle()),
         Some(docs.spdx23_bundle()),
+        Some(docs.spdx3_bundle()),
         Some(docs.provenance_bundle()),
     ];
     for file in stale.into_iter().flatten() {
@@ -828,20 +827,21 @@ fn write_binary_documents(
     let sbom_json = bom.to_json_pretty();
     persist::write_atomic(&sbom_out, &sbom_json, 0o644)
         .map_err(|e| BuildError::io(&sbom_out, e))?;
-    let spdx23 = match plan.spdx23 {
-        true => {
-            let doc = cra_attest::evidence::spdx23::from_cyclonedx(&bom, env!("CARGO_PKG_VERSION"));
-            let path = out(docs.spdx23());
-            let json = doc.to_json_pretty();
-            persist::write_atomic(&path, &json, 0o644).map_err(|e| BuildError::io(&path, e))?;
-            Some(json)
+    let mut others = Vec::new();
+    for format in crate::request::SbomFormat::ALL {
+        let path = out(format.file(&docs));
+        match plan.sbom_formats.contains(&format) {
+            true => {
+                let json = format.write(&bom, env!("CARGO_PKG_VERSION"));
+                persist::write_atomic(&path, &json, 0o644).map_err(|e| BuildError::io(&path, e))?;
+                others.push((format, json));
+            }
+            false => {
+                remove_if_there(&path)?;
+                remove_if_there(&out(format.bundle(&docs)))?;
+            }
         }
-        false => {
-            remove_if_there(&out(docs.spdx23()))?;
-            remove_if_there(&out(docs.spdx23_bundle()))?;
-            None
-        }
-    };
+    }
 
     let subject = Subject::new(&copy.file_name, &copy.digests);
     let root = &graph.crate_info(&graph.root).facts;
@@ -872,7 +872,7 @@ fn write_binary_documents(
         Some(key) => {
             let documents = SignedDocuments {
                 sbom: &sbom_json,
-                spdx23: spdx23.as_deref(),
+                others: &others,
                 provenance: &provenance,
             };
             sign_binary(key, &copy.path, &subject, &documents, out)?
@@ -903,7 +903,8 @@ fn write_binary_documents(
 /// The documents of a binary that are attested.
 struct SignedDocuments<'a> {
     sbom: &'a [u8],
-    spdx23: Option<&'a [u8]>,
+    /// The SPDX SBOMs written, by format.
+    others: &'a [(crate::request::SbomFormat, Vec<u8>)],
     provenance: &'a Statement,
 }
 
@@ -920,11 +921,10 @@ fn sign_binary(
     let blob = out(fileset::signature_bundle(&subject.name));
     signing::sign_blob(binary, key, &blob)?;
     let mut bundles = vec![blob];
-    if let Some(spdx) = documents.spdx23 {
-        let value: serde_json::Value = serde_json::from_slice(spdx).expect("our own JSON");
-        let statement =
-            Statement::new(vec![subject.clone()], fileset::SPDX23_PREDICATE_TYPE, value);
-        let bundle = out(docs.spdx23_bundle());
+    for (format, json) in documents.others {
+        let value: serde_json::Value = serde_json::from_slice(json).expect("our own JSON");
+        let statement = Statement::new(vec![subject.clone()], format.predicate_type(), value);
+        let bundle = out(format.bundle(&docs));
         signing::write_bundle(&signing::sign_statement(&statement, key)?, &bundle)?;
         bundles.push(bundle);
     }

@@ -63,6 +63,20 @@ pub struct Docs {
     pub strict: bool,
 }
 
+/// The SBOM formats besides CycloneDX: the recipe's and the command line's together.
+fn sbom_formats(recipe: &Recipe, args: &ComposeRequest) -> Vec<crate::request::SbomFormat> {
+    let mut formats: Vec<_> = recipe
+        .output
+        .sbom_formats
+        .iter()
+        .chain(&args.sbom_formats)
+        .copied()
+        .collect();
+    formats.sort();
+    formats.dedup();
+    formats
+}
+
 /// The `cargo cra build` arguments that build `recipe.apps[i]`.
 pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> BuildRequest {
     let app = &recipe.apps[i];
@@ -93,10 +107,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
         },
         image_app: true,
         no_embed_deps: recipe.product.embed_deps == Some(false),
-        sbom_formats: match recipe.output.spdx23 {
-            true => vec![crate::request::SbomFormat::Spdx23],
-            false => args.sbom_formats.clone(),
-        },
+        sbom_formats: sbom_formats(recipe, args),
         ..Default::default()
     }
 }
@@ -263,10 +274,7 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
         started_on,
         signer,
         rauc_signer: rauc_signer.as_ref(),
-        spdx23: recipe.output.spdx23
-            || args
-                .sbom_formats
-                .contains(&crate::request::SbomFormat::Spdx23),
+        sbom_formats: sbom_formats(&recipe, args),
     };
     fs.fill_apps(&apps)?;
     let mut report = compose_tree(&recipe, &fs, &apps, &options, ui)?;

@@ -384,8 +384,8 @@ enum Role {
     ManifestSignature,
     /// The SBOM attestation naming the manifest.
     Sbom,
-    /// The SPDX 2.3 SBOM attestation naming the manifest.
-    Spdx23,
+    /// An SPDX SBOM attestation naming the manifest.
+    Other(cra_attest::evidence::OtherSbom),
     /// The provenance attestation naming the manifest.
     Provenance,
     /// The technical file's attestation (it lists the manifest).
@@ -437,7 +437,7 @@ fn place(
         let (name, document) = match role {
             Role::ManifestSignature => (docs.manifest_bundle(), None),
             Role::Sbom => (docs.sbom_bundle(), Some((docs.sbom(), "predicate"))),
-            Role::Spdx23 => (docs.spdx23_bundle(), Some((docs.spdx23(), "predicate"))),
+            Role::Other(f) => (f.bundle(docs), Some((f.file(docs), "predicate"))),
             Role::Provenance => (docs.provenance_bundle(), Some((docs.provenance(), ""))),
             Role::Verity => (docs.verity_bundle(), Some((docs.verity_statement(), ""))),
             Role::TechnicalFile => (
@@ -529,7 +529,9 @@ fn classify(
     };
     let role = match statement["predicateType"].as_str() {
         Some(fileset::CYCLONEDX_PREDICATE_TYPE) => Role::Sbom,
-        Some(fileset::SPDX23_PREDICATE_TYPE) => Role::Spdx23,
+        Some(t) if cra_attest::evidence::OtherSbom::of_predicate_type(t).is_some() => {
+            Role::Other(cra_attest::evidence::OtherSbom::of_predicate_type(t).expect("just found"))
+        }
         Some(fileset::PROVENANCE_PREDICATE_TYPE) => Role::Provenance,
         Some(fileset::TECHNICAL_FILE_PREDICATE_TYPE) => Role::TechnicalFile,
         _ => return Ok(None),

@@ -4,6 +4,7 @@
 use super::report::{CheckLine, Outcome, Problem, line};
 use super::{TrustOptions, VerifyingError, file_artifact, now};
 use cra_attest::digest::Digests;
+use cra_attest::evidence::OtherSbom;
 use cra_attest::sigstore::trust::TrustedRoot;
 use cra_attest::sigstore::verify::{Artifact, Policy, verify_bundle};
 use cra_model::fileset::{self, Documents, ImageArtifact};
@@ -140,6 +141,7 @@ impl OnDisk {
             self.signature_bundle(),
             self.docs.sbom_bundle(),
             self.docs.spdx23_bundle(),
+            self.docs.spdx3_bundle(),
             self.docs.provenance_bundle(),
             self.docs.verity_bundle(),
         ]
@@ -151,8 +153,8 @@ impl OnDisk {
 #[derive(Clone, Copy)]
 enum Attested {
     Sbom,
-    /// The SPDX 2.3 SBOM (`--sbom-format spdx2.3`), when there is one.
-    Spdx23,
+    /// An SPDX SBOM (`--sbom-format spdx2.3` or `spdx3`), when there is one.
+    Other(OtherSbom),
     Provenance,
 }
 
@@ -160,7 +162,8 @@ impl Attested {
     fn check(self) -> &'static str {
         match self {
             Attested::Sbom => "SBOM attestation",
-            Attested::Spdx23 => "SPDX attestation",
+            Attested::Other(OtherSbom::Spdx23) => "SPDX attestation",
+            Attested::Other(OtherSbom::Spdx3) => "SPDX 3 attestation",
             Attested::Provenance => "provenance attestation",
         }
     }
@@ -168,7 +171,7 @@ impl Attested {
     fn predicate_type(self) -> &'static str {
         match self {
             Attested::Sbom => fileset::CYCLONEDX_PREDICATE_TYPE,
-            Attested::Spdx23 => fileset::SPDX23_PREDICATE_TYPE,
+            Attested::Other(f) => f.predicate_type(),
             Attested::Provenance => fileset::PROVENANCE_PREDICATE_TYPE,
         }
     }
@@ -177,7 +180,7 @@ impl Attested {
     fn files(self, docs: &Documents) -> (String, String) {
         match self {
             Attested::Sbom => (docs.sbom_bundle(), docs.sbom()),
-            Attested::Spdx23 => (docs.spdx23_bundle(), docs.spdx23()),
+            Attested::Other(f) => (f.bundle(docs), f.file(docs)),
             Attested::Provenance => (docs.provenance_bundle(), docs.provenance()),
         }
     }
@@ -283,9 +286,11 @@ impl Checker {
             ),
             line("SBOM subject", sbom_subject),
         ];
-        // Only outputs written with `--sbom-format spdx2.3` have this one.
-        if let Some(spdx) = self.optional(Attested::Spdx23) {
-            lines.push(line(Attested::Spdx23.check(), spdx));
+        // Only outputs written with `--sbom-format spdx2.3` or `spdx3` have these.
+        for format in OtherSbom::ALL {
+            if let Some(spdx) = self.optional(Attested::Other(format)) {
+                lines.push(line(Attested::Other(format).check(), spdx));
+            }
         }
         lines.extend([
             line(
@@ -380,7 +385,7 @@ impl Checker {
         }
         let on_disk = self.document(&document)?;
         let attested = match what {
-            Attested::Sbom | Attested::Spdx23 => &statement["predicate"],
+            Attested::Sbom | Attested::Other(_) => &statement["predicate"],
             Attested::Provenance => &statement,
         };
         if *attested != *on_disk {

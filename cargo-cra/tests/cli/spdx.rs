@@ -1,6 +1,7 @@
-//! Issue 28, part 2: SPDX 2.3 beside CycloneDX (`--sbom-format spdx2.3`), for a binary and for
-//! an image, checked by spdx-tools' validator (pyspdxtools, pinned), signed and verified like
-//! the CycloneDX SBOM. Real published apps get the same check in `sbom_corpus.rs`.
+//! Issue 28, part 2: SPDX 2.3 and SPDX 3.0.1 beside CycloneDX (`--sbom-format spdx2.3`,
+//! `spdx3`), for a binary and for an image, checked by spdx-tools' validator (pyspdxtools) and
+//! spdx3-validate (JSON schema and SHACL), both pinned, signed and verified like the CycloneDX
+//! SBOM. Real published apps get the same checks in `sbom_corpus.rs`.
 
 use crate::common;
 
@@ -25,6 +26,11 @@ fn purls(
         .filter_map(|p| p["externalRefs"][0]["referenceLocator"].as_str())
         .map(String::from)
         .collect();
+    (from_spdx, cdx_purls(cdx))
+}
+
+/// `purl` of every CycloneDX component plus the subject.
+fn cdx_purls(cdx: &serde_json::Value) -> BTreeSet<String> {
     let mut from_cdx: BTreeSet<String> = cdx["components"]
         .as_array()
         .unwrap()
@@ -35,7 +41,7 @@ fn purls(
     if let Some(p) = cdx["metadata"]["component"]["purl"].as_str() {
         from_cdx.insert(p.to_string());
     }
-    (from_spdx, from_cdx)
+    from_cdx
 }
 
 #[test]
@@ -216,8 +222,118 @@ fn an_image_sbom_in_spdx_is_valid_and_lists_the_image_packages() {
         std::fs::read(Path::new(again["dir"].as_str().unwrap()).join("conf.spdx23.json")).unwrap()
     );
     // A format the recipe cannot mean: one line at its place, nothing written.
-    with_formats("\"spdx3\"");
+    with_formats("\"spdx4\"");
     let bad = compose(project, &["recipe.toml", "--out", "bad"], &[]);
-    assert_one_line_error(&bad, &["recipe.toml:11:17:", "unknown variant `spdx3`"]);
+    assert_one_line_error(&bad, &["recipe.toml:11:17:", "unknown variant `spdx4`"]);
     assert!(!project.join("bad").exists());
+}
+
+/// `software_packageUrl` of every SPDX 3 package.
+fn spdx3_purls(spdx: &serde_json::Value) -> BTreeSet<String> {
+    spdx["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["software_packageUrl"].as_str())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn spdx3_validates_with_the_same_packages_is_attested_and_a_broken_one_is_caught() {
+    // The validator itself: the specification's example passes, a changed copy does not.
+    let example = third_party("spdx-3.0.1/example-package_sbom.json");
+    spdx3_check(&example).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut broken = json(&example);
+    broken["@graph"][4]["creationInfo"] = 5.into();
+    let broken_path = tmp.path().join("broken.spdx.json");
+    std::fs::write(&broken_path, serde_json::to_vec(&broken).unwrap()).unwrap();
+    assert!(spdx3_check(&broken_path).is_err());
+
+    let (_tmp, dir) = fixture_copy("examples/hello-device");
+    let pw = ("CRA_PASSWORD", "pw");
+    let keygen = run_cra(&dir, &["cra", "keygen"], &[pw]);
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let args = [
+        "cra",
+        "build",
+        "--sbom-format",
+        "spdx3",
+        "--sign",
+        "--key",
+        "cosign.key",
+        "--message-format",
+        "json",
+    ];
+    let built = run_cra(&dir, &args, &[pw, ("SOURCE_DATE_EPOCH", "0")]);
+    assert!(built.status.success(), "{}", describe(&built));
+    let stdout = String::from_utf8(built.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let binary = Path::new(report["path"].as_str().unwrap()).to_path_buf();
+    let spdx_path = binary.with_file_name("hello-device.spdx.json");
+    spdx3_check(&spdx_path).unwrap();
+    let spdx = json(&spdx_path);
+    let cdx = json(&binary.with_file_name("hello-device.cdx.json"));
+    assert_eq!(spdx3_purls(&spdx), cdx_purls(&cdx), "the same packages");
+    // The licences are relationships to expressions: declared and concluded.
+    let graph = spdx["@graph"].as_array().unwrap();
+    for kind in ["hasDeclaredLicense", "hasConcludedLicense", "dependsOn"] {
+        assert!(
+            graph.iter().any(|e| e["relationshipType"] == kind),
+            "no {kind} relationship"
+        );
+    }
+    let verify = run_cra(
+        &dir,
+        &[
+            "cra",
+            "verify",
+            binary.to_str().unwrap(),
+            "--key",
+            "cosign.pub",
+        ],
+        &[],
+    );
+    assert!(verify.status.success(), "{}", describe(&verify));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("ok   SPDX 3 attestation"),
+        "{}",
+        describe(&verify)
+    );
+    // Built again from the same inputs: the same document.
+    let again = run_cra(&dir, &args, &[pw, ("SOURCE_DATE_EPOCH", "0")]);
+    assert!(again.status.success(), "{}", describe(&again));
+    assert_eq!(spdx, json(&spdx_path));
+}
+
+#[test]
+fn an_image_sbom_in_spdx3_is_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path();
+    std::fs::create_dir_all(project.join("files")).unwrap();
+    std::fs::write(project.join("files/app.conf"), "x = 1\n").unwrap();
+    std::fs::write(
+        project.join("recipe.toml"),
+        "[image]\nname = \"conf\"\nversion = \"1.0\"\narchitecture = \"amd64\"\n\n\
+         [[file]]\nsource = \"files/app.conf\"\ndest = \"/etc/app.conf\"\n\n\
+         [output]\nsbom-formats = [\"spdx3\"]\n\n[output.oci]\n\n[output.squashfs]\n",
+    )
+    .unwrap();
+    let composed = report(&compose(
+        project,
+        &["recipe.toml", "--out", "images", "--json"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    ));
+    let dir = Path::new(composed["dir"].as_str().unwrap());
+    spdx3_check(&dir.join("conf.spdx.json")).unwrap();
+    let spdx = json(&dir.join("conf.spdx.json"));
+    let files: Vec<&str> = spdx["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "software_File")
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(files.contains(&"/etc/app.conf"), "{files:?}");
 }

@@ -275,8 +275,9 @@ pub struct Output {
     pub rauc: Option<RaucOutput>,
     /// `[output.registry]`.
     pub registry: Option<RegistryOutput>,
-    /// `sbom-formats` names `"spdx2.3"`: the image and its apps get an SPDX 2.3 SBOM too.
-    pub spdx23: bool,
+    /// The SBOM formats `sbom-formats` names besides CycloneDX: the image and its apps get
+    /// them too.
+    pub sbom_formats: Vec<cra_attest::evidence::OtherSbom>,
 }
 
 /// `[output.registry]`: where `cargo cra compose --push` pushes, as written (the reference is

@@ -302,7 +302,8 @@ pub struct Output {
     #[serde(default)]
     pub registry: Option<RegistryOutput>,
     /// SBOM formats to write, for the image and each app: `"cyclonedx"` (CycloneDX 1.7, always
-    /// written) and `"spdx2.3"` (`<name>.spdx23.json`); with `--sbom-format`, both count.
+    /// written), `"spdx2.3"` (`<name>.spdx23.json`) and `"spdx3"` (SPDX 3.0.1 JSON-LD,
+    /// `<name>.spdx.json`); with `--sbom-format`, both count.
     #[serde(default, rename = "sbom-formats")]
     pub sbom_formats: Vec<RawSbomFormat>,
 }
@@ -316,6 +317,9 @@ pub enum RawSbomFormat {
     /// SPDX 2.3 JSON.
     #[serde(rename = "spdx2.3")]
     Spdx23,
+    /// SPDX 3.0.1 JSON-LD.
+    #[serde(rename = "spdx3")]
+    Spdx3,
 }
 
 /// `[output.registry]`: the repository `cargo cra compose --push` pushes to; credentials stay
@@ -987,7 +991,16 @@ impl Recipe {
                     plain: r.format.is_some_and(|f| f.get_ref() == "plain"),
                 }),
                 registry,
-                spdx23: self.output.sbom_formats.contains(&RawSbomFormat::Spdx23),
+                sbom_formats: self
+                    .output
+                    .sbom_formats
+                    .iter()
+                    .filter_map(|f| match f {
+                        RawSbomFormat::Cyclonedx => None,
+                        RawSbomFormat::Spdx23 => Some(cra_attest::evidence::OtherSbom::Spdx23),
+                        RawSbomFormat::Spdx3 => Some(cra_attest::evidence::OtherSbom::Spdx3),
+                    })
+                    .collect(),
             },
             origin,
         })

@@ -129,6 +129,24 @@ pub fn pyspdxtools_check(document: &Path) -> Result<(), String> {
     }
 }
 
+/// spdx3-validate's verdict on an SPDX 3.0.1 document (JSON schema and SHACL shapes), run
+/// offline on the model files in `tests/fixtures/third-party/spdx-3.0.1`.
+pub fn spdx3_check(document: &Path) -> Result<(), String> {
+    let python = test_python("spdx3-validate");
+    let out = Command::new(python)
+        .arg(repo_root().join("tests/tools/spdx3-validate.py"))
+        .arg(third_party("spdx-3.0.1"))
+        .arg(document)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    match out.status.success() && text.trim().is_empty() {
+        true => Ok(()),
+        false => Err(format!("{}: {text}", document.display())),
+    }
+}
+
 /// The dependency list rust-audit-info reads from the binary at `path` (it must find one).
 pub fn audit_info_list(path: &Path) -> serde_json::Value {
     let out = Command::new(rust_audit_info()).arg(path).output().unwrap();
