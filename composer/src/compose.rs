@@ -426,7 +426,7 @@ fn write_evidence(
             verity_root_hash: s.verity.as_ref().map(|(t, _)| t.root_hash),
         }),
         timestamp: rfc3339(opts.source_date_epoch),
-        source_uri: image_source_uri(apps, opts.source.as_ref()),
+        source_uri: image_source_uri(recipe, apps, opts.source.as_ref()),
     })?;
     let sbom_path = stage_dir.join(docs.sbom());
     // Streamed to the file: an image of many files has a large SBOM.
@@ -825,15 +825,17 @@ fn sync_dir(dir: &Path) -> Result<(), ComposeError> {
         .map_err(io_at(dir))
 }
 
-/// Where the image's source is: the clean commit of the repository every app's package names
-/// (never the clone's own remote, so every clone writes the same SBOM).
+/// Where the image's source is: the clean commit of the repository the image names as its
+/// source (`[image] source`, else the first app's package repository, as the OCI label), never
+/// the clone's own remote, so every clone writes the same SBOM.
 fn image_source_uri(
+    recipe: &Recipe,
     apps: &[BuiltApp],
     source: Option<&cra_attest::evidence::source::GitSource>,
 ) -> Option<String> {
-    let first = apps.first()?.repository.as_deref()?;
-    if apps.iter().any(|a| a.repository.as_deref() != Some(first)) {
-        return None;
-    }
-    cra_attest::evidence::tr03183::source_uri(Some(first), source.and_then(|g| g.clean_commit()))
+    let repository = image_source(recipe, apps)?;
+    cra_attest::evidence::tr03183::source_uri(
+        Some(&repository),
+        source.and_then(|g| g.clean_commit()),
+    )
 }

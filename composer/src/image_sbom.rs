@@ -406,7 +406,7 @@ fn describe_root(
         Some(uri) => refs.push(ExternalReference::new("source-distribution", uri)),
         None => root.properties.push(tr03183::unknown(
             field::SOURCE_URI,
-            "the apps' packages name no one repository",
+            "the recipe names no [image] source and the first app's package no repository",
         )),
     }
     let site = manufacturer.and_then(|m| m.url.first());
@@ -511,7 +511,7 @@ fn file_source(
     let uri = input
         .source_uri
         .as_ref()
-        .ok_or("the apps' packages name no one repository")?;
+        .ok_or("the recipe names no [image] source and the first app's package no repository")?;
     Ok(format!("{uri}#{}", percent_encoded(&rel.to_string_lossy())))
 }
 
