@@ -10,7 +10,7 @@ use crate::progress::Progress;
 use crate::provenance::{self, ImageProvenanceInput};
 use crate::recipe::{Recipe, VerityLayout};
 use crate::squashfs::{Compressor, SquashfsImage, SquashfsOptions, write_squashfs};
-use crate::tree::{BuiltApp, RootFs};
+use crate::tree::{BuiltApp, Content, Kind, Origin, RootFs};
 use crate::verity::{self, VerityTree};
 use cra_attest::digest::{sha256, to_hex};
 use cra_attest::evidence::OtherSbom;
@@ -193,6 +193,31 @@ pub fn compose_tree(
     }
     let final_dir = stage.commit(&opts.out_dir)?;
     Ok(report(recipe, fs, final_dir, &outputs, &evidence, bundles))
+}
+
+/// With `[image] deny-weak-binaries`: the first ELF file the recipe's `[[file]]`s put into the
+/// image that lacks an exploitation mitigation, as an error naming it and what it lacks (the
+/// apps are checked by their builds).
+pub fn deny_weak_files(recipe: &Recipe, fs: &RootFs) -> Result<(), ComposeError> {
+    if !recipe.image.deny_weak_binaries {
+        return Ok(());
+    }
+    for (path, entry) in &fs.entries {
+        let (Kind::File(Content::Host { path: host, .. }), Origin::File(_)) =
+            (&entry.kind, &entry.origin)
+        else {
+            continue;
+        };
+        let weak = crate::hardening::Mitigations::weaknesses_of_file(host)
+            .map_err(|e| ComposeError::io(host, e))?;
+        if let Some(weak) = weak.filter(|w| !w.is_empty()) {
+            return Err(ComposeError::WeakFile {
+                path: format!("/{path}"),
+                weaknesses: weak.join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The image directory being written: `.<name>-<version>.partial-<unique>` in the output

@@ -31,6 +31,14 @@ pub enum ComposeError {
         /// Why.
         message: String,
     },
+    /// `deny-weak-binaries`: an ELF file put into the image lacks mitigations.
+    #[error("{path}: lacks exploitation mitigations: {weaknesses} ([image] deny-weak-binaries)")]
+    WeakFile {
+        /// Its path in the image.
+        path: String,
+        /// What it lacks.
+        weaknesses: String,
+    },
     /// Signing failed.
     #[error("signing: {0}")]
     Sign(#[from] cra_attest::sigstore::sign::SignError),

@@ -64,6 +64,24 @@ impl Mitigations {
         }
     }
 
+    /// What a file that starts like an ELF file lacks (`None`: not an ELF file). Headers
+    /// that cannot be read count as a weakness.
+    pub fn weaknesses_of_file(
+        path: &std::path::Path,
+    ) -> std::io::Result<Option<Vec<&'static str>>> {
+        use std::io::Read as _;
+        let mut magic = [0u8; 4];
+        let mut file = std::fs::File::open(path)?;
+        if file.read_exact(&mut magic).is_err() || magic != *b"\x7fELF" {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(path)?;
+        Ok(Some(match Mitigations::of(&bytes) {
+            Ok(m) => m.weaknesses(),
+            Err(_) => vec!["ELF headers that cannot be read"],
+        }))
+    }
+
     /// The mitigations it lacks, one phrase each (empty: none lacking).
     pub fn weaknesses(&self) -> Vec<&'static str> {
         let mut out = Vec::new();

@@ -108,6 +108,7 @@ pub fn app_build_args(recipe: &Recipe, i: usize, args: &ComposeRequest) -> Build
         image_app: true,
         no_embed_deps: recipe.product.embed_deps == Some(false),
         sbom_formats: sbom_formats(recipe, args),
+        deny_weak_binaries: recipe.image.deny_weak_binaries,
         ..Default::default()
     }
 }
@@ -189,6 +190,7 @@ pub fn run(args: &ComposeRequest, signer: Option<&Signer>, ui: &dyn Ui) -> Resul
     let recipe = Recipe::load(&args.recipe)?;
     // Every recipe and source error before any build, the RAUC certificate's too.
     let mut fs = RootFs::check(&recipe)?;
+    cra_composer::compose::deny_weak_files(&recipe, &fs)?;
     let base = recipe.base_dir();
     let (source_date_epoch, origin) = source_date::source_date_epoch(&base)?;
     let push = args

@@ -153,6 +153,32 @@ fn files_put_into_an_image_are_judged_as_checksec_judges_them() {
             .to_string()
             .contains("hardening")
     );
+    // The recipe asks for strong binaries only: the weak file stops the compose, named with
+    // what it lacks, before anything is written; without it the image is composed.
+    let recipe = std::fs::read_to_string(project.join("recipe.toml")).unwrap();
+    let strict = recipe.replace(
+        "architecture = \"amd64\"\n",
+        "architecture = \"amd64\"\ndeny-weak-binaries = true\n",
+    );
+    std::fs::write(project.join("recipe.toml"), &strict).unwrap();
+    let denied = compose(project, &["recipe.toml", "--out", "denied"], &[]);
+    assert_one_line_error(
+        &denied,
+        &[
+            "/usr/bin/weak: lacks exploitation mitigations: not position-independent (PIE)",
+            "an executable stack",
+            "deny-weak-binaries",
+        ],
+    );
+    assert!(!project.join("denied").exists());
+    let without_weak = strict.replace(
+        "[[file]]\nsource = \"files/weak\"\ndest = \"/usr/bin/weak\"\nmode = 0o755\n\n",
+        "",
+    );
+    assert_ne!(without_weak, strict);
+    std::fs::write(project.join("recipe.toml"), &without_weak).unwrap();
+    let ok = compose(project, &["recipe.toml", "--out", "ok"], &[]);
+    assert!(ok.status.success(), "{}", describe(&ok));
 }
 
 #[test]

@@ -143,6 +143,9 @@ pub struct Image {
     pub labels: BTreeMap<String, String>,
     /// OCI manifest annotations.
     pub annotations: BTreeMap<String, String>,
+    /// `deny-weak-binaries`: an app or ELF file lacking an exploitation mitigation stops the
+    /// compose.
+    pub deny_weak_binaries: bool,
 }
 
 /// `[[app]]`: a binary from a cargo workspace.

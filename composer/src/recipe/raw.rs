@@ -79,6 +79,12 @@ pub struct Image {
     #[serde(default = "no_strings")]
     #[schemars(with = "BTreeMap<String, String>")]
     pub annotations: Spanned<BTreeMap<String, String>>,
+    /// Stop when an app or an ELF file put into the image lacks an exploitation mitigation
+    /// (PIE or static-pie, full RELRO, a non-executable stack, no writable and executable
+    /// segment, no text relocations): before any app is built for files, before anything is
+    /// written for apps. As `cargo cra build --deny-weak-binaries` for each app.
+    #[serde(default, rename = "deny-weak-binaries")]
+    pub deny_weak_binaries: bool,
 }
 
 /// `[[app]]`: a binary from a cargo workspace.
@@ -818,6 +824,7 @@ impl Recipe {
             source: self.image.source.map(Spanned::into_inner),
             labels: self.image.labels.into_inner(),
             annotations: self.image.annotations.into_inner(),
+            deny_weak_binaries: self.image.deny_weak_binaries,
         };
         let apps = self
             .apps
