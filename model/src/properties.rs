@@ -23,6 +23,16 @@ pub const HARDENING_TEXT_RELOCATIONS: &str = "cargo-cra:hardening:text-relocatio
 pub const HARDENING_SYMBOLS: &str = "cargo-cra:hardening:symbols";
 /// DWARF debug information is there: `yes`, `no`.
 pub const HARDENING_DEBUG_INFO: &str = "cargo-cra:hardening:debug-info";
+/// Every `cargo-cra:hardening:*` property, in the order they are written.
+pub const HARDENING: [&str; 7] = [
+    HARDENING_PIE,
+    HARDENING_RELRO,
+    HARDENING_NX_STACK,
+    HARDENING_WX_SEGMENT,
+    HARDENING_TEXT_RELOCATIONS,
+    HARDENING_SYMBOLS,
+    HARDENING_DEBUG_INFO,
+];
 
 /// The dependency list embedded in the binary (cargo-auditable's format), when there is one:
 /// the section's name and the list's format.

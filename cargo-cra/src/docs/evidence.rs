@@ -103,6 +103,8 @@ pub(crate) struct Component {
     pub mode: Option<String>,
     /// `cargo-cra:image:capabilities`, for image files.
     pub capabilities: Option<String>,
+    /// `cargo-cra:hardening:*` (name, value), for ELF files.
+    pub hardening: Vec<(String, String)>,
 }
 
 /// What one SBOM says.
@@ -463,6 +465,18 @@ fn sbom_facts(file: &str, doc: &Value) -> SbomFacts {
     }
 }
 
+/// The `cargo-cra:hardening:*` properties among `properties`, as (name, value).
+pub(crate) fn hardening(properties: &Value) -> Vec<(String, String)> {
+    properties
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["name"].as_str()?, p["value"].as_str()?)))
+        .filter(|(n, _)| cra_model::properties::HARDENING.contains(n))
+        .map(|(n, v)| (n.to_string(), text(&Value::from(v))))
+        .collect()
+}
+
 fn component(c: &Value) -> Component {
     let property = |n: &str| {
         c["properties"]
@@ -472,10 +486,17 @@ fn component(c: &Value) -> Component {
             .find(|p| p["name"] == n)
             .and_then(|p| opt(&p["value"]))
     };
+    // The declared licences (the concluded ones repeat them).
     let licenses = c["licenses"]
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|l| {
+            let ack = l["acknowledgement"]
+                .as_str()
+                .or_else(|| l["license"]["acknowledgement"].as_str());
+            ack.is_none_or(|a| a == "declared")
+        })
         .filter_map(|l| opt(&l["expression"]).or_else(|| opt(&l["license"]["id"])))
         .collect::<Vec<_>>()
         .join(" AND ");
@@ -495,6 +516,7 @@ fn component(c: &Value) -> Component {
         purl: text(&c["purl"]),
         mode: property(cra_model::properties::IMAGE_MODE),
         capabilities: property(cra_model::properties::IMAGE_CAPABILITIES),
+        hardening: hardening(&c["properties"]),
     }
 }
 

@@ -187,6 +187,9 @@ fn security_properties(evidence: &Evidence) -> Vec<Fact> {
             }
             out.push(proved(files_sentence(s), &s.file));
         }
+        if let Some(sentence) = mitigations_sentence(s) {
+            out.push(proved(sentence, &s.file));
+        }
     }
     let signatures = evidence.of_role(Role::Signature).count();
     if signatures > 0 {
@@ -203,6 +206,59 @@ fn security_properties(evidence: &Evidence) -> Vec<Fact> {
         ));
     }
     out
+}
+
+/// The exploitation mitigations (CRA Annex I (2)(k)) of the binaries an SBOM describes, as
+/// their ELF headers show them, in one sentence: what each lacks, or that it lacks none.
+fn mitigations_sentence(s: &super::evidence::SbomFacts) -> Option<String> {
+    let root: Vec<(String, String)> = s
+        .properties
+        .iter()
+        .filter(|(n, _)| cra_model::properties::HARDENING.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    let mut binaries: Vec<(&str, &[(String, String)])> = Vec::new();
+    if !root.is_empty() {
+        binaries.push((&s.name, &root));
+    }
+    binaries.extend(
+        s.components
+            .iter()
+            .filter(|c| !c.hardening.is_empty())
+            .map(|c| (c.name.as_str(), c.hardening.as_slice())),
+    );
+    if binaries.is_empty() {
+        return None;
+    }
+    let described: Vec<String> = binaries
+        .iter()
+        .map(|(name, props)| format!("{name}: {}", mitigations_of(props)))
+        .collect();
+    Some(format!(
+        "Exploitation mitigations (Annex I (2)(k)), as the ELF headers show them: {}.",
+        described.join("; ")
+    ))
+}
+
+/// One binary's mitigations in words.
+fn mitigations_of(props: &[(String, String)]) -> String {
+    use cra_model::properties as p;
+    let value = |name: &str| {
+        props
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("unknown")
+    };
+    format!(
+        "position independence {}, RELRO {}, non-executable stack {}, writable and executable \
+         segment {}, text relocations {}",
+        value(p::HARDENING_PIE),
+        value(p::HARDENING_RELRO),
+        value(p::HARDENING_NX_STACK),
+        value(p::HARDENING_WX_SEGMENT),
+        value(p::HARDENING_TEXT_RELOCATIONS),
+    )
 }
 
 /// Setuid/setgid files and file capabilities of an image SBOM's files, in one sentence.

@@ -95,6 +95,7 @@ pub(crate) fn render(p: &Page<'_>) -> String {
         provenance_section(p.evidence),
         image_section(p.evidence, p.facts),
         vulnerability_section(p.evidence),
+        mitigations_section(p.evidence),
         sbom_section(p.evidence),
         checklist_section(p.items),
         artefact_section(p.technical_file),
@@ -359,6 +360,63 @@ fn vulnerability_section(e: &Evidence) -> String {
         table(
             "vex",
             &["Vulnerability", "Product", "Status", "Justification"],
+            &rows
+        )
+    )
+}
+
+/// CRA Annex I (2)(k): each binary's exploitation mitigations, as the SBOMs record them from
+/// the ELF headers (nothing when no SBOM records any).
+fn mitigations_section(e: &Evidence) -> String {
+    use cra_model::properties as p;
+    let mut rows = String::new();
+    for s in &e.sboms {
+        let root: Vec<(String, String)> = s
+            .properties
+            .iter()
+            .filter(|(n, _)| p::HARDENING.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        let binaries = std::iter::once((s.name.as_str(), root.as_slice())).chain(
+            s.components
+                .iter()
+                .map(|c| (c.name.as_str(), c.hardening.as_slice())),
+        );
+        for (name, props) in binaries.filter(|(_, props)| !props.is_empty()) {
+            let value = |key: &str| {
+                props
+                    .iter()
+                    .find(|(n, _)| n == key)
+                    .map(|(_, v)| escape(v))
+                    .unwrap_or_default()
+            };
+            rows += &row(&[
+                escape(name),
+                value(p::HARDENING_PIE),
+                value(p::HARDENING_RELRO),
+                value(p::HARDENING_NX_STACK),
+                value(p::HARDENING_WX_SEGMENT),
+                value(p::HARDENING_TEXT_RELOCATIONS),
+                value(p::HARDENING_SYMBOLS),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section id=\"mitigations\"><h2>Exploitation mitigations (Annex I (2)(k))</h2>{}</section>\n",
+        table(
+            "mitigations",
+            &[
+                "Binary",
+                "Position independence",
+                "RELRO",
+                "Non-executable stack",
+                "Writable and executable segment",
+                "Text relocations",
+                "Symbols",
+            ],
             &rows
         )
     )

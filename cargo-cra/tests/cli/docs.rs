@@ -403,6 +403,9 @@ fn the_markdown_documents_render_and_name_every_annex_ii_and_v_item() {
         "dm-verity",
         "unprivileged user device",
         "no file is setuid or setgid",
+        // Issue 28: the apps' exploitation mitigations, from the image SBOM.
+        "Exploitation mitigations (Annex I (2)(k))",
+        "hello-device: position independence static-pie, RELRO full, non-executable stack yes",
         "https://devices.example.com/conformity/hello-device",
         "security updates and fixes",
         "2031-12-31",
@@ -679,6 +682,21 @@ fn a_build_directory_is_documented_from_its_packages_metadata() {
     assert!(
         html.contains("<span class=\"ok\">ok</span>"),
         "signatures verified"
+    );
+    // Issue 28: the binary's exploitation mitigations, in the report and the user information.
+    let mitigations = "RELRO full, non-executable stack yes, writable and executable segment \
+                       no, text relocations no";
+    assert!(
+        html.contains("Exploitation mitigations (Annex I (2)(k))")
+            && html.contains(
+                "<td>hello-device</td><td>pie</td><td>full</td><td>yes</td><td>no</td><td>no</td>"
+            ),
+        "{html}"
+    );
+    let user = std::fs::read_to_string(docs.join("user-information.md")).unwrap();
+    assert!(
+        user.contains("Exploitation mitigations (Annex I (2)(k))") && user.contains(mitigations),
+        "{user}"
     );
     assert!(!html.contains("class=\"fail\">FAIL"), "no check failed");
 }
