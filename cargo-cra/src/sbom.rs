@@ -118,7 +118,8 @@ pub fn sbom(input: &SbomInput<'_>) -> Bom {
         .clone()
         .or_else(|| creator(input, root_pkg, &root));
     root.authors.clear();
-    let (licenses, effective) = tr03183::licences(licenses(&root_pkg.facts));
+    let (licenses, effective) =
+        tr03183::licences(licenses(&root_pkg.facts), &input.config.effective_licenses);
     root.licenses = licenses;
     root.purl = Some(refs[&input.graph.root].clone());
     root.external_references = external_references(&root_pkg.facts);
@@ -226,7 +227,7 @@ fn crate_component(
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "));
     c.scope = Some(Scope::Required);
     c.authors = p.authors.iter().map(|a| author(a)).collect();
-    let (licenses, effective) = tr03183::licences(licenses(p));
+    let (licenses, effective) = tr03183::licences(licenses(p), &input.config.effective_licenses);
     c.licenses = licenses;
     c.purl = Some(purl.to_string());
     c.external_references = external_references(p);

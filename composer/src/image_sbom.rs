@@ -363,7 +363,7 @@ fn describe_root(
             "the recipe names no manufacturer",
         ));
     }
-    let (licenses, effective) = tr03183::licences(Vec::new());
+    let (licenses, effective) = tr03183::licences(Vec::new(), &Default::default());
     root.licenses = licenses;
     root.properties.push(effective);
     let kind = FileKind {
@@ -457,7 +457,7 @@ fn describe_file(
         return Err("changed while the image was composed".into());
     }
     file.version = Some(input.timestamp.clone());
-    let (licenses, effective) = tr03183::licences(Vec::new());
+    let (licenses, effective) = tr03183::licences(Vec::new(), &Default::default());
     file.licenses = licenses;
     let name = file
         .name

@@ -67,15 +67,19 @@ impl FileKind {
 /// - distribution licences (`acknowledgement: concluded`): the same terms, since cargo-cra
 ///   passes every component on under the licences its creator gave it;
 /// - the effective licence (property `bsi:component:effectiveLicense`): the declared
-///   expression when it offers no choice, `NOASSERTION` when it does (choosing is the
-///   manufacturer's decision, not a tool's) or when it is unknown.
-pub fn licences(declared: Vec<LicenseChoice>) -> (Vec<LicenseChoice>, Property) {
+///   expression when it offers no choice; when it does, the manufacturer's choice in
+///   `choices` (declared expression to chosen licence, canonical forms), else `NOASSERTION`
+///   (choosing is the manufacturer's decision, not a tool's); `NOASSERTION` when unknown.
+pub fn licences(
+    declared: Vec<LicenseChoice>,
+    choices: &std::collections::BTreeMap<String, String>,
+) -> (Vec<LicenseChoice>, Property) {
     let declared = match declared.is_empty() {
         true => vec![expression(NOASSERTION, DECLARED)],
         false => declared,
     };
     let effective = match declared.as_slice() {
-        [LicenseChoice::Expression(e)] => without_choice(&e.expression),
+        [LicenseChoice::Expression(e)] => effective(&e.expression, choices),
         _ => None,
     }
     .unwrap_or_else(|| NOASSERTION.to_string());
@@ -150,9 +154,12 @@ pub fn unknown(field: &str, why: &str) -> Property {
     Property::new(UNKNOWN_FIELD, format!("{field}: {why}"))
 }
 
-/// `expression` as an SPDX expression with no `OR` in it (canonical form), if it parses and
-/// offers no choice.
-fn without_choice(expression: &str) -> Option<String> {
+/// The effective licence of a component declaring `expression` (canonical form): the
+/// expression itself when it offers no choice (no `OR`), else the choice `choices` names.
+fn effective(
+    expression: &str,
+    choices: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
     let canonical = spdx::Expression::canonicalize(expression)
         .ok()?
         .unwrap_or_else(|| expression.to_string());
@@ -163,7 +170,10 @@ fn without_choice(expression: &str) -> Option<String> {
             spdx::expression::ExprNode::Op(spdx::expression::Operator::Or)
         )
     });
-    (!choice).then_some(canonical)
+    match choice {
+        false => Some(canonical),
+        true => choices.get(parsed.as_ref()).cloned(),
+    }
 }
 
 fn expression(text: &str, ack: &str) -> LicenseChoice {
@@ -189,9 +199,25 @@ mod tests {
         vec![expression(text, DECLARED)]
     }
 
+    fn licences_of(declared: Vec<LicenseChoice>) -> (Vec<LicenseChoice>, Property) {
+        licences(declared, &Default::default())
+    }
+
+    #[test]
+    fn the_manufacturers_choice_is_the_effective_licence() {
+        let choices = [("MIT OR Apache-2.0".to_string(), "Apache-2.0".to_string())].into();
+        let (_, effective) = licences(declared("MIT OR Apache-2.0"), &choices);
+        assert_eq!(effective.value, "Apache-2.0");
+        // The old spelling is the same expression.
+        let (_, effective) = licences(declared("MIT/Apache-2.0"), &choices);
+        assert_eq!(effective.value, "Apache-2.0");
+        let (_, effective) = licences(declared("Unlicense OR MIT"), &choices);
+        assert_eq!(effective.value, NOASSERTION);
+    }
+
     #[test]
     fn a_choice_has_no_effective_licence_until_the_manufacturer_makes_it() {
-        let (all, effective) = licences(declared("MIT OR Apache-2.0"));
+        let (all, effective) = licences_of(declared("MIT OR Apache-2.0"));
         assert_eq!(effective.value, NOASSERTION);
         assert_eq!(original(&all).count(), 1);
         assert_eq!(distribution(&all), Some("MIT OR Apache-2.0"));
@@ -199,15 +225,15 @@ mod tests {
 
     #[test]
     fn a_licence_without_choice_is_the_effective_one() {
-        let (_, effective) = licences(declared("MIT AND BSD-3-Clause"));
+        let (_, effective) = licences_of(declared("MIT AND BSD-3-Clause"));
         assert_eq!(effective.value, "MIT AND BSD-3-Clause");
-        let (_, effective) = licences(declared("Apache-2.0 WITH LLVM-exception"));
+        let (_, effective) = licences_of(declared("Apache-2.0 WITH LLVM-exception"));
         assert_eq!(effective.value, "Apache-2.0 WITH LLVM-exception");
     }
 
     #[test]
     fn nothing_declared_is_noassertion_in_every_category() {
-        let (all, effective) = licences(Vec::new());
+        let (all, effective) = licences_of(Vec::new());
         assert_eq!(effective.value, NOASSERTION);
         assert_eq!(distribution(&all), Some(NOASSERTION));
         assert_eq!(all.len(), 2);

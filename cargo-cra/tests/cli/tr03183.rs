@@ -266,6 +266,64 @@ fn the_example_apps_sbom_has_every_field_the_tr_requires_and_knows_them_all() {
 }
 
 #[test]
+fn the_manufacturers_licence_choice_is_the_effective_licence_and_a_choice_not_offered_is_refused() {
+    let (_tmp, dir) = fixture_copy("examples/hello-device");
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let with = |choice: &str| {
+        let table = format!(
+            "[package.metadata.cra]\neffective-licenses = {{ \"MIT OR Apache-2.0\" = \"{choice}\" }}\n"
+        );
+        std::fs::write(&manifest, text.replace("[package.metadata.cra]\n", &table)).unwrap();
+    };
+    with("Apache-2.0");
+    let out = run_cra(
+        &dir,
+        &["cra", "build", "--message-format", "json"],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let doc = json(Path::new(report["sbom"].as_str().unwrap()));
+    let effective = |c: &Value| -> String {
+        c["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "bsi:component:effectiveLicense")
+            .map(|p| p["value"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(effective(&doc["metadata"]["component"]), "Apache-2.0");
+    let itoa = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "itoa")
+        .unwrap();
+    assert_eq!(effective(itoa), "Apache-2.0", "itoa is MIT OR Apache-2.0");
+    // memchr is Unlicense OR MIT: a choice nobody made.
+    let memchr = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "memchr")
+        .unwrap();
+    assert_eq!(effective(memchr), "NOASSERTION");
+    with("GPL-3.0-only");
+    let bad = run_cra(&dir, &["cra", "build"], &[]);
+    assert_one_line_error(
+        &bad,
+        &[
+            "Cargo.toml:",
+            "effective-licenses",
+            "is not a choice \"MIT OR Apache-2.0\" allows",
+        ],
+    );
+}
+
+#[test]
 fn a_missing_field_is_found_by_the_check() {
     let (_tmp, doc) = example_sbom();
     let mut broken = doc.clone();

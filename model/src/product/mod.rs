@@ -158,6 +158,9 @@ pub struct Product {
     pub vex: Vec<Confined>,
     /// Whether the binaries carry their dependency list (`None`: the default, yes).
     pub embed_deps: Option<bool>,
+    /// The manufacturer's choices among licence alternatives: declared expression (canonical
+    /// SPDX form) to the licence chosen (canonical), each checked to be a choice it allows.
+    pub effective_licenses: std::collections::BTreeMap<String, String>,
 }
 
 impl Product {
@@ -284,6 +287,11 @@ impl Product {
                 }
             },
             embed_deps: raw.embed_deps,
+            effective_licenses: raw
+                .effective_licenses
+                .map(effective_licenses)
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
@@ -330,6 +338,10 @@ impl Product {
             },
             vex: list(self.vex, &d.vex),
             embed_deps: self.embed_deps.or(d.embed_deps),
+            effective_licenses: match self.effective_licenses.is_empty() {
+                true => d.effective_licenses,
+                false => self.effective_licenses,
+            },
         }
     }
 }
@@ -398,6 +410,36 @@ fn date(s: Spanned<String>) -> Checked<String> {
 }
 
 /// An `https://` URL without white space or control characters.
+/// `effective-licenses`: each key an SPDX expression offering a choice, each value a choice
+/// it allows; both in canonical form.
+fn effective_licenses(
+    s: Spanned<std::collections::BTreeMap<String, String>>,
+) -> Checked<std::collections::BTreeMap<String, String>> {
+    let span = s.span();
+    let canonical = |text: &str| -> Result<spdx::Expression, String> {
+        let canonical = spdx::Expression::canonicalize(text)
+            .map_err(|e| format!("{text:?} is not an SPDX licence expression: {e}"))?
+            .unwrap_or_else(|| text.to_string());
+        spdx::Expression::parse(&canonical)
+            .map_err(|e| format!("{text:?} is not an SPDX licence expression: {e}"))
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (declared, chosen) in s.into_inner() {
+        let key = "effective-licenses";
+        let d = canonical(&declared).or_else(|m| fail(span.clone(), format!("{key}: {m}")))?;
+        let c = canonical(&chosen).or_else(|m| fail(span.clone(), format!("{key}: {m}")))?;
+        let licences: Vec<spdx::LicenseReq> = c.requirements().map(|r| r.req.clone()).collect();
+        if !d.evaluate(|req| licences.contains(req)) {
+            return fail(
+                span,
+                format!("{key}: {chosen:?} is not a choice {declared:?} allows"),
+            );
+        }
+        out.insert(d.as_ref().to_string(), c.as_ref().to_string());
+    }
+    Ok(out)
+}
+
 fn https(s: Spanned<String>, key: &str) -> Checked<String> {
     let v = s.get_ref();
     let host = v.strip_prefix("https://").unwrap_or_default();

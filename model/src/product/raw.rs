@@ -129,6 +129,14 @@ pub struct RawProduct {
     /// default true. In a recipe, false builds every app without it.
     #[serde(default)]
     pub embed_deps: Option<bool>,
+    /// The licence the manufacturer uses a component under where the component's declared
+    /// licence offers a choice (BSI TR-03183-2's effective licence): the declared SPDX
+    /// expression as key, the chosen licence as value, for example
+    /// `{ "MIT OR Apache-2.0" = "MIT" }`. The choice must be one the expression allows.
+    /// Components whose choice is not given say `NOASSERTION`.
+    #[serde(default)]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
+    pub effective_licenses: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 /// The manufacturer (Annex II point 1).
