@@ -215,6 +215,20 @@ fn unknowns(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The property the TR's effective licence is written in.
+const EFFECTIVE: &str = "bsi:component:effectiveLicense";
+
+/// The value of a component's property `name` (it must have it).
+fn property(c: &Value, name: &str) -> String {
+    c["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .map(|p| p["value"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no property {name} in {c}"))
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -241,17 +255,8 @@ fn the_example_apps_sbom_has_every_field_the_tr_requires_and_knows_them_all() {
     // Only crates.io packages and a package naming its repository: nothing is unknown.
     assert_eq!(unknowns(&doc), Vec::<String>::new());
     let root = &doc["metadata"]["component"];
-    let effective = |c: &Value| -> String {
-        c["properties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "bsi:component:effectiveLicense")
-            .map(|p| p["value"].as_str().unwrap().to_string())
-            .unwrap()
-    };
     // "MIT OR Apache-2.0" is a choice nobody has made.
-    assert_eq!(effective(root), "NOASSERTION");
+    assert_eq!(property(root, EFFECTIVE), "NOASSERTION");
     assert_eq!(
         root["externalReferences"]
             .as_array()
@@ -286,23 +291,21 @@ fn the_manufacturers_licence_choice_is_the_effective_licence_and_a_choice_not_of
     let stdout = String::from_utf8(out.stdout).unwrap();
     let report: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     let doc = json(Path::new(report["sbom"].as_str().unwrap()));
-    let effective = |c: &Value| -> String {
-        c["properties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "bsi:component:effectiveLicense")
-            .map(|p| p["value"].as_str().unwrap().to_string())
-            .unwrap()
-    };
-    assert_eq!(effective(&doc["metadata"]["component"]), "Apache-2.0");
+    assert_eq!(
+        property(&doc["metadata"]["component"], EFFECTIVE),
+        "Apache-2.0"
+    );
     let itoa = doc["components"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["name"] == "itoa")
         .unwrap();
-    assert_eq!(effective(itoa), "Apache-2.0", "itoa is MIT OR Apache-2.0");
+    assert_eq!(
+        property(itoa, EFFECTIVE),
+        "Apache-2.0",
+        "itoa is MIT OR Apache-2.0"
+    );
     // memchr is Unlicense OR MIT: a choice nobody made.
     let memchr = doc["components"]
         .as_array()
@@ -310,7 +313,7 @@ fn the_manufacturers_licence_choice_is_the_effective_licence_and_a_choice_not_of
         .iter()
         .find(|c| c["name"] == "memchr")
         .unwrap();
-    assert_eq!(effective(memchr), "NOASSERTION");
+    assert_eq!(property(memchr, EFFECTIVE), "NOASSERTION");
     with("GPL-3.0-only");
     let bad = run_cra(&dir, &["cra", "build"], &[]);
     assert_one_line_error(
@@ -414,15 +417,6 @@ fn an_image_sbom_has_every_field_the_tr_requires() {
             .find(|c| c["bom-ref"] == path)
             .unwrap()
             .clone()
-    };
-    let property = |c: &Value, name: &str| -> String {
-        c["properties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .map(|p| p["value"].as_str().unwrap().to_string())
-            .unwrap()
     };
     assert_eq!(
         property(&file("/usr/share/data.gz"), "bsi:component:archive"),
