@@ -7,8 +7,10 @@
 //! - `tarball`, `layer`, `oci` (internal): deterministic tar layers and the OCI image layout.
 //! - `image_sbom`, `provenance` (internal): the image's CycloneDX SBOM and SLSA provenance.
 //! - [`compose`]: all of it, staged and then renamed into place, optionally signed.
+//! - [`base`]: a distribution's package database in a base root filesystem (issue 29, in progress).
 #![forbid(unsafe_code)]
 
+pub mod base;
 pub mod codec;
 pub mod compose;
 pub mod error;

@@ -1,0 +1,10 @@
+//! A trusted OS base under an image (issue 29): what a distribution's package database says
+//! is installed, read from hostile bytes.
+//!
+//! - [`deb822`]: the paragraph format of dpkg's and opkg's status files.
+//! - [`dpkg`]: installed packages from `var/lib/dpkg/status`.
+//! - [`version`]: dpkg's version ordering, which OSV's Debian ranges use.
+
+pub mod deb822;
+pub mod dpkg;
+pub mod version;

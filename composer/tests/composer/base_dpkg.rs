@@ -1,0 +1,108 @@
+//! Issue 29 (groundwork): the dpkg database reader and version order against dpkg itself, on
+//! the real database of the machine the tests run on (a Debian system: the CI machine too).
+
+use cra_composer::base::{dpkg, version::DebVersion};
+use std::process::Command;
+
+const STATUS: &str = "/var/lib/dpkg/status";
+
+/// dpkg-query's list of installed packages, as `name:arch version`.
+fn dpkg_query() -> Vec<String> {
+    let out = Command::new("dpkg-query")
+        .args([
+            "-W",
+            "-f",
+            "${db:Status-Abbrev} ${Package}:${Architecture} ${Version}\n",
+        ])
+        .output()
+        .expect("dpkg-query is part of dpkg, on every Debian system");
+    assert!(out.status.success());
+    let mut listed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("ii "))
+        .map(|l| l[3..].trim().to_string())
+        .collect();
+    listed.sort();
+    listed
+}
+
+#[test]
+fn the_installed_packages_are_the_ones_dpkg_query_lists() {
+    let status = std::fs::read_to_string(STATUS).expect("a Debian system's dpkg database");
+    let ours = dpkg::installed(&status).unwrap();
+    let mut listed: Vec<String> = ours
+        .iter()
+        .map(|p| format!("{}:{} {}", p.name, p.architecture, p.version))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, dpkg_query());
+    assert!(
+        listed.len() > 100,
+        "a real database: {} packages",
+        listed.len()
+    );
+    // Every package's file list reads, and names confined paths.
+    let mut files = 0;
+    for p in &ours {
+        let list = format!("/var/lib/dpkg/info/{}", p.list_file());
+        if let Ok(text) = std::fs::read_to_string(&list) {
+            files += dpkg::owned_paths(&text)
+                .unwrap_or_else(|(line, m)| panic!("{list}:{line}: {m}"))
+                .len();
+        }
+    }
+    assert!(files > 1000, "{files} files owned");
+}
+
+#[test]
+fn versions_order_as_dpkg_orders_them() {
+    let status = std::fs::read_to_string(STATUS).unwrap();
+    let mut versions: Vec<String> = dpkg::installed(&status)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.version)
+        .collect();
+    // Hand-picked edge cases besides the real versions.
+    versions.extend(
+        [
+            "1.0~rc1", "1.0", "1:0.1", "1.0-0", "1.0+b1", "1.0~~", "0.0", "1.01",
+        ]
+        .map(String::from),
+    );
+    versions.sort();
+    versions.dedup();
+    // Neighbours and a stride through the list: a few hundred pairs, each asked of dpkg.
+    let mut pairs = Vec::new();
+    for (i, a) in versions.iter().enumerate() {
+        for step in [1, 7, 31] {
+            if let Some(b) = versions.get((i + step) % versions.len()) {
+                pairs.push((a.clone(), b.clone()));
+            }
+        }
+    }
+    let mut checked = 0;
+    for (a, b) in &pairs {
+        let ours = DebVersion::parse(a)
+            .unwrap()
+            .cmp(&DebVersion::parse(b).unwrap());
+        let lt = Command::new("dpkg")
+            .args(["--compare-versions", a, "lt", b])
+            .status()
+            .unwrap()
+            .success();
+        let eq = Command::new("dpkg")
+            .args(["--compare-versions", a, "eq", b])
+            .status()
+            .unwrap()
+            .success();
+        let theirs = match (lt, eq) {
+            (true, _) => std::cmp::Ordering::Less,
+            (_, true) => std::cmp::Ordering::Equal,
+            _ => std::cmp::Ordering::Greater,
+        };
+        assert_eq!(ours, theirs, "{a} vs {b}");
+        checked += 1;
+    }
+    assert!(checked > 300, "{checked} pairs");
+}
