@@ -2,9 +2,11 @@
 //! is installed, read from hostile bytes.
 //!
 //! - [`deb822`]: the paragraph format of dpkg's and opkg's status files.
+//! - [`dep5`]: a Debian package's licences from its machine-readable copyright file.
 //! - [`dpkg`]: installed packages from `var/lib/dpkg/status`.
 //! - [`version`]: dpkg's version ordering, which OSV's Debian ranges use.
 
 pub mod deb822;
+pub mod dep5;
 pub mod dpkg;
 pub mod version;

@@ -106,3 +106,53 @@ fn versions_order_as_dpkg_orders_them() {
     }
     assert!(checked > 300, "{checked} pairs");
 }
+
+#[test]
+fn the_copyright_files_of_this_machine_map_to_valid_spdx_or_say_what_does_not_map() {
+    use cra_composer::base::dep5;
+    let mut dep5_files = 0;
+    let mut fully_mapped = 0;
+    let mut unmapped = std::collections::BTreeMap::<String, usize>::new();
+    for entry in std::fs::read_dir("/usr/share/doc").unwrap().flatten() {
+        let path = entry.path().join("copyright");
+        // Not every package ships one; some are not UTF-8 (those are for another day).
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(licences) = dep5::licences(&text) else {
+            continue;
+        };
+        dep5_files += 1;
+        for e in &licences.mapped {
+            assert!(
+                spdx::Expression::parse(e).is_ok(),
+                "{}: {e} is not an SPDX expression",
+                path.display()
+            );
+        }
+        match licences.expression() {
+            Some(e) => {
+                fully_mapped += 1;
+                assert!(spdx::Expression::parse(&e).is_ok(), "{e}");
+            }
+            None => {
+                for name in &licences.unmapped {
+                    *unmapped.entry(name.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut common: Vec<_> = unmapped.iter().collect();
+    common.sort_by(|a, b| b.1.cmp(a.1));
+    eprintln!(
+        "DEP-5 copyright files: {dep5_files}, every licence mapped in {fully_mapped}; most common unmapped: {:?}",
+        &common[..common.len().min(10)]
+    );
+    assert!(dep5_files > 100, "{dep5_files} DEP-5 files");
+    // The table covers the common names (about half of this machine's files map fully; the
+    // rest name `public-domain` or a licence of their own, which is not guessed).
+    assert!(
+        fully_mapped * 5 > dep5_files * 2,
+        "{fully_mapped} of {dep5_files} fully mapped"
+    );
+}
