@@ -50,6 +50,7 @@ fn the_third_party_data_is_in_the_repository_with_licence_and_source() {
         ("cosign-keys", "LICENSE"),
         ("sigstore-bundles", "LICENSE"),
         ("spdx-3.0.1", "LICENSE"),
+        ("osv-scalibr-apk", "LICENSE"),
     ] {
         let readme = std::fs::read_to_string(third_party(&format!("{dir}/README.md"))).unwrap();
         assert!(

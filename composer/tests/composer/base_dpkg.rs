@@ -156,3 +156,35 @@ fn the_copyright_files_of_this_machine_map_to_valid_spdx_or_say_what_does_not_ma
         "{fully_mapped} of {dep5_files} fully mapped"
     );
 }
+
+#[test]
+fn a_real_alpine_database_reads_with_every_package_and_file() {
+    use cra_composer::base::apk;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/third-party/osv-scalibr-apk/installed");
+    let db = std::fs::read_to_string(path).unwrap();
+    let packages = apk::installed(&db).unwrap();
+    // The database's own count of records, and of file lines.
+    assert_eq!(
+        packages.len(),
+        db.lines().filter(|l| l.starts_with("P:")).count()
+    );
+    assert_eq!(packages.len(), 15);
+    let files: usize = packages.iter().map(|p| p.paths.len()).sum();
+    let lines = db
+        .lines()
+        .filter(|l| l.starts_with("F:") || l.starts_with("R:"))
+        .count();
+    assert_eq!(files, lines);
+    let musl = packages.iter().find(|p| p.name == "musl").unwrap();
+    assert_eq!(musl.origin, "musl");
+    assert!(
+        musl.license.as_deref().is_some_and(|l| l.contains("MIT")),
+        "{musl:?}"
+    );
+    assert!(
+        musl.paths.iter().any(|p| p.starts_with("lib/ld-musl-")),
+        "{:?}",
+        musl.paths
+    );
+}
