@@ -6,8 +6,9 @@
 //! link is only a target string and is never followed, and file contents go to a blob store
 //! under names this code makes. A layer is hostile input, so anything that would write through
 //! a symbolic link, leave the root, name a hard link target that is not a file already in the
-//! tree, or exceed the size and count limits is an error naming the entry; device nodes,
-//! FIFOs and sparse files are refused.
+//! tree, or exceed the size and count limits is an error naming the entry; sparse files are
+//! refused. Device nodes and FIFOs (a debootstrapped `/dev` has them) are recorded as such:
+//! whether an image may hold them is the recipe's decision, not the reader's.
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +51,17 @@ pub enum BaseKind {
     Symlink(String),
     /// Another name of the regular file at this path.
     Hardlink(String),
+    /// A character (`block: false`) or block device node.
+    Device {
+        /// A block device.
+        block: bool,
+        /// Major number.
+        major: u32,
+        /// Minor number.
+        minor: u32,
+    },
+    /// A named pipe.
+    Fifo,
 }
 
 /// One entry: type, permission bits and owner.
@@ -164,11 +176,17 @@ impl BaseTree {
                         .map_or_else(|| refuse(&raw, format!("a hard link to {target:?}, which is not a file already in the tree")), Ok)?;
                     BaseKind::Hardlink(target)
                 }
+                t @ (tar::EntryType::Char | tar::EntryType::Block) => BaseKind::Device {
+                    block: t == tar::EntryType::Block,
+                    major: header.device_major().map_err(bad)?.unwrap_or(0),
+                    minor: header.device_minor().map_err(bad)?.unwrap_or(0),
+                },
+                tar::EntryType::Fifo => BaseKind::Fifo,
                 other => {
                     return refuse(
                         &raw,
                         format!(
-                            "a {other:?} entry: device nodes, FIFOs and sparse files are refused"
+                            "a {other:?} entry: only files, directories, links, devices and FIFOs are read"
                         ),
                     );
                 }
@@ -321,6 +339,40 @@ impl BaseTree {
             .retain(|k, _| k != path && !k.starts_with(&beneath));
     }
 
+    /// Where `path` leads inside the tree, symbolic links followed as the image's own
+    /// filesystem would follow them (an absolute target from the image's root, `..` stopping
+    /// at the root), at most 40 links: the path of the entry reached, or `None` when nothing is
+    /// there. Nothing on the host is ever looked at.
+    pub fn resolve(&self, path: &str) -> Option<String> {
+        let mut todo: Vec<String> = path.split('/').rev().map(str::to_string).collect();
+        let mut at: Vec<String> = Vec::new();
+        let mut links = 0;
+        while let Some(component) = todo.pop() {
+            match component.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    at.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            at.push(component);
+            let here = at.join("/");
+            if let BaseKind::Symlink(target) = &self.entries.get(&here)?.kind {
+                links += 1;
+                if links > 40 {
+                    return None;
+                }
+                at.pop();
+                if target.starts_with('/') {
+                    at.clear();
+                }
+                todo.extend(target.split('/').rev().map(str::to_string));
+            }
+        }
+        Some(at.join("/"))
+    }
+
     /// Checks the assembled tree: every hard link names a regular file still there.
     pub fn finish(&self) -> Result<(), LayerError> {
         for (path, e) in &self.entries {
@@ -432,10 +484,17 @@ mod tests {
                 E::File("etc/b", b"2"),
                 E::File("usr/lib/x", b"3"),
                 E::Hard("usr/lib/y", "usr/lib/x"),
+                E::Fifo("run/initctl"),
             ],
         )
         .unwrap();
         assert!(t.entries.contains_key("usr/lib"), "parents are made");
+        assert_eq!(
+            t.entries["usr/lib/y"].kind,
+            BaseKind::Hardlink("usr/lib/x".into())
+        );
+        // A FIFO is recorded, not refused: whether an image may hold it is the recipe's call.
+        assert_eq!(t.entries["run/initctl"].kind, BaseKind::Fifo);
         apply(
             &mut t,
             store.path(),
@@ -447,8 +506,45 @@ mod tests {
         )
         .unwrap();
         let paths: Vec<&str> = t.entries.keys().map(String::as_str).collect();
-        assert_eq!(paths, ["etc", "etc/b", "usr", "usr/lib", "usr/lib/z"]);
+        assert_eq!(
+            paths,
+            [
+                "etc",
+                "etc/b",
+                "run",
+                "run/initctl",
+                "usr",
+                "usr/lib",
+                "usr/lib/z"
+            ]
+        );
         t.finish().unwrap();
+    }
+
+    #[test]
+    fn paths_resolve_through_links_inside_the_tree_only() {
+        let store = tempfile::tempdir().unwrap();
+        let mut t = BaseTree::default();
+        apply(
+            &mut t,
+            store.path(),
+            &[
+                E::File("usr/bin/sh", b"#!"),
+                E::Link("bin", "usr/bin"),
+                E::Link("lib", "/usr/lib"),
+                E::Link("usr/lib/up", "../../../../etc"),
+                E::File("etc/os-release", b"x"),
+                E::Link("loop", "loop"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(t.resolve("bin/sh").as_deref(), Some("usr/bin/sh"));
+        assert_eq!(
+            t.resolve("lib/up/os-release").as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(t.resolve("bin/missing"), None);
+        assert_eq!(t.resolve("loop"), None);
     }
 
     #[test]
@@ -461,7 +557,6 @@ mod tests {
                 "symbolic link",
             ),
             (vec![E::Hard("h", "etc/shadow")], "not a file already"),
-            (vec![E::Fifo("p")], "refused"),
             (vec![E::File("x/.wh...", b"")], "whiteout of no name"),
             (
                 vec![E::File("a", b"x"), E::File(".wh.a", b"")],

@@ -188,3 +188,120 @@ fn a_real_alpine_database_reads_with_every_package_and_file() {
         musl.paths
     );
 }
+
+/// A real Debian bookworm base made by mmdebstrap (essential packages plus ca-certificates,
+/// tzdata and busybox, from this machine's apt sources), as a rootfs tarball.
+fn mmdebstrap_base(dir: &std::path::Path) -> std::path::PathBuf {
+    let tarball = dir.join("base.tar");
+    let out = Command::new("mmdebstrap")
+        .args([
+            "--variant=essential",
+            "--include=ca-certificates,tzdata,busybox",
+            "--quiet",
+            "bookworm",
+        ])
+        .arg(&tarball)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("mmdebstrap is needed (tests/run installs it: apt-get install mmdebstrap)");
+    assert!(
+        out.status.success(),
+        "mmdebstrap: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tarball
+}
+
+#[test]
+fn a_real_debian_base_assembles_and_its_database_agrees_with_dpkg_query() {
+    use cra_composer::base::layers::{BaseKind, BaseTree, Limits};
+    let tmp = tempfile::tempdir().unwrap();
+    let tarball = mmdebstrap_base(tmp.path());
+    let store = tmp.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let mut tree = BaseTree::default();
+    tree.apply(
+        std::fs::File::open(&tarball).unwrap(),
+        &store,
+        Limits::default(),
+    )
+    .unwrap();
+    tree.finish().unwrap();
+    let blob = |path: &str| -> String {
+        match &tree.entries[path].kind {
+            BaseKind::File { blob, .. } => std::fs::read_to_string(blob).unwrap(),
+            other => panic!("{path}: {other:?}"),
+        }
+    };
+    // The packages our reader finds in the assembled tree are the ones dpkg-query lists from
+    // the same database, unpacked by tar.
+    let ours = dpkg::installed(&blob("var/lib/dpkg/status")).unwrap();
+    let unpacked = tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let tar = Command::new("tar")
+        .arg("-xf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&unpacked)
+        .arg("./var/lib/dpkg")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let query = Command::new("dpkg-query")
+        .arg(format!(
+            "--admindir={}",
+            unpacked.join("var/lib/dpkg").display()
+        ))
+        .args([
+            "-W",
+            "-f",
+            "${db:Status-Abbrev} ${Package}:${Architecture} ${Version}\n",
+        ])
+        .output()
+        .unwrap();
+    assert!(query.status.success());
+    let mut theirs: Vec<String> = String::from_utf8(query.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("ii "))
+        .map(|l| l[3..].trim().to_string())
+        .collect();
+    theirs.sort();
+    let mut listed: Vec<String> = ours
+        .iter()
+        .map(|p| format!("{}:{} {}", p.name, p.architecture, p.version))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, theirs);
+    for wanted in ["busybox", "ca-certificates", "tzdata", "libc6"] {
+        assert!(
+            ours.iter().any(|p| p.name == wanted),
+            "{wanted} is in the base"
+        );
+    }
+    // Every path a package says it owns is in the assembled tree, reached through the base's
+    // own links (dpkg's lists name directories too; diversions and files maintainer scripts
+    // remove are the exceptions a real base may have, so a few are allowed and counted).
+    let (mut owned, mut absent) = (0, 0);
+    for p in &ours {
+        let list = format!("var/lib/dpkg/info/{}", p.list_file());
+        if !tree.entries.contains_key(&list) {
+            continue;
+        }
+        for path in dpkg::owned_paths(&blob(&list)).unwrap() {
+            owned += 1;
+            // Through the base's own links: /bin is usr/bin in a merged-/usr Debian.
+            if tree.resolve(&path).is_none() {
+                absent += 1;
+                if absent < 6 {
+                    eprintln!("absent: {path}");
+                }
+            }
+        }
+    }
+    assert!(owned > 1000, "{owned} owned paths");
+    assert!(
+        absent * 100 < owned,
+        "{absent} of {owned} owned paths are not in the tree"
+    );
+}
