@@ -26,7 +26,11 @@ fn recent_epoch() -> String {
 fn composed_once() -> &'static Path {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap().keep();
+        // One fixed place under target/, emptied first: a kept temporary directory would be
+        // left behind by every run (the static is never dropped).
+        let tmp = repo_root().join("target/cra-test-docs-composed");
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
         let pw = ("CRA_PASSWORD", "pw");
         let out = run_cra(&tmp, &["cra", "keygen"], &[pw]);
         assert!(out.status.success(), "{}", describe(&out));
