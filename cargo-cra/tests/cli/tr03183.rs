@@ -236,16 +236,31 @@ fn json(path: &Path) -> Value {
 /// The example app's SBOM, built by `cargo cra build` in a copy of the example.
 fn example_sbom() -> (tempfile::TempDir, Value) {
     let (tmp, dir) = fixture_copy("examples/hello-device");
+    let doc = built_sbom(&dir);
+    (tmp, doc)
+}
+
+/// `cargo cra build` in `dir`: the first binary's SBOM.
+fn built_sbom(dir: &Path) -> Value {
     let out = run_cra(
-        &dir,
+        dir,
         &["cra", "build", "--message-format", "json"],
         &[("SOURCE_DATE_EPOCH", "0")],
     );
     assert!(out.status.success(), "{}", describe(&out));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let report: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
-    let sbom = report["sbom"].as_str().unwrap().to_string();
-    (tmp, json(Path::new(&sbom)))
+    json(Path::new(report["sbom"].as_str().unwrap()))
+}
+
+/// The component of `doc` named `name`.
+fn component<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no component {name}"))
 }
 
 #[test]
@@ -282,37 +297,19 @@ fn the_manufacturers_licence_choice_is_the_effective_licence_and_a_choice_not_of
         std::fs::write(&manifest, text.replace("[package.metadata.cra]\n", &table)).unwrap();
     };
     with("Apache-2.0");
-    let out = run_cra(
-        &dir,
-        &["cra", "build", "--message-format", "json"],
-        &[("SOURCE_DATE_EPOCH", "0")],
-    );
-    assert!(out.status.success(), "{}", describe(&out));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let report: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
-    let doc = json(Path::new(report["sbom"].as_str().unwrap()));
+    let doc = built_sbom(&dir);
     assert_eq!(
         property(&doc["metadata"]["component"], EFFECTIVE),
         "Apache-2.0"
     );
-    let itoa = doc["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "itoa")
-        .unwrap();
+    let itoa = component(&doc, "itoa");
     assert_eq!(
         property(itoa, EFFECTIVE),
         "Apache-2.0",
         "itoa is MIT OR Apache-2.0"
     );
     // memchr is Unlicense OR MIT: a choice nobody made.
-    let memchr = doc["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "memchr")
-        .unwrap();
+    let memchr = component(&doc, "memchr");
     assert_eq!(property(memchr, EFFECTIVE), "NOASSERTION");
     with("GPL-3.0-only");
     let bad = run_cra(&dir, &["cra", "build"], &[]);
